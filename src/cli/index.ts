@@ -1,0 +1,76 @@
+// The `callfs` command line (commander): `server` runs a node until SIGINT/SIGTERM, and
+// `config validate` checks a configuration file (exit 0 when valid, 2 with the reasons).
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { createLogger } from '../logger.js';
+import { startNode } from '../node.js';
+
+export async function runCli(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command()
+    .name('callfs')
+    .description('CallFS: a clustered file server with its namespace in etcd')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('server')
+    .description('run a CallFS node')
+    .option('-c, --config <file>', 'YAML or JSON configuration file')
+    .action(async (opts: { config?: string }) => {
+      exitCode = await runServer(opts.config);
+    });
+
+  const config = program.command('config').description('configuration tools');
+  config
+    .command('validate')
+    .description('validate a configuration file (and CALLFS_ environment overrides)')
+    .requiredOption('-c, --config <file>', 'YAML or JSON configuration file')
+    .action((opts: { config: string }) => {
+      try {
+        const { warnings } = loadConfig({ file: opts.config });
+        for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+        process.stdout.write(`${opts.config}: valid\n`);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stderr.write(`${opts.config}: invalid\n${err.message}\n`);
+        exitCode = 2;
+      }
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  return exitCode;
+}
+
+async function runServer(file: string | undefined): Promise<number> {
+  let loaded;
+  try {
+    loaded = loadConfig({ file });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`invalid configuration\n${err.message}\n`);
+    return 2;
+  }
+  const { config, warnings } = loaded;
+  const logger = createLogger(config.log);
+  for (const w of warnings) logger.warn(w);
+  let node;
+  try {
+    node = await startNode(config, logger);
+  } catch (err) {
+    logger.fatal({ err }, 'start-up failed');
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  logger.info('shutting down');
+  await node.close();
+  return 0;
+}

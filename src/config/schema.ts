@@ -1,0 +1,309 @@
+// The shape of a CallFS node's configuration: the `Config` type the rest of the code consumes
+// and the zod schema that validates raw input against it, with every default and limit.
+// Defaults that depend on other keys (external_url, advertise_addr) are filled in by parse.ts.
+import { z } from 'zod';
+import { splitHostPort } from './listen.js';
+import { GENERATE_HINT, isHeaderSafe, placeholderReason } from './secrets.js';
+
+export interface Config {
+  server: {
+    listen_addr: string;
+    external_url: string;
+    max_body_bytes: number;
+    request_idle_timeout_ms: number;
+    tls_cert_file?: string;
+    tls_key_file?: string;
+  };
+  peer: {
+    listen_addr: string;
+    advertise_addr: string;
+    chunk_size_bytes: number;
+    flow_control_window_bytes: number;
+    ready_timeout_ms: number;
+    keepalive_time_ms: number;
+    tls_cert_file?: string;
+    tls_key_file?: string;
+    tls_ca_file?: string;
+  };
+  auth: {
+    api_keys: string[];
+    /** user -> key */
+    api_key_users: Record<string, string>;
+    internal_proxy_secret: string;
+    single_use_link_secret: string;
+  };
+  backend: { default_backend: 'localfs'; localfs_root_path: string };
+  metadata_store: {
+    type: 'etcd';
+    etcd_endpoints: string[];
+    etcd_prefix: string;
+    etcd_username?: string;
+    etcd_password?: string;
+    lease_ttl_seconds: number;
+    request_timeout_ms: number;
+  };
+  instance_discovery: { instance_id: string };
+  log: {
+    level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+    format: 'json' | 'text';
+  };
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+export const MIN_API_KEY_LENGTH = 16;
+export const MIN_SECRET_LENGTH = 32;
+/** Names the API-key list gives its users: api_keys[i] authenticates as `api-user-i`. */
+export const LIST_USER_PREFIX = 'api-user-';
+const RESERVED_USERS = new Set(['internal-proxy']);
+
+const positiveInt = () => z.int().min(1, 'must be a positive integer');
+
+const listenAddr = (fallback: string) =>
+  z
+    .string()
+    .superRefine((value, ctx) => {
+      const parsed = splitHostPort(value);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    })
+    .default(fallback);
+
+const httpUrl = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+    return;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+  } else if (url.username || url.password || url.search || url.hash) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must not contain credentials, a query or a fragment',
+    });
+  }
+});
+
+const filePath = z.string().min(1, 'must not be empty');
+
+/** One API key or secret: long, header-safe and not a placeholder. */
+const credential = (minLength: number, hint: string) =>
+  z
+    .string()
+    .min(minLength, `must be at least ${minLength} characters; ${hint}`)
+    .refine(isHeaderSafe, 'must contain only printable ASCII characters, without spaces')
+    .superRefine((value, ctx) => {
+      const reason = placeholderReason(value);
+      if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `${reason}; ${hint}` });
+    });
+
+/** Cert and key are only meaningful together; naming the missing one is the useful message. */
+function requireTlsPair(
+  section: { tls_cert_file?: string; tls_key_file?: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (section.tls_cert_file !== undefined && section.tls_key_file === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tls_key_file'],
+      message: 'is required when tls_cert_file is set',
+    });
+  }
+  if (section.tls_key_file !== undefined && section.tls_cert_file === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tls_cert_file'],
+      message: 'is required when tls_key_file is set',
+    });
+  }
+}
+
+const serverSchema = z
+  .strictObject({
+    listen_addr: listenAddr(':8443'),
+    external_url: httpUrl.optional(),
+    max_body_bytes: positiveInt().default(10 * GiB),
+    request_idle_timeout_ms: positiveInt().default(60_000),
+    tls_cert_file: filePath.optional(),
+    tls_key_file: filePath.optional(),
+  })
+  .superRefine(requireTlsPair);
+
+const peerSchema = z
+  .strictObject({
+    listen_addr: listenAddr(':9443'),
+    advertise_addr: z
+      .string()
+      .superRefine((value, ctx) => {
+        const parsed = splitHostPort(value);
+        if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+        else if (parsed.host === '' || parsed.host === '0.0.0.0' || parsed.host === '::') {
+          ctx.addIssue({ code: 'custom', message: 'must name a host that peers can dial' });
+        }
+      })
+      .optional(),
+    chunk_size_bytes: z
+      .int()
+      .min(16 * KiB, 'must be at least 16384 (16 KiB)')
+      .max(4 * MiB, 'must be at most 4194304 (4 MiB)')
+      .default(MiB),
+    flow_control_window_bytes: z
+      .int()
+      .min(64 * KiB, 'must be at least 65536 (64 KiB)')
+      .max(64 * MiB, 'must be at most 67108864 (64 MiB)')
+      .default(16 * MiB),
+    ready_timeout_ms: positiveInt().default(3000),
+    keepalive_time_ms: positiveInt().default(10_000),
+    tls_cert_file: filePath.optional(),
+    tls_key_file: filePath.optional(),
+    tls_ca_file: filePath.optional(),
+  })
+  .superRefine(requireTlsPair);
+
+const apiKey = credential(MIN_API_KEY_LENGTH, GENERATE_HINT);
+const secret = credential(MIN_SECRET_LENGTH, GENERATE_HINT);
+
+const userName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/,
+    'user names are 1-64 characters of A-Z a-z 0-9 . _ @ -, starting with a letter or digit',
+  );
+
+const authSchema = z
+  .strictObject({
+    api_keys: z.array(apiKey).default([]),
+    // The key check also keeps `__proto__` out of the parsed record.
+    api_key_users: z.record(userName, apiKey).default({}),
+    internal_proxy_secret: secret,
+    single_use_link_secret: secret,
+  })
+  .superRefine((auth, ctx) => {
+    const keyed: { key: string; path: (string | number)[] }[] = [
+      ...auth.api_keys.map((key, i) => ({ key, path: ['api_keys', i] })),
+      ...Object.entries(auth.api_key_users).map(([user, key]) => ({
+        key,
+        path: ['api_key_users', user],
+      })),
+    ];
+    if (keyed.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api_keys'],
+        message: 'at least one API key is required (in auth.api_keys or auth.api_key_users)',
+      });
+    }
+    const seen = new Set<string>();
+    for (const { key, path } of keyed) {
+      if (seen.has(key))
+        ctx.addIssue({ code: 'custom', path, message: 'duplicates another API key' });
+      seen.add(key);
+    }
+    for (const name of ['internal_proxy_secret', 'single_use_link_secret'] as const) {
+      if (seen.has(auth[name])) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'must differ from every API key' });
+      }
+    }
+    if (auth.internal_proxy_secret === auth.single_use_link_secret) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['single_use_link_secret'],
+        message: 'must differ from auth.internal_proxy_secret',
+      });
+    }
+    for (const user of Object.keys(auth.api_key_users)) {
+      const path = ['api_key_users', user];
+      if (RESERVED_USERS.has(user)) {
+        ctx.addIssue({ code: 'custom', path, message: `user name "${user}" is reserved` });
+      } else if (
+        user.startsWith(LIST_USER_PREFIX) &&
+        /^\d+$/.test(user.slice(LIST_USER_PREFIX.length)) &&
+        Number(user.slice(LIST_USER_PREFIX.length)) < auth.api_keys.length
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `user name "${user}" is taken by auth.api_keys`,
+        });
+      }
+    }
+  });
+
+const backendSchema = z.strictObject({
+  default_backend: z
+    .literal('localfs', 'must be "localfs" (the only backend implemented)')
+    .default('localfs'),
+  localfs_root_path: z.string().min(1, 'must not be empty').default('./data'),
+});
+
+const metadataStoreSchema = z
+  .strictObject({
+    type: z.literal('etcd', 'must be "etcd" (the only metadata store implemented)').default('etcd'),
+    etcd_endpoints: z
+      .array(httpUrl)
+      .min(1, 'must list at least one endpoint')
+      .default(['http://127.0.0.1:2379']),
+    etcd_prefix: z
+      .string()
+      .refine(
+        (p) => p.startsWith('/') && p.endsWith('/'),
+        'must start and end with "/", e.g. "/callfs/"',
+      )
+      .default('/callfs/'),
+    etcd_username: z.string().min(1, 'must not be empty').optional(),
+    etcd_password: z.string().min(1, 'must not be empty').optional(),
+    lease_ttl_seconds: z
+      .int()
+      .min(2, 'must be at least 2')
+      .max(60, 'must be at most 60')
+      .default(10),
+    request_timeout_ms: positiveInt().default(5000),
+  })
+  .superRefine((store, ctx) => {
+    if (store.etcd_username !== undefined && store.etcd_password === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['etcd_password'],
+        message: 'is required when etcd_username is set',
+      });
+    }
+    if (store.etcd_password !== undefined && store.etcd_username === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['etcd_username'],
+        message: 'is required when etcd_password is set',
+      });
+    }
+  });
+
+const instanceDiscoverySchema = z.strictObject({
+  instance_id: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -')
+    .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".."'),
+});
+
+const logSchema = z.strictObject({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  format: z.enum(['json', 'text']).default('json'),
+});
+
+/** Validates raw config input. external_url and advertise_addr stay optional here. */
+export const configSchema = z.strictObject({
+  server: serverSchema.prefault({}),
+  peer: peerSchema.prefault({}),
+  // An absent section validates as empty, so each of its required keys is reported by name.
+  auth: authSchema.prefault({} as z.input<typeof authSchema>),
+  backend: backendSchema.prefault({}),
+  metadata_store: metadataStoreSchema.prefault({}),
+  instance_discovery: instanceDiscoverySchema.prefault(
+    {} as z.input<typeof instanceDiscoverySchema>,
+  ),
+  log: logSchema.prefault({}),
+});
+
+export type ParsedConfig = z.output<typeof configSchema>;

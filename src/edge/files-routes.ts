@@ -1,0 +1,85 @@
+// The /v1/files/{path} routes (API.md §3): each request becomes one call of the files service,
+// which routes it to the path's owner. Bodies stream both ways; a write reads the HTTP body
+// only after the owner said Ready.
+import { Readable } from 'node:stream';
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { BadRequestError, MethodNotAllowedError } from '../files/errors.js';
+import { parseRawPath, type ParsedPath } from '../files/paths.js';
+import type { CallContext, FilesApi, WriteRequestHeader } from '../files/ports.js';
+import { callfsHeaders, entryJson, isDirectory } from './headers.js';
+import { clientGoneSignal, contentLength, rawUrl, requestBody, type EdgeEnv } from './request.js';
+
+const PREFIX = '/v1/files';
+
+function filePath(c: Context<EdgeEnv>): ParsedPath {
+  const raw = rawUrl(c);
+  const rest = raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : raw;
+  return parseRawPath(rest);
+}
+
+function callContext(c: Context<EdgeEnv>): CallContext {
+  return { caller: c.get('caller'), signal: clientGoneSignal(c) };
+}
+
+export function filesRoutes(files: FilesApi): Hono<EdgeEnv> {
+  const app = new Hono<EdgeEnv>();
+
+  const get = async (c: Context<EdgeEnv>, head: boolean) => {
+    const { path } = filePath(c);
+    const ctx = callContext(c);
+    if (head) {
+      const info = await files.stat(ctx, path);
+      const headers = callfsHeaders(info);
+      if (!isDirectory(info)) {
+        headers['Content-Type'] = 'application/octet-stream';
+        headers['Content-Length'] = String(info.size);
+      }
+      return c.body(null, 200, headers);
+    }
+    const info = await files.stat(ctx, path);
+    if (isDirectory(info)) {
+      const entries = await files.list(ctx, path);
+      return c.json(entries.map(entryJson), 200, callfsHeaders(info));
+    }
+    const { info: served, body } = await files.read(ctx, path);
+    const headers = callfsHeaders(served);
+    headers['Content-Type'] = 'application/octet-stream';
+    headers['Content-Length'] = String(served.size);
+    return c.body(Readable.toWeb(body) as ReadableStream, 200, headers);
+  };
+
+  const write = async (c: Context<EdgeEnv>, mode: WriteRequestHeader['write_mode']) => {
+    const { path, trailingSlash } = filePath(c);
+    const ctx = callContext(c);
+    if (trailingSlash || path === '/') {
+      if (mode === 'WRITE_MODE_CREATE_OR_REPLACE') {
+        throw new BadRequestError('PUT needs a file path (no trailing slash)');
+      }
+      const { created, info } = await files.mkdir(ctx, path);
+      return c.json(entryJson(info), created ? 201 : 200, callfsHeaders(info));
+    }
+    const session = await files.openWrite(ctx, {
+      path,
+      write_mode: mode,
+      expected_size: contentLength(c),
+    });
+    // The owner decided (Ready): only now is the body read.
+    const { created, info } = await session.write(requestBody(c));
+    return c.json(entryJson(info), created ? 201 : 200, callfsHeaders(info));
+  };
+
+  app.get('/*', (c) => get(c, false));
+  app.on('HEAD', '/*', (c) => get(c, true));
+  app.post('/*', (c) => write(c, 'WRITE_MODE_CREATE_ONLY'));
+  app.put('/*', (c) => write(c, 'WRITE_MODE_CREATE_OR_REPLACE'));
+  app.delete('/*', async (c) => {
+    const { path } = filePath(c);
+    await files.remove(callContext(c), path);
+    return c.body(null, 204);
+  });
+  app.all('/*', () => {
+    throw new MethodNotAllowedError('method not allowed on /v1/files');
+  });
+  return app;
+}

@@ -1,0 +1,41 @@
+// The X-CallFS-* metadata headers of GET and HEAD (API.md §3), from one FileInfo.
+import type { FileInfo } from '../files/ports.js';
+
+export function isDirectory(info: FileInfo): boolean {
+  return info.type === 'FILE_TYPE_DIRECTORY';
+}
+
+export function rfc3339Seconds(ms: number): string {
+  return new Date(Math.trunc(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export function modeString(mode: number): string {
+  return mode.toString(8).padStart(4, '0');
+}
+
+export function callfsHeaders(info: FileInfo): Record<string, string> {
+  return {
+    'X-CallFS-Type': isDirectory(info) ? 'directory' : 'file',
+    'X-CallFS-Size': String(info.size),
+    'X-CallFS-Mode': modeString(info.mode),
+    'X-CallFS-Owner': info.owner,
+    'X-CallFS-MTime': rfc3339Seconds(info.mtime_ms),
+    'X-CallFS-Instance-ID': info.instance_id,
+    'X-CallFS-Backend-Type': info.backend_type,
+  };
+}
+
+/** The JSON entry of a listing or of a write's result. */
+export function entryJson(info: FileInfo) {
+  return {
+    name: info.name,
+    path: info.path,
+    type: isDirectory(info) ? 'directory' : 'file',
+    size: info.size,
+    mode: modeString(info.mode),
+    owner: info.owner,
+    mtime: rfc3339Seconds(info.mtime_ms),
+    instance_id: info.instance_id,
+    backend_type: info.backend_type,
+  };
+}

@@ -1,0 +1,22 @@
+// Per-path mutual exclusion inside one node. Writers upload side by side; only the short
+// commit step (re-read inode, fenced txn, rename) runs under the lock, so commits of one path
+// are serialized on its owner while other paths proceed (ARCHITECTURE.md invariant 4).
+
+export class PathLocks {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(path: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(path) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = prev.then(() => mine);
+    this.tails.set(path, tail);
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.tails.get(path) === tail) this.tails.delete(path);
+    }
+  }
+}

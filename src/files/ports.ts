@@ -1,0 +1,197 @@
+// The ports of the files service: the small interfaces it needs from the metadata store, the
+// storage backend and the owner client, plus the public shape of the service itself (used by
+// the HTTP edge and the gRPC server). Implementations live in src/metadata, src/storage and
+// src/peer and are wired together only in the composition root.
+import type { Readable } from 'node:stream';
+import type { FileInfo__Output } from '../generated/callfs/v1/FileInfo.js';
+import type { WriteMode } from '../generated/callfs/v1/WriteMode.js';
+
+/** A file or directory as the API reports it (the proto's FileInfo). */
+export type FileInfo = FileInfo__Output;
+
+export type NodeType = 'file' | 'directory';
+
+/** The inode value stored in the metadata store for one canonical path. */
+export interface Inode {
+  type: NodeType;
+  /** The node owning the bytes (files) or the node that created it (directories). */
+  instance_id: string;
+  backend_type: string;
+  size: number;
+  mode: number;
+  owner: string;
+  /** Unix milliseconds. */
+  mtime: number;
+  /** Write generation: 0 while a create is in flight, then 1, 2, ... per committed write. */
+  gen: number;
+  /** `writing`: a create claimed the path and its bytes are not committed yet. */
+  state: 'ready' | 'writing';
+}
+
+/** An inode as read, with the revision that fences any change made from it. */
+export interface InodeRecord {
+  path: string;
+  inode: Inode;
+  /** The store's modification revision of this inode ("0" for the synthesized root). */
+  revision: string;
+}
+
+export interface CreateOptions {
+  /** Template for missing ancestors, created as directories in the same transaction. */
+  parents: { owner: string; instance_id: string; backend_type: string; mtime: number };
+  /** Attach the inode to this node's membership lease: a claim that dies with the node. */
+  leased?: boolean;
+}
+
+/** The namespace: path → inode, fenced by this node's membership. */
+export interface Metadata {
+  /** One inode, or null. The root `/` is synthesized. */
+  get(path: string): Promise<InodeRecord | null>;
+  /** A directory's direct children, sorted by name (byte order of the UTF-8 names). */
+  list(dir: string): Promise<InodeRecord[]>;
+  /**
+   * Creates `path` and its missing ancestors in one transaction.
+   * Throws AlreadyExistsError (with `existing`) when the path exists, ParentNotADirectoryError
+   * when an ancestor is a file, NodeNotServingError when this node lost its membership.
+   */
+  create(path: string, inode: Inode, options: CreateOptions): Promise<InodeRecord>;
+  /** Replaces an inode if unchanged since `expected` was read; else StaleRevisionError. */
+  replace(expected: InodeRecord, inode: Inode): Promise<InodeRecord>;
+  /**
+   * Deletes an inode if unchanged since read (StaleRevisionError). A directory is deleted only
+   * when it has no children (DirectoryNotEmptyError), decided in the same transaction.
+   */
+  remove(expected: InodeRecord): Promise<void>;
+}
+
+/** What a node publishes about itself in the membership registry. */
+export interface NodeRecord {
+  instance_id: string;
+  http_url: string;
+  grpc_addr: string;
+  backends: string[];
+  /** Unix milliseconds. */
+  started: number;
+}
+
+/** Node membership: a record per live node, held by a lease. */
+export interface Membership {
+  /**
+   * Publishes this node's record, create-if-absent on its instance id, attached to a lease
+   * that is kept alive. Throws AlreadyExistsError when another live process holds the id.
+   */
+  register(node: NodeRecord): Promise<void>;
+  /** Revokes the lease, removing the record and every leased claim. */
+  deregister(): Promise<void>;
+  /** True while this node holds its membership lease. */
+  isServing(): boolean;
+  getNode(instanceId: string): Promise<NodeRecord | null>;
+  listNodes(): Promise<NodeRecord[]>;
+}
+
+export interface TempFile {
+  /** Streams `body` into the temp file, enforcing `maxBytes`, then fsyncs. Returns the size. */
+  write(
+    body: AsyncIterable<Buffer>,
+    options: { maxBytes: number; signal?: AbortSignal },
+  ): Promise<number>;
+  /** Journals that this temp is about to be committed as generation `gen` (fsynced). */
+  prepare(gen: number): Promise<void>;
+  /** Renames the temp over the target path (creating disk parents) and fsyncs the directory. */
+  commit(): Promise<void>;
+  /** Removes the temp file and its journal entry. Idempotent. */
+  discard(): Promise<void>;
+}
+
+export interface OpenedFile {
+  /** From fstat of the opened file, so Content-Length matches the bytes served. */
+  size: number;
+  mtimeMs: number;
+  body: Readable;
+}
+
+export interface RecoveryReport {
+  rolledForward: string[];
+  discarded: number;
+}
+
+/** A node's byte store. Paths are canonical API paths; the backend maps them under its root. */
+export interface Storage {
+  readonly backendType: string;
+  /** Opens a file for reading; NotFoundError when it is not there. */
+  open(path: string, signal?: AbortSignal): Promise<OpenedFile>;
+  /** Starts a write of `path` into a temp file in the backend's internal folder. */
+  createTemp(path: string): Promise<TempFile>;
+  /** Removes a file's bytes (missing is fine) and empty disk directories left behind. */
+  remove(path: string): Promise<void>;
+  /**
+   * Start-up journal recovery: each prepared temp whose (path, gen) `isCurrent` confirms is
+   * renamed into place; every other temp is deleted.
+   */
+  recover(isCurrent: (path: string, gen: number) => Promise<boolean>): Promise<RecoveryReport>;
+  /** Throws when the backend cannot be written (for readiness). */
+  checkWritable(): Promise<void>;
+}
+
+/** Who is calling, as authenticated by the edge or the gRPC server. */
+export interface Caller {
+  user: string;
+  admin: boolean;
+}
+
+export interface CallContext {
+  caller: Caller;
+  signal?: AbortSignal;
+  /** The call was forwarded by a peer: it must run here and never be forwarded again. */
+  forwarded?: boolean;
+}
+
+export interface WriteRequestHeader {
+  path: string;
+  write_mode: WriteMode;
+  /** Known body length, or -1. */
+  expected_size: number;
+}
+
+export interface WriteResult {
+  created: boolean;
+  info: FileInfo;
+}
+
+/** A write whose Ready was given: ownership, permission, conflicts and limits are decided. */
+export interface WriteSession {
+  /** The path exists and this write replaces it. */
+  readonly exists: boolean;
+  /** Sends the body and commits; resolves once the bytes are durable and visible. */
+  write(body: AsyncIterable<Buffer>): Promise<WriteResult>;
+  /** Abandons the write, removing anything staged. Idempotent; safe after write(). */
+  abort(): Promise<void>;
+}
+
+export interface ReadResult {
+  info: FileInfo;
+  body: Readable;
+}
+
+export interface MkdirResult {
+  created: boolean;
+  info: FileInfo;
+}
+
+/** The files service: what the edge and the gRPC server call. */
+export interface FilesApi {
+  stat(ctx: CallContext, path: string): Promise<FileInfo>;
+  read(ctx: CallContext, path: string): Promise<ReadResult>;
+  openWrite(ctx: CallContext, header: WriteRequestHeader): Promise<WriteSession>;
+  remove(ctx: CallContext, path: string): Promise<void>;
+  mkdir(ctx: CallContext, path: string): Promise<MkdirResult>;
+  list(ctx: CallContext, path: string): Promise<FileInfo[]>;
+}
+
+/** Reaches the owner of a path on another node (implemented over gRPC in src/peer). */
+export interface OwnerClient {
+  stat(owner: NodeRecord, ctx: CallContext, path: string): Promise<FileInfo>;
+  read(owner: NodeRecord, ctx: CallContext, path: string): Promise<ReadResult>;
+  openWrite(owner: NodeRecord, ctx: CallContext, header: WriteRequestHeader): Promise<WriteSession>;
+  remove(owner: NodeRecord, ctx: CallContext, path: string): Promise<void>;
+}

@@ -1,0 +1,369 @@
+// The files service: every operation of the API on one node. It resolves a path's owner from
+// the metadata store, runs the operation here when this node owns the path (or the path is a
+// directory, which lives in etcd), and otherwise hands the same call to the owner through the
+// OwnerClient port. Creates claim the path in one fenced transaction before any byte flows;
+// writes stream to a temp file and commit in the journaled order of ARCHITECTURE.md.
+import {
+  AlreadyExistsError,
+  BadRequestError,
+  CallfsError,
+  NodeNotServingError,
+  NotAFileError,
+  NotADirectoryError,
+  NotFoundError,
+  OwnerUnavailableError,
+  PayloadTooLargeError,
+  PermissionDeniedError,
+  StaleRevisionError,
+  WrongOwnerError,
+} from './errors.js';
+import { DIR_MODE, FILE_MODE, canModify, isVisible, toFileInfo } from './info.js';
+import { PathLocks } from './path-lock.js';
+import type {
+  CallContext,
+  FileInfo,
+  FilesApi,
+  Inode,
+  InodeRecord,
+  Membership,
+  Metadata,
+  MkdirResult,
+  NodeRecord,
+  OwnerClient,
+  ReadResult,
+  Storage,
+  WriteRequestHeader,
+  WriteSession,
+} from './ports.js';
+import { LocalWriteSession } from './write-session.js';
+
+export interface FilesServiceOptions {
+  instanceId: string;
+  metadata: Metadata;
+  membership: Membership;
+  storage: Storage;
+  owners: OwnerClient;
+  maxBodyBytes: number;
+}
+
+const COMMIT_ATTEMPTS = 5;
+
+export class FilesService implements FilesApi {
+  private readonly locks = new PathLocks();
+  readonly instanceId: string;
+
+  constructor(private readonly o: FilesServiceOptions) {
+    this.instanceId = o.instanceId;
+  }
+
+  async stat(ctx: CallContext, path: string): Promise<FileInfo> {
+    return this.routed(ctx, path, {
+      directory: async (rec) => toFileInfo(rec),
+      local: async (rec) => toFileInfo(rec),
+      remote: (owner) => this.o.owners.stat(owner, ctx, path),
+    });
+  }
+
+  async read(ctx: CallContext, path: string): Promise<ReadResult> {
+    return this.routed(ctx, path, {
+      directory: async () => {
+        throw new NotAFileError(`${path} is a directory`);
+      },
+      local: async (rec) => {
+        const opened = await this.o.storage.open(path, ctx.signal);
+        const info = toFileInfo(rec);
+        info.size = opened.size;
+        info.mtime_ms = Math.trunc(opened.mtimeMs);
+        return { info, body: opened.body };
+      },
+      remote: (owner) => this.o.owners.read(owner, ctx, path),
+    });
+  }
+
+  async openWrite(ctx: CallContext, header: WriteRequestHeader): Promise<WriteSession> {
+    const { path } = header;
+    const createOnly = header.write_mode === 'WRITE_MODE_CREATE_ONLY';
+    if (path === '/') throw new NotAFileError('the root is a directory');
+    if (header.expected_size > this.o.maxBodyBytes) {
+      throw new PayloadTooLargeError(`body exceeds the limit of ${this.o.maxBodyBytes} bytes`);
+    }
+    // Two rounds: a PUT that loses a create race becomes a replace on the winner.
+    for (let round = 0; ; round++) {
+      const rec = await this.o.metadata.get(path);
+      if (rec?.inode.type === 'directory') {
+        if (createOnly) throw await this.conflict(rec, 'file');
+        throw new NotAFileError(`${path} is a directory`);
+      }
+      if (rec) {
+        if (createOnly) throw await this.conflict(rec, 'file');
+        if (rec.inode.instance_id !== this.instanceId) {
+          return this.forward(ctx, rec, (owner) => this.o.owners.openWrite(owner, ctx, header));
+        }
+        if (!canModify(ctx.caller, rec.inode)) {
+          throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
+        }
+        this.assertServing();
+        return this.session(ctx, path, false, null);
+      }
+      this.assertServing();
+      const now = Date.now();
+      const claim: Inode = {
+        type: 'file',
+        instance_id: this.instanceId,
+        backend_type: this.o.storage.backendType,
+        size: 0,
+        mode: FILE_MODE,
+        owner: ctx.caller.user,
+        mtime: now,
+        gen: 0,
+        state: 'writing',
+      };
+      try {
+        const claimed = await this.o.metadata.create(path, claim, {
+          parents: this.parentTemplate(ctx, now),
+          leased: true,
+        });
+        return this.session(ctx, path, true, claimed);
+      } catch (err) {
+        if (err instanceof AlreadyExistsError && !createOnly && round === 0) continue;
+        if (err instanceof AlreadyExistsError) throw await this.conflict(null, 'file', err);
+        throw err;
+      }
+    }
+  }
+
+  async remove(ctx: CallContext, path: string): Promise<void> {
+    if (path === '/') throw new BadRequestError('the root cannot be deleted');
+    await this.routed(ctx, path, {
+      directory: async (rec) => {
+        this.assertCanModify(ctx, rec);
+        this.assertServing();
+        await this.o.metadata.remove(rec);
+      },
+      local: async (rec) => {
+        this.assertCanModify(ctx, rec);
+        this.assertServing();
+        await this.locks.run(path, async () => {
+          const cur = await this.o.metadata.get(path);
+          if (!isVisible(cur) || cur.inode.instance_id !== this.instanceId) {
+            throw new NotFoundError(`${path} not found`);
+          }
+          // Namespace first: the file vanishes atomically; the bytes follow.
+          await this.o.metadata.remove(cur);
+          await this.o.storage.remove(path);
+        });
+      },
+      remote: (owner) => this.o.owners.remove(owner, ctx, path),
+    });
+  }
+
+  async mkdir(ctx: CallContext, path: string): Promise<MkdirResult> {
+    for (let round = 0; ; round++) {
+      const rec = await this.o.metadata.get(path);
+      if (rec && rec.inode.type === 'directory') {
+        if (path === '/' || rec.inode.instance_id === this.instanceId) {
+          return { created: false, info: toFileInfo(rec) };
+        }
+        throw await this.conflict(rec, 'directory');
+      }
+      if (rec) throw await this.conflict(rec, 'directory');
+      this.assertServing();
+      const now = Date.now();
+      const dir: Inode = {
+        type: 'directory',
+        instance_id: this.instanceId,
+        backend_type: this.o.storage.backendType,
+        size: 0,
+        mode: DIR_MODE,
+        owner: ctx.caller.user,
+        mtime: now,
+        gen: 1,
+        state: 'ready',
+      };
+      try {
+        const created = await this.o.metadata.create(path, dir, {
+          parents: this.parentTemplate(ctx, now),
+        });
+        return { created: true, info: toFileInfo(created) };
+      } catch (err) {
+        if (err instanceof AlreadyExistsError && round === 0) continue;
+        throw err;
+      }
+    }
+  }
+
+  async list(_ctx: CallContext, path: string): Promise<FileInfo[]> {
+    const rec = await this.o.metadata.get(path);
+    if (!isVisible(rec)) throw new NotFoundError(`${path} not found`);
+    if (rec.inode.type !== 'directory') throw new NotADirectoryError(`${path} is not a directory`);
+    const children = await this.o.metadata.list(path);
+    return children.filter(isVisible).map(toFileInfo);
+  }
+
+  /** Is (path, gen) the committed generation this node owns? Used by start-up recovery. */
+  async isCurrent(path: string, gen: number): Promise<boolean> {
+    const rec = await this.o.metadata.get(path);
+    return (
+      rec !== null &&
+      rec.inode.type === 'file' &&
+      rec.inode.instance_id === this.instanceId &&
+      rec.inode.state === 'ready' &&
+      rec.inode.gen === gen
+    );
+  }
+
+  /**
+   * Commits a staged write as the next generation of `path`, serialized per path on this node.
+   * `claim` is the create's claim record (null for a replace).
+   */
+  async commit(
+    path: string,
+    claim: InodeRecord | null,
+    size: number,
+    stage: { prepare(gen: number): Promise<void>; commit(): Promise<void> },
+  ): Promise<InodeRecord> {
+    return this.locks.run(path, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const cur = await this.o.metadata.get(path);
+        if (!cur || cur.inode.type !== 'file' || cur.inode.instance_id !== this.instanceId) {
+          this.assertServing();
+          if (cur && cur.inode.type === 'file') throw new WrongOwnerError(cur.inode.instance_id);
+          throw new NotFoundError(`${path} was removed while it was being written`);
+        }
+        if (claim && cur.revision !== claim.revision && cur.inode.state === 'writing') {
+          throw new StaleRevisionError(`the claim on ${path} changed`);
+        }
+        const gen = cur.inode.gen + 1;
+        await stage.prepare(gen);
+        try {
+          const next = await this.o.metadata.replace(cur, {
+            ...cur.inode,
+            size,
+            mtime: Date.now(),
+            gen,
+            state: 'ready',
+          });
+          await stage.commit();
+          return next;
+        } catch (err) {
+          if (err instanceof StaleRevisionError && attempt < COMMIT_ATTEMPTS) continue;
+          throw err;
+        }
+      }
+    });
+  }
+
+  /** Removes a create's claim after a failed or cut upload, unless something replaced it. */
+  async releaseClaim(claim: InodeRecord): Promise<void> {
+    try {
+      await this.o.metadata.remove(claim);
+    } catch (err) {
+      // A stale claim was already replaced or removed; a lapsed lease removes it anyway.
+      if (!(err instanceof CallfsError)) throw err;
+    }
+  }
+
+  private session(
+    ctx: CallContext,
+    path: string,
+    created: boolean,
+    claim: InodeRecord | null,
+  ): WriteSession {
+    return new LocalWriteSession({
+      service: this,
+      storage: this.o.storage,
+      path,
+      created,
+      claim,
+      maxBytes: this.o.maxBodyBytes,
+      signal: ctx.signal,
+    });
+  }
+
+  private parentTemplate(ctx: CallContext, now: number) {
+    return {
+      owner: ctx.caller.user,
+      instance_id: this.instanceId,
+      backend_type: this.o.storage.backendType,
+      mtime: now,
+    };
+  }
+
+  private assertServing(): void {
+    if (!this.o.membership.isServing()) {
+      throw new NodeNotServingError(`node ${this.instanceId} does not hold its membership lease`);
+    }
+  }
+
+  private assertCanModify(ctx: CallContext, rec: InodeRecord): void {
+    if (!canModify(ctx.caller, rec.inode)) {
+      throw new PermissionDeniedError(`only the owner may modify ${rec.path}`);
+    }
+  }
+
+  /** Builds the 409 for a path that exists, naming where it lives. */
+  private async conflict(
+    rec: InodeRecord | null,
+    requested: 'file' | 'directory',
+    fromStore?: AlreadyExistsError,
+  ): Promise<AlreadyExistsError> {
+    const existing = rec
+      ? {
+          path: rec.path,
+          type: rec.inode.type,
+          instanceId: rec.inode.instance_id,
+          backendType: rec.inode.backend_type,
+        }
+      : fromStore?.existing;
+    if (!existing) return fromStore ?? new AlreadyExistsError('path already exists');
+    let httpUrl: string | undefined;
+    if (existing.instanceId && existing.instanceId !== this.instanceId) {
+      httpUrl = (await this.o.membership.getNode(existing.instanceId).catch(() => null))?.http_url;
+    }
+    return new AlreadyExistsError(
+      `${existing.path} already exists`,
+      { ...existing, httpUrl },
+      requested,
+    );
+  }
+
+  /**
+   * Runs an operation where the path lives: directories here (from etcd), files owned here
+   * locally, files owned elsewhere on their owner. A stale owner answer is re-resolved once.
+   */
+  private async routed<T>(
+    ctx: CallContext,
+    path: string,
+    run: {
+      directory: (rec: InodeRecord) => Promise<T>;
+      local: (rec: InodeRecord) => Promise<T>;
+      remote: (owner: NodeRecord) => Promise<T>;
+    },
+  ): Promise<T> {
+    for (let round = 0; ; round++) {
+      const rec = await this.o.metadata.get(path);
+      if (!isVisible(rec)) throw new NotFoundError(`${path} not found`);
+      if (rec.inode.type === 'directory') return run.directory(rec);
+      if (rec.inode.instance_id === this.instanceId) return run.local(rec);
+      try {
+        return await this.forward(ctx, rec, run.remote);
+      } catch (err) {
+        if (err instanceof WrongOwnerError && round === 0) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async forward<T>(
+    ctx: CallContext,
+    rec: InodeRecord,
+    call: (owner: NodeRecord) => Promise<T>,
+  ): Promise<T> {
+    const ownerId = rec.inode.instance_id;
+    // A forwarded call is never forwarded again: the sender's view was stale.
+    if (ctx.forwarded) throw new WrongOwnerError(ownerId);
+    const owner = await this.o.membership.getNode(ownerId);
+    if (!owner) throw new OwnerUnavailableError(ownerId);
+    return call(owner);
+  }
+}

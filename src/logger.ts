@@ -1,0 +1,14 @@
+// The process logger: pino, JSON by default (one object per line, for log shippers) or
+// pino-pretty's single-line text for terminals. Secrets never reach it: authorization values
+// are redacted and no code logs keys.
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export function createLogger(options: { level: string; format: 'json' | 'text' }): Logger {
+  const base = {
+    level: options.level,
+    redact: ['authorization', '*.authorization', '*.headers.authorization'],
+  };
+  if (options.format === 'json') return pino(base);
+  return pino(base, pretty({ colorize: false, singleLine: true, sync: true }));
+}

@@ -1,0 +1,85 @@
+// How the etcd adapter talks to etcd: every unary call carries a gRPC deadline so a hung or
+// paused etcd fails the request fast instead of holding it, and every etcd3 failure is
+// translated once into a domain error (unreachable → METADATA_UNAVAILABLE, a lease etcd no
+// longer knows → NODE_NOT_SERVING, anything else → INTERNAL_ERROR with the cause kept).
+import {
+  ClientClosedError,
+  EtcdLeaseInvalidError,
+  GRPCDeadlineExceededError,
+  GRPCUnavailableError,
+  isRecoverableError,
+} from 'etcd3';
+import {
+  CallfsError,
+  InternalError,
+  MetadataUnavailableError,
+  NodeNotServingError,
+} from '../files/errors.js';
+
+/** Structured logger, pino-compatible (`logger.warn({ err }, 'message')`). */
+export interface MetadataLogger {
+  info(fields: Record<string, unknown>, msg: string): void;
+  warn(fields: Record<string, unknown>, msg: string): void;
+  error(fields: Record<string, unknown>, msg: string): void;
+}
+
+export const silentLogger: MetadataLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** gRPC call options with an absolute deadline; etcd3's retries share it, so they cannot extend it. */
+export function callOptions(timeoutMs: number): { deadline: number } {
+  return { deadline: Date.now() + timeoutMs };
+}
+
+function isUnreachable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (
+    err instanceof GRPCUnavailableError ||
+    err instanceof GRPCDeadlineExceededError ||
+    err instanceof ClientClosedError ||
+    isRecoverableError(err)
+  ) {
+    return true;
+  }
+  // etcd3's per-host circuit breaker (cockatiel) rejects without calling etcd after repeated
+  // failures; it is the same outage seen from the client.
+  if ((err as { isBrokenCircuitError?: boolean }).isBrokenCircuitError === true) return true;
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT';
+}
+
+export function mapEtcdError(err: unknown, what: string): CallfsError {
+  if (err instanceof CallfsError) return err;
+  if (err instanceof EtcdLeaseInvalidError) {
+    return new NodeNotServingError(`${what}: this node's membership lease is gone`, { cause: err });
+  }
+  if (isUnreachable(err)) {
+    return new MetadataUnavailableError(`${what}: etcd is unavailable`, { cause: err });
+  }
+  return new InternalError(`${what}: etcd request failed`, { cause: err });
+}
+
+/** A sleep that `cancelAll()` cuts short, and that never keeps the process alive. */
+export class Sleeper {
+  private readonly wakers = new Set<() => void>();
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      timer.unref();
+      this.wakers.add(done);
+    });
+  }
+
+  cancelAll(): void {
+    for (const wake of [...this.wakers]) wake();
+  }
+}

@@ -1,0 +1,370 @@
+// The etcd adapter of the Metadata and Membership ports. Every change is one fenced etcd
+// transaction: a create compares the target's absence, the nearest existing ancestor's
+// mod_revision and the absence of each ancestor it adds; replace/remove compare the inode's
+// mod_revision; all of them compare this node's membership key (see etcd-membership.ts).
+// A directory's value is never rewritten when a child is created, so sibling creates do not
+// conflict. Key layout: keys.ts.
+import {
+  CompareResult,
+  CompareTarget,
+  Etcd3,
+  SortOrder,
+  SortTarget,
+  type ICompare,
+  type IKeyValue,
+  type IRangeRequest,
+  type IRequestOp,
+  type ITxnRequest,
+  type ITxnResponse,
+} from 'etcd3';
+import {
+  BadRequestError,
+  DirectoryNotEmptyError,
+  ParentNotADirectoryError,
+  StaleRevisionError,
+} from '../files/errors.js';
+import type {
+  CreateOptions,
+  Inode,
+  InodeRecord,
+  Membership,
+  Metadata,
+  NodeRecord,
+} from '../files/ports.js';
+import { callOptions, mapEtcdError, type MetadataLogger, silentLogger } from './etcd-call.js';
+import { EtcdMembership, type HeldRegistration } from './etcd-membership.js';
+import {
+  ancestorsOf,
+  assertCanonical,
+  childrenPrefix,
+  DEFAULT_PREFIX,
+  inodeKey,
+  joinPath,
+  normalizePrefix,
+  prefixEnd,
+} from './keys.js';
+import {
+  alreadyExists,
+  ancestorInode,
+  decodeInode,
+  encodeInode,
+  isUsableParent,
+  MAX_MISSING_ANCESTORS,
+  pickInode,
+  rootRecord,
+} from './records.js';
+
+export interface EtcdMetadataOptions {
+  /** A client to use; it is not closed by close(). Otherwise give `endpoints`. */
+  client?: Etcd3;
+  /** etcd endpoints (`http://host:2379`) for a client this adapter creates and closes. */
+  endpoints?: string | string[];
+  auth?: { username: string; password: string };
+  /** Key prefix, default `/callfs/`. */
+  prefix?: string;
+  instanceId: string;
+  /** Membership lease TTL in seconds (default 10). */
+  leaseTtlSeconds?: number;
+  /** Deadline of each etcd request in ms (default 5000). */
+  requestTimeoutMs?: number;
+  /** How long register() waits for a previous holder of the instance id (default 2 × TTL). */
+  registerRetryMs?: number;
+  /** Attempts of a create whose ancestors keep changing under it (default 5). */
+  maxCreateAttempts?: number;
+  logger?: MetadataLogger;
+}
+
+/** etcd's default --max-txn-ops: the most ops one read transaction may carry. */
+const MAX_TXN_OPS = 128;
+
+export class EtcdMetadata implements Metadata, Membership {
+  readonly prefix: string;
+  private readonly client: Etcd3;
+  private readonly ownsClient: boolean;
+  private readonly timeoutMs: number;
+  private readonly maxCreateAttempts: number;
+  private readonly membership: EtcdMembership;
+  private readonly logger: MetadataLogger;
+
+  constructor(options: EtcdMetadataOptions) {
+    this.prefix = normalizePrefix(options.prefix ?? DEFAULT_PREFIX);
+    this.timeoutMs = options.requestTimeoutMs ?? 5_000;
+    this.maxCreateAttempts = options.maxCreateAttempts ?? 5;
+    this.logger = options.logger ?? silentLogger;
+    if (options.client) {
+      this.client = options.client;
+      this.ownsClient = false;
+    } else {
+      if (!options.endpoints) throw new TypeError('EtcdMetadata needs `client` or `endpoints`');
+      const timeout = this.timeoutMs;
+      this.client = new Etcd3({
+        hosts: options.endpoints,
+        dialTimeout: timeout,
+        auth: options.auth && { ...options.auth, callOptions: () => callOptions(timeout) },
+      });
+      this.ownsClient = true;
+    }
+    const ttl = options.leaseTtlSeconds ?? 10;
+    this.membership = new EtcdMembership({
+      client: this.client,
+      prefix: this.prefix,
+      instanceId: options.instanceId,
+      leaseTtlSeconds: ttl,
+      registerRetryMs: options.registerRetryMs ?? 2 * ttl * 1000,
+      requestTimeoutMs: this.timeoutMs,
+      logger: this.logger,
+    });
+  }
+
+  // ---- Membership -------------------------------------------------------------------------
+
+  register(node: NodeRecord): Promise<void> {
+    return this.membership.register(node);
+  }
+
+  deregister(): Promise<void> {
+    return this.membership.deregister();
+  }
+
+  isServing(): boolean {
+    return this.membership.isServing();
+  }
+
+  /** Calls `listener` whenever isServing() flips; returns the unsubscribe function. */
+  onServingChange(listener: (serving: boolean) => void): () => void {
+    return this.membership.onServingChange(listener);
+  }
+
+  getNode(instanceId: string): Promise<NodeRecord | null> {
+    return this.membership.getNode(instanceId);
+  }
+
+  listNodes(): Promise<NodeRecord[]> {
+    return this.membership.listNodes();
+  }
+
+  /**
+   * Stops re-registration, revokes the membership lease (best effort, so a restart can take
+   * the instance id at once) and closes the etcd client if this adapter created it.
+   */
+  async close(): Promise<void> {
+    try {
+      await this.membership.deregister();
+    } catch (err) {
+      this.logger.warn({ err }, 'could not revoke the membership lease on close');
+    }
+    if (this.ownsClient) this.client.close();
+  }
+
+  // ---- Metadata ---------------------------------------------------------------------------
+
+  async get(path: string): Promise<InodeRecord | null> {
+    assertCanonical(path);
+    if (path === '/') return rootRecord();
+    const res = await this.range({ key: this.keyOf(path) }, 'get');
+    const kv = res.kvs[0];
+    return kv ? this.record(path, kv) : null;
+  }
+
+  async list(dir: string): Promise<InodeRecord[]> {
+    assertCanonical(dir);
+    const start = Buffer.from(childrenPrefix(this.prefix, dir));
+    const res = await this.range(
+      {
+        key: start,
+        range_end: prefixEnd(start),
+        sort_order: SortOrder.Ascend,
+        sort_target: SortTarget.Key,
+      },
+      'list',
+    );
+    return res.kvs.map((kv) =>
+      this.record(joinPath(dir, kv.key.subarray(start.length).toString('utf8')), kv),
+    );
+  }
+
+  async create(path: string, inode: Inode, options: CreateOptions): Promise<InodeRecord> {
+    assertCanonical(path);
+    if (path === '/') throw alreadyExists(rootRecord(), inode);
+    const held = this.membership.current();
+    const target = this.keyOf(path);
+    const ancestors = ancestorsOf(path);
+    for (let attempt = 1; ; attempt++) {
+      const [targetKv, ...ancestorKvs] = await this.readMany([path, ...ancestors]);
+      if (targetKv) throw alreadyExists(this.record(path, targetKv), inode);
+      for (let i = 0; i < ancestors.length; i++) {
+        const kv = ancestorKvs[i];
+        if (kv && !isUsableParent(this.record(ancestors[i], kv).inode)) {
+          throw new ParentNotADirectoryError(`${ancestors[i]} is not a directory`);
+        }
+      }
+      // Below the nearest existing ancestor everything is missing and is added here.
+      const nearest = ancestorKvs.findLastIndex((kv) => kv !== null);
+      const missing = ancestors.slice(nearest + 1);
+      if (missing.length > MAX_MISSING_ANCESTORS) {
+        throw new BadRequestError(`too many missing parent directories (${missing.length})`);
+      }
+      const compare: ICompare[] = [absent(target), this.membership.fence(held)];
+      const nearestKv = nearest >= 0 ? ancestorKvs[nearest] : null;
+      if (nearestKv) {
+        compare.push({
+          key: nearestKv.key,
+          target: CompareTarget.Mod,
+          result: CompareResult.Equal,
+          mod_revision: nearestKv.mod_revision,
+        });
+      }
+      const success: IRequestOp[] = [];
+      const dirValue = Buffer.from(encodeInode(ancestorInode(options.parents)));
+      for (const dir of missing) {
+        const key = this.keyOf(dir);
+        compare.push(absent(key));
+        success.push({ request_put: { key, value: dirValue } });
+      }
+      success.push({
+        request_put: {
+          key: target,
+          value: Buffer.from(encodeInode(inode)),
+          lease: options.leased ? held.leaseId : undefined,
+        },
+      });
+      const failure: IRequestOp[] = [
+        { request_range: { key: target } },
+        { request_range: { key: this.membership.membershipKey } },
+      ];
+      const res = await this.txn({ compare, success, failure }, 'create', held);
+      if (res.succeeded) return { path, inode: pickInode(inode), revision: res.header.revision };
+      const existing = res.responses[0]?.response_range.kvs[0];
+      if (existing) throw alreadyExists(this.record(path, existing), inode);
+      this.checkFence(held, res.responses[1]?.response_range.kvs[0]);
+      // Only an ancestor changed (a concurrent create added it, or it was replaced/removed):
+      // read again and decide anew.
+      if (attempt >= this.maxCreateAttempts) {
+        throw new StaleRevisionError(
+          `parents of ${path} kept changing; gave up after ${attempt} attempts`,
+        );
+      }
+    }
+  }
+
+  async replace(expected: InodeRecord, inode: Inode): Promise<InodeRecord> {
+    assertCanonical(expected.path);
+    if (expected.path === '/') throw new BadRequestError('the root cannot be replaced');
+    const held = this.membership.current();
+    const key = this.keyOf(expected.path);
+    const res = await this.txn(
+      {
+        compare: [unchanged(key, expected.revision), this.membership.fence(held)],
+        // Not leased: a committed inode outlives the node's membership.
+        success: [{ request_put: { key, value: Buffer.from(encodeInode(inode)) } }],
+        failure: [{ request_range: { key: this.membership.membershipKey } }],
+      },
+      'replace',
+      held,
+    );
+    if (!res.succeeded) {
+      this.checkFence(held, res.responses[0]?.response_range.kvs[0]);
+      throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
+    }
+    return { path: expected.path, inode: pickInode(inode), revision: res.header.revision };
+  }
+
+  async remove(expected: InodeRecord): Promise<void> {
+    assertCanonical(expected.path);
+    if (expected.path === '/') throw new BadRequestError('the root cannot be removed');
+    const held = this.membership.current();
+    const key = this.keyOf(expected.path);
+    const compare = [unchanged(key, expected.revision), this.membership.fence(held)];
+    const failure: IRequestOp[] = [
+      { request_range: { key: this.membership.membershipKey } },
+      { request_range: { key } },
+    ];
+    if (expected.inode.type === 'directory') {
+      // etcd checks a range compare against every key in [key, range_end) and treats an empty
+      // range as one key of version 0: "version == 0 over the children range" means "no child".
+      const children = Buffer.from(childrenPrefix(this.prefix, expected.path));
+      const end = prefixEnd(children);
+      compare.push({
+        key: children,
+        range_end: end,
+        target: CompareTarget.Version,
+        result: CompareResult.Equal,
+        version: 0,
+      });
+      failure.push({ request_range: { key: children, range_end: end, count_only: true } });
+    }
+    const res = await this.txn(
+      { compare, success: [{ request_delete_range: { key } }], failure },
+      'remove',
+      held,
+    );
+    if (res.succeeded) return;
+    this.checkFence(held, res.responses[0]?.response_range.kvs[0]);
+    const now = res.responses[1]?.response_range.kvs[0];
+    const children = Number(res.responses[2]?.response_range.count ?? 0);
+    if (now?.mod_revision === expected.revision && children > 0) {
+      throw new DirectoryNotEmptyError(`${expected.path} is not empty`);
+    }
+    throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  private keyOf(path: string): Buffer {
+    return Buffer.from(inodeKey(this.prefix, path));
+  }
+
+  private record(path: string, kv: IKeyValue): InodeRecord {
+    return { path, inode: decodeInode(path, kv.value.toString('utf8')), revision: kv.mod_revision };
+  }
+
+  /** Throws NodeNotServingError unless the membership key read in a failed txn is still ours. */
+  private checkFence(held: HeldRegistration, kv: IKeyValue | undefined): void {
+    if (!kv || kv.create_revision !== held.createRevision) throw this.membership.fenceFailed(held);
+  }
+
+  /** Reads several inodes, each chunk of ≤128 in one read-only txn (a consistent snapshot). */
+  private async readMany(paths: string[]): Promise<(IKeyValue | null)[]> {
+    const out: (IKeyValue | null)[] = [];
+    for (let i = 0; i < paths.length; i += MAX_TXN_OPS) {
+      const chunk = paths.slice(i, i + MAX_TXN_OPS);
+      const res = await this.txn(
+        { success: chunk.map((p) => ({ request_range: { key: this.keyOf(p) } })) },
+        'read',
+      );
+      for (const r of res.responses) out.push(r.response_range.kvs[0] ?? null);
+    }
+    return out;
+  }
+
+  private async range(req: IRangeRequest, what: string) {
+    try {
+      return await this.client.kv.range(req, callOptions(this.timeoutMs));
+    } catch (err) {
+      throw mapEtcdError(err, what);
+    }
+  }
+
+  private async txn(
+    req: ITxnRequest,
+    what: string,
+    held?: HeldRegistration,
+  ): Promise<ITxnResponse> {
+    try {
+      return await this.client.kv.txn(req, callOptions(this.timeoutMs));
+    } catch (err) {
+      const mapped = mapEtcdError(err, what);
+      // A leased put naming a lease etcd no longer has: the registration is gone.
+      if (held && mapped.code === 'NODE_NOT_SERVING') throw this.membership.fenceFailed(held);
+      throw mapped;
+    }
+  }
+}
+
+function absent(key: Buffer): ICompare {
+  return { key, target: CompareTarget.Version, result: CompareResult.Equal, version: 0 };
+}
+
+function unchanged(key: Buffer, revision: string): ICompare {
+  return { key, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: revision };
+}

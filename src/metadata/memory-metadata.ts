@@ -1,0 +1,305 @@
+// An in-memory stand-in for the etcd adapter, for unit tests of the files service. It keeps
+// the same semantics (revisions from one global counter, creates that add ancestors atomically,
+// compare-on-revision replace/remove, membership fencing, leased claims) and passes the same
+// contract suite. Test hooks: setServing() breaks or restores the fence, expireLease() acts
+// out a lost lease (leased entries vanish, then the node re-registers).
+import {
+  AlreadyExistsError,
+  BadRequestError,
+  DirectoryNotEmptyError,
+  InternalError,
+  NodeNotServingError,
+  ParentNotADirectoryError,
+  StaleRevisionError,
+} from '../files/errors.js';
+import type {
+  CreateOptions,
+  Inode,
+  InodeRecord,
+  Membership,
+  Metadata,
+  NodeRecord,
+} from '../files/ports.js';
+import { ancestorsOf, assertCanonical, nameOf, parentOf } from './keys.js';
+import {
+  alreadyExists,
+  ancestorInode,
+  isUsableParent,
+  MAX_MISSING_ANCESTORS,
+  pickInode,
+  rootRecord,
+} from './records.js';
+
+interface StoredInode {
+  inode: Inode;
+  revision: string;
+  /** The lease the entry is attached to, or 0. */
+  lease: number;
+}
+
+interface StoredNode {
+  node: NodeRecord;
+  createRevision: string;
+  lease: number;
+}
+
+/** The shared "etcd": give the same store to several MemoryMetadata to simulate a cluster. */
+export class MemoryStore {
+  readonly inodes = new Map<string, StoredInode>();
+  readonly nodes = new Map<string, StoredNode>();
+  private revision = 1;
+  private leases = 0;
+
+  /** One store revision per committed change, as one etcd txn. */
+  nextRevision(): string {
+    this.revision += 1;
+    return String(this.revision);
+  }
+
+  nextLease(): number {
+    this.leases += 1;
+    return this.leases;
+  }
+
+  /** Removes everything attached to `lease`, as etcd does when a lease expires or is revoked. */
+  revokeLease(lease: number): void {
+    let changed = false;
+    for (const [path, e] of this.inodes) {
+      if (e.lease === lease) {
+        this.inodes.delete(path);
+        changed = true;
+      }
+    }
+    for (const [id, n] of this.nodes) {
+      if (n.lease === lease) {
+        this.nodes.delete(id);
+        changed = true;
+      }
+    }
+    if (changed) this.nextRevision();
+  }
+}
+
+export interface MemoryMetadataOptions {
+  instanceId: string;
+  store?: MemoryStore;
+  /** How long register() waits for another holder of the id (default 0: fail at once). */
+  registerRetryMs?: number;
+  /** Re-register on the next tick after expireLease() (default true). */
+  autoReregister?: boolean;
+}
+
+export class MemoryMetadata implements Metadata, Membership {
+  readonly store: MemoryStore;
+  private held: { lease: number; createRevision: string } | null = null;
+  private node: NodeRecord | null = null;
+  private fenceBroken = false;
+  private serving = false;
+  private readonly listeners = new Set<(serving: boolean) => void>();
+
+  constructor(private readonly options: MemoryMetadataOptions) {
+    this.store = options.store ?? new MemoryStore();
+  }
+
+  // ---- test hooks -------------------------------------------------------------------------
+
+  /** false: every commit fails its membership fence (NodeNotServingError); true: restores it. */
+  setServing(serving: boolean): void {
+    this.fenceBroken = !serving;
+    this.updateServing();
+  }
+
+  /** The lease expires: leased entries and the membership record vanish, then re-register. */
+  async expireLease(): Promise<void> {
+    const held = this.held;
+    if (!held) return;
+    this.held = null;
+    this.store.revokeLease(held.lease);
+    this.updateServing();
+    const node = this.node;
+    if (node && this.options.autoReregister !== false) {
+      setTimeout(() => {
+        if (this.node === node && !this.held) this.acquire(node);
+      }, 0);
+    }
+  }
+
+  // ---- Membership -------------------------------------------------------------------------
+
+  async register(node: NodeRecord): Promise<void> {
+    if (node.instance_id !== this.options.instanceId) {
+      throw new InternalError(`register(${node.instance_id}) on ${this.options.instanceId}`);
+    }
+    if (this.node) throw new InternalError(`${node.instance_id} is already registered`);
+    const until = Date.now() + (this.options.registerRetryMs ?? 0);
+    while (!this.acquire(node)) {
+      if (Date.now() >= until) {
+        throw new AlreadyExistsError(`instance id ${node.instance_id} is held by another process`);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    this.node = node;
+  }
+
+  async deregister(): Promise<void> {
+    this.node = null;
+    const held = this.held;
+    this.held = null;
+    if (held) this.store.revokeLease(held.lease);
+    this.updateServing();
+  }
+
+  isServing(): boolean {
+    return this.serving;
+  }
+
+  onServingChange(listener: (serving: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async getNode(instanceId: string): Promise<NodeRecord | null> {
+    const n = this.store.nodes.get(instanceId);
+    return n ? { ...n.node, backends: [...n.node.backends] } : null;
+  }
+
+  async listNodes(): Promise<NodeRecord[]> {
+    return [...this.store.nodes.keys()]
+      .sort(byBytes)
+      .map((id) => this.store.nodes.get(id)!.node)
+      .map((n) => ({ ...n, backends: [...n.backends] }));
+  }
+
+  async close(): Promise<void> {
+    await this.deregister();
+  }
+
+  // ---- Metadata ---------------------------------------------------------------------------
+
+  async get(path: string): Promise<InodeRecord | null> {
+    assertCanonical(path);
+    if (path === '/') return rootRecord();
+    const e = this.store.inodes.get(path);
+    return e ? record(path, e) : null;
+  }
+
+  async list(dir: string): Promise<InodeRecord[]> {
+    assertCanonical(dir);
+    const names: string[] = [];
+    for (const path of this.store.inodes.keys()) {
+      if (parentOf(path) === dir && path !== '/') names.push(nameOf(path));
+    }
+    return names.sort(byBytes).map((name) => {
+      const path = dir === '/' ? `/${name}` : `${dir}/${name}`;
+      return record(path, this.store.inodes.get(path)!);
+    });
+  }
+
+  async create(path: string, inode: Inode, options: CreateOptions): Promise<InodeRecord> {
+    assertCanonical(path);
+    if (path === '/') throw alreadyExists(rootRecord(), inode);
+    const held = this.current();
+    const existing = this.store.inodes.get(path);
+    if (existing) throw alreadyExists(record(path, existing), inode);
+    const ancestors = ancestorsOf(path);
+    let nearest = -1;
+    ancestors.forEach((dir, i) => {
+      const e = this.store.inodes.get(dir);
+      if (!e) return;
+      if (!isUsableParent(e.inode)) throw new ParentNotADirectoryError(`${dir} is not a directory`);
+      nearest = i;
+    });
+    const missing = ancestors.slice(nearest + 1);
+    if (missing.length > MAX_MISSING_ANCESTORS) {
+      throw new BadRequestError(`too many missing parent directories (${missing.length})`);
+    }
+    this.checkFence(held);
+    const revision = this.store.nextRevision();
+    for (const dir of missing) {
+      this.store.inodes.set(dir, { inode: ancestorInode(options.parents), revision, lease: 0 });
+    }
+    const stored = { inode: pickInode(inode), revision, lease: options.leased ? held.lease : 0 };
+    this.store.inodes.set(path, stored);
+    return record(path, stored);
+  }
+
+  async replace(expected: InodeRecord, inode: Inode): Promise<InodeRecord> {
+    assertCanonical(expected.path);
+    if (expected.path === '/') throw new BadRequestError('the root cannot be replaced');
+    this.checkFence(this.current());
+    const e = this.store.inodes.get(expected.path);
+    if (!e || e.revision !== expected.revision) {
+      throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
+    }
+    // Not leased: a committed inode outlives the node's membership.
+    const stored = { inode: pickInode(inode), revision: this.store.nextRevision(), lease: 0 };
+    this.store.inodes.set(expected.path, stored);
+    return record(expected.path, stored);
+  }
+
+  async remove(expected: InodeRecord): Promise<void> {
+    assertCanonical(expected.path);
+    if (expected.path === '/') throw new BadRequestError('the root cannot be removed');
+    this.checkFence(this.current());
+    const e = this.store.inodes.get(expected.path);
+    if (!e || e.revision !== expected.revision) {
+      throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
+    }
+    if (e.inode.type === 'directory') {
+      for (const path of this.store.inodes.keys()) {
+        if (parentOf(path) === expected.path) {
+          throw new DirectoryNotEmptyError(`${expected.path} is not empty`);
+        }
+      }
+    }
+    this.store.inodes.delete(expected.path);
+    this.store.nextRevision();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  /** Takes the membership key if free; the key's create revision becomes the fence. */
+  private acquire(node: NodeRecord): boolean {
+    if (this.store.nodes.has(node.instance_id)) return false;
+    const lease = this.store.nextLease();
+    const createRevision = this.store.nextRevision();
+    this.store.nodes.set(node.instance_id, {
+      node: { ...node, backends: [...node.backends] },
+      createRevision,
+      lease,
+    });
+    this.held = { lease, createRevision };
+    this.updateServing();
+    return true;
+  }
+
+  private current(): { lease: number; createRevision: string } {
+    if (!this.held) {
+      throw new NodeNotServingError(`${this.options.instanceId} holds no membership lease`);
+    }
+    return this.held;
+  }
+
+  private checkFence(held: { createRevision: string }): void {
+    const n = this.store.nodes.get(this.options.instanceId);
+    if (this.fenceBroken || !n || n.createRevision !== held.createRevision) {
+      throw new NodeNotServingError(`${this.options.instanceId} lost its membership lease`);
+    }
+  }
+
+  private updateServing(): void {
+    const serving = this.held !== null && !this.fenceBroken;
+    if (serving === this.serving) return;
+    this.serving = serving;
+    for (const listener of [...this.listeners]) listener(serving);
+  }
+}
+
+function record(path: string, e: StoredInode): InodeRecord {
+  return { path, inode: pickInode(e.inode), revision: e.revision };
+}
+
+/** Byte order of the UTF-8 names, as etcd sorts keys. */
+function byBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}

@@ -1,0 +1,134 @@
+// The values stored in the namespace and the records both metadata adapters (etcd and the
+// in-memory fake) build from them, so the two agree byte for byte: inode JSON with exactly the
+// Inode fields in a fixed order, membership JSON, the synthesized root, and the 409 details.
+import { AlreadyExistsError, InternalError } from '../files/errors.js';
+import type { CreateOptions, Inode, InodeRecord, NodeRecord } from '../files/ports.js';
+
+/** The root is a directory owned by `root`, on no node, never stored (revision "0"). */
+export function rootRecord(): InodeRecord {
+  return {
+    path: '/',
+    inode: {
+      type: 'directory',
+      instance_id: '',
+      backend_type: '',
+      size: 0,
+      mode: 0o755,
+      owner: 'root',
+      mtime: 0,
+      gen: 1,
+      state: 'ready',
+    },
+    revision: '0',
+  };
+}
+
+/** Copies exactly the Inode fields, in a fixed order, so stray properties never reach etcd. */
+export function pickInode(inode: Inode): Inode {
+  return {
+    type: inode.type,
+    instance_id: inode.instance_id,
+    backend_type: inode.backend_type,
+    size: inode.size,
+    mode: inode.mode,
+    owner: inode.owner,
+    mtime: inode.mtime,
+    gen: inode.gen,
+    state: inode.state,
+  };
+}
+
+export function encodeInode(inode: Inode): string {
+  return JSON.stringify(pickInode(inode));
+}
+
+export function decodeInode(path: string, raw: string): Inode {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (err) {
+    throw new InternalError(`corrupt inode for ${path}`, { cause: err });
+  }
+  const o = v as Partial<Inode> | null;
+  if (
+    !o ||
+    typeof o !== 'object' ||
+    (o.type !== 'file' && o.type !== 'directory') ||
+    typeof o.instance_id !== 'string' ||
+    typeof o.backend_type !== 'string' ||
+    typeof o.size !== 'number' ||
+    typeof o.mode !== 'number' ||
+    typeof o.owner !== 'string' ||
+    typeof o.mtime !== 'number' ||
+    typeof o.gen !== 'number' ||
+    (o.state !== 'ready' && o.state !== 'writing')
+  ) {
+    throw new InternalError(`corrupt inode for ${path}: ${raw.slice(0, 200)}`);
+  }
+  return pickInode(o as Inode);
+}
+
+/** The directory inode put for an ancestor that a create adds. */
+export function ancestorInode(parents: CreateOptions['parents']): Inode {
+  return {
+    type: 'directory',
+    instance_id: parents.instance_id,
+    backend_type: parents.backend_type,
+    size: 0,
+    mode: 0o755,
+    owner: parents.owner,
+    mtime: parents.mtime,
+    gen: 1,
+    state: 'ready',
+  };
+}
+
+/** A directory, ready: something a child may be created under. */
+export function isUsableParent(inode: Inode): boolean {
+  return inode.type === 'directory' && inode.state !== 'writing';
+}
+
+export function alreadyExists(existing: InodeRecord, requested: Inode): AlreadyExistsError {
+  return new AlreadyExistsError(
+    `${existing.path} already exists`,
+    {
+      path: existing.path,
+      type: existing.inode.type,
+      instanceId: existing.inode.instance_id,
+      backendType: existing.inode.backend_type,
+    },
+    requested.type,
+  );
+}
+
+/** Membership value: the instance id is the key, so it is not repeated in the value. */
+export function encodeNode(node: NodeRecord): string {
+  return JSON.stringify({
+    http_url: node.http_url,
+    grpc_addr: node.grpc_addr,
+    backends: node.backends,
+    started: node.started,
+  });
+}
+
+export function decodeNode(instanceId: string, raw: string): NodeRecord {
+  let v: Partial<NodeRecord> | null;
+  try {
+    v = JSON.parse(raw) as Partial<NodeRecord> | null;
+  } catch (err) {
+    throw new InternalError(`corrupt membership record for ${instanceId}`, { cause: err });
+  }
+  if (!v || typeof v !== 'object') {
+    throw new InternalError(`corrupt membership record for ${instanceId}`);
+  }
+  return {
+    instance_id: instanceId,
+    http_url: typeof v.http_url === 'string' ? v.http_url : '',
+    grpc_addr: typeof v.grpc_addr === 'string' ? v.grpc_addr : '',
+    backends: Array.isArray(v.backends) ? v.backends.map(String) : [],
+    started: typeof v.started === 'number' ? v.started : 0,
+  };
+}
+
+/** Ancestors a create may add in its one transaction (etcd allows 128 ops per txn). */
+export const MAX_MISSING_ANCESTORS = 120;

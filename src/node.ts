@@ -1,0 +1,162 @@
+// The composition root: wires one CallFS node from its configuration — etcd metadata and
+// membership, the storage backend, the files service, the gRPC server and client, the HTTP
+// edge — and runs start-up recovery before serving. The only place that knows every part.
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import * as grpc from '@grpc/grpc-js';
+import { Etcd3 } from 'etcd3';
+import type { Logger } from 'pino';
+import { createAuthenticator } from './auth/api-keys.js';
+import { parseListenAddr, type Config } from './config/index.js';
+import { createEdgeApp, edgeFetch } from './edge/app.js';
+import { FilesService } from './files/service.js';
+import { EtcdMetadata } from './metadata/etcd-metadata.js';
+import { GrpcOwnerClient } from './peer/client.js';
+import { startPeerServer } from './peer/server.js';
+import { createLocalfsStorage } from './storage/localfs.js';
+
+export interface RunningNode {
+  instanceId: string;
+  httpPort: number;
+  grpcPort: number;
+  httpUrl: string;
+  grpcAddr: string;
+  /** Stops serving: HTTP and gRPC servers, membership lease, etcd client. */
+  close(): Promise<void>;
+}
+
+function bindHost(host: string): string {
+  return host === '' ? '0.0.0.0' : host;
+}
+
+export async function startNode(config: Config, logger: Logger): Promise<RunningNode> {
+  const instanceId = config.instance_discovery.instance_id;
+  const ms = config.metadata_store;
+  const etcd = new Etcd3({
+    hosts: ms.etcd_endpoints,
+    ...(ms.etcd_username
+      ? { auth: { username: ms.etcd_username, password: ms.etcd_password ?? '' } }
+      : {}),
+    dialTimeout: ms.request_timeout_ms,
+  });
+  const metadata = new EtcdMetadata({
+    client: etcd,
+    prefix: ms.etcd_prefix,
+    instanceId,
+    leaseTtlSeconds: ms.lease_ttl_seconds,
+    requestTimeoutMs: ms.request_timeout_ms,
+    logger,
+  });
+  const storage = await createLocalfsStorage({ root: config.backend.localfs_root_path });
+  const owners = new GrpcOwnerClient({
+    internalSecret: config.auth.internal_proxy_secret,
+    chunkSize: config.peer.chunk_size_bytes,
+    flowControlWindow: config.peer.flow_control_window_bytes,
+    readyTimeoutMs: config.peer.ready_timeout_ms,
+    keepaliveTimeMs: config.peer.keepalive_time_ms,
+    credentials: clientCredentials(config),
+  });
+  const files = new FilesService({
+    instanceId,
+    metadata,
+    membership: metadata,
+    storage,
+    owners,
+    maxBodyBytes: config.server.max_body_bytes,
+  });
+  const auth = createAuthenticator({
+    apiKeys: config.auth.api_keys,
+    apiKeyUsers: config.auth.api_key_users,
+    internalSecret: config.auth.internal_proxy_secret,
+  });
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const close = async (): Promise<void> => {
+    for (const fn of cleanups.reverse()) {
+      await fn().catch((err: unknown) => logger.warn({ err }, 'shutdown step failed'));
+    }
+  };
+  cleanups.push(async () => etcd.close());
+  cleanups.push(async () => owners.close());
+  try {
+    const peerListen = parseListenAddr(config.peer.listen_addr);
+    const peer = await startPeerServer(
+      {
+        files,
+        auth,
+        logger,
+        chunkSize: config.peer.chunk_size_bytes,
+        flowControlWindow: config.peer.flow_control_window_bytes,
+        credentials: serverCredentials(config),
+      },
+      bindHost(peerListen.host),
+      peerListen.port,
+    );
+    cleanups.push(() => peer.close());
+
+    const httpListen = parseListenAddr(config.server.listen_addr);
+    const tls = Boolean(config.server.tls_cert_file && config.server.tls_key_file);
+    const ready = async (): Promise<boolean> => {
+      if (!metadata.isServing()) return false;
+      return storage.checkWritable().then(
+        () => true,
+        () => false,
+      );
+    };
+    const app = createEdgeApp({ files, auth, logger, instanceId, tls, ready });
+    const http = createAdaptorServer({
+      fetch: edgeFetch(app) as Parameters<typeof createAdaptorServer>[0]['fetch'],
+    });
+    http.setTimeout?.(config.server.request_idle_timeout_ms);
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(httpListen.port, bindHost(httpListen.host), () => resolve());
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          (http as { closeAllConnections?: () => void }).closeAllConnections?.();
+        }),
+    );
+    const httpPort = (http.address() as AddressInfo).port;
+    const httpUrl = config.server.external_url.replace(/:0(?=\/|$)/, `:${httpPort}`);
+    const grpcAddr = config.peer.advertise_addr.replace(/:0$/, `:${peer.port}`);
+
+    // Journal recovery needs etcd's view but must finish before this node serves writes.
+    const report = await storage.recover((p, gen) => files.isCurrent(p, gen));
+    if (report.rolledForward.length || report.discarded) {
+      logger.info(report, 'storage journal recovered');
+    }
+    await metadata.register({
+      instance_id: instanceId,
+      http_url: httpUrl,
+      grpc_addr: grpcAddr,
+      backends: [storage.backendType],
+      started: Date.now(),
+    });
+    cleanups.push(() => metadata.deregister());
+    logger.info({ instanceId, httpUrl, grpcAddr }, 'callfs node ready');
+    return { instanceId, httpPort, grpcPort: peer.port, httpUrl, grpcAddr, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function serverCredentials(config: Config): grpc.ServerCredentials | undefined {
+  const p = config.peer;
+  if (!p.tls_cert_file || !p.tls_key_file) return undefined;
+  return grpc.ServerCredentials.createSsl(
+    p.tls_ca_file ? readFileSync(p.tls_ca_file) : null,
+    [{ cert_chain: readFileSync(p.tls_cert_file), private_key: readFileSync(p.tls_key_file) }],
+    false,
+  );
+}
+
+function clientCredentials(config: Config): grpc.ChannelCredentials | undefined {
+  const p = config.peer;
+  if (!p.tls_cert_file) return undefined;
+  return grpc.credentials.createSsl(p.tls_ca_file ? readFileSync(p.tls_ca_file) : null);
+}

@@ -1,0 +1,45 @@
+// Stream helpers for the gRPC transport: re-chunk a byte stream to the configured message
+// size, and write to a grpc-js stream honouring backpressure (wait for 'drain').
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+
+/** Yields buffers of exactly `size` bytes (the last one may be shorter). */
+export async function* rechunk(
+  source: AsyncIterable<Buffer>,
+  size: number,
+): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let held = 0;
+  for await (const piece of source) {
+    let buf = piece;
+    while (buf.length > 0) {
+      const take = Math.min(size - held, buf.length);
+      // Pass whole-size pieces through without copying.
+      if (held === 0 && take === size) {
+        yield buf.subarray(0, size);
+      } else {
+        parts.push(buf.subarray(0, take));
+        held += take;
+        if (held === size) {
+          yield Buffer.concat(parts, held);
+          parts = [];
+          held = 0;
+        }
+      }
+      buf = buf.subarray(take);
+    }
+  }
+  if (held > 0) yield Buffer.concat(parts, held);
+}
+
+/** Writes a message, waiting for 'drain' when the stream's buffer is full. */
+export async function writeWithBackpressure(stream: Writable, message: unknown): Promise<void> {
+  if (!stream.write(message)) {
+    await Promise.race([
+      once(stream, 'drain'),
+      once(stream, 'close').then(() => {
+        throw new Error('stream closed');
+      }),
+    ]);
+  }
+}

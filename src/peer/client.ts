@@ -1,0 +1,235 @@
+// The OwnerClient port over gRPC: runs a files-service call on the node that owns the path.
+// It authenticates with the internal secret and carries the original caller; it marks the call
+// as forwarded so the owner never forwards it again. Bodies stream in chunks with backpressure
+// both ways; transport failures become OWNER_UNAVAILABLE naming the owner, fast: a refused port
+// fails at once, a hung owner within the Ready deadline (never a whole-transfer timeout).
+import { Readable } from 'node:stream';
+import * as grpc from '@grpc/grpc-js';
+import { CallfsError, InternalError } from '../files/errors.js';
+import type {
+  CallContext,
+  FileInfo,
+  NodeRecord,
+  OwnerClient,
+  ReadResult,
+  WriteRequestHeader,
+  WriteResult,
+  WriteSession,
+} from '../files/ports.js';
+import type { FileServiceClient } from '../generated/callfs/v1/FileService.js';
+import type { DeleteResponse__Output } from '../generated/callfs/v1/DeleteResponse.js';
+import type { StatResponse__Output } from '../generated/callfs/v1/StatResponse.js';
+import type { ReadResponse__Output } from '../generated/callfs/v1/ReadResponse.js';
+import type { WriteRequest } from '../generated/callfs/v1/WriteRequest.js';
+import type { WriteResponse__Output } from '../generated/callfs/v1/WriteResponse.js';
+import { rechunk, writeWithBackpressure } from './chunks.js';
+import { loadProto, MD } from './proto.js';
+import { fromGrpcError } from './status-map.js';
+
+export interface GrpcOwnerClientOptions {
+  internalSecret: string;
+  chunkSize: number;
+  /** HTTP/2 flow-control window for data flowing to this client (downloads). */
+  flowControlWindow: number;
+  /** Deadline for an owner to answer a unary call, a Read header or a Write Ready. */
+  readyTimeoutMs: number;
+  keepaliveTimeMs: number;
+  credentials?: grpc.ChannelCredentials;
+}
+
+export class GrpcOwnerClient implements OwnerClient {
+  private readonly clients = new Map<string, FileServiceClient>();
+
+  constructor(private readonly o: GrpcOwnerClientOptions) {}
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+
+  private client(owner: NodeRecord): FileServiceClient {
+    let c = this.clients.get(owner.grpc_addr);
+    if (!c) {
+      const Ctor = loadProto().callfs.v1.FileService;
+      c = new Ctor(owner.grpc_addr, this.o.credentials ?? grpc.credentials.createInsecure(), {
+        'grpc-node.flow_control_window': this.o.flowControlWindow,
+        'grpc.max_receive_message_length': this.o.chunkSize + 64 * 1024,
+        'grpc.max_send_message_length': this.o.chunkSize + 64 * 1024,
+        'grpc.keepalive_time_ms': this.o.keepaliveTimeMs,
+        'grpc.keepalive_timeout_ms': this.o.readyTimeoutMs,
+        'grpc.keepalive_permit_without_calls': 1,
+        'grpc.initial_reconnect_backoff_ms': 200,
+        'grpc.max_reconnect_backoff_ms': 1000,
+      });
+      this.clients.set(owner.grpc_addr, c);
+    }
+    return c;
+  }
+
+  private metadata(ctx: CallContext): grpc.Metadata {
+    const md = new grpc.Metadata();
+    md.set('authorization', `Bearer ${this.o.internalSecret}`);
+    md.set(MD.user, ctx.caller.user);
+    md.set(MD.forwarded, '1');
+    return md;
+  }
+
+  private deadline(): Date {
+    return new Date(Date.now() + this.o.readyTimeoutMs);
+  }
+
+  private unary<Res>(
+    owner: NodeRecord,
+    ctx: CallContext,
+    invoke: (
+      c: FileServiceClient,
+      md: grpc.Metadata,
+      opts: grpc.CallOptions,
+      cb: (err: grpc.ServiceError | null, res?: Res) => void,
+    ) => grpc.ClientUnaryCall,
+  ): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      const call = invoke(
+        this.client(owner),
+        this.metadata(ctx),
+        { deadline: this.deadline() },
+        (err, res) => {
+          ctx.signal?.removeEventListener('abort', cancel);
+          if (err || !res) reject(fromGrpcError(err, owner.instance_id));
+          else resolve(res);
+        },
+      );
+      const cancel = (): void => call.cancel();
+      ctx.signal?.addEventListener('abort', cancel, { once: true });
+    });
+  }
+
+  async stat(owner: NodeRecord, ctx: CallContext, path: string): Promise<FileInfo> {
+    const res = await this.unary<StatResponse__Output>(owner, ctx, (c, md, opts, cb) =>
+      c.Stat({ path }, md, opts, cb),
+    );
+    if (!res.info) throw new InternalError('owner answered Stat without info');
+    return res.info;
+  }
+
+  async remove(owner: NodeRecord, ctx: CallContext, path: string): Promise<void> {
+    await this.unary<DeleteResponse__Output>(owner, ctx, (c, md, opts, cb) =>
+      c.Delete({ path }, md, opts, cb),
+    );
+  }
+
+  async read(owner: NodeRecord, ctx: CallContext, path: string): Promise<ReadResult> {
+    const call = this.client(owner).Read({ path }, this.metadata(ctx));
+    const cancel = (): void => call.cancel();
+    ctx.signal?.addEventListener('abort', cancel, { once: true });
+    const iterator = call[Symbol.asyncIterator]() as AsyncIterator<ReadResponse__Output>;
+    const timer = setTimeout(cancel, this.o.readyTimeoutMs);
+    let first: IteratorResult<ReadResponse__Output>;
+    try {
+      first = await iterator.next();
+    } catch (err) {
+      ctx.signal?.removeEventListener('abort', cancel);
+      throw fromGrpcError(err, owner.instance_id);
+    } finally {
+      clearTimeout(timer);
+    }
+    const info = first.done ? undefined : first.value.header;
+    if (!info) {
+      call.cancel();
+      throw new InternalError('owner answered Read without a header');
+    }
+    const ownerId = owner.instance_id;
+    // The body ends cleanly only if the owner ended the stream cleanly; any failure after the
+    // header destroys the stream so a truncated body never looks complete.
+    const body = Readable.from(
+      (async function* () {
+        try {
+          for (;;) {
+            const next = await iterator.next();
+            if (next.done) return;
+            if (next.value.chunk) yield next.value.chunk;
+          }
+        } catch (err) {
+          throw fromGrpcError(err, ownerId);
+        } finally {
+          ctx.signal?.removeEventListener('abort', cancel);
+          call.cancel();
+        }
+      })(),
+      { objectMode: false },
+    );
+    return { info, body };
+  }
+
+  async openWrite(
+    owner: NodeRecord,
+    ctx: CallContext,
+    header: WriteRequestHeader,
+  ): Promise<WriteSession> {
+    const call = this.client(owner).Write(this.metadata(ctx));
+    const ownerId = owner.instance_id;
+    const cancel = (): void => call.cancel();
+    ctx.signal?.addEventListener('abort', cancel, { once: true });
+    const responses = call[Symbol.asyncIterator]() as AsyncIterator<WriteResponse__Output>;
+    // Errors surface through the iterator and the status; this keeps them from being unhandled.
+    call.on('error', () => undefined);
+    const status = new Promise<grpc.StatusObject>((resolve) => call.once('status', resolve));
+    const timer = setTimeout(cancel, this.o.readyTimeoutMs);
+    let ready: WriteResponse__Output['ready'];
+    try {
+      call.write({ header } satisfies WriteRequest);
+      const first = await responses.next();
+      ready = first.done ? undefined : first.value.ready;
+    } catch (err) {
+      ctx.signal?.removeEventListener('abort', cancel);
+      throw fromGrpcError(err, ownerId);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!ready) {
+      call.cancel();
+      throw new InternalError('owner answered Write without Ready');
+    }
+    const chunkSize = Math.max(
+      16 * 1024,
+      Math.min(ready.chunk_size || this.o.chunkSize, this.o.chunkSize),
+    );
+    let finished = false;
+    return {
+      exists: ready.exists,
+      write: async (body: AsyncIterable<Buffer>): Promise<WriteResult> => {
+        try {
+          let size = 0;
+          for await (const chunk of rechunk(body, chunkSize)) {
+            size += chunk.length;
+            await writeWithBackpressure(call, { chunk } satisfies WriteRequest);
+          }
+          await writeWithBackpressure(call, { finish: { size } } satisfies WriteRequest);
+          call.end();
+          const next = await responses.next();
+          const result = next.done ? undefined : next.value.result;
+          if (!result?.info) throw new InternalError('owner ended Write without a result');
+          finished = true;
+          return { created: result.created, info: result.info };
+        } catch (err) {
+          // If the owner ended the call with an error (413, 503, ...), that is the answer.
+          const ended = await Promise.race([
+            status,
+            new Promise<null>((r) => setTimeout(() => r(null), 200)),
+          ]);
+          call.cancel();
+          if (ended && ended.code !== grpc.status.OK && ended.code !== grpc.status.CANCELLED) {
+            throw fromGrpcError(ended, ownerId);
+          }
+          throw err instanceof CallfsError ? err : fromGrpcError(err, ownerId);
+        } finally {
+          ctx.signal?.removeEventListener('abort', cancel);
+        }
+      },
+      abort: async () => {
+        if (!finished) call.cancel();
+        ctx.signal?.removeEventListener('abort', cancel);
+      },
+    };
+  }
+}

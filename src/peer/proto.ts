@@ -1,0 +1,41 @@
+// Loads the callfs.v1 service definition from proto/ at run time with the same options the
+// generated types were made with (keepCase, longs as numbers, enums as strings, defaults, oneofs).
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType } from '../generated/files.js';
+
+export const PROTO_PATH = fileURLToPath(
+  new URL('../../proto/callfs/v1/files.proto', import.meta.url),
+);
+
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+let cached: ProtoGrpcType | undefined;
+
+export function loadProto(): ProtoGrpcType {
+  // The definition is immutable; loading it once per process is safe to share.
+  cached ??= grpc.loadPackageDefinition(
+    protoLoader.loadSync(PROTO_PATH, LOADER_OPTIONS),
+  ) as unknown as ProtoGrpcType;
+  return cached;
+}
+
+/** Metadata keys of the internal service (documented in the .proto). */
+export const MD = {
+  user: 'x-callfs-user',
+  forwarded: 'x-callfs-forwarded',
+  code: 'x-callfs-code',
+  instanceId: 'x-callfs-instance-id',
+  backendType: 'x-callfs-backend-type',
+  existingType: 'x-callfs-existing-type',
+  existingPath: 'x-callfs-existing-path',
+  requestedType: 'x-callfs-requested-type',
+  updateUrl: 'x-callfs-update-url',
+} as const;

@@ -1,0 +1,245 @@
+// The gRPC server of callfs.v1.FileService: the files service for peers and internal services.
+// It authenticates the call (an API key, or the internal secret plus the original caller),
+// runs the same files-service operation the HTTP edge would, and maps errors once to gRPC.
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { callerFor, type Authenticator } from '../auth/api-keys.js';
+import { BadRequestError, MethodNotAllowedError } from '../files/errors.js';
+import { canonicalize } from '../files/paths.js';
+import type { CallContext, FilesApi } from '../files/ports.js';
+import type { FileServiceHandlers } from '../generated/callfs/v1/FileService.js';
+import type { WriteRequest__Output } from '../generated/callfs/v1/WriteRequest.js';
+import type { WriteResponse } from '../generated/callfs/v1/WriteResponse.js';
+import { rechunk, writeWithBackpressure } from './chunks.js';
+import { loadProto, MD } from './proto.js';
+import { toGrpcStatus } from './status-map.js';
+
+export interface PeerServerOptions {
+  files: FilesApi;
+  auth: Authenticator;
+  logger: Logger;
+  chunkSize: number;
+  /** HTTP/2 flow-control window for data flowing into this server (uploads). */
+  flowControlWindow: number;
+  credentials?: grpc.ServerCredentials;
+}
+
+function first(md: grpc.Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return v === undefined ? undefined : String(v);
+}
+
+/** Authenticates a call; the caller named in metadata is trusted only with the internal secret. */
+function contextOf(auth: Authenticator, md: grpc.Metadata, signal?: AbortSignal): CallContext {
+  const authorization = first(md, 'authorization');
+  if (auth.isInternal(authorization)) {
+    const user = first(md, MD.user);
+    return {
+      caller: user ? callerFor(user) : auth.authenticate(authorization),
+      forwarded: first(md, MD.forwarded) === '1',
+      signal,
+    };
+  }
+  return { caller: auth.authenticate(authorization), forwarded: false, signal };
+}
+
+function cancelSignal(call: { once(event: 'cancelled', fn: () => void): unknown }): AbortSignal {
+  const ac = new AbortController();
+  call.once('cancelled', () => ac.abort(new Error('call cancelled')));
+  return ac.signal;
+}
+
+const path = (p: string): string => canonicalize(p).path;
+
+export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
+  const { files, auth } = o;
+  const fail = (err: unknown): grpc.ServiceError => toGrpcStatus(err) as grpc.ServiceError;
+
+  return {
+    Stat: (call, cb) => {
+      (async () => {
+        const ctx = contextOf(auth, call.metadata, cancelSignal(call));
+        return { info: await files.stat(ctx, path(call.request.path)) };
+      })().then(
+        (r) => cb(null, r),
+        (err) => cb(fail(err)),
+      );
+    },
+
+    Read: (call) => {
+      (async () => {
+        const ctx = contextOf(auth, call.metadata, cancelSignal(call));
+        const { info, body } = await files.read(ctx, path(call.request.path));
+        call.once('cancelled', () => body.destroy());
+        try {
+          await writeWithBackpressure(call, { header: info });
+          for await (const chunk of rechunk(body, o.chunkSize)) {
+            await writeWithBackpressure(call, { chunk });
+          }
+          call.end();
+        } finally {
+          body.destroy();
+        }
+      })().catch((err) => {
+        if (!call.cancelled) call.emit('error', fail(err));
+      });
+    },
+
+    Write: (call) => {
+      const signal = cancelSignal(call);
+      (async () => {
+        const messages = call[Symbol.asyncIterator]() as AsyncIterator<WriteRequest__Output>;
+        const firstMsg = await messages.next();
+        const header = firstMsg.done ? undefined : firstMsg.value.header;
+        if (!header) throw new BadRequestError('the first Write message must be a header');
+        const ctx = contextOf(auth, call.metadata, signal);
+        const session = await files.openWrite(ctx, {
+          path: path(header.path),
+          write_mode: header.write_mode,
+          expected_size: header.expected_size,
+        });
+        let ended = false;
+        try {
+          const ready: WriteResponse = {
+            ready: { chunk_size: o.chunkSize, exists: session.exists },
+          };
+          await writeWithBackpressure(call, ready);
+          const body = async function* (): AsyncGenerator<Buffer> {
+            let received = 0;
+            for (;;) {
+              const next = await messages.next();
+              if (next.done) throw new BadRequestError('the write stream ended without Finish');
+              const msg = next.value;
+              if (msg.finish) {
+                if (msg.finish.size !== received) {
+                  throw new BadRequestError(
+                    `Finish says ${msg.finish.size} bytes but ${received} arrived`,
+                  );
+                }
+                ended = true;
+                return;
+              }
+              if (!msg.chunk) throw new BadRequestError('expected a chunk or Finish');
+              received += msg.chunk.length;
+              yield msg.chunk;
+            }
+          };
+          const result = await session.write(body());
+          await writeWithBackpressure(call, { result } satisfies WriteResponse);
+          call.end();
+        } finally {
+          if (!ended) await session.abort();
+        }
+      })().catch((err) => {
+        if (!call.cancelled) call.emit('error', fail(err));
+      });
+    },
+
+    Delete: (call, cb) => {
+      (async () => {
+        const ctx = contextOf(auth, call.metadata, cancelSignal(call));
+        if (call.request.recursive) throw new BadRequestError('recursive delete is not available');
+        await files.remove(ctx, path(call.request.path));
+        return {};
+      })().then(
+        (r) => cb(null, r),
+        (err) => cb(fail(err)),
+      );
+    },
+
+    Mkdir: (call, cb) => {
+      (async () => {
+        const ctx = contextOf(auth, call.metadata, cancelSignal(call));
+        return files.mkdir(ctx, path(call.request.path));
+      })().then(
+        (r) => cb(null, r),
+        (err) => cb(fail(err)),
+      );
+    },
+
+    List: (call) => {
+      (async () => {
+        const ctx = contextOf(auth, call.metadata, cancelSignal(call));
+        const entries = await files.list(ctx, path(call.request.path));
+        for (const entry of entries) {
+          if (call.cancelled) return;
+          await writeWithBackpressure(call, { entry });
+        }
+        call.end();
+      })().catch((err) => {
+        if (!call.cancelled) call.emit('error', fail(err));
+      });
+    },
+
+    Move: (call, cb) => {
+      try {
+        contextOf(auth, call.metadata);
+        cb({ ...fail(new MethodNotAllowedError('Move is not implemented yet')) });
+      } catch (err) {
+        cb(fail(err));
+      }
+    },
+  };
+}
+
+export interface PeerServer {
+  /** The bound port (useful with port 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startPeerServer(
+  o: PeerServerOptions,
+  host: string,
+  port: number,
+): Promise<PeerServer> {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': o.chunkSize + 64 * 1024,
+    'grpc.max_send_message_length': o.chunkSize + 64 * 1024,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 1000,
+  });
+  const proto = loadProto();
+  server.addService(proto.callfs.v1.FileService.service, createPeerHandlers(o));
+  const bindHost = host.includes(':') ? `[${host}]` : host;
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      `${bindHost}:${port}`,
+      o.credentials ?? grpc.ServerCredentials.createInsecure(),
+      (err, p) => (err ? reject(err) : resolve(p)),
+    ),
+  );
+  widenUploadWindow(server, o.flowControlWindow, o.logger);
+  return {
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.forceShutdown(), 5000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+/**
+ * grpc-js has no server option for the HTTP/2 flow-control window, and its 64 KiB default caps
+ * uploads near 400 MB/s (TOOLCHAIN.md). Each new session of the server's HTTP/2 listeners gets
+ * the configured window for both the connection and its streams.
+ */
+function widenUploadWindow(server: grpc.Server, window: number, logger: Logger): void {
+  const listeners = (server as unknown as { http2Servers?: Map<Http2Server, unknown> })
+    .http2Servers;
+  if (!listeners) {
+    logger.warn('grpc-js internals changed: uploads keep the default HTTP/2 window');
+    return;
+  }
+  for (const http2Server of listeners.keys()) {
+    http2Server.on('session', (session: ServerHttp2Session) => {
+      session.settings({ initialWindowSize: Math.min(window, 2 ** 31 - 1) });
+      session.setLocalWindowSize(window);
+    });
+  }
+}

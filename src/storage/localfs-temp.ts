@@ -1,0 +1,72 @@
+// One staged write of the localfs backend. Bytes stream into `<root>/.callfs/tmp/<id>.part`;
+// prepare writes `<id>.commit`, a journal naming the (path, gen) the metadata store is about
+// to confirm; commit renames the part over the target. That order lets recover() finish or
+// drop a write a crash interrupted, and a reader never sees a half-written file.
+import { createWriteStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { type DiskRoot, fsyncDir } from './localfs-disk.js';
+import { SizeLimit } from './size-limit.js';
+import { StagedTemp } from './staged-temp.js';
+
+export const PART_SUFFIX = '.part';
+export const JOURNAL_SUFFIX = '.commit';
+
+/** The journal's content: enough to decide on restart whether the part is the current bytes. */
+export interface JournalEntry {
+  path: string;
+  gen: number;
+}
+
+export class LocalfsTemp extends StagedTemp {
+  readonly partPath: string;
+  readonly journalPath: string;
+
+  constructor(
+    private readonly disk: DiskRoot,
+    path: string,
+    id: string,
+  ) {
+    super(path);
+    this.partPath = join(disk.tmpDir, id + PART_SUFFIX);
+    this.journalPath = join(disk.tmpDir, id + JOURNAL_SUFFIX);
+  }
+
+  protected async writePart(
+    body: AsyncIterable<Buffer>,
+    maxBytes: number,
+    signal: AbortSignal,
+  ): Promise<number> {
+    const limit = new SizeLimit(maxBytes);
+    // flush: the stream fsyncs before it closes, and pipeline settles only after the close.
+    const file = createWriteStream(this.partPath, { flags: 'wx', flush: true });
+    await pipeline(body, limit, file, { signal });
+    return limit.bytes;
+  }
+
+  protected async writeJournal(gen: number): Promise<void> {
+    const entry: JournalEntry = { path: this.path, gen };
+    const handle = await open(this.journalPath, 'wx');
+    try {
+      await handle.writeFile(JSON.stringify(entry));
+      await handle.sync();
+    } catch (err) {
+      await rm(this.journalPath, { force: true });
+      throw err;
+    } finally {
+      await handle.close();
+    }
+    // Makes both directory entries durable: the part's (from write) and the journal's.
+    await fsyncDir(this.disk.tmpDir);
+  }
+
+  protected async place(): Promise<void> {
+    await this.disk.place(this.partPath, this.path);
+    await rm(this.journalPath, { force: true });
+  }
+
+  protected async removeStaged(): Promise<void> {
+    await Promise.all([rm(this.partPath, { force: true }), rm(this.journalPath, { force: true })]);
+  }
+}

@@ -1,0 +1,200 @@
+// The localfs storage backend: each file is a real file at its API path under the node's root
+// (`/a/b.txt` → `<root>/a/b.txt`), so operators read it with ordinary tools and an existing
+// data root can be adopted. Writes are staged and journaled in `<root>/.callfs/tmp/` on the
+// same filesystem, so a commit is one rename and a crash never exposes half a file.
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, open, readFile, readdir, rm, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Readable, addAbortSignal } from 'node:stream';
+import { InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
+import type { OpenedFile, RecoveryReport, Storage, TempFile } from '../files/ports.js';
+import { DiskRoot, errnoCode, fsyncDir } from './localfs-disk.js';
+import { JOURNAL_SUFFIX, type JournalEntry, LocalfsTemp, PART_SUFFIX } from './localfs-temp.js';
+import { pathSegments } from './paths.js';
+
+/** Large reads: fewer, bigger chunks keep the gRPC and HTTP paths near their fast case. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+const PROBE_SUFFIX = '.probe';
+
+export interface LocalfsOptions {
+  /** The data root; created when missing. */
+  root: string;
+}
+
+function randomId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+function emptyBody(): Readable {
+  return new Readable({
+    read() {
+      this.push(null);
+    },
+  });
+}
+
+export class LocalfsStorage implements Storage {
+  readonly backendType = 'localfs';
+
+  constructor(private readonly disk: DiskRoot) {}
+
+  /** The real path of the data root. */
+  get root(): string {
+    return this.disk.root;
+  }
+
+  async open(path: string, signal?: AbortSignal): Promise<OpenedFile> {
+    signal?.throwIfAborted();
+    const parent = await this.disk.existingParent(path);
+    if (parent === null) throw new NotFoundError(`${path} not found`);
+    const target = join(parent, basename(this.disk.pathOf(path)));
+    let handle;
+    try {
+      // NOFOLLOW: a symlinked file could point anywhere; NONBLOCK: a FIFO must not hang us.
+      handle = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ELOOP') throw new InvalidPathError(`${path} is a symbolic link on disk`);
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        throw new NotFoundError(`${path} not found`, { cause: err });
+      }
+      throw err;
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new NotFoundError(`${path} is not a regular file on disk`);
+      let body: Readable;
+      if (info.size === 0) {
+        await handle.close();
+        body = emptyBody();
+      } else {
+        // Bounded by the fstat size so the bytes served always match the size reported.
+        body = handle.createReadStream({
+          start: 0,
+          end: info.size - 1,
+          highWaterMark: READ_CHUNK_BYTES,
+        });
+      }
+      if (signal) addAbortSignal(signal, body);
+      return { size: info.size, mtimeMs: info.mtimeMs, body };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  async createTemp(path: string): Promise<TempFile> {
+    await this.disk.checkWritablePath(path);
+    return new LocalfsTemp(this.disk, path, randomId());
+  }
+
+  async remove(path: string): Promise<void> {
+    const parent = await this.disk.existingParent(path);
+    if (parent === null) return;
+    const target = join(parent, basename(this.disk.pathOf(path)));
+    try {
+      // Unlinking a symlink removes the link itself, never what it points to.
+      await unlink(target);
+      // A delete that a crash undoes would leave a file the namespace no longer knows.
+      await fsyncDir(parent);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'EISDIR' || code === 'EPERM') {
+        // A directory is not this file's bytes; the file is already gone.
+        if (!(await lstat(target)).isDirectory()) throw err;
+      } else if (code !== 'ENOENT') {
+        throw err;
+      }
+    }
+    await this.disk.pruneEmptyDirs(parent);
+  }
+
+  async recover(
+    isCurrent: (path: string, gen: number) => Promise<boolean>,
+  ): Promise<RecoveryReport> {
+    const tmp = this.disk.tmpDir;
+    const names = (await readdir(tmp)).sort();
+    const orphanParts = new Set(names.filter((name) => name.endsWith(PART_SUFFIX)));
+    const report: RecoveryReport = { rolledForward: [], discarded: 0 };
+    const placed = new Set<string>();
+    const failures: unknown[] = [];
+
+    for (const name of names.filter((n) => n.endsWith(JOURNAL_SUFFIX))) {
+      const id = name.slice(0, -JOURNAL_SUFFIX.length);
+      const part = join(tmp, id + PART_SUFFIX);
+      const hasPart = orphanParts.delete(id + PART_SUFFIX);
+      const entry = await readJournal(join(tmp, name));
+      // isCurrent errors (metadata unreachable) stop recovery: nothing may be dropped unsure.
+      // Two journals naming one path cannot both be current; only the first one is placed.
+      const rollForward =
+        entry !== null &&
+        hasPart &&
+        !placed.has(entry.path) &&
+        (await isCurrent(entry.path, entry.gen));
+      try {
+        if (rollForward) {
+          await this.disk.place(part, entry.path);
+          placed.add(entry.path);
+          report.rolledForward.push(entry.path);
+        } else if (hasPart) {
+          await rm(part, { force: true });
+          report.discarded += 1;
+        }
+        await rm(join(tmp, name), { force: true });
+      } catch (err) {
+        // Keep this journal for the next start and finish the others first.
+        failures.push(err);
+      }
+    }
+    for (const part of orphanParts) {
+      await rm(join(tmp, part), { force: true });
+      report.discarded += 1;
+    }
+    for (const probe of names.filter((n) => n.endsWith(PROBE_SUFFIX))) {
+      await rm(join(tmp, probe), { force: true });
+    }
+    if (failures.length > 0) {
+      throw new InternalError(`could not roll forward ${failures.length} prepared write(s)`, {
+        cause: failures.length === 1 ? failures[0] : new AggregateError(failures),
+      });
+    }
+    return report;
+  }
+
+  async checkWritable(): Promise<void> {
+    const probe = join(this.disk.tmpDir, randomId() + PROBE_SUFFIX);
+    try {
+      const handle = await open(probe, 'wx');
+      try {
+        await handle.writeFile('probe');
+        await handle.sync();
+      } finally {
+        await handle.close();
+        await rm(probe, { force: true });
+      }
+    } catch (err) {
+      throw new InternalError(`storage root ${this.disk.root} is not writable`, { cause: err });
+    }
+  }
+}
+
+/** A journal's entry, or null when it is unreadable or not one of ours. */
+async function readJournal(file: string): Promise<JournalEntry | null> {
+  try {
+    const value: unknown = JSON.parse(await readFile(file, 'utf8'));
+    if (typeof value !== 'object' || value === null) return null;
+    const { path, gen } = value as Record<string, unknown>;
+    if (typeof path !== 'string' || typeof gen !== 'number' || !Number.isSafeInteger(gen)) {
+      return null;
+    }
+    pathSegments(path);
+    return { path, gen };
+  } catch {
+    return null;
+  }
+}
+
+export async function createLocalfsStorage(options: LocalfsOptions): Promise<LocalfsStorage> {
+  return new LocalfsStorage(await DiskRoot.open(options.root));
+}

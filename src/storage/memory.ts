@@ -1,0 +1,161 @@
+// An in-memory Storage for unit tests of the files service. It passes the same contract suite
+// as localfs, including staged temps, the prepare journal and start-up recovery (emulated with
+// a map of staged writes that survives a dropped TempFile, as files in tmp/ survive a crash).
+// It buffers whole bodies, which is fine for a test fake and nowhere else.
+import { Readable, Writable, addAbortSignal } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { InternalError, NotFoundError } from '../files/errors.js';
+import type { OpenedFile, RecoveryReport, Storage, TempFile } from '../files/ports.js';
+import { pathSegments } from './paths.js';
+import { SizeLimit } from './size-limit.js';
+import { StagedTemp } from './staged-temp.js';
+
+const READ_CHUNK_BYTES = 64 * 1024;
+
+interface StoredFile {
+  bytes: Buffer;
+  mtimeMs: number;
+}
+
+/** A staged write: present once its "part" exists, `gen` set once it is journaled. */
+interface Staged {
+  path: string;
+  bytes: Buffer;
+  gen: number | null;
+}
+
+export interface MemoryStorageOptions {
+  backendType?: string;
+}
+
+class MemoryTemp extends StagedTemp {
+  constructor(
+    private readonly staged: Map<number, Staged>,
+    private readonly files: Map<string, StoredFile>,
+    private readonly id: number,
+    path: string,
+  ) {
+    super(path);
+  }
+
+  protected async writePart(
+    body: AsyncIterable<Buffer>,
+    maxBytes: number,
+    signal: AbortSignal,
+  ): Promise<number> {
+    const entry: Staged = { path: this.path, bytes: Buffer.alloc(0), gen: null };
+    this.staged.set(this.id, entry);
+    const chunks: Buffer[] = [];
+    const limit = new SizeLimit(maxBytes);
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(Buffer.from(chunk));
+        callback();
+      },
+    });
+    await pipeline(body, limit, sink, { signal });
+    entry.bytes = Buffer.concat(chunks);
+    return limit.bytes;
+  }
+
+  protected async writeJournal(gen: number): Promise<void> {
+    const entry = this.staged.get(this.id);
+    if (!entry) throw new InternalError(`temp file of ${this.path} is gone`);
+    entry.gen = gen;
+  }
+
+  protected async place(): Promise<void> {
+    const entry = this.staged.get(this.id);
+    if (!entry) throw new InternalError(`temp file of ${this.path} is gone`);
+    this.files.set(this.path, { bytes: entry.bytes, mtimeMs: Date.now() });
+    this.staged.delete(this.id);
+  }
+
+  protected async removeStaged(): Promise<void> {
+    this.staged.delete(this.id);
+  }
+}
+
+export class MemoryStorage implements Storage {
+  readonly backendType: string;
+  /** Set to false to make checkWritable() fail, as a full or read-only disk would. */
+  writable = true;
+  private readonly files = new Map<string, StoredFile>();
+  private readonly staged = new Map<number, Staged>();
+  private nextId = 1;
+
+  constructor(options: MemoryStorageOptions = {}) {
+    this.backendType = options.backendType ?? 'memory';
+  }
+
+  async open(path: string, signal?: AbortSignal): Promise<OpenedFile> {
+    signal?.throwIfAborted();
+    pathSegments(path);
+    const file = this.files.get(path);
+    if (!file) throw new NotFoundError(`${path} not found`);
+    // A snapshot, as an open fd keeps the old inode when a replace renames over it.
+    const { bytes } = file;
+    const body = Readable.from(chunked(bytes), { objectMode: false });
+    if (signal) addAbortSignal(signal, body);
+    return { size: bytes.length, mtimeMs: file.mtimeMs, body };
+  }
+
+  async createTemp(path: string): Promise<TempFile> {
+    pathSegments(path);
+    return new MemoryTemp(this.staged, this.files, this.nextId++, path);
+  }
+
+  async remove(path: string): Promise<void> {
+    pathSegments(path);
+    this.files.delete(path);
+  }
+
+  async recover(
+    isCurrent: (path: string, gen: number) => Promise<boolean>,
+  ): Promise<RecoveryReport> {
+    const report: RecoveryReport = { rolledForward: [], discarded: 0 };
+    const placed = new Set<string>();
+    for (const [id, entry] of [...this.staged]) {
+      const rollForward =
+        entry.gen !== null && !placed.has(entry.path) && (await isCurrent(entry.path, entry.gen));
+      this.staged.delete(id);
+      if (rollForward) {
+        this.files.set(entry.path, { bytes: entry.bytes, mtimeMs: Date.now() });
+        placed.add(entry.path);
+        report.rolledForward.push(entry.path);
+      } else {
+        report.discarded += 1;
+      }
+    }
+    return report;
+  }
+
+  async checkWritable(): Promise<void> {
+    if (!this.writable) throw new InternalError('memory storage is marked not writable');
+  }
+
+  /** Test helper: the committed bytes of a path, if any. */
+  read(path: string): Buffer | undefined {
+    return this.files.get(path)?.bytes;
+  }
+
+  /** Test helper: every committed path, sorted. */
+  paths(): string[] {
+    return [...this.files.keys()].sort();
+  }
+
+  /** Test helper: staged writes not yet committed or discarded. */
+  stagedCount(): number {
+    return this.staged.size;
+  }
+}
+
+function* chunked(bytes: Buffer): Generator<Buffer> {
+  for (let offset = 0; offset < bytes.length; offset += READ_CHUNK_BYTES) {
+    yield bytes.subarray(offset, offset + READ_CHUNK_BYTES);
+  }
+}
+
+export function createMemoryStorage(options?: MemoryStorageOptions): MemoryStorage {
+  return new MemoryStorage(options);
+}

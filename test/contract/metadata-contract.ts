@@ -1,0 +1,389 @@
+// The behaviour every Metadata + Membership implementation must show, run against each of them
+// (the etcd adapter in integration tests, the in-memory fake in unit tests), so the fake the
+// files service is tested with cannot drift from the real thing.
+import { expect } from 'chai';
+import {
+  AlreadyExistsError,
+  BadRequestError,
+  DirectoryNotEmptyError,
+  NodeNotServingError,
+  ParentNotADirectoryError,
+  StaleRevisionError,
+} from '../../src/files/errors.js';
+import type {
+  CreateOptions,
+  Inode,
+  Membership,
+  Metadata,
+  NodeRecord,
+} from '../../src/files/ports.js';
+
+export type MetadataUnderTest = Metadata & Membership & { close?(): Promise<void> };
+
+export interface MetadataSubject {
+  /** A fresh, unregistered instance on an empty namespace. */
+  metadata: MetadataUnderTest;
+  /** The instance id `metadata` was configured with. */
+  instanceId: string;
+  /**
+   * Another process on the same namespace, configured with `instanceId`, with a short
+   * register retry window (a few hundred ms at most).
+   */
+  peer(instanceId: string): Promise<MetadataUnderTest>;
+  /** Makes `metadata`'s membership lease expire behind its back, if the store can. */
+  expireLease?(): Promise<void>;
+  /** Closes every instance made and removes what the test stored. */
+  cleanup(): Promise<void>;
+}
+
+export function nodeRecord(instanceId: string): NodeRecord {
+  return {
+    instance_id: instanceId,
+    http_url: `http://${instanceId}.test:8443`,
+    grpc_addr: `${instanceId}.test:9443`,
+    backends: ['localfs'],
+    started: 1_700_000_000_000,
+  };
+}
+
+export function fileInode(instanceId: string, overrides: Partial<Inode> = {}): Inode {
+  return {
+    type: 'file',
+    instance_id: instanceId,
+    backend_type: 'localfs',
+    size: 5,
+    mode: 0o644,
+    owner: 'alice',
+    mtime: 1_700_000_000_000,
+    gen: 1,
+    state: 'ready',
+    ...overrides,
+  };
+}
+
+export function dirInode(instanceId: string, overrides: Partial<Inode> = {}): Inode {
+  return fileInode(instanceId, { type: 'directory', size: 0, mode: 0o755, ...overrides });
+}
+
+export function parentsOf(instanceId: string): CreateOptions {
+  return {
+    parents: {
+      owner: 'bob',
+      instance_id: instanceId,
+      backend_type: 'localfs',
+      mtime: 1_700_000_000_001,
+    },
+  };
+}
+
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 8_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+export function metadataContract(name: string, make: () => Promise<MetadataSubject>): void {
+  describe(`${name} (metadata contract)`, function () {
+    this.timeout(20_000);
+    let s: MetadataSubject;
+    let m: MetadataUnderTest;
+    let id: string;
+    const opts = (): CreateOptions => parentsOf(id);
+    const file = (o: Partial<Inode> = {}): Inode => fileInode(id, o);
+
+    beforeEach(async () => {
+      s = await make();
+      m = s.metadata;
+      id = s.instanceId;
+      await m.register(nodeRecord(id));
+    });
+    afterEach(async () => {
+      await s.cleanup();
+    });
+
+    describe('reads', () => {
+      it('should synthesize the root when / is read', async () => {
+        const root = await m.get('/');
+        expect(root?.inode).to.include({ type: 'directory', owner: 'root', instance_id: '' });
+        expect(root?.revision).to.equal('0');
+      });
+
+      it('should return null when the path does not exist', async () => {
+        expect(await m.get('/nope')).to.equal(null);
+      });
+
+      it('should return the stored inode and revision when a created file is read', async () => {
+        const created = await m.create('/f.txt', file(), opts());
+        expect(await m.get('/f.txt')).to.deep.equal(created);
+      });
+
+      it('should list only direct children in byte order when a directory is listed', async () => {
+        for (const p of ['/a/b', '/a/c/d', '/ab/x', '/a/B', '/a/é']) {
+          await m.create(p, file(), opts());
+        }
+        const names = (await m.list('/a')).map((r) => r.path);
+        expect(names).to.deep.equal(['/a/B', '/a/b', '/a/c', '/a/é']);
+      });
+
+      it('should list the top level when the root is listed', async () => {
+        await m.create('/a/b', file(), opts());
+        await m.create('/ab', file(), opts());
+        expect((await m.list('/')).map((r) => r.path)).to.deep.equal(['/a', '/ab']);
+      });
+
+      it('should list nothing when a directory is empty', async () => {
+        await m.create('/empty', dirInode(id), opts());
+        expect(await m.list('/empty')).to.deep.equal([]);
+      });
+    });
+
+    describe('create', () => {
+      it('should create missing ancestors as directories from the template when nested', async () => {
+        await m.create('/a/b/c.txt', file(), opts());
+        const a = await m.get('/a');
+        expect(a?.inode).to.deep.equal({
+          type: 'directory',
+          instance_id: id,
+          backend_type: 'localfs',
+          size: 0,
+          mode: 0o755,
+          owner: 'bob',
+          mtime: 1_700_000_000_001,
+          gen: 1,
+          state: 'ready',
+        });
+        expect((await m.get('/a/b'))?.inode.type).to.equal('directory');
+      });
+
+      it('should leave the parent untouched when a child is created', async () => {
+        const dir = await m.create('/d', dirInode(id), opts());
+        await m.create('/d/x', file(), opts());
+        expect((await m.get('/d'))?.revision).to.equal(dir.revision);
+      });
+
+      it('should reject with the existing owner when the path exists', async () => {
+        await m.create('/f', file(), opts());
+        const err = await rejection(m.create('/f', dirInode(id), opts()));
+        expect(err).to.be.instanceOf(AlreadyExistsError);
+        expect((err as AlreadyExistsError).existing).to.deep.equal({
+          path: '/f',
+          type: 'file',
+          instanceId: id,
+          backendType: 'localfs',
+        });
+        expect((err as AlreadyExistsError).requestedType).to.equal('directory');
+      });
+
+      it('should reject with AlreadyExistsError when the root is created', async () => {
+        expect(await rejection(m.create('/', dirInode(id), opts()))).to.be.instanceOf(
+          AlreadyExistsError,
+        );
+      });
+
+      it('should reject with ParentNotADirectoryError when the parent is a file', async () => {
+        await m.create('/f', file(), opts());
+        const err = await rejection(m.create('/f/x', file(), opts()));
+        expect(err).to.be.instanceOf(ParentNotADirectoryError);
+      });
+
+      it('should reject with ParentNotADirectoryError when a farther ancestor is a file', async () => {
+        await m.create('/f', file(), opts());
+        const err = await rejection(m.create('/f/x/y/z', file(), opts()));
+        expect(err).to.be.instanceOf(ParentNotADirectoryError);
+        expect(await m.get('/f/x')).to.equal(null);
+      });
+
+      it('should reject with ParentNotADirectoryError when the parent is still being written', async () => {
+        await m.create('/w', file({ state: 'writing', gen: 0 }), opts());
+        const err = await rejection(m.create('/w/x', file(), opts()));
+        expect(err).to.be.instanceOf(ParentNotADirectoryError);
+      });
+
+      it('should reject with BadRequestError when too many ancestors are missing', async () => {
+        const deep = '/d'.repeat(122);
+        expect(await rejection(m.create(deep, file(), opts()))).to.be.instanceOf(BadRequestError);
+      });
+
+      it('should let exactly one win when 20 creates of one path race', async () => {
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) => m.create('/race/x', file({ size: i }), opts())),
+        );
+        const won = results.filter((r) => r.status === 'fulfilled');
+        const lost = results.filter(
+          (r) => r.status === 'rejected' && r.reason instanceof AlreadyExistsError,
+        );
+        expect([won.length, lost.length]).to.deep.equal([1, 19]);
+      });
+
+      it('should create every sibling when creates race under one missing parent', async () => {
+        await Promise.all(
+          Array.from({ length: 10 }, (_, i) => m.create(`/p/q/f${i}`, file(), opts())),
+        );
+        expect(await m.list('/p/q')).to.have.length(10);
+      });
+
+      it('should reject with NodeNotServingError when not registered', async () => {
+        await m.deregister();
+        expect(await rejection(m.create('/f', file(), opts()))).to.be.instanceOf(
+          NodeNotServingError,
+        );
+      });
+    });
+
+    describe('replace', () => {
+      it('should store the new inode with a new revision when the revision matches', async () => {
+        const old = await m.create('/f', file(), opts());
+        const next = await m.replace(old, file({ size: 99, gen: 2 }));
+        expect(next.revision).to.not.equal(old.revision);
+        expect(await m.get('/f')).to.deep.equal(next);
+      });
+
+      it('should reject with StaleRevisionError when the inode changed since it was read', async () => {
+        const old = await m.create('/f', file(), opts());
+        await m.replace(old, file({ gen: 2 }));
+        expect(await rejection(m.replace(old, file({ gen: 3 })))).to.be.instanceOf(
+          StaleRevisionError,
+        );
+      });
+
+      it('should reject with StaleRevisionError when the inode was removed', async () => {
+        const old = await m.create('/f', file(), opts());
+        await m.remove(old);
+        expect(await rejection(m.replace(old, file()))).to.be.instanceOf(StaleRevisionError);
+      });
+
+      it('should reject with NodeNotServingError when not registered', async () => {
+        const old = await m.create('/f', file(), opts());
+        await m.deregister();
+        expect(await rejection(m.replace(old, file()))).to.be.instanceOf(NodeNotServingError);
+      });
+    });
+
+    describe('remove', () => {
+      it('should delete a file when its revision matches', async () => {
+        await m.remove(await m.create('/f', file(), opts()));
+        expect(await m.get('/f')).to.equal(null);
+      });
+
+      it('should delete a directory when it is empty', async () => {
+        await m.remove(await m.create('/d', dirInode(id), opts()));
+        expect(await m.get('/d')).to.equal(null);
+      });
+
+      it('should reject with DirectoryNotEmptyError when the directory has a child', async () => {
+        await m.create('/d/x', file(), opts());
+        const dir = (await m.get('/d'))!;
+        expect(await rejection(m.remove(dir))).to.be.instanceOf(DirectoryNotEmptyError);
+      });
+
+      it('should reject with StaleRevisionError when the inode changed since it was read', async () => {
+        const old = await m.create('/f', file(), opts());
+        await m.replace(old, file({ gen: 2 }));
+        expect(await rejection(m.remove(old))).to.be.instanceOf(StaleRevisionError);
+      });
+
+      it('should reject with BadRequestError when the root is removed', async () => {
+        expect(await rejection(m.remove((await m.get('/'))!))).to.be.instanceOf(BadRequestError);
+      });
+
+      it('should reject with NodeNotServingError when not registered', async () => {
+        const old = await m.create('/f', file(), opts());
+        await m.deregister();
+        expect(await rejection(m.remove(old))).to.be.instanceOf(NodeNotServingError);
+      });
+    });
+
+    describe('membership', () => {
+      it('should be serving when registered', () => {
+        expect(m.isServing()).to.equal(true);
+      });
+
+      it('should stop serving and drop its record when deregistered', async () => {
+        await m.deregister();
+        expect(m.isServing()).to.equal(false);
+        expect(await m.getNode(id)).to.equal(null);
+      });
+
+      it('should publish the node record when registered', async () => {
+        expect(await m.getNode(id)).to.deep.equal(nodeRecord(id));
+      });
+
+      it('should return null when the node is unknown', async () => {
+        expect(await m.getNode('ghost')).to.equal(null);
+      });
+
+      it('should list every registered node when several are up', async () => {
+        const other = await s.peer('node-z');
+        await other.register(nodeRecord('node-z'));
+        const ids = (await m.listNodes()).map((n) => n.instance_id);
+        expect(ids).to.deep.equal([id, 'node-z']);
+      });
+
+      it('should reject the second process when two register one instance id', async () => {
+        const twin = await s.peer(id);
+        expect(await rejection(twin.register(nodeRecord(id)))).to.be.instanceOf(AlreadyExistsError);
+      });
+
+      it('should remove leased claims when deregistered', async () => {
+        await m.create('/claim', file({ state: 'writing', gen: 0 }), { ...opts(), leased: true });
+        await m.deregister();
+        expect(await m.get('/claim')).to.equal(null);
+      });
+
+      it('should drop a leased claim when the lease expires', async function () {
+        if (!s.expireLease) this.skip();
+        await m.create('/claim', file({ state: 'writing', gen: 0 }), { ...opts(), leased: true });
+        await s.expireLease!();
+        expect(await m.get('/claim')).to.equal(null);
+      });
+
+      it('should keep a replaced claim when the lease expires', async function () {
+        if (!s.expireLease) this.skip();
+        const claim = await m.create('/claim', file({ state: 'writing', gen: 0 }), {
+          ...opts(),
+          leased: true,
+        });
+        await m.replace(claim, file());
+        await s.expireLease!();
+        expect((await m.get('/claim'))?.inode.state).to.equal('ready');
+      });
+
+      it('should keep auto-created parents when a leased claim expires', async function () {
+        if (!s.expireLease) this.skip();
+        await m.create('/dir/claim', file({ state: 'writing' }), { ...opts(), leased: true });
+        await s.expireLease!();
+        expect((await m.get('/dir'))?.inode.type).to.equal('directory');
+      });
+
+      it('should register again and commit when its lease expired', async function () {
+        if (!s.expireLease) this.skip();
+        await s.expireLease!();
+        await waitFor('a create to commit again', async () => {
+          await m.create('/after', file(), opts());
+          return true;
+        });
+        expect(await m.getNode(id)).to.deep.equal(nodeRecord(id));
+      });
+    });
+  });
+}

@@ -1,0 +1,415 @@
+// The behaviour every Storage backend must show, run against each implementation (localfs, the
+// memory fake, later S3) so the files service can rely on one contract: whole-file visibility
+// at commit, size limits, cancellation, and journal recovery after a crash before commit.
+import { createHash, randomBytes } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { expect } from 'chai';
+import { InvalidPathError, NotFoundError, PayloadTooLargeError } from '../../src/files/errors.js';
+import type { RecoveryReport, Storage, TempFile } from '../../src/files/ports.js';
+
+export interface StorageFixture {
+  storage: Storage;
+  cleanup(): Promise<void>;
+}
+
+const MiB = 1024 * 1024;
+const NO_LIMIT = Number.MAX_SAFE_INTEGER;
+
+export async function* chunksOf(data: Buffer, size = 64 * 1024): AsyncGenerator<Buffer> {
+  for (let offset = 0; offset < data.length; offset += size) {
+    yield data.subarray(offset, offset + size);
+  }
+}
+
+/** A body that never ends: one chunk, `afterFirst()`, then more chunks until it is cancelled. */
+async function* endlessBody(afterFirst: () => void): AsyncGenerator<Buffer> {
+  yield Buffer.alloc(1024, 1);
+  afterFirst();
+  for (;;) {
+    await nextTurn();
+    yield Buffer.alloc(1024, 2);
+  }
+}
+
+export async function readAll(body: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of body) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+async function sha256Of(body: Readable): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of body) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  expect.fail('expected the promise to reject');
+}
+
+export async function putFile(
+  storage: Storage,
+  path: string,
+  data: Buffer,
+  gen = 1,
+): Promise<void> {
+  const temp = await storage.createTemp(path);
+  await temp.write(chunksOf(data), { maxBytes: NO_LIMIT });
+  await temp.prepare(gen);
+  await temp.commit();
+}
+
+async function stagedTemp(storage: Storage, path: string, data: Buffer): Promise<TempFile> {
+  const temp = await storage.createTemp(path);
+  await temp.write(chunksOf(data), { maxBytes: NO_LIMIT });
+  return temp;
+}
+
+/** What a recovery would still find: an empty report means nothing is staged. */
+function leftovers(storage: Storage): Promise<RecoveryReport> {
+  return storage.recover(async () => true);
+}
+
+const NOTHING_LEFT: RecoveryReport = { rolledForward: [], discarded: 0 };
+
+export function storageContract(name: string, make: () => Promise<StorageFixture>): void {
+  describe(`Storage contract: ${name}`, function () {
+    let fixture: StorageFixture;
+    let storage: Storage;
+
+    beforeEach(async function () {
+      fixture = await make();
+      storage = fixture.storage;
+    });
+
+    afterEach(async function () {
+      await fixture.cleanup();
+    });
+
+    describe('write, prepare and commit', function () {
+      it('should serve the same bytes and size when a file is committed', async function () {
+        const data = randomBytes(100_000);
+        await putFile(storage, '/docs/report.bin', data);
+        const file = await storage.open('/docs/report.bin');
+        expect(file.size).to.equal(data.length);
+        expect(await sha256Of(file.body)).to.equal(sha256(data));
+      });
+
+      it('should serve an empty body when a 0-byte file is committed', async function () {
+        await putFile(storage, '/empty.txt', Buffer.alloc(0));
+        const file = await storage.open('/empty.txt');
+        expect(file.size).to.equal(0);
+        expect((await readAll(file.body)).length).to.equal(0);
+      });
+
+      it('should keep every byte when a 5 MiB binary body is streamed in chunks', async function () {
+        const data = randomBytes(5 * MiB);
+        const temp = await storage.createTemp('/big.bin');
+        await temp.write(chunksOf(data, 256 * 1024 + 7), { maxBytes: NO_LIMIT });
+        await temp.prepare(1);
+        await temp.commit();
+        const file = await storage.open('/big.bin');
+        expect(file.size).to.equal(data.length);
+        expect(await sha256Of(file.body)).to.equal(sha256(data));
+      });
+
+      it('should return the byte count when a write completes', async function () {
+        const temp = await storage.createTemp('/count.bin');
+        const size = await temp.write(chunksOf(randomBytes(12_345)), { maxBytes: NO_LIMIT });
+        expect(size).to.equal(12_345);
+      });
+
+      it('should report a numeric mtime when a file is opened', async function () {
+        await putFile(storage, '/mtime.txt', Buffer.from('x'));
+        const file = await storage.open('/mtime.txt');
+        file.body.destroy();
+        expect(file.mtimeMs).to.be.a('number').and.greaterThan(0);
+      });
+
+      it('should accept the body when it is exactly maxBytes long', async function () {
+        const temp = await storage.createTemp('/exact.bin');
+        const size = await temp.write(chunksOf(randomBytes(1000)), { maxBytes: 1000 });
+        expect(size).to.equal(1000);
+      });
+
+      it('should keep the old bytes visible when a replace is prepared but not committed', async function () {
+        await putFile(storage, '/doc.txt', Buffer.from('old'));
+        const temp = await stagedTemp(storage, '/doc.txt', Buffer.from('new content'));
+        await temp.prepare(2);
+        expect((await readAll((await storage.open('/doc.txt')).body)).toString()).to.equal('old');
+        await temp.commit();
+        expect((await readAll((await storage.open('/doc.txt')).body)).toString()).to.equal(
+          'new content',
+        );
+      });
+
+      it('should keep serving the old bytes to an open reader when a replace commits', async function () {
+        const old = randomBytes(3 * MiB);
+        await putFile(storage, '/stream.bin', old);
+        const reading = await storage.open('/stream.bin');
+        await putFile(storage, '/stream.bin', randomBytes(1000), 2);
+        expect(await sha256Of(reading.body)).to.equal(sha256(old));
+      });
+
+      it('should keep the last committed bytes when two temps of one path commit', async function () {
+        const first = await stagedTemp(storage, '/race.txt', Buffer.from('first'));
+        const second = await stagedTemp(storage, '/race.txt', Buffer.from('second'));
+        await first.prepare(1);
+        await first.commit();
+        await second.prepare(2);
+        await second.commit();
+        expect((await readAll((await storage.open('/race.txt')).body)).toString()).to.equal(
+          'second',
+        );
+      });
+
+      it('should reject commit when the temp was not prepared', async function () {
+        const temp = await stagedTemp(storage, '/unprepared.txt', Buffer.from('x'));
+        expect(await rejection(temp.commit())).to.be.instanceOf(Error);
+        expect(await rejection(storage.open('/unprepared.txt'))).to.be.instanceOf(NotFoundError);
+      });
+
+      it('should reject a second write when the temp was already written', async function () {
+        const temp = await stagedTemp(storage, '/twice.txt', Buffer.from('x'));
+        const err = await rejection(temp.write(chunksOf(Buffer.from('y')), { maxBytes: 10 }));
+        expect(err).to.be.instanceOf(Error);
+      });
+
+      it('should refuse a temp when the path is in the internal folder', async function () {
+        expect(await rejection(storage.createTemp('/.callfs/tmp/x'))).to.be.instanceOf(
+          InvalidPathError,
+        );
+      });
+
+      it('should refuse a temp when the path climbs above the root', async function () {
+        expect(await rejection(storage.createTemp('/a/../../etc/passwd'))).to.be.instanceOf(
+          InvalidPathError,
+        );
+      });
+    });
+
+    describe('open', function () {
+      it('should reject with NotFoundError when the file is missing', async function () {
+        expect(await rejection(storage.open('/missing.txt'))).to.be.instanceOf(NotFoundError);
+      });
+
+      it('should reject with NotFoundError when the path is only a parent of files', async function () {
+        await putFile(storage, '/dir/file.txt', Buffer.from('x'));
+        expect(await rejection(storage.open('/dir'))).to.be.instanceOf(NotFoundError);
+      });
+
+      it('should reject with NotFoundError when an ancestor is a file', async function () {
+        await putFile(storage, '/plain.txt', Buffer.from('x'));
+        expect(await rejection(storage.open('/plain.txt/child'))).to.be.instanceOf(NotFoundError);
+      });
+
+      it('should destroy the body when the signal aborts after open', async function () {
+        await putFile(storage, '/abort-read.bin', randomBytes(MiB));
+        const controller = new AbortController();
+        const file = await storage.open('/abort-read.bin', controller.signal);
+        controller.abort();
+        const err = (await rejection(finished(file.body))) as Error;
+        expect(err.name).to.equal('AbortError');
+      });
+
+      it('should reject when the signal is already aborted', async function () {
+        await putFile(storage, '/aborted.txt', Buffer.from('x'));
+        const err = (await rejection(storage.open('/aborted.txt', AbortSignal.abort()))) as Error;
+        expect(err.name).to.equal('AbortError');
+      });
+    });
+
+    describe('limits and cancellation', function () {
+      it('should reject with PayloadTooLargeError when the body exceeds maxBytes', async function () {
+        const temp = await storage.createTemp('/too-big.bin');
+        const err = await rejection(
+          temp.write(chunksOf(randomBytes(3000), 1000), { maxBytes: 2500 }),
+        );
+        expect(err).to.be.instanceOf(PayloadTooLargeError);
+      });
+
+      it('should leave nothing behind when the body exceeds maxBytes', async function () {
+        const temp = await storage.createTemp('/too-big.bin');
+        await rejection(temp.write(chunksOf(randomBytes(3000), 1000), { maxBytes: 2500 }));
+        expect(await rejection(storage.open('/too-big.bin'))).to.be.instanceOf(NotFoundError);
+        expect(await leftovers(storage)).to.deep.equal(NOTHING_LEFT);
+      });
+
+      it('should reject with an AbortError when the signal aborts mid-write', async function () {
+        const controller = new AbortController();
+        const temp = await storage.createTemp('/cut.bin');
+        const body = endlessBody(() => controller.abort());
+        const err = (await rejection(
+          temp.write(body, { maxBytes: NO_LIMIT, signal: controller.signal }),
+        )) as Error;
+        expect(err.name).to.equal('AbortError');
+      });
+
+      it('should leave nothing behind when the signal aborts mid-write', async function () {
+        const controller = new AbortController();
+        const temp = await storage.createTemp('/cut.bin');
+        const body = endlessBody(() => controller.abort());
+        await rejection(temp.write(body, { maxBytes: NO_LIMIT, signal: controller.signal }));
+        expect(await rejection(storage.open('/cut.bin'))).to.be.instanceOf(NotFoundError);
+        expect(await leftovers(storage)).to.deep.equal(NOTHING_LEFT);
+      });
+
+      it('should end the write and leave nothing when discard is called mid-write', async function () {
+        const temp = await storage.createTemp('/dropped.bin');
+        let discarding: Promise<void> | undefined;
+        const body = endlessBody(() => {
+          discarding = temp.discard();
+        });
+        expect(await rejection(temp.write(body, { maxBytes: NO_LIMIT }))).to.be.instanceOf(Error);
+        await discarding;
+        expect(await leftovers(storage)).to.deep.equal(NOTHING_LEFT);
+      });
+    });
+
+    describe('discard', function () {
+      it('should leave nothing when a prepared temp is discarded', async function () {
+        const temp = await stagedTemp(storage, '/discarded.txt', Buffer.from('x'));
+        await temp.prepare(1);
+        await temp.discard();
+        expect(await rejection(storage.open('/discarded.txt'))).to.be.instanceOf(NotFoundError);
+        expect(await leftovers(storage)).to.deep.equal(NOTHING_LEFT);
+      });
+
+      it('should resolve when discard is called twice', async function () {
+        const temp = await stagedTemp(storage, '/discard-twice.txt', Buffer.from('x'));
+        await temp.discard();
+        await temp.discard();
+        expect(await leftovers(storage)).to.deep.equal(NOTHING_LEFT);
+      });
+
+      it('should keep the committed file when discard is called after commit', async function () {
+        const temp = await stagedTemp(storage, '/kept.txt', Buffer.from('kept'));
+        await temp.prepare(1);
+        await temp.commit();
+        await temp.discard();
+        expect((await readAll((await storage.open('/kept.txt')).body)).toString()).to.equal('kept');
+      });
+
+      it('should refuse to commit when the temp was discarded', async function () {
+        const temp = await stagedTemp(storage, '/late.txt', Buffer.from('x'));
+        await temp.prepare(1);
+        await temp.discard();
+        expect(await rejection(temp.commit())).to.be.instanceOf(Error);
+        expect(await rejection(storage.open('/late.txt'))).to.be.instanceOf(NotFoundError);
+      });
+    });
+
+    describe('remove', function () {
+      it('should make the file unreadable when it is removed', async function () {
+        await putFile(storage, '/gone/file.txt', Buffer.from('x'));
+        await storage.remove('/gone/file.txt');
+        expect(await rejection(storage.open('/gone/file.txt'))).to.be.instanceOf(NotFoundError);
+      });
+
+      it('should resolve when the file is removed twice', async function () {
+        await putFile(storage, '/twice.txt', Buffer.from('x'));
+        await storage.remove('/twice.txt');
+        await storage.remove('/twice.txt');
+        expect(await rejection(storage.open('/twice.txt'))).to.be.instanceOf(NotFoundError);
+      });
+
+      it('should resolve when the file never existed', async function () {
+        await storage.remove('/never/was.txt');
+        expect(await leftovers(storage)).to.deep.equal(NOTHING_LEFT);
+      });
+
+      it('should keep sibling files when one file is removed', async function () {
+        await putFile(storage, '/dir/a.txt', Buffer.from('a'));
+        await putFile(storage, '/dir/b.txt', Buffer.from('b'));
+        await storage.remove('/dir/a.txt');
+        expect((await readAll((await storage.open('/dir/b.txt')).body)).toString()).to.equal('b');
+      });
+    });
+
+    describe('recover', function () {
+      it('should roll a prepared temp forward when isCurrent confirms it', async function () {
+        const data = randomBytes(10_000);
+        const temp = await stagedTemp(storage, '/crash/forward.bin', data);
+        await temp.prepare(3);
+        const report = await storage.recover(async () => true);
+        expect(report).to.deep.equal({ rolledForward: ['/crash/forward.bin'], discarded: 0 });
+        expect(await sha256Of((await storage.open('/crash/forward.bin')).body)).to.equal(
+          sha256(data),
+        );
+      });
+
+      it('should ask isCurrent about the prepared path and gen when recovering', async function () {
+        const temp = await stagedTemp(storage, '/asked.txt', Buffer.from('x'));
+        await temp.prepare(7);
+        const asked: Array<[string, number]> = [];
+        await storage.recover(async (path, gen) => {
+          asked.push([path, gen]);
+          return false;
+        });
+        expect(asked).to.deep.equal([['/asked.txt', 7]]);
+      });
+
+      it('should discard a prepared temp when isCurrent denies it', async function () {
+        await putFile(storage, '/crash/back.txt', Buffer.from('old'));
+        const temp = await stagedTemp(storage, '/crash/back.txt', Buffer.from('new'));
+        await temp.prepare(2);
+        const report = await storage.recover(async () => false);
+        expect(report).to.deep.equal({ rolledForward: [], discarded: 1 });
+        expect((await readAll((await storage.open('/crash/back.txt')).body)).toString()).to.equal(
+          'old',
+        );
+      });
+
+      it('should discard an unprepared temp without asking isCurrent', async function () {
+        await stagedTemp(storage, '/crash/unprepared.txt', Buffer.from('x'));
+        let asked = false;
+        const report = await storage.recover(async () => (asked = true));
+        expect(report).to.deep.equal({ rolledForward: [], discarded: 1 });
+        expect(asked).to.equal(false);
+      });
+
+      it('should leave committed files alone when recovering', async function () {
+        await putFile(storage, '/settled.txt', Buffer.from('settled'));
+        const report = await storage.recover(async () => false);
+        expect(report).to.deep.equal(NOTHING_LEFT);
+        expect((await readAll((await storage.open('/settled.txt')).body)).toString()).to.equal(
+          'settled',
+        );
+      });
+
+      it('should keep a prepared temp when isCurrent throws', async function () {
+        const temp = await stagedTemp(storage, '/unsure.txt', Buffer.from('x'));
+        await temp.prepare(1);
+        const err = await rejection(
+          storage.recover(async () => {
+            throw new Error('metadata unreachable');
+          }),
+        );
+        expect(err).to.be.instanceOf(Error);
+        expect(await leftovers(storage)).to.deep.equal({
+          rolledForward: ['/unsure.txt'],
+          discarded: 0,
+        });
+      });
+    });
+
+    describe('checkWritable', function () {
+      it('should resolve when the backend is writable', async function () {
+        await storage.checkWritable();
+        expect(await leftovers(storage)).to.deep.equal(NOTHING_LEFT);
+      });
+    });
+  });
+}

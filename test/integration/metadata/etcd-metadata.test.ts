@@ -1,0 +1,213 @@
+// The etcd adapter against a real etcd: the shared metadata contract, then what only etcd
+// shows: the documented key layout, the empty-range compare that remove relies on, fast
+// failure while etcd hangs, and losing and regaining the membership lease.
+import { expect } from 'chai';
+import { CompareResult, CompareTarget, Etcd3 } from 'etcd3';
+import { MetadataUnavailableError, NodeNotServingError } from '../../../src/files/errors.js';
+import { EtcdMetadata, type EtcdMetadataOptions } from '../../../src/metadata/etcd-metadata.js';
+import { prefixEnd } from '../../../src/metadata/keys.js';
+import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
+import {
+  fileInode,
+  metadataContract,
+  nodeRecord,
+  parentsOf,
+  waitFor,
+} from '../../contract/metadata-contract.js';
+
+describe('EtcdMetadata against etcd', function () {
+  this.timeout(30_000);
+  let etcd: EtcdHandle;
+  let raw: Etcd3;
+  let seq = 0;
+
+  before(async () => {
+    etcd = await startEtcd();
+    raw = new Etcd3({ hosts: etcd.endpoint });
+  });
+  after(async () => {
+    raw?.close();
+    await etcd?.stop();
+  });
+
+  /** Opens adapters on one fresh prefix; `close()` closes them all and wipes the prefix. */
+  function namespace(prefix = `/t${++seq}/`) {
+    const opened: EtcdMetadata[] = [];
+    const open = (instanceId: string, extra: Partial<EtcdMetadataOptions> = {}) => {
+      const m = new EtcdMetadata({
+        endpoints: etcd.endpoint,
+        prefix,
+        instanceId,
+        leaseTtlSeconds: 2,
+        requestTimeoutMs: 2_000,
+        registerRetryMs: 300,
+        ...extra,
+      });
+      opened.push(m);
+      return m;
+    };
+    const close = async () => {
+      for (const m of opened) await m.close();
+      await raw.delete().prefix(prefix);
+    };
+    return { prefix, open, close };
+  }
+
+  /** Revokes a node's lease from outside, as if it had expired. */
+  async function revokeLeaseOf(prefix: string, instanceId: string): Promise<void> {
+    const res = await raw.kv.range({ key: Buffer.from(`${prefix}nodes/${instanceId}`) });
+    const lease = res.kvs[0]?.lease;
+    if (!lease || lease === '0') throw new Error(`${instanceId} holds no lease`);
+    await raw.leaseClient.leaseRevoke({ ID: lease });
+  }
+
+  metadataContract('EtcdMetadata', async () => {
+    const ns = namespace();
+    const metadata = ns.open('node-a');
+    return {
+      metadata,
+      instanceId: 'node-a',
+      peer: async (instanceId) => ns.open(instanceId),
+      expireLease: () => revokeLeaseOf(ns.prefix, 'node-a'),
+      cleanup: ns.close,
+    };
+  });
+
+  describe('etcd specifics', () => {
+    let ns: ReturnType<typeof namespace>;
+    afterEach(async () => {
+      await ns?.close();
+    });
+
+    it('should store the inode JSON at the documented key when a nested file is created', async () => {
+      ns = namespace('/callfs/');
+      const m = ns.open('node-a');
+      await m.register(nodeRecord('node-a'));
+      const inode = fileInode('node-a');
+      await m.create('/shared/report.docx', inode, parentsOf('node-a'));
+      expect(await raw.get('/callfs/fs/shared//report.docx').json()).to.deep.equal(inode);
+      expect(await raw.get('/callfs/fs//shared').exists()).to.equal(true);
+      expect(await raw.get('/callfs/nodes/node-a').exists()).to.equal(true);
+    });
+
+    it('should match a version 0 range compare when the range is empty', async () => {
+      ns = namespace();
+      const start = Buffer.from(`${ns.prefix}fs/empty//`);
+      const res = await raw.kv.txn({
+        compare: [
+          {
+            key: start,
+            range_end: prefixEnd(start),
+            target: CompareTarget.Version,
+            result: CompareResult.Equal,
+            version: 0,
+          },
+        ],
+      });
+      expect(res.succeeded).to.equal(true);
+    });
+
+    it('should fail a version 0 range compare when the range holds a key', async () => {
+      ns = namespace();
+      const start = Buffer.from(`${ns.prefix}fs/full//`);
+      await raw.put(`${ns.prefix}fs/full//child`).value('{}');
+      const res = await raw.kv.txn({
+        compare: [
+          {
+            key: start,
+            range_end: prefixEnd(start),
+            target: CompareTarget.Version,
+            result: CompareResult.Equal,
+            version: 0,
+          },
+        ],
+      });
+      expect(res.succeeded).to.equal(false);
+    });
+
+    it('should reject with MetadataUnavailableError when etcd hangs', async function () {
+      // The bound is the deadline (500 ms) plus slack; mocha fails the test past it.
+      ns = namespace();
+      const m = ns.open('node-a', { requestTimeoutMs: 500 });
+      await m.register(nodeRecord('node-a'));
+      this.timeout(3_000);
+      etcd.pause();
+      try {
+        const err = await m.get('/x').catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(MetadataUnavailableError);
+      } finally {
+        etcd.resume();
+      }
+    });
+
+    it('should reject a commit with MetadataUnavailableError when etcd hangs', async function () {
+      ns = namespace();
+      const m = ns.open('node-a', { requestTimeoutMs: 500 });
+      await m.register(nodeRecord('node-a'));
+      this.timeout(3_000);
+      etcd.pause();
+      try {
+        const err = await m.create('/x', fileInode('node-a'), parentsOf('node-a')).catch((e) => e);
+        expect(err).to.be.instanceOf(MetadataUnavailableError);
+      } finally {
+        etcd.resume();
+      }
+    });
+
+    it('should reject with MetadataUnavailableError when nothing listens at the endpoint', async () => {
+      const m = new EtcdMetadata({
+        endpoints: 'http://127.0.0.1:1',
+        instanceId: 'node-a',
+        requestTimeoutMs: 500,
+      });
+      try {
+        expect(await m.get('/x').catch((e) => e)).to.be.instanceOf(MetadataUnavailableError);
+      } finally {
+        await m.close();
+      }
+    });
+
+    it('should stop serving then register again when its lease is lost', async () => {
+      ns = namespace();
+      const m = ns.open('node-a');
+      await m.register(nodeRecord('node-a'));
+      const seen: boolean[] = [];
+      m.onServingChange((serving) => seen.push(serving));
+      await revokeLeaseOf(ns.prefix, 'node-a');
+      await waitFor('re-registration', () => seen.length >= 2);
+      expect(seen.slice(0, 2)).to.deep.equal([false, true]);
+      expect(await raw.get(`${ns.prefix}nodes/node-a`).exists()).to.equal(true);
+    });
+
+    it('should reject a commit with NodeNotServingError when its membership key vanished', async () => {
+      ns = namespace();
+      const m = ns.open('node-a');
+      await m.register(nodeRecord('node-a'));
+      // The lease stays alive, so only the fence in the txn can notice.
+      await raw.delete().key(`${ns.prefix}nodes/node-a`);
+      const err = await m.create('/f', fileInode('node-a'), parentsOf('node-a')).catch((e) => e);
+      expect(err).to.be.instanceOf(NodeNotServingError);
+    });
+
+    it('should serve again when its membership key vanished and it re-registered', async () => {
+      ns = namespace();
+      const m = ns.open('node-a');
+      await m.register(nodeRecord('node-a'));
+      await raw.delete().key(`${ns.prefix}nodes/node-a`);
+      await m.create('/f', fileInode('node-a'), parentsOf('node-a')).catch(() => undefined);
+      await waitFor('serving again', () => m.isServing());
+      expect(await m.getNode('node-a')).to.deep.equal(nodeRecord('node-a'));
+    });
+
+    it('should register once the previous holder lets go when the id is taken', async () => {
+      ns = namespace();
+      const first = ns.open('node-a');
+      await first.register(nodeRecord('node-a'));
+      const second = ns.open('node-a', { registerRetryMs: 5_000 });
+      const registering = second.register(nodeRecord('node-a'));
+      await first.deregister();
+      await registering;
+      expect(second.isServing()).to.equal(true);
+    });
+  });
+});

@@ -1,0 +1,83 @@
+// Small HTTP helpers for tests: authenticated fetch against a node, and SHA-256 of bodies.
+import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { API_KEY } from './node.js';
+
+export type BodyInput = NonNullable<RequestInit['body']> | Buffer | string;
+
+/** The JSON body of an API answer. */
+export interface ApiJson {
+  code?: string;
+  path?: string;
+  [key: string]: unknown;
+}
+
+export async function jsonOf(res: Response): Promise<ApiJson> {
+  return (await res.json()) as ApiJson;
+}
+
+export function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  options: {
+    body?: BodyInput;
+    key?: string | null;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key !== null) headers.authorization = `Bearer ${options.key ?? API_KEY}`;
+  return fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: options.body as RequestInit['body'],
+    duplex: 'half',
+  } as RequestInit);
+}
+
+/** Sends a request whose path is written to the socket exactly as given (no URL normalization). */
+export function rawRequest(
+  base: string,
+  method: string,
+  rawPath: string,
+  options: { key?: string; body?: Buffer } = {},
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path: rawPath,
+        headers: {
+          authorization: `Bearer ${options.key ?? API_KEY}`,
+          ...(options.body ? { 'content-length': String(options.body.length) } : {}),
+        },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(parts),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}

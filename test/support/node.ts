@@ -1,0 +1,201 @@
+// Test harness for real CallFS nodes: builds a valid config for a node on free loopback ports
+// against a given etcd, and starts it either in this process (fast, for API tests) or as a
+// child process running `bin/callfs server` (for cluster and fault tests: killable by pid).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { parseConfig, type Config } from '../../src/config/index.js';
+import { startNode, type RunningNode } from '../../src/node.js';
+import { freePort } from './etcd.js';
+
+export const API_KEY = 'test-key-0123456789abcdef';
+export const OTHER_KEY = 'other-key-0123456789abcdef';
+export const ROOT_KEY = 'root-key-0123456789abcdef';
+export const INTERNAL_SECRET = 'internal-' + 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
+export const LINK_SECRET = 'links-' + 'f6e5d4c3b2a1f6e5d4c3b2a1f6e5d4c3';
+
+export interface NodeSpec {
+  etcdEndpoint: string;
+  prefix: string;
+  instanceId: string;
+  root: string;
+  httpPort?: number;
+  grpcPort?: number;
+  overrides?: Record<string, Record<string, unknown>>;
+}
+
+export function rawConfig(spec: NodeSpec): Record<string, Record<string, unknown>> {
+  const httpPort = spec.httpPort ?? 0;
+  const grpcPort = spec.grpcPort ?? 0;
+  const base: Record<string, Record<string, unknown>> = {
+    server: {
+      listen_addr: `127.0.0.1:${httpPort}`,
+      external_url: `http://127.0.0.1:${httpPort}`,
+    },
+    peer: {
+      listen_addr: `127.0.0.1:${grpcPort}`,
+      advertise_addr: `127.0.0.1:${grpcPort}`,
+      ready_timeout_ms: 1500,
+    },
+    auth: {
+      api_keys: [API_KEY],
+      api_key_users: { alice: OTHER_KEY, root: ROOT_KEY },
+      internal_proxy_secret: INTERNAL_SECRET,
+      single_use_link_secret: LINK_SECRET,
+    },
+    backend: { default_backend: 'localfs', localfs_root_path: spec.root },
+    metadata_store: {
+      type: 'etcd',
+      etcd_endpoints: [spec.etcdEndpoint],
+      etcd_prefix: spec.prefix,
+      lease_ttl_seconds: 3,
+      request_timeout_ms: 1500,
+    },
+    instance_discovery: { instance_id: spec.instanceId },
+    log: { level: 'warn', format: 'json' },
+  };
+  for (const [section, values] of Object.entries(spec.overrides ?? {})) {
+    base[section] = { ...base[section], ...values };
+  }
+  return base;
+}
+
+export function testConfig(spec: NodeSpec): Config {
+  return parseConfig(rawConfig(spec)).config;
+}
+
+export function uniquePrefix(): string {
+  return `/t-${randomBytes(4).toString('hex')}/`;
+}
+
+export interface InProcessNode extends RunningNode {
+  root: string;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a node inside the test process on free ports, with its own temp storage root. */
+export async function startInProcessNode(
+  etcdEndpoint: string,
+  options: { prefix?: string; instanceId?: string; overrides?: NodeSpec['overrides'] } = {},
+): Promise<InProcessNode> {
+  const root = await mkdtemp(join(tmpdir(), 'callfs-node-'));
+  const config = testConfig({
+    etcdEndpoint,
+    prefix: options.prefix ?? uniquePrefix(),
+    instanceId: options.instanceId ?? 'node-1',
+    root,
+    overrides: options.overrides,
+  });
+  const node = await startNode(config, pino({ level: 'silent' }));
+  return {
+    ...node,
+    root,
+    url: node.httpUrl,
+    stop: async () => {
+      await node.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ChildNode {
+  instanceId: string;
+  url: string;
+  grpcAddr: string;
+  root: string;
+  httpPort: number;
+  grpcPort: number;
+  proc: ChildProcess;
+  /** Output of the process so far (for failure messages). */
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the same node again (same ports, root and instance id). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const BIN = new URL('../../bin/callfs', import.meta.url).pathname;
+
+/** Starts `bin/callfs server` as a child process and waits until it answers /health. */
+export async function startChildNode(
+  spec: Omit<NodeSpec, 'root' | 'httpPort' | 'grpcPort'> & { root?: string },
+): Promise<ChildNode> {
+  const root = spec.root ?? (await mkdtemp(join(tmpdir(), 'callfs-node-')));
+  const httpPort = await freePort();
+  const grpcPort = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'callfs-cfg-'));
+  const configFile = join(dir, 'callfs.json');
+  await writeFile(configFile, JSON.stringify(rawConfig({ ...spec, root, httpPort, grpcPort })));
+  let out = '';
+  let proc!: ChildProcess;
+  const url = `http://127.0.0.1:${httpPort}`;
+  const launch = async (): Promise<void> => {
+    proc = spawn(process.execPath, [BIN, 'server', '--config', configFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (d: Buffer): void => {
+      out = (out + d.toString()).slice(-20_000);
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+    handle.proc = proc;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`node ${spec.instanceId} exited: ${out}`);
+      try {
+        const res = await fetch(`${url}/health`);
+        if (res.ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`node ${spec.instanceId} not ready: ${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // /health answers before membership is registered; wait for the registration too.
+    await waitForMembership(url);
+  };
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGCONT');
+    proc.kill(signal);
+    await exited;
+  };
+  const handle: ChildNode = {
+    instanceId: spec.instanceId,
+    url,
+    grpcAddr: `127.0.0.1:${grpcPort}`,
+    root,
+    httpPort,
+    grpcPort,
+    proc,
+    output: () => out,
+    kill,
+    restart: launch,
+    stop: async () => {
+      await kill('SIGTERM');
+      await rm(root, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await launch();
+  return handle;
+}
+
+async function waitForMembership(url: string): Promise<void> {
+  // /health answers as soon as HTTP listens; /ready only once the membership lease is held.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/ready`)).status === 200) return;
+    } catch {
+      // retry
+    }
+    if (Date.now() > deadline) throw new Error('node did not become ready');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

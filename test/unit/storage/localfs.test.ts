@@ -1,0 +1,248 @@
+// Runs the shared storage contract on the localfs backend in a throwaway directory, plus what
+// only a real disk can show: files at their real paths, temps in `.callfs/tmp`, symlinks that
+// would leave the root refused, and empty directories given way or pruned.
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { InternalError, InvalidPathError, NotFoundError } from '../../../src/files/errors.js';
+import { createLocalfsStorage, type LocalfsStorage } from '../../../src/storage/localfs.js';
+import {
+  chunksOf,
+  putFile,
+  readAll,
+  rejection,
+  storageContract,
+} from '../../contract/storage-contract.js';
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+storageContract('localfs', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'callfs-localfs-'));
+  return {
+    storage: await createLocalfsStorage({ root: join(dir, 'root') }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
+describe('LocalfsStorage', function () {
+  let base: string;
+  let root: string;
+  let outside: string;
+  let tmp: string;
+  let storage: LocalfsStorage;
+
+  beforeEach(async function () {
+    base = await mkdtemp(join(tmpdir(), 'callfs-localfs-'));
+    outside = join(base, 'outside');
+    await mkdir(outside);
+    await writeFile(join(outside, 'secret.txt'), 'secret');
+    storage = await createLocalfsStorage({ root: join(base, 'root') });
+    root = storage.root;
+    tmp = join(root, '.callfs', 'tmp');
+  });
+
+  afterEach(async function () {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  describe('layout', function () {
+    it('should create the root and its temp folder when started on a missing root', async function () {
+      expect((await stat(tmp)).isDirectory()).to.equal(true);
+    });
+
+    it('should put a file at its real path under the root when committed', async function () {
+      await putFile(storage, '/a/b.txt', Buffer.from('on disk'));
+      expect(await readFile(join(root, 'a', 'b.txt'), 'utf8')).to.equal('on disk');
+    });
+
+    it('should stage a temp as a part file in .callfs/tmp when written', async function () {
+      const temp = await storage.createTemp('/staged.txt');
+      await temp.write(chunksOf(Buffer.from('x')), { maxBytes: 10 });
+      const names = await readdir(tmp);
+      expect(names).to.have.length(1);
+      expect(names[0]).to.match(/^[0-9a-f]{32}\.part$/);
+    });
+
+    it('should journal the path and gen next to the part when prepared', async function () {
+      const temp = await storage.createTemp('/journaled.txt');
+      await temp.write(chunksOf(Buffer.from('x')), { maxBytes: 10 });
+      await temp.prepare(4);
+      const journal = (await readdir(tmp)).find((name) => name.endsWith('.commit'));
+      const entry: unknown = JSON.parse(await readFile(join(tmp, journal ?? 'missing'), 'utf8'));
+      expect(entry).to.deep.equal({ path: '/journaled.txt', gen: 4 });
+    });
+
+    it('should leave the temp folder empty when a commit completes', async function () {
+      await putFile(storage, '/clean.txt', Buffer.from('x'));
+      expect(await readdir(tmp)).to.deep.equal([]);
+    });
+
+    it('should serve a file an operator placed under the root when opened', async function () {
+      await writeFile(join(root, 'adopted.txt'), 'adopted');
+      const file = await storage.open('/adopted.txt');
+      expect((await readAll(file.body)).toString()).to.equal('adopted');
+    });
+  });
+
+  describe('symlinks', function () {
+    it('should refuse to open through a symlinked directory when it points outside the root', async function () {
+      await symlink(outside, join(root, 'escape'));
+      expect(await rejection(storage.open('/escape/secret.txt'))).to.be.instanceOf(
+        InvalidPathError,
+      );
+    });
+
+    it('should refuse to open a symlinked file when it points outside the root', async function () {
+      await symlink(join(outside, 'secret.txt'), join(root, 'link.txt'));
+      expect(await rejection(storage.open('/link.txt'))).to.be.instanceOf(InvalidPathError);
+    });
+
+    it('should refuse a temp when its parent is a symlink pointing outside the root', async function () {
+      await symlink(outside, join(root, 'escape'));
+      expect(await rejection(storage.createTemp('/escape/new.txt'))).to.be.instanceOf(
+        InvalidPathError,
+      );
+    });
+
+    it('should refuse a commit and write nothing outside when a symlinked parent appears', async function () {
+      const temp = await storage.createTemp('/escape/new.txt');
+      await temp.write(chunksOf(Buffer.from('payload')), { maxBytes: 100 });
+      await temp.prepare(1);
+      await symlink(outside, join(root, 'escape'));
+      expect(await rejection(temp.commit())).to.be.instanceOf(InvalidPathError);
+      expect(await readdir(outside)).to.deep.equal(['secret.txt']);
+    });
+
+    it('should refuse a commit over a symlinked file and leave its target unchanged', async function () {
+      await symlink(join(outside, 'secret.txt'), join(root, 'link.txt'));
+      const temp = await storage.createTemp('/link.txt');
+      await temp.write(chunksOf(Buffer.from('overwrite')), { maxBytes: 100 });
+      await temp.prepare(1);
+      expect(await rejection(temp.commit())).to.be.instanceOf(InvalidPathError);
+      expect(await readFile(join(outside, 'secret.txt'), 'utf8')).to.equal('secret');
+    });
+
+    it('should refuse to remove through a symlinked directory pointing outside the root', async function () {
+      await symlink(outside, join(root, 'escape'));
+      expect(await rejection(storage.remove('/escape/secret.txt'))).to.be.instanceOf(
+        InvalidPathError,
+      );
+      expect(await exists(join(outside, 'secret.txt'))).to.equal(true);
+    });
+
+    it('should refuse to open a file when a symlink leads into the internal folder', async function () {
+      await writeFile(join(tmp, 'planted.part'), 'internal');
+      await symlink(join(root, '.callfs'), join(root, 'inside'));
+      expect(await rejection(storage.open('/inside/tmp/planted.part'))).to.be.instanceOf(
+        InvalidPathError,
+      );
+    });
+
+    it('should serve a file through a symlinked directory when it stays inside the root', async function () {
+      await putFile(storage, '/real/file.txt', Buffer.from('inside'));
+      await symlink(join(root, 'real'), join(root, 'alias'));
+      const file = await storage.open('/alias/file.txt');
+      expect((await readAll(file.body)).toString()).to.equal('inside');
+    });
+  });
+
+  describe('disk directories', function () {
+    it('should replace an empty directory when it is in the way of a commit', async function () {
+      await mkdir(join(root, 'a', 'b.txt', 'nested'), { recursive: true });
+      await putFile(storage, '/a/b.txt', Buffer.from('file now'));
+      expect(await readFile(join(root, 'a', 'b.txt'), 'utf8')).to.equal('file now');
+    });
+
+    it('should fail a commit when a non-empty directory is in the way', async function () {
+      await mkdir(join(root, 'a', 'b.txt'), { recursive: true });
+      await writeFile(join(root, 'a', 'b.txt', 'keep'), 'keep');
+      const err = await rejection(putFile(storage, '/a/b.txt', Buffer.from('x')));
+      expect(err).to.be.instanceOf(InternalError);
+      expect(await readFile(join(root, 'a', 'b.txt', 'keep'), 'utf8')).to.equal('keep');
+    });
+
+    it('should fail a commit when a file on disk sits where a parent directory goes', async function () {
+      await writeFile(join(root, 'a'), 'stray file');
+      const err = await rejection(putFile(storage, '/a/b.txt', Buffer.from('x')));
+      expect(err).to.be.instanceOf(InternalError);
+    });
+
+    it('should prune empty parent directories when the last file is removed', async function () {
+      await putFile(storage, '/a/b/c.txt', Buffer.from('x'));
+      await storage.remove('/a/b/c.txt');
+      expect(await exists(join(root, 'a'))).to.equal(false);
+      expect(await exists(root)).to.equal(true);
+    });
+
+    it('should keep a parent directory when it still holds a file after a remove', async function () {
+      await putFile(storage, '/a/keep.txt', Buffer.from('x'));
+      await putFile(storage, '/a/b/c.txt', Buffer.from('x'));
+      await storage.remove('/a/b/c.txt');
+      expect(await exists(join(root, 'a', 'b'))).to.equal(false);
+      expect(await exists(join(root, 'a', 'keep.txt'))).to.equal(true);
+    });
+
+    it('should leave a directory alone when remove is asked for a file at its path', async function () {
+      await mkdir(join(root, 'dir', 'child'), { recursive: true });
+      await writeFile(join(root, 'dir', 'child', 'f'), 'x');
+      await storage.remove('/dir');
+      expect(await exists(join(root, 'dir', 'child', 'f'))).to.equal(true);
+    });
+
+    it('should report NotFoundError without blocking when the path is a FIFO', async function () {
+      try {
+        execFileSync('mkfifo', [join(root, 'pipe')]);
+      } catch {
+        this.skip();
+      }
+      expect(await rejection(storage.open('/pipe'))).to.be.instanceOf(NotFoundError);
+    });
+  });
+
+  describe('recovery across restarts', function () {
+    it('should roll a prepared temp forward when a new instance starts on the same root', async function () {
+      const temp = await storage.createTemp('/restart/file.txt');
+      await temp.write(chunksOf(Buffer.from('survived')), { maxBytes: 100 });
+      await temp.prepare(2);
+      const restarted = await createLocalfsStorage({ root });
+      await restarted.recover(async (path, gen) => path === '/restart/file.txt' && gen === 2);
+      expect(await readFile(join(root, 'restart', 'file.txt'), 'utf8')).to.equal('survived');
+    });
+
+    it('should delete a corrupt journal and its part when recovering', async function () {
+      await writeFile(join(tmp, 'abc.commit'), '{"path": "/x", "ge');
+      await writeFile(join(tmp, 'abc.part'), 'half');
+      const report = await storage.recover(async () => true);
+      expect(report).to.deep.equal({ rolledForward: [], discarded: 1 });
+      expect(await readdir(tmp)).to.deep.equal([]);
+    });
+
+    it('should drop a journal whose part is gone when recovering', async function () {
+      await writeFile(join(tmp, 'done.commit'), JSON.stringify({ path: '/done.txt', gen: 1 }));
+      const report = await storage.recover(async () => true);
+      expect(report).to.deep.equal({ rolledForward: [], discarded: 0 });
+      expect(await readdir(tmp)).to.deep.equal([]);
+    });
+
+    it('should discard a journal naming an internal path when recovering', async function () {
+      await writeFile(join(tmp, 'evil.commit'), JSON.stringify({ path: '/.callfs/x', gen: 1 }));
+      await writeFile(join(tmp, 'evil.part'), 'x');
+      const report = await storage.recover(async () => true);
+      expect(report).to.deep.equal({ rolledForward: [], discarded: 1 });
+    });
+  });
+
+  describe('checkWritable', function () {
+    it('should fail when the temp folder has been removed', async function () {
+      await rm(join(root, '.callfs'), { recursive: true });
+      expect(await rejection(storage.checkWritable())).to.be.instanceOf(InternalError);
+    });
+  });
+});
