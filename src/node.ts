@@ -2,6 +2,7 @@
 // membership, the storage backend, the files service, the gRPC server and client, the HTTP
 // edge — and runs start-up recovery before serving. The only place that knows every part.
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import * as grpc from '@grpc/grpc-js';
@@ -105,9 +106,17 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       );
     };
     const app = createEdgeApp({ files, auth, logger, instanceId, tls, ready });
-    const http = createAdaptorServer({
-      fetch: edgeFetch(app) as Parameters<typeof createAdaptorServer>[0]['fetch'],
-    });
+    const fetch = edgeFetch(app) as Parameters<typeof createAdaptorServer>[0]['fetch'];
+    const http = tls
+      ? createAdaptorServer({
+          fetch,
+          createServer: createHttpsServer,
+          serverOptions: {
+            cert: readFileSync(config.server.tls_cert_file as string),
+            key: readFileSync(config.server.tls_key_file as string),
+          },
+        })
+      : createAdaptorServer({ fetch });
     http.setTimeout?.(config.server.request_idle_timeout_ms);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -151,12 +160,17 @@ function serverCredentials(config: Config): grpc.ServerCredentials | undefined {
   return grpc.ServerCredentials.createSsl(
     p.tls_ca_file ? readFileSync(p.tls_ca_file) : null,
     [{ cert_chain: readFileSync(p.tls_cert_file), private_key: readFileSync(p.tls_key_file) }],
-    false,
+    // With a CA, peers must present a certificate it signed (mutual TLS).
+    Boolean(p.tls_ca_file),
   );
 }
 
 function clientCredentials(config: Config): grpc.ChannelCredentials | undefined {
   const p = config.peer;
-  if (!p.tls_cert_file) return undefined;
-  return grpc.credentials.createSsl(p.tls_ca_file ? readFileSync(p.tls_ca_file) : null);
+  if (!p.tls_cert_file || !p.tls_key_file) return undefined;
+  return grpc.credentials.createSsl(
+    p.tls_ca_file ? readFileSync(p.tls_ca_file) : null,
+    readFileSync(p.tls_key_file),
+    readFileSync(p.tls_cert_file),
+  );
 }
