@@ -138,6 +138,8 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     if (report.rolledForward.length || report.discarded) {
       logger.info(report, 'storage journal recovered');
     }
+    const moves = await files.recoverJournal();
+    if (moves) logger.info({ moves }, 'interrupted moves finished');
     await metadata.register({
       instance_id: instanceId,
       http_url: httpUrl,

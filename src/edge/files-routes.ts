@@ -8,6 +8,7 @@ import { BadRequestError, MethodNotAllowedError } from '../files/errors.js';
 import { parseRawPath, type ParsedPath } from '../files/paths.js';
 import type { CallContext, FilesApi, WriteRequestHeader } from '../files/ports.js';
 import { callfsHeaders, entryJson, isDirectory } from './headers.js';
+import { parseMoveBody } from './move-body.js';
 import { clientGoneSignal, contentLength, rawUrl, requestBody, type EdgeEnv } from './request.js';
 
 const PREFIX = '/v1/files';
@@ -77,6 +78,12 @@ export function filesRoutes(files: FilesApi): Hono<EdgeEnv> {
     const { path } = filePath(c);
     await files.remove(callContext(c), path);
     return c.body(null, 204);
+  });
+  app.patch('/*', async (c) => {
+    const { path } = filePath(c);
+    const spec = await parseMoveBody(path, requestBody(c));
+    const info = await files.move(callContext(c), path, spec);
+    return c.json({ path: info.path }, 200);
   });
   app.all('/*', () => {
     throw new MethodNotAllowedError('method not allowed on /v1/files');

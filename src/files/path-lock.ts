@@ -19,4 +19,12 @@ export class PathLocks {
       if (this.tails.get(path) === tail) this.tails.delete(path);
     }
   }
+
+  /** Holds the locks of several paths, taken in sorted order so two callers cannot deadlock. */
+  async runAll<T>(paths: string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(paths)].sort();
+    const take = (i: number): Promise<T> =>
+      i === sorted.length ? fn() : this.run(sorted[i]!, () => take(i + 1));
+    return take(0);
+  }
 }

@@ -43,6 +43,21 @@ export interface CreateOptions {
   leased?: boolean;
 }
 
+export interface MoveOptions {
+  /** The destination as read, when it may be overwritten (compared); else it must be absent. */
+  overwrite?: InodeRecord | null;
+  /** Template for missing destination ancestors; without it a missing parent is FILE_NOT_FOUND. */
+  parents?: CreateOptions['parents'];
+  /** A journal entry written in the same transaction (see `journal`). */
+  journal?: JournalEntry;
+}
+
+/** A multi-step operation recorded in the metadata store until all of its steps are done. */
+export interface JournalEntry {
+  id: string;
+  value: { type: string; node: string; [field: string]: unknown };
+}
+
 /** The namespace: path → inode, fenced by this node's membership. */
 export interface Metadata {
   /** One inode, or null. The root `/` is synthesized. */
@@ -62,6 +77,17 @@ export interface Metadata {
    * when it has no children (DirectoryNotEmptyError), decided in the same transaction.
    */
   remove(expected: InodeRecord): Promise<void>;
+  /**
+   * Moves a file's inode from `from.path` to `to` (with `inode` as its new value) in one
+   * transaction: `from` unchanged since read, the destination absent (or unchanged, with
+   * `overwrite`), parents as for create. Throws AlreadyExistsError, StaleRevisionError,
+   * ParentNotADirectoryError, NotFoundError (missing parent), NodeNotServingError.
+   */
+  move(from: InodeRecord, to: string, inode: Inode, options: MoveOptions): Promise<InodeRecord>;
+  /** The journal entries of one node, oldest first. */
+  journal(node: string): Promise<JournalEntry[]>;
+  /** Removes a journal entry (missing is fine). */
+  clearJournal(id: string): Promise<void>;
 }
 
 /** What a node publishes about itself in the membership registry. */
@@ -125,6 +151,13 @@ export interface Storage {
   /** Removes a file's bytes (missing is fine) and empty disk directories left behind. */
   remove(path: string): Promise<void>;
   /**
+   * Moves a file's bytes to another path (creating disk parents, replacing an existing file
+   * there); NotFoundError when the source is not there.
+   */
+  rename(from: string, to: string): Promise<void>;
+  /** True when a file's bytes are there. */
+  has(path: string): Promise<boolean>;
+  /**
    * Start-up journal recovery: each prepared temp whose (path, gen) `isCurrent` confirms is
    * renamed into place; every other temp is deleted.
    */
@@ -173,6 +206,17 @@ export interface ReadResult {
   body: Readable;
 }
 
+/** A rename or move of one path (API.md §3.6), with the destination already canonical. */
+export interface MoveSpec {
+  destination: string;
+  overwrite: boolean;
+  create_parents: boolean;
+  /** Move the bytes to this node ('' = stay with the current owner). */
+  instance: string;
+  /** Backend on the destination node ('' = its default). */
+  backend: string;
+}
+
 export interface MkdirResult {
   created: boolean;
   info: FileInfo;
@@ -186,6 +230,7 @@ export interface FilesApi {
   remove(ctx: CallContext, path: string): Promise<void>;
   mkdir(ctx: CallContext, path: string): Promise<MkdirResult>;
   list(ctx: CallContext, path: string): Promise<FileInfo[]>;
+  move(ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo>;
 }
 
 /** Reaches the owner of a path on another node (implemented over gRPC in src/peer). */
@@ -194,4 +239,5 @@ export interface OwnerClient {
   read(owner: NodeRecord, ctx: CallContext, path: string): Promise<ReadResult>;
   openWrite(owner: NodeRecord, ctx: CallContext, header: WriteRequestHeader): Promise<WriteSession>;
   remove(owner: NodeRecord, ctx: CallContext, path: string): Promise<void>;
+  move(owner: NodeRecord, ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo>;
 }

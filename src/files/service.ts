@@ -28,6 +28,7 @@ import type {
   Membership,
   Metadata,
   MkdirResult,
+  MoveSpec,
   NodeRecord,
   OwnerClient,
   ReadResult,
@@ -35,6 +36,7 @@ import type {
   WriteRequestHeader,
   WriteSession,
 } from './ports.js';
+import { moveLocalFile, recoverMoves } from './move.js';
 import { LocalWriteSession } from './write-session.js';
 
 export interface FilesServiceOptions {
@@ -198,6 +200,41 @@ export class FilesService implements FilesApi {
     if (rec.inode.type !== 'directory') throw new NotADirectoryError(`${path} is not a directory`);
     const children = await this.o.metadata.list(path);
     return children.filter(isVisible).map(toFileInfo);
+  }
+
+  async move(ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo> {
+    const to = spec.destination;
+    if (source === '/' || to === '/') throw new BadRequestError('the root cannot be moved');
+    if (to.startsWith(`${source}/`)) {
+      throw new BadRequestError('a directory cannot be moved into itself');
+    }
+    if (spec.backend && spec.backend !== this.o.storage.backendType) {
+      throw new BadRequestError(`backend ${spec.backend} is not available`);
+    }
+    const rec = await this.o.metadata.get(source);
+    if (!isVisible(rec)) throw new NotFoundError(`${source} not found`);
+    if (rec.inode.type === 'directory') {
+      throw new BadRequestError('moving directories is not available yet');
+    }
+    if (spec.instance && spec.instance !== rec.inode.instance_id) {
+      throw new BadRequestError('moving bytes to another node is not available yet');
+    }
+    if (to === source) return this.stat(ctx, source);
+    if (rec.inode.instance_id !== this.instanceId) {
+      return this.forward(ctx, rec, (owner) => this.o.owners.move(owner, ctx, source, spec));
+    }
+    this.assertServing();
+    return moveLocalFile(
+      { ...this.o, locks: this.locks, instanceId: this.instanceId },
+      ctx,
+      source,
+      spec,
+    );
+  }
+
+  /** Start-up: finishes journaled work of this node that a crash interrupted. */
+  async recoverJournal(): Promise<number> {
+    return recoverMoves({ ...this.o, instanceId: this.instanceId });
   }
 
   /** Is (path, gen) the committed generation this node owns? Used by start-up recovery. */

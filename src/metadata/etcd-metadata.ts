@@ -20,6 +20,7 @@ import {
 import {
   BadRequestError,
   DirectoryNotEmptyError,
+  NotFoundError,
   ParentNotADirectoryError,
   StaleRevisionError,
 } from '../files/errors.js';
@@ -27,8 +28,10 @@ import type {
   CreateOptions,
   Inode,
   InodeRecord,
+  JournalEntry,
   Membership,
   Metadata,
+  MoveOptions,
   NodeRecord,
 } from '../files/ports.js';
 import { callOptions, mapEtcdError, type MetadataLogger, silentLogger } from './etcd-call.js';
@@ -186,12 +189,73 @@ export class EtcdMetadata implements Metadata, Membership {
   async create(path: string, inode: Inode, options: CreateOptions): Promise<InodeRecord> {
     assertCanonical(path);
     if (path === '/') throw alreadyExists(rootRecord(), inode);
+    return this.place(path, inode, { parents: options.parents, leased: options.leased });
+  }
+
+  async move(
+    from: InodeRecord,
+    to: string,
+    inode: Inode,
+    options: MoveOptions,
+  ): Promise<InodeRecord> {
+    assertCanonical(from.path);
+    assertCanonical(to);
+    if (from.path === '/' || to === '/') throw new BadRequestError('the root cannot be moved');
+    return this.place(to, inode, { ...options, moveFrom: from });
+  }
+
+  async journal(node: string): Promise<JournalEntry[]> {
+    const start = Buffer.from(`${this.prefix}ops/`);
+    const res = await this.range(
+      {
+        key: start,
+        range_end: prefixEnd(start),
+        sort_order: SortOrder.Ascend,
+        sort_target: SortTarget.Create,
+      },
+      'journal',
+    );
+    const out: JournalEntry[] = [];
+    for (const kv of res.kvs) {
+      try {
+        const value = JSON.parse(kv.value.toString('utf8')) as JournalEntry['value'];
+        if (value.node === node) out.push({ id: kv.key.subarray(start.length).toString(), value });
+      } catch {
+        this.logger.warn({ key: kv.key.toString() }, 'unreadable journal entry');
+      }
+    }
+    return out;
+  }
+
+  async clearJournal(id: string): Promise<void> {
+    try {
+      await this.client.kv.deleteRange(
+        { key: Buffer.from(`${this.prefix}ops/${id}`) },
+        callOptions(this.timeoutMs),
+      );
+    } catch (err) {
+      throw mapEtcdError(err, 'clearJournal');
+    }
+  }
+
+  /**
+   * Puts `inode` at `path` in one fenced transaction: the target absent (or, with `overwrite`,
+   * unchanged), the nearest existing ancestor unchanged, missing ancestors added (only with
+   * `parents`), and for a move the source unchanged and deleted, plus an optional journal entry.
+   */
+  private async place(
+    path: string,
+    inode: Inode,
+    o: MoveOptions & { leased?: boolean; moveFrom?: InodeRecord },
+  ): Promise<InodeRecord> {
     const held = this.membership.current();
     const target = this.keyOf(path);
     const ancestors = ancestorsOf(path);
     for (let attempt = 1; ; attempt++) {
       const [targetKv, ...ancestorKvs] = await this.readMany([path, ...ancestors]);
-      if (targetKv) throw alreadyExists(this.record(path, targetKv), inode);
+      if (targetKv && targetKv.mod_revision !== o.overwrite?.revision) {
+        throw alreadyExists(this.record(path, targetKv), inode);
+      }
       for (let i = 0; i < ancestors.length; i++) {
         const kv = ancestorKvs[i];
         if (kv && !isUsableParent(this.record(ancestors[i], kv).inode)) {
@@ -201,47 +265,70 @@ export class EtcdMetadata implements Metadata, Membership {
       // Below the nearest existing ancestor everything is missing and is added here.
       const nearest = ancestorKvs.findLastIndex((kv) => kv !== null);
       const missing = ancestors.slice(nearest + 1);
+      if (missing.length > 0 && !o.parents) {
+        throw new NotFoundError(`parent directory ${missing[0]} does not exist`);
+      }
       if (missing.length > MAX_MISSING_ANCESTORS) {
         throw new BadRequestError(`too many missing parent directories (${missing.length})`);
       }
-      const compare: ICompare[] = [absent(target), this.membership.fence(held)];
+      const compare: ICompare[] = [
+        targetKv ? unchanged(target, targetKv.mod_revision) : absent(target),
+        this.membership.fence(held),
+      ];
       const nearestKv = nearest >= 0 ? ancestorKvs[nearest] : null;
-      if (nearestKv) {
-        compare.push({
-          key: nearestKv.key,
-          target: CompareTarget.Mod,
-          result: CompareResult.Equal,
-          mod_revision: nearestKv.mod_revision,
-        });
-      }
+      if (nearestKv) compare.push(unchanged(nearestKv.key, nearestKv.mod_revision));
       const success: IRequestOp[] = [];
-      const dirValue = Buffer.from(encodeInode(ancestorInode(options.parents)));
-      for (const dir of missing) {
-        const key = this.keyOf(dir);
-        compare.push(absent(key));
-        success.push({ request_put: { key, value: dirValue } });
+      if (o.parents) {
+        const dirValue = Buffer.from(encodeInode(ancestorInode(o.parents)));
+        for (const dir of missing) {
+          const key = this.keyOf(dir);
+          compare.push(absent(key));
+          success.push({ request_put: { key, value: dirValue } });
+        }
       }
       success.push({
         request_put: {
           key: target,
           value: Buffer.from(encodeInode(inode)),
-          lease: options.leased ? held.leaseId : undefined,
+          lease: o.leased ? held.leaseId : undefined,
         },
       });
       const failure: IRequestOp[] = [
         { request_range: { key: target } },
         { request_range: { key: this.membership.membershipKey } },
       ];
-      const res = await this.txn({ compare, success, failure }, 'create', held);
+      if (o.moveFrom) {
+        const source = this.keyOf(o.moveFrom.path);
+        compare.push(unchanged(source, o.moveFrom.revision));
+        success.push({ request_delete_range: { key: source } });
+        failure.push({ request_range: { key: source } });
+      }
+      if (o.journal) {
+        success.push({
+          request_put: {
+            key: Buffer.from(`${this.prefix}ops/${o.journal.id}`),
+            value: Buffer.from(JSON.stringify(o.journal.value)),
+          },
+        });
+      }
+      const what = o.moveFrom ? 'move' : 'create';
+      const res = await this.txn({ compare, success, failure }, what, held);
       if (res.succeeded) return { path, inode: pickInode(inode), revision: res.header.revision };
       const existing = res.responses[0]?.response_range.kvs[0];
-      if (existing) throw alreadyExists(this.record(path, existing), inode);
+      if (existing && existing.mod_revision !== o.overwrite?.revision) {
+        throw alreadyExists(this.record(path, existing), inode);
+      }
       this.checkFence(held, res.responses[1]?.response_range.kvs[0]);
-      // Only an ancestor changed (a concurrent create added it, or it was replaced/removed):
-      // read again and decide anew.
+      if (
+        o.moveFrom &&
+        res.responses[2]?.response_range.kvs[0]?.mod_revision !== o.moveFrom.revision
+      ) {
+        throw new StaleRevisionError(`${o.moveFrom.path} changed since it was read`);
+      }
+      // Only an ancestor changed: read again and decide anew.
       if (attempt >= this.maxCreateAttempts) {
         throw new StaleRevisionError(
-          `parents of ${path} kept changing; gave up after ${attempt} attempts`,
+          `${o.moveFrom?.path ?? ''} ${path}: kept changing; gave up after ${attempt} attempts`.trim(),
         );
       }
     }

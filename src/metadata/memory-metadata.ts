@@ -9,6 +9,7 @@ import {
   DirectoryNotEmptyError,
   InternalError,
   NodeNotServingError,
+  NotFoundError,
   ParentNotADirectoryError,
   StaleRevisionError,
 } from '../files/errors.js';
@@ -16,8 +17,10 @@ import type {
   CreateOptions,
   Inode,
   InodeRecord,
+  JournalEntry,
   Membership,
   Metadata,
+  MoveOptions,
   NodeRecord,
 } from '../files/ports.js';
 import { ancestorsOf, assertCanonical, nameOf, parentOf } from './keys.js';
@@ -47,6 +50,7 @@ interface StoredNode {
 export class MemoryStore {
   readonly inodes = new Map<string, StoredInode>();
   readonly nodes = new Map<string, StoredNode>();
+  readonly journal = new Map<string, JournalEntry['value']>();
   private revision = 1;
   private leases = 0;
 
@@ -221,6 +225,59 @@ export class MemoryMetadata implements Metadata, Membership {
     const stored = { inode: pickInode(inode), revision, lease: options.leased ? held.lease : 0 };
     this.store.inodes.set(path, stored);
     return record(path, stored);
+  }
+
+  async move(
+    from: InodeRecord,
+    to: string,
+    inode: Inode,
+    options: MoveOptions,
+  ): Promise<InodeRecord> {
+    assertCanonical(from.path);
+    assertCanonical(to);
+    if (from.path === '/' || to === '/') throw new BadRequestError('the root cannot be moved');
+    const held = this.current();
+    const existing = this.store.inodes.get(to);
+    if (existing && existing.revision !== options.overwrite?.revision) {
+      throw alreadyExists(record(to, existing), inode);
+    }
+    const ancestors = ancestorsOf(to);
+    let nearest = -1;
+    ancestors.forEach((dir, i) => {
+      const e = this.store.inodes.get(dir);
+      if (!e) return;
+      if (!isUsableParent(e.inode)) throw new ParentNotADirectoryError(`${dir} is not a directory`);
+      nearest = i;
+    });
+    const missing = ancestors.slice(nearest + 1);
+    if (missing.length > 0 && !options.parents) {
+      throw new NotFoundError(`parent directory ${missing[0]} does not exist`);
+    }
+    this.checkFence(held);
+    if (this.store.inodes.get(from.path)?.revision !== from.revision) {
+      throw new StaleRevisionError(`${from.path} changed since it was read`);
+    }
+    const revision = this.store.nextRevision();
+    if (options.parents) {
+      for (const dir of missing) {
+        this.store.inodes.set(dir, { inode: ancestorInode(options.parents), revision, lease: 0 });
+      }
+    }
+    this.store.inodes.delete(from.path);
+    const stored = { inode: pickInode(inode), revision, lease: 0 };
+    this.store.inodes.set(to, stored);
+    if (options.journal) this.store.journal.set(options.journal.id, options.journal.value);
+    return record(to, stored);
+  }
+
+  async journal(node: string): Promise<JournalEntry[]> {
+    return [...this.store.journal]
+      .filter(([, value]) => value.node === node)
+      .map(([id, value]) => ({ id, value }));
+  }
+
+  async clearJournal(id: string): Promise<void> {
+    this.store.journal.delete(id);
   }
 
   async replace(expected: InodeRecord, inode: Inode): Promise<InodeRecord> {

@@ -9,6 +9,7 @@ import { CallfsError, InternalError } from '../files/errors.js';
 import type {
   CallContext,
   FileInfo,
+  MoveSpec,
   NodeRecord,
   OwnerClient,
   ReadResult,
@@ -17,6 +18,7 @@ import type {
   WriteSession,
 } from '../files/ports.js';
 import type { FileServiceClient } from '../generated/callfs/v1/FileService.js';
+import type { MoveResponse__Output } from '../generated/callfs/v1/MoveResponse.js';
 import type { DeleteResponse__Output } from '../generated/callfs/v1/DeleteResponse.js';
 import type { StatResponse__Output } from '../generated/callfs/v1/StatResponse.js';
 import type { ReadResponse__Output } from '../generated/callfs/v1/ReadResponse.js';
@@ -116,6 +118,19 @@ export class GrpcOwnerClient implements OwnerClient {
     await this.unary<DeleteResponse__Output>(owner, ctx, (c, md, opts, cb) =>
       c.Delete({ path }, md, opts, cb),
     );
+  }
+
+  async move(
+    owner: NodeRecord,
+    ctx: CallContext,
+    source: string,
+    spec: MoveSpec,
+  ): Promise<FileInfo> {
+    const res = await this.unary<MoveResponse__Output>(owner, ctx, (c, md, opts, cb) =>
+      c.Move({ source, ...spec }, md, opts, cb),
+    );
+    if (!res.info) throw new InternalError('owner answered Move without info');
+    return res.info;
   }
 
   async read(owner: NodeRecord, ctx: CallContext, path: string): Promise<ReadResult> {

@@ -5,7 +5,7 @@ import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { callerFor, type Authenticator } from '../auth/api-keys.js';
-import { BadRequestError, MethodNotAllowedError } from '../files/errors.js';
+import { BadRequestError } from '../files/errors.js';
 import { canonicalize } from '../files/paths.js';
 import type { CallContext, FilesApi } from '../files/ports.js';
 import type { FileServiceHandlers } from '../generated/callfs/v1/FileService.js';
@@ -173,12 +173,21 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     },
 
     Move: (call, cb) => {
-      try {
-        contextOf(auth, call.metadata);
-        cb({ ...fail(new MethodNotAllowedError('Move is not implemented yet')) });
-      } catch (err) {
-        cb(fail(err));
-      }
+      (async () => {
+        const ctx = contextOf(auth, call.metadata, cancelSignal(call));
+        const r = call.request;
+        const info = await files.move(ctx, path(r.source), {
+          destination: path(r.destination),
+          overwrite: r.overwrite,
+          create_parents: r.create_parents,
+          instance: r.instance,
+          backend: r.backend,
+        });
+        return { info };
+      })().then(
+        (r) => cb(null, r),
+        (err) => cb(fail(err)),
+      );
     },
   };
 }

@@ -110,6 +110,24 @@ export class LocalfsStorage implements Storage {
     await this.disk.pruneEmptyDirs(parent);
   }
 
+  async rename(from: string, to: string): Promise<void> {
+    const parent = await this.disk.existingParent(from);
+    const source = parent === null ? null : join(parent, basename(this.disk.pathOf(from)));
+    const info = source ? await lstat(source).catch(() => null) : null;
+    if (!source || !parent || !info?.isFile()) throw new NotFoundError(`${from} not found on disk`);
+    await this.disk.checkWritablePath(to);
+    await this.disk.place(source, to);
+    await fsyncDir(parent);
+    await this.disk.pruneEmptyDirs(parent);
+  }
+
+  async has(path: string): Promise<boolean> {
+    const parent = await this.disk.existingParent(path);
+    if (parent === null) return false;
+    const info = await lstat(join(parent, basename(this.disk.pathOf(path)))).catch(() => null);
+    return info?.isFile() ?? false;
+  }
+
   async recover(
     isCurrent: (path: string, gen: number) => Promise<boolean>,
   ): Promise<RecoveryReport> {

@@ -110,6 +110,20 @@ export class MemoryStorage implements Storage {
     this.files.delete(path);
   }
 
+  async rename(from: string, to: string): Promise<void> {
+    pathSegments(from);
+    pathSegments(to);
+    const file = this.files.get(from);
+    if (!file) throw new NotFoundError(`${from} not found`);
+    this.files.delete(from);
+    this.files.set(to, file);
+  }
+
+  async has(path: string): Promise<boolean> {
+    pathSegments(path);
+    return this.files.has(path);
+  }
+
   async recover(
     isCurrent: (path: string, gen: number) => Promise<boolean>,
   ): Promise<RecoveryReport> {

@@ -199,6 +199,29 @@ describe('cluster: routing, conflicts and streaming across 3 nodes', function ()
     });
   });
 
+  describe('rename through a non-owner', () => {
+    it('should move the bytes on the owner when PATCH reaches a non-owner', async () => {
+      await call(n1, 'POST', '/v1/files/mv/owned.txt', { body: 'mine' });
+      const res = await call(n3, 'PATCH', '/v1/files/mv/owned.txt', {
+        body: JSON.stringify({ destination: '/mv/renamed.txt' }),
+      });
+      expect(res.status).to.equal(200);
+      expect(await readFile(join(cluster.nodes[0]!.root, 'mv/renamed.txt'), 'utf8')).to.equal(
+        'mine',
+      );
+    });
+    it('should serve the moved file from every node under its new path', async () => {
+      await call(n2, 'POST', '/v1/files/mv/two.txt', { body: 'two' });
+      await call(n1, 'PATCH', '/v1/files/mv/two.txt', {
+        body: JSON.stringify({ name: 'deux.txt' }),
+      });
+      const bodies = await Promise.all(
+        [n1, n2, n3].map(async (n) => (await call(n, 'GET', '/v1/files/mv/deux.txt')).text()),
+      );
+      expect(bodies).to.deep.equal(['two', 'two', 'two']);
+    });
+  });
+
   describe('streaming through a non-owner', () => {
     it('should keep 200 MiB intact both ways when a non-owner relays it', async function () {
       this.timeout(180_000);

@@ -311,6 +311,39 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
       });
     });
 
+    describe('rename', function () {
+      it('should serve the bytes at the new path when a file is renamed', async function () {
+        await putFile(storage, '/mv/a.txt', Buffer.from('moved'));
+        await storage.rename('/mv/a.txt', '/mv/deep/b.txt');
+        expect((await readAll((await storage.open('/mv/deep/b.txt')).body)).toString()).to.equal(
+          'moved',
+        );
+      });
+      it('should leave nothing at the old path when a file is renamed', async function () {
+        await putFile(storage, '/mv2/a.txt', Buffer.from('x'));
+        await storage.rename('/mv2/a.txt', '/mv2/b.txt');
+        expect(await storage.has('/mv2/a.txt')).to.equal(false);
+      });
+      it('should replace the destination when it exists', async function () {
+        await putFile(storage, '/mv3/a.txt', Buffer.from('new'));
+        await putFile(storage, '/mv3/b.txt', Buffer.from('old'));
+        await storage.rename('/mv3/a.txt', '/mv3/b.txt');
+        expect((await readAll((await storage.open('/mv3/b.txt')).body)).toString()).to.equal('new');
+      });
+      it('should reject with NotFoundError when the source is missing', async function () {
+        expect(await rejection(storage.rename('/none/a', '/none/b'))).to.be.instanceOf(
+          NotFoundError,
+        );
+      });
+      it('should report has() true only when the file is there', async function () {
+        await putFile(storage, '/has/a.txt', Buffer.from('x'));
+        expect([await storage.has('/has/a.txt'), await storage.has('/has/b.txt')]).to.deep.equal([
+          true,
+          false,
+        ]);
+      });
+    });
+
     describe('remove', function () {
       it('should make the file unreadable when it is removed', async function () {
         await putFile(storage, '/gone/file.txt', Buffer.from('x'));
