@@ -70,8 +70,8 @@ export function filesRoutes(files: FilesApi): Hono<EdgeEnv> {
     return c.json(entryJson(info), created ? 201 : 200, callfsHeaders(info));
   };
 
-  app.get('/*', (c) => get(c, false));
-  app.on('HEAD', '/*', (c) => get(c, true));
+  // Hono routes HEAD to the GET handler; the method tells them apart (HEAD never opens a body).
+  app.get('/*', (c) => get(c, c.req.method === 'HEAD'));
   app.post('/*', (c) => write(c, 'WRITE_MODE_CREATE_ONLY'));
   app.put('/*', (c) => write(c, 'WRITE_MODE_CREATE_OR_REPLACE'));
   app.delete('/*', async (c) => {

@@ -251,20 +251,51 @@ export class FilesService implements FilesApi {
 
   /**
    * Commits a staged write as the next generation of `path`, serialized per path on this node.
-   * `claim` is the create's claim record (null for a replace).
+   * `claim` is the create's claim record (null for a replace). A replace whose file vanished
+   * while it uploaded (a create it lost to failed, or a delete) creates the file, as PUT does:
+   * `created` then says so.
    */
   async commit(
     path: string,
     claim: InodeRecord | null,
     size: number,
     stage: { prepare(gen: number): Promise<void>; commit(): Promise<void> },
-  ): Promise<InodeRecord> {
+    writer: CallContext,
+  ): Promise<{ record: InodeRecord; created: boolean }> {
     return this.locks.run(path, async () => {
       for (let attempt = 1; ; attempt++) {
         const cur = await this.o.metadata.get(path);
+        if (!cur && !claim) {
+          this.assertServing();
+          await stage.prepare(1);
+          try {
+            const now = Date.now();
+            const record = await this.o.metadata.create(
+              path,
+              {
+                type: 'file',
+                instance_id: this.instanceId,
+                backend_type: this.o.storage.backendType,
+                size,
+                mode: FILE_MODE,
+                owner: writer.caller.user,
+                mtime: now,
+                gen: 1,
+                state: 'ready',
+              },
+              { parents: this.parentTemplate(writer, now) },
+            );
+            await stage.commit();
+            return { record, created: true };
+          } catch (err) {
+            if (err instanceof AlreadyExistsError && attempt < COMMIT_ATTEMPTS) continue;
+            throw err;
+          }
+        }
         if (!cur || cur.inode.type !== 'file' || cur.inode.instance_id !== this.instanceId) {
           this.assertServing();
           if (cur && cur.inode.type === 'file') throw new WrongOwnerError(cur.inode.instance_id);
+          if (cur) throw new NotAFileError(`${path} became a directory while it was written`);
           throw new NotFoundError(`${path} was removed while it was being written`);
         }
         if (claim && cur.revision !== claim.revision && cur.inode.state === 'writing') {
@@ -273,7 +304,7 @@ export class FilesService implements FilesApi {
         const gen = cur.inode.gen + 1;
         await stage.prepare(gen);
         try {
-          const next = await this.o.metadata.replace(cur, {
+          const record = await this.o.metadata.replace(cur, {
             ...cur.inode,
             size,
             mtime: Date.now(),
@@ -281,7 +312,7 @@ export class FilesService implements FilesApi {
             state: 'ready',
           });
           await stage.commit();
-          return next;
+          return { record, created: false };
         } catch (err) {
           if (err instanceof StaleRevisionError && attempt < COMMIT_ATTEMPTS) continue;
           throw err;
@@ -313,7 +344,7 @@ export class FilesService implements FilesApi {
       created,
       claim,
       maxBytes: this.o.maxBodyBytes,
-      signal: ctx.signal,
+      ctx,
     });
   }
 

@@ -1,7 +1,14 @@
 // A write that runs on this node (the owner): the body streams into a temp file of the
 // storage backend, then the service commits it as the path's next generation. Any failure or
 // abort removes the temp file and, for a create, the claim, so nothing partial remains.
-import type { InodeRecord, Storage, TempFile, WriteResult, WriteSession } from './ports.js';
+import type {
+  CallContext,
+  InodeRecord,
+  Storage,
+  TempFile,
+  WriteResult,
+  WriteSession,
+} from './ports.js';
 import { toFileInfo } from './info.js';
 
 interface Committer {
@@ -10,7 +17,8 @@ interface Committer {
     claim: InodeRecord | null,
     size: number,
     stage: { prepare(gen: number): Promise<void>; commit(): Promise<void> },
-  ): Promise<InodeRecord>;
+    writer: CallContext,
+  ): Promise<{ record: InodeRecord; created: boolean }>;
   releaseClaim(claim: InodeRecord): Promise<void>;
 }
 
@@ -21,7 +29,7 @@ export interface LocalWriteSessionOptions {
   created: boolean;
   claim: InodeRecord | null;
   maxBytes: number;
-  signal?: AbortSignal;
+  ctx: CallContext;
 }
 
 export class LocalWriteSession implements WriteSession {
@@ -34,14 +42,15 @@ export class LocalWriteSession implements WriteSession {
   }
 
   async write(body: AsyncIterable<Buffer>): Promise<WriteResult> {
-    const { storage, path, maxBytes, signal } = this.o;
+    const { storage, path, maxBytes, ctx } = this.o;
+    const signal = ctx.signal;
     try {
       this.temp = await storage.createTemp(path);
       const size = await this.temp.write(body, { maxBytes, signal });
       const temp = this.temp;
-      const rec = await this.o.service.commit(path, this.o.claim, size, temp);
+      const { record, created } = await this.o.service.commit(path, this.o.claim, size, temp, ctx);
       this.done = true;
-      return { created: this.o.created, info: toFileInfo(rec) };
+      return { created: this.o.created || created, info: toFileInfo(record) };
     } catch (err) {
       await this.abort();
       throw err;

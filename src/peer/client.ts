@@ -173,6 +173,11 @@ export class GrpcOwnerClient implements OwnerClient {
       })(),
       { objectMode: false },
     );
+    // A body destroyed before its first read never runs the generator's finally.
+    body.once('close', () => {
+      ctx.signal?.removeEventListener('abort', cancel);
+      call.cancel();
+    });
     return { info, body };
   }
 

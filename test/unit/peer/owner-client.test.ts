@@ -1,0 +1,182 @@
+// Runs the OwnerClient contract on the in-process reference client and on the gRPC client
+// talking to a real peer server on a loopback port, plus what only a transport can get wrong:
+// a refused port, the internal secret, and the caller's identity travelling in call metadata.
+import { expect } from 'chai';
+import { pino } from 'pino';
+import { createAuthenticator } from '../../../src/auth/api-keys.js';
+import {
+  AuthenticationError,
+  OwnerUnavailableError,
+  PermissionDeniedError,
+} from '../../../src/files/errors.js';
+import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
+import type { NodeRecord } from '../../../src/files/ports.js';
+import { GrpcOwnerClient, type GrpcOwnerClientOptions } from '../../../src/peer/client.js';
+import { startPeerServer, type PeerServer } from '../../../src/peer/server.js';
+import {
+  OWNER_ID,
+  SEED,
+  ownerClientContract,
+  seededOwner,
+} from '../../contract/owner-client-contract.js';
+import { freePort } from '../../support/etcd.js';
+import { caller, fakeCluster, rejection, type FakeCluster } from '../../support/fakes.js';
+
+const INTERNAL_SECRET = 'internal-secret-0123456789abcdef';
+const API_KEY = 'api-key-0123456789abcdef';
+
+function clientOptions(overrides: Partial<GrpcOwnerClientOptions> = {}): GrpcOwnerClientOptions {
+  return {
+    internalSecret: INTERNAL_SECRET,
+    chunkSize: 64 * 1024,
+    flowControlWindow: 1024 * 1024,
+    readyTimeoutMs: 5_000,
+    keepaliveTimeMs: 10_000,
+    ...overrides,
+  };
+}
+
+async function startOwnerServer(cluster: FakeCluster): Promise<PeerServer> {
+  return startPeerServer(
+    {
+      files: cluster.node(OWNER_ID).files,
+      auth: createAuthenticator({
+        apiKeys: [API_KEY],
+        apiKeyUsers: {},
+        internalSecret: INTERNAL_SECRET,
+      }),
+      logger: pino({ level: 'silent' }),
+      chunkSize: 64 * 1024,
+      flowControlWindow: 1024 * 1024,
+    },
+    '127.0.0.1',
+    0,
+  );
+}
+
+ownerClientContract('InProcessOwnerClient', async () => {
+  const { cluster, node } = await seededOwner();
+  return {
+    client: new InProcessOwnerClient((id) => (id === OWNER_ID ? node.files : undefined)),
+    owner: node.record,
+    ownerFiles: node.files,
+    cleanup: () => cluster.close(),
+  };
+});
+
+ownerClientContract('GrpcOwnerClient', async () => {
+  const { cluster, node } = await seededOwner();
+  const server = await startOwnerServer(cluster);
+  const client = new GrpcOwnerClient(clientOptions());
+  return {
+    client,
+    owner: { ...node.record, grpc_addr: `127.0.0.1:${server.port}` },
+    ownerFiles: node.files,
+    cleanup: async () => {
+      client.close();
+      await server.close();
+      await cluster.close();
+    },
+  };
+});
+
+describe('InProcessOwnerClient', () => {
+  it('should reject with OwnerUnavailableError naming the owner when the resolver does not know it', async () => {
+    const cluster = await fakeCluster(['n1']);
+    const client = new InProcessOwnerClient(() => undefined);
+    const err = await rejection(client.stat(cluster.node('n1').record, caller('alice'), '/x'));
+    await cluster.close();
+    expect(err).to.be.instanceOf(OwnerUnavailableError);
+    expect((err as OwnerUnavailableError).instanceId).to.equal('n1');
+  });
+});
+
+describe('GrpcOwnerClient transport', function () {
+  // The ready deadline is far longer than the test timeout, so a refused port that waited
+  // for the deadline instead of failing at once would fail these tests.
+  this.timeout(10_000);
+  let cluster: FakeCluster;
+  let server: PeerServer;
+  let owner: NodeRecord;
+  let refused: NodeRecord;
+  const clients: GrpcOwnerClient[] = [];
+  const newClient = (o: Partial<GrpcOwnerClientOptions> = {}): GrpcOwnerClient => {
+    const c = new GrpcOwnerClient(clientOptions(o));
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    ({ cluster } = await seededOwner());
+    server = await startOwnerServer(cluster);
+    owner = { ...cluster.node(OWNER_ID).record, grpc_addr: `127.0.0.1:${server.port}` };
+    refused = { ...owner, instance_id: 'gone-node', grpc_addr: `127.0.0.1:${await freePort()}` };
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await server?.close();
+    await cluster?.close();
+  });
+
+  it('should reject stat with OwnerUnavailableError naming the owner when its port refuses', async () => {
+    const client = newClient({ readyTimeoutMs: 60_000 });
+    const err = await rejection(client.stat(refused, caller('alice'), SEED.path));
+    expect(err).to.be.instanceOf(OwnerUnavailableError);
+    expect((err as OwnerUnavailableError).instanceId).to.equal('gone-node');
+  });
+
+  it('should reject read with OwnerUnavailableError naming the owner when its port refuses', async () => {
+    const client = newClient({ readyTimeoutMs: 60_000 });
+    const err = await rejection(client.read(refused, caller('alice'), SEED.path));
+    expect(err).to.be.instanceOf(OwnerUnavailableError);
+    expect((err as OwnerUnavailableError).instanceId).to.equal('gone-node');
+  });
+
+  it('should reject openWrite with OwnerUnavailableError naming the owner when its port refuses', async () => {
+    const client = newClient({ readyTimeoutMs: 60_000 });
+    const err = await rejection(
+      client.openWrite(refused, caller('alice'), {
+        path: SEED.path,
+        write_mode: 'WRITE_MODE_CREATE_OR_REPLACE',
+        expected_size: 1,
+      }),
+    );
+    expect(err).to.be.instanceOf(OwnerUnavailableError);
+    expect((err as OwnerUnavailableError).instanceId).to.equal('gone-node');
+  });
+
+  it('should reject remove with OwnerUnavailableError naming the owner when its port refuses', async () => {
+    const client = newClient({ readyTimeoutMs: 60_000 });
+    const err = await rejection(client.remove(refused, caller('alice'), SEED.path));
+    expect(err).to.be.instanceOf(OwnerUnavailableError);
+    expect((err as OwnerUnavailableError).instanceId).to.equal('gone-node');
+  });
+
+  it('should reject with AuthenticationError when the internal secret is wrong', async () => {
+    const client = newClient({ internalSecret: 'not-the-secret-0123456789abcdef' });
+    const err = await rejection(client.stat(owner, caller('alice'), SEED.path));
+    expect(err).to.be.instanceOf(AuthenticationError);
+    expect((err as AuthenticationError).code).to.equal('AUTHENTICATION_FAILED');
+  });
+
+  it('should act as the original user, not the internal user, when the owner authorizes', async () => {
+    // The internal secret alone would be the admin `internal-proxy`; carrying bob must deny.
+    const err = await rejection(newClient().remove(owner, caller('bob'), SEED.path));
+    expect(err).to.be.instanceOf(PermissionDeniedError);
+  });
+
+  it('should record the original user as owner when a file is created through the client', async () => {
+    const session = await newClient().openWrite(owner, caller('dave'), {
+      path: '/dave/x.txt',
+      write_mode: 'WRITE_MODE_CREATE_ONLY',
+      expected_size: 1,
+    });
+    await session.write(
+      (async function* () {
+        yield Buffer.from('x');
+      })(),
+    );
+    const info = await cluster.node(OWNER_ID).files.stat(caller('root'), '/dave/x.txt');
+    expect(info.owner).to.equal('dave');
+  });
+});
