@@ -27,6 +27,9 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
+/** How long a stopping node lets in-flight HTTP requests finish before cutting them. */
+const SHUTDOWN_GRACE_MS = 30_000;
+
 function bindHost(host: string): string {
   return host === '' ? '0.0.0.0' : host;
 }
@@ -72,6 +75,8 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     internalSecret: config.auth.internal_proxy_secret,
   });
 
+  // Steps run in reverse order of set-up: HTTP drains first, then gRPC, then the lease is
+  // released (in-flight commits still hold their fence), then the clients close.
   const cleanups: Array<() => Promise<void>> = [];
   const close = async (): Promise<void> => {
     for (const fn of cleanups.reverse()) {
@@ -80,6 +85,8 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
   };
   cleanups.push(async () => etcd.close());
   cleanups.push(async () => owners.close());
+  // Harmless before registration: revokes nothing.
+  cleanups.push(() => metadata.deregister());
   try {
     const peerListen = parseListenAddr(config.peer.listen_addr);
     const peer = await startPeerServer(
@@ -122,11 +129,24 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       http.once('error', reject);
       http.listen(httpListen.port, bindHost(httpListen.host), () => resolve());
     });
+    // Stop accepting; let in-flight transfers finish (bounded), then cut what is left.
     cleanups.push(
       () =>
         new Promise<void>((resolve) => {
-          http.close(() => resolve());
-          (http as { closeAllConnections?: () => void }).closeAllConnections?.();
+          const force = setTimeout(() => {
+            logger.warn('shutdown grace period over: closing the remaining connections');
+            (http as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }, SHUTDOWN_GRACE_MS);
+          // A connection whose request finishes during the drain stays open as keep-alive;
+          // close such idle connections as they appear.
+          const idle = setInterval(() => {
+            (http as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          }, 100);
+          http.close(() => {
+            clearTimeout(force);
+            clearInterval(idle);
+            resolve();
+          });
         }),
     );
     const httpPort = (http.address() as AddressInfo).port;
@@ -147,7 +167,6 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       backends: [storage.backendType],
       started: Date.now(),
     });
-    cleanups.push(() => metadata.deregister());
     logger.info({ instanceId, httpUrl, grpcAddr }, 'callfs node ready');
     return { instanceId, httpPort, grpcPort: peer.port, httpUrl, grpcAddr, close };
   } catch (err) {

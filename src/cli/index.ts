@@ -72,5 +72,8 @@ async function runServer(file: string | undefined): Promise<number> {
   });
   logger.info('shutting down');
   await node.close();
+  logger.info('stopped');
+  // Nothing should keep the process alive now; if a library does, do not hang on it.
+  setTimeout(() => process.exit(0), 2000).unref();
   return 0;
 }
