@@ -124,7 +124,12 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
           },
         })
       : createAdaptorServer({ fetch });
+    // Idle timeouts only: Node's default 5-minute total request timeout would cut a slow
+    // large transfer, which the API promises never to do.
     http.setTimeout?.(config.server.request_idle_timeout_ms);
+    const limits = http as { requestTimeout?: number; headersTimeout?: number };
+    limits.requestTimeout = 0;
+    limits.headersTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(httpListen.port, bindHost(httpListen.host), () => resolve());
