@@ -1,14 +1,18 @@
 // The process logger: pino, JSON by default (one object per line, for log shippers) or
 // pino-pretty's single-line text for terminals. Secrets never reach it: authorization values
 // are redacted and no code logs keys.
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
-export function createLogger(options: { level: string; format: 'json' | 'text' }): Logger {
+/** `destination` defaults to stdout (tests pass a stream to read the lines). */
+export function createLogger(
+  options: { level: string; format: 'json' | 'text' },
+  destination?: DestinationStream,
+): Logger {
   const base = {
     level: options.level,
     redact: ['authorization', '*.authorization', '*.headers.authorization'],
   };
-  if (options.format === 'json') return pino(base);
-  return pino(base, pretty({ colorize: false, singleLine: true, sync: true }));
+  if (options.format === 'json') return destination ? pino(base, destination) : pino(base);
+  return pino(base, pretty({ colorize: false, singleLine: true, sync: true, destination }));
 }

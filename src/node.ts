@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
 import * as grpc from '@grpc/grpc-js';
 import { Etcd3 } from 'etcd3';
@@ -12,7 +13,13 @@ import { createAuthenticator } from './auth/api-keys.js';
 import { parseListenAddr, type Config } from './config/index.js';
 import { createEdgeApp, edgeFetch } from './edge/app.js';
 import { FilesService } from './files/service.js';
+import { EtcdLinkStore } from './links/etcd-link-store.js';
+import { LinkService } from './links/service.js';
 import { EtcdMetadata } from './metadata/etcd-metadata.js';
+import { instrumentMetadata } from './metrics/metadata.js';
+import { Metrics } from './metrics/metrics.js';
+import { instrumentOwnerClient } from './metrics/owner-client.js';
+import { instrumentStorage } from './metrics/storage.js';
 import { GrpcOwnerClient } from './peer/client.js';
 import { startPeerServer } from './peer/server.js';
 import { createLocalfsStorage } from './storage/localfs.js';
@@ -61,13 +68,17 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     keepaliveTimeMs: config.peer.keepalive_time_ms,
     credentials: clientCredentials(config),
   });
+  // One registry per node. The files service sees timed ports; membership (lease, registry)
+  // stays the original object.
+  const metrics = new Metrics({ defaultMetrics: true });
   const files = new FilesService({
     instanceId,
-    metadata,
+    metadata: instrumentMetadata(metadata, metrics),
     membership: metadata,
-    storage,
-    owners,
+    storage: instrumentStorage(storage, metrics),
+    owners: instrumentOwnerClient(owners, metrics),
     maxBodyBytes: config.server.max_body_bytes,
+    warn: (message, err) => logger.warn({ err }, message),
   });
   const auth = createAuthenticator({
     apiKeys: config.auth.api_keys,
@@ -112,7 +123,29 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         () => false,
       );
     };
-    const app = createEdgeApp({ files, auth, logger, instanceId, tls, ready });
+    // The advertised URL is final once the port is bound (external_url may say :0).
+    let linkBaseUrl = config.server.external_url;
+    const links = new LinkService({
+      store: new EtcdLinkStore({
+        client: etcd,
+        prefix: ms.etcd_prefix,
+        requestTimeoutMs: ms.request_timeout_ms,
+      }),
+      files,
+      secret: config.auth.single_use_link_secret,
+      baseUrl: () => linkBaseUrl,
+      onGenerated: () => metrics.linkGenerated(),
+    });
+    const app = createEdgeApp({
+      files,
+      auth,
+      logger,
+      instanceId,
+      tls,
+      ready,
+      metrics,
+      links: { service: links },
+    });
     const fetch = edgeFetch(app) as Parameters<typeof createAdaptorServer>[0]['fetch'];
     const http = tls
       ? createAdaptorServer({
@@ -127,6 +160,19 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     // Idle timeouts only: Node's default 5-minute total request timeout would cut a slow
     // large transfer, which the API promises never to do.
     http.setTimeout?.(config.server.request_idle_timeout_ms);
+    // A request Node's parser refuses still gets the API's JSON error, not a bare 400.
+    http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      logger.debug({ err: err.code }, 'malformed HTTP request');
+      if (!socket.writable || (err.code as string | undefined) === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
+      const body = JSON.stringify({ code: 'BAD_REQUEST', message: 'malformed HTTP request' });
+      socket.end(
+        'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n' +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    });
     const limits = http as { requestTimeout?: number; headersTimeout?: number };
     limits.requestTimeout = 0;
     limits.headersTimeout = 30_000;
@@ -157,6 +203,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     const httpPort = (http.address() as AddressInfo).port;
     const httpUrl = config.server.external_url.replace(/:0(?=\/|$)/, `:${httpPort}`);
     const grpcAddr = config.peer.advertise_addr.replace(/:0$/, `:${peer.port}`);
+    linkBaseUrl = httpUrl;
 
     // Journal recovery needs etcd's view but must finish before this node serves writes.
     const report = await storage.recover((p, gen) => files.isCurrent(p, gen));

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createLogger } from '../logger.js';
 import { startNode } from '../node.js';
+import { formatFsckReport, runFsck } from './fsck.js';
 
 export async function runCli(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -19,6 +20,16 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('-c, --config <file>', 'YAML or JSON configuration file')
     .action(async (opts: { config?: string }) => {
       exitCode = await runServer(opts.config);
+    });
+
+  program
+    .command('fsck')
+    .description("compare etcd with this node's storage: orphan, missing and stale entries")
+    .requiredOption('-c, --config <file>', 'the node configuration')
+    .option('--repair', 'fix what is found (the node must be stopped)')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { config: string; repair?: boolean; json?: boolean }) => {
+      exitCode = await runFsckCommand(opts.config, opts.repair ?? false, opts.json ?? false);
     });
 
   const config = program.command('config').description('configuration tools');
@@ -45,6 +56,27 @@ export async function runCli(argv: string[]): Promise<number> {
     throw err;
   }
   return exitCode;
+}
+
+async function runFsckCommand(file: string, repair: boolean, json: boolean): Promise<number> {
+  let config;
+  try {
+    config = loadConfig({ file }).config;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`invalid configuration\n${err.message}\n`);
+    return 2;
+  }
+  const logger = createLogger({ ...config.log, level: 'warn' });
+  try {
+    const report = await runFsck(config, logger, repair);
+    process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatFsckReport(report));
+    const open = report.issues.filter((i) => !i.repaired || i.repaired.startsWith('not'));
+    return open.length === 0 ? 0 : 1;
+  } catch (err) {
+    process.stderr.write(`fsck failed: ${(err as Error).message}\n`);
+    return 2;
+  }
 }
 
 async function runServer(file: string | undefined): Promise<number> {

@@ -5,9 +5,14 @@ import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/api-keys.js';
 import { RouteNotFoundError } from '../files/errors.js';
 import type { FilesApi } from '../files/ports.js';
+import { Metrics } from '../metrics/metrics.js';
 import { errorResponse, onError } from './error-map.js';
+import { directoriesRoutes } from './directories-routes.js';
 import { filesRoutes } from './files-routes.js';
+import { downloadRoutes, linksRoutes, type LinksEdgeOptions } from './links-routes.js';
+import { httpMetrics, metricsHandler } from './metrics-route.js';
 import type { EdgeEnv } from './request.js';
+import { requestLog } from './request-log.js';
 import { securityHeaders } from './security.js';
 
 export interface EdgeOptions {
@@ -18,26 +23,21 @@ export interface EdgeOptions {
   tls?: boolean;
   /** True while the node holds its membership lease and its backend is writable. */
   ready: () => Promise<boolean>;
+  /** This node's metrics, served at `/metrics` (a fresh registry when absent). */
+  metrics?: Metrics;
+  /** Single-use links (API.md §4): `/v1/links/generate` and `/download/{token}`. */
+  links?: LinksEdgeOptions;
 }
 
 export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();
   app.use('*', securityHeaders({ tls: o.tls ?? false }));
-  app.use('*', async (c, next) => {
-    const started = performance.now();
-    await next();
-    o.logger.info(
-      {
-        request_id: c.get('requestId'),
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round(performance.now() - started),
-      },
-      'request',
-    );
-  });
+  const routes = () => app.routes;
+  const metrics = o.metrics ?? new Metrics();
+  app.use('*', requestLog(o.logger, routes));
+  app.use('*', httpMetrics(metrics, routes));
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/metrics', metricsHandler(metrics, o.auth));
   app.get('/ready', async (c) => {
     if (await o.ready()) return c.json({ status: 'ready' });
     c.header('Retry-After', '1');
@@ -48,6 +48,11 @@ export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
     await next();
   });
   app.route('/v1/files', filesRoutes(o.files));
+  app.route('/v1/directories', directoriesRoutes(o.files));
+  if (o.links) {
+    app.route('/v1/links', linksRoutes(o.links));
+    app.route('/download', downloadRoutes(o.links));
+  }
   app.notFound((c) => {
     const { status, body } = errorResponse(
       new RouteNotFoundError('no such endpoint'),
@@ -63,6 +68,9 @@ export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
   return app;
 }
 
+/** The routes whose path is parsed from the raw URL. */
+const RAW_PATH_PREFIXES = ['/v1/files/', '/v1/directories/'];
+
 /**
  * The fetch handler for the Node adapter. The adapter resolves dot segments before the router
  * sees the URL, so `/v1/files/../../x` would route outside the files API; such a request is
@@ -71,10 +79,11 @@ export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
 export function edgeFetch(app: Hono<EdgeEnv>) {
   return (req: Request, env: EdgeEnv['Bindings']): Response | Promise<Response> => {
     const raw = env?.incoming?.url;
-    if (raw?.startsWith('/v1/files/')) {
+    const prefix = RAW_PATH_PREFIXES.find((p) => raw?.startsWith(p));
+    if (prefix) {
       const url = new URL(req.url);
-      if (!url.pathname.startsWith('/v1/files/')) {
-        url.pathname = '/v1/files/';
+      if (!url.pathname.startsWith(prefix)) {
+        url.pathname = prefix;
         req = new Request(url, { method: req.method, headers: req.headers });
       }
     }

@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import { BadRequestError, MethodNotAllowedError } from '../files/errors.js';
 import { parseRawPath, type ParsedPath } from '../files/paths.js';
 import type { CallContext, FilesApi, WriteRequestHeader } from '../files/ports.js';
+import { booleanQuery, jsonArray } from './directories-routes.js';
 import { callfsHeaders, entryJson, isDirectory } from './headers.js';
 import { parseMoveBody } from './move-body.js';
 import { clientGoneSignal, contentLength, rawUrl, requestBody, type EdgeEnv } from './request.js';
@@ -40,8 +41,10 @@ export function filesRoutes(files: FilesApi): Hono<EdgeEnv> {
     }
     const info = await files.stat(ctx, path);
     if (isDirectory(info)) {
-      const entries = await files.list(ctx, path);
-      return c.json(entries.map(entryJson), 200, callfsHeaders(info));
+      // The CallFS array, streamed as etcd is read page by page (directories-routes.ts).
+      const entries = jsonArray(await files.listEntries(ctx, path));
+      const headers = { ...callfsHeaders(info), 'Content-Type': 'application/json' };
+      return c.body(Readable.toWeb(entries) as ReadableStream, 200, headers);
     }
     const { info: served, body } = await files.read(ctx, path);
     const headers = callfsHeaders(served);
@@ -76,7 +79,8 @@ export function filesRoutes(files: FilesApi): Hono<EdgeEnv> {
   app.put('/*', (c) => write(c, 'WRITE_MODE_CREATE_OR_REPLACE'));
   app.delete('/*', async (c) => {
     const { path } = filePath(c);
-    await files.remove(callContext(c), path);
+    const recursive = booleanQuery('recursive', c.req.query('recursive'));
+    await files.remove(callContext(c), path, { recursive });
     return c.body(null, 204);
   });
   app.patch('/*', async (c) => {

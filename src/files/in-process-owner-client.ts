@@ -53,6 +53,10 @@ export class InProcessOwnerClient implements OwnerClient {
     return this.files(owner).move(forwarded(ctx), source, spec);
   }
 
+  async applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number> {
+    return this.files(node).applyMove(journalId, from, to);
+  }
+
   private files(owner: NodeRecord): FilesApi {
     const files = this.resolve(owner.instance_id);
     if (!files) throw new OwnerUnavailableError(owner.instance_id);

@@ -83,3 +83,8 @@ export function parentOf(path: string): string {
 export function nameOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
+
+/** `path` (which is `from` or under it) with `from` replaced by `to`. */
+export function rebasePath(path: string, from: string, to: string): string {
+  return path === from ? to : `${to}${path.slice(from.length)}`;
+}

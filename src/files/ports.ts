@@ -58,6 +58,34 @@ export interface JournalEntry {
   value: { type: string; node: string; [field: string]: unknown };
 }
 
+/** One page of a scan of the namespace (listings, subtree jobs), read at one store revision. */
+export interface ScanOptions {
+  /** The most records to return (≥ 1). */
+  limit: number;
+  /** Resume at a previous page's `next` (opaque); BadRequestError when it is not this scan's. */
+  from?: string;
+  /** Read at this store revision (a previous page's); CursorExpiredError once it is compacted. */
+  revision?: string;
+  /** Subtree scans: the deepest level returned (0 = children only); deeper ones are skipped. */
+  maxDepth?: number;
+}
+
+export interface ScanPage {
+  /** Inodes in key order, `writing` claims included. */
+  records: InodeRecord[];
+  /** The store revision the page was read at (pass it on to read the next page). */
+  revision: string;
+  /** Where the next page starts; absent when the scan is complete. */
+  next?: string;
+}
+
+export interface CountOptions {
+  revision: string;
+  /** Count the whole subtree (down to `maxDepth`, 0 = children) rather than the children. */
+  recursive?: boolean;
+  maxDepth?: number;
+}
+
 /** The namespace: path → inode, fenced by this node's membership. */
 export interface Metadata {
   /** One inode, or null. The root `/` is synthesized. */
@@ -88,6 +116,30 @@ export interface Metadata {
   journal(node: string): Promise<JournalEntry[]>;
   /** Removes a journal entry (missing is fine). */
   clearJournal(id: string): Promise<void>;
+  /**
+   * Re-keys records from under `from` to under `to` (the same values), each compared unchanged
+   * since read, in fenced transactions of bounded size; returns the records it did not move
+   * (changed or gone since read).
+   */
+  rekey(records: InodeRecord[], from: string, to: string): Promise<InodeRecord[]>;
+  /** Writes (or overwrites) a journal entry on its own. */
+  putJournal(entry: JournalEntry): Promise<void>;
+  /** One page of a directory's direct children, in byte order of their names. */
+  listPage(dir: string, options: ScanOptions): Promise<ScanPage>;
+  /**
+   * One page of every descendant of `dir`, in key order: grouped by parent directory, the
+   * groups ordered by the bytes of `<parent>//`, names in byte order within a group.
+   */
+  scanSubtree(dir: string, options: ScanOptions): Promise<ScanPage>;
+  /** How many inodes a listing holds at a revision (`writing` claims included). */
+  count(dir: string, options: CountOptions): Promise<number>;
+  /**
+   * Removes every record unchanged since read (a directory only if it has no children), in
+   * fenced transactions of at most 128 ops each; returns the records it did not remove
+   * (changed, gone, or a directory not empty). The records of one call must not contain each
+   * other. NodeNotServingError when this node lost its membership.
+   */
+  removeMany(records: InodeRecord[]): Promise<InodeRecord[]>;
 }
 
 /** What a node publishes about itself in the membership registry. */
@@ -157,6 +209,15 @@ export interface Storage {
   rename(from: string, to: string): Promise<void>;
   /** True when a file's bytes are there. */
   has(path: string): Promise<boolean>;
+  /** Every file the backend holds (outside its internal folder), for consistency checks. */
+  inventory(): AsyncIterable<{ path: string; size: number }>;
+  /**
+   * Moves a directory's files on this backend from `from` to `to` (merging into what is
+   * there); returns how many files moved. A missing `from` moves nothing.
+   */
+  renameDir(from: string, to: string): Promise<number>;
+  /** Moves a file the namespace does not know out of the way (kept for an operator). */
+  quarantine(path: string): Promise<string>;
   /**
    * Start-up journal recovery: each prepared temp whose (path, gen) `isCurrent` confirms is
    * renamed into place; every other temp is deleted.
@@ -217,6 +278,30 @@ export interface MoveSpec {
   backend: string;
 }
 
+export interface RemoveOptions {
+  /** Delete a directory with everything under it, on every owner (API.md §3.4). */
+  recursive?: boolean;
+}
+
+/** A page request of `GET /v1/directories/{path}`. */
+export interface ListQuery {
+  recursive: boolean;
+  /** Recursive listings: the deepest level listed, 0 = children only. */
+  maxDepth: number;
+  limit: number;
+  /** The `next_cursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface DirectoryListing {
+  path: string;
+  recursive: boolean;
+  /** Entries of the whole listing at its revision (all pages). */
+  count: number;
+  items: FileInfo[];
+  nextCursor?: string;
+}
+
 export interface MkdirResult {
   created: boolean;
   info: FileInfo;
@@ -227,10 +312,19 @@ export interface FilesApi {
   stat(ctx: CallContext, path: string): Promise<FileInfo>;
   read(ctx: CallContext, path: string): Promise<ReadResult>;
   openWrite(ctx: CallContext, header: WriteRequestHeader): Promise<WriteSession>;
-  remove(ctx: CallContext, path: string): Promise<void>;
+  remove(ctx: CallContext, path: string, options?: RemoveOptions): Promise<void>;
   mkdir(ctx: CallContext, path: string): Promise<MkdirResult>;
   list(ctx: CallContext, path: string): Promise<FileInfo[]>;
+  /** One page of a directory listing (API.md §3.4), every page at one revision. */
+  listDirectory(ctx: CallContext, path: string, query: ListQuery): Promise<DirectoryListing>;
+  /**
+   * A directory's visible children, read from the store page by page at one revision. Resolves
+   * once the directory is checked and the first page read, so those errors come first.
+   */
+  listEntries(ctx: CallContext, path: string): Promise<AsyncIterable<FileInfo>>;
   move(ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo>;
+  /** Node-internal: this node's disk step of a directory move (journal entry `journalId`). */
+  applyMove(journalId: string, from: string, to: string): Promise<number>;
 }
 
 /** Reaches the owner of a path on another node (implemented over gRPC in src/peer). */
@@ -240,4 +334,6 @@ export interface OwnerClient {
   openWrite(owner: NodeRecord, ctx: CallContext, header: WriteRequestHeader): Promise<WriteSession>;
   remove(owner: NodeRecord, ctx: CallContext, path: string): Promise<void>;
   move(owner: NodeRecord, ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo>;
+  /** Asks a node to apply a directory move to its own disk (its journal entry `journalId`). */
+  applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number>;
 }

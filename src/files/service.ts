@@ -9,7 +9,6 @@ import {
   CallfsError,
   NodeNotServingError,
   NotAFileError,
-  NotADirectoryError,
   NotFoundError,
   OwnerUnavailableError,
   PayloadTooLargeError,
@@ -21,10 +20,12 @@ import { DIR_MODE, FILE_MODE, canModify, isVisible, toFileInfo } from './info.js
 import { PathLocks } from './path-lock.js';
 import type {
   CallContext,
+  DirectoryListing,
   FileInfo,
   FilesApi,
   Inode,
   InodeRecord,
+  ListQuery,
   Membership,
   Metadata,
   MkdirResult,
@@ -32,11 +33,21 @@ import type {
   NodeRecord,
   OwnerClient,
   ReadResult,
+  RemoveOptions,
   Storage,
   WriteRequestHeader,
   WriteSession,
 } from './ports.js';
 import { moveLocalFile, recoverMoves } from './move.js';
+import {
+  applyLocal,
+  moveDirectory,
+  MOVE_DIR,
+  MOVE_DIR_DISK,
+  runDirectoryMove,
+} from './move-dir.js';
+import { listDirectory, listEntries } from './directories.js';
+import { deleteSubtree } from './subtree-delete.js';
 import { LocalWriteSession } from './write-session.js';
 
 export interface FilesServiceOptions {
@@ -46,6 +57,8 @@ export interface FilesServiceOptions {
   storage: Storage;
   owners: OwnerClient;
   maxBodyBytes: number;
+  /** Reports a background step that failed without failing the request. */
+  warn?: (message: string, err: unknown) => void;
 }
 
 const COMMIT_ATTEMPTS = 5;
@@ -134,8 +147,19 @@ export class FilesService implements FilesApi {
     }
   }
 
-  async remove(ctx: CallContext, path: string): Promise<void> {
+  async remove(ctx: CallContext, path: string, options: RemoveOptions = {}): Promise<void> {
     if (path === '/') throw new BadRequestError('the root cannot be deleted');
+    if (options.recursive) {
+      // A directory goes with its subtree (subtree-delete.ts); a file is deleted as usual.
+      const rec = await this.o.metadata.get(path);
+      if (isVisible(rec) && rec.inode.type === 'directory') {
+        return deleteSubtree(
+          { ...this.o, locks: this.locks, instanceId: this.instanceId },
+          ctx,
+          rec,
+        );
+      }
+    }
     await this.routed(ctx, path, {
       directory: async (rec) => {
         this.assertCanModify(ctx, rec);
@@ -194,12 +218,22 @@ export class FilesService implements FilesApi {
     }
   }
 
-  async list(_ctx: CallContext, path: string): Promise<FileInfo[]> {
-    const rec = await this.o.metadata.get(path);
-    if (!isVisible(rec)) throw new NotFoundError(`${path} not found`);
-    if (rec.inode.type !== 'directory') throw new NotADirectoryError(`${path} is not a directory`);
-    const children = await this.o.metadata.list(path);
-    return children.filter(isVisible).map(toFileInfo);
+  async list(ctx: CallContext, path: string): Promise<FileInfo[]> {
+    const out: FileInfo[] = [];
+    for await (const info of await this.listEntries(ctx, path)) out.push(info);
+    return out;
+  }
+
+  async listEntries(_ctx: CallContext, path: string): Promise<AsyncIterable<FileInfo>> {
+    return listEntries(this.o.metadata, path);
+  }
+
+  async listDirectory(
+    _ctx: CallContext,
+    path: string,
+    query: ListQuery,
+  ): Promise<DirectoryListing> {
+    return listDirectory(this.o.metadata, path, query);
   }
 
   async move(ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo> {
@@ -214,7 +248,10 @@ export class FilesService implements FilesApi {
     const rec = await this.o.metadata.get(source);
     if (!isVisible(rec)) throw new NotFoundError(`${source} not found`);
     if (rec.inode.type === 'directory') {
-      throw new BadRequestError('moving directories is not available yet');
+      if (spec.instance) throw new BadRequestError('"instance" applies to files only');
+      if (to === source) return toFileInfo(rec);
+      this.assertServing();
+      return moveDirectory(this.moveDirDeps(), ctx, rec, spec);
     }
     if (spec.instance && spec.instance !== rec.inode.instance_id) {
       throw new BadRequestError('moving bytes to another node is not available yet');
@@ -234,7 +271,31 @@ export class FilesService implements FilesApi {
 
   /** Start-up: finishes journaled work of this node that a crash interrupted. */
   async recoverJournal(): Promise<number> {
-    return recoverMoves({ ...this.o, instanceId: this.instanceId });
+    let finished = await recoverMoves({ ...this.o, instanceId: this.instanceId });
+    for (const entry of await this.o.metadata.journal(this.instanceId)) {
+      const { from, to, user } = entry.value as unknown as {
+        from: string;
+        to: string;
+        user: string;
+      };
+      if (entry.value.type === MOVE_DIR) {
+        await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
+        finished += 1;
+      } else if (entry.value.type === MOVE_DIR_DISK) {
+        await applyLocal(this.o, entry.id, from, to);
+        finished += 1;
+      }
+    }
+    return finished;
+  }
+
+  /** The disk step of a directory move, asked by the node that moved it in the namespace. */
+  async applyMove(journalId: string, from: string, to: string): Promise<number> {
+    return applyLocal(this.o, journalId, from, to);
+  }
+
+  private moveDirDeps() {
+    return { ...this.o, instanceId: this.instanceId, warn: this.o.warn };
   }
 
   /** Is (path, gen) the committed generation this node owns? Used by start-up recovery. */

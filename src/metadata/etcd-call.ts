@@ -1,7 +1,8 @@
 // How the etcd adapter talks to etcd: every unary call carries a gRPC deadline so a hung or
 // paused etcd fails the request fast instead of holding it, and every etcd3 failure is
 // translated once into a domain error (unreachable → METADATA_UNAVAILABLE, a lease etcd no
-// longer knows → NODE_NOT_SERVING, anything else → INTERNAL_ERROR with the cause kept).
+// longer knows → NODE_NOT_SERVING, a read at a compacted revision → CURSOR_EXPIRED, at a
+// future one → BAD_REQUEST, anything else → INTERNAL_ERROR with the cause kept).
 import {
   ClientClosedError,
   EtcdLeaseInvalidError,
@@ -10,7 +11,9 @@ import {
   isRecoverableError,
 } from 'etcd3';
 import {
+  BadRequestError,
   CallfsError,
+  CursorExpiredError,
   InternalError,
   MetadataUnavailableError,
   NodeNotServingError,
@@ -55,6 +58,14 @@ export function mapEtcdError(err: unknown, what: string): CallfsError {
   if (err instanceof CallfsError) return err;
   if (err instanceof EtcdLeaseInvalidError) {
     return new NodeNotServingError(`${what}: this node's membership lease is gone`, { cause: err });
+  }
+  // Reads at a revision (listing cursors): etcd answers OUT_OF_RANGE with these messages.
+  const message = err instanceof Error ? err.message : '';
+  if (message.includes('required revision has been compacted')) {
+    return new CursorExpiredError(`${what}: the revision has been compacted`, { cause: err });
+  }
+  if (message.includes('required revision is a future revision')) {
+    return new BadRequestError(`${what}: the revision is in the future`, { cause: err });
   }
   if (isUnreachable(err)) {
     return new MetadataUnavailableError(`${what}: etcd is unavailable`, { cause: err });

@@ -25,6 +25,7 @@ import {
   StaleRevisionError,
 } from '../files/errors.js';
 import type {
+  CountOptions,
   CreateOptions,
   Inode,
   InodeRecord,
@@ -33,7 +34,10 @@ import type {
   Metadata,
   MoveOptions,
   NodeRecord,
+  ScanOptions,
+  ScanPage,
 } from '../files/ports.js';
+import { rebasePath } from '../files/paths.js';
 import { callOptions, mapEtcdError, type MetadataLogger, silentLogger } from './etcd-call.js';
 import { EtcdMembership, type HeldRegistration } from './etcd-membership.js';
 import {
@@ -42,10 +46,18 @@ import {
   childrenPrefix,
   DEFAULT_PREFIX,
   inodeKey,
-  joinPath,
   normalizePrefix,
   prefixEnd,
 } from './keys.js';
+import {
+  childrenRange,
+  countScan,
+  type Fetch,
+  type KeyRange,
+  pathOfKey,
+  scanPage,
+  subtreeRange,
+} from './scan.js';
 import {
   alreadyExists,
   ancestorInode,
@@ -79,9 +91,21 @@ export interface EtcdMetadataOptions {
 
 /** etcd's default --max-txn-ops: the most ops one read transaction may carry. */
 const MAX_TXN_OPS = 128;
+/** What one removeMany transaction may weigh, well under etcd's --max-request-bytes. */
+const MAX_TXN_BYTES = 1024 * 1024;
+/** Keys per range read when list() pages internally. */
+const LIST_PAGE = 1000;
+/** Keys counted per step when a depth-limited subtree is counted (keys-only reads). */
+const COUNT_PAGE = 10_000;
+/**
+ * The most keys one range read asks for: paths may be 4 KiB long, and 500 of them with their
+ * values stay well under the 4 MiB a gRPC response may carry. Scans simply read again.
+ */
+const MAX_RANGE_KEYS = 500;
 
 export class EtcdMetadata implements Metadata, Membership {
   readonly prefix: string;
+  private readonly prefixBytes: Buffer;
   private readonly client: Etcd3;
   private readonly ownsClient: boolean;
   private readonly timeoutMs: number;
@@ -91,6 +115,7 @@ export class EtcdMetadata implements Metadata, Membership {
 
   constructor(options: EtcdMetadataOptions) {
     this.prefix = normalizePrefix(options.prefix ?? DEFAULT_PREFIX);
+    this.prefixBytes = Buffer.from(this.prefix);
     this.timeoutMs = options.requestTimeoutMs ?? 5_000;
     this.maxCreateAttempts = options.maxCreateAttempts ?? 5;
     this.logger = options.logger ?? silentLogger;
@@ -169,21 +194,229 @@ export class EtcdMetadata implements Metadata, Membership {
     return kv ? this.record(path, kv) : null;
   }
 
+  /** Every child, read in pages of LIST_PAGE keys at one revision (never one huge range). */
   async list(dir: string): Promise<InodeRecord[]> {
+    const out: InodeRecord[] = [];
+    let page: ScanPage | undefined;
+    do {
+      page = await this.listPage(dir, {
+        limit: LIST_PAGE,
+        from: page?.next,
+        revision: page?.revision,
+      });
+      out.push(...page.records);
+    } while (page.next !== undefined);
+    return out;
+  }
+
+  async listPage(dir: string, options: ScanOptions): Promise<ScanPage> {
     assertCanonical(dir);
-    const start = Buffer.from(childrenPrefix(this.prefix, dir));
-    const res = await this.range(
-      {
-        key: start,
-        range_end: prefixEnd(start),
-        sort_order: SortOrder.Ascend,
-        sort_target: SortTarget.Key,
-      },
-      'list',
-    );
-    return res.kvs.map((kv) =>
-      this.record(joinPath(dir, kv.key.subarray(start.length).toString('utf8')), kv),
-    );
+    return this.scan(dir, childrenRange(dir), options);
+  }
+
+  async scanSubtree(dir: string, options: ScanOptions): Promise<ScanPage> {
+    assertCanonical(dir);
+    return this.scan(dir, subtreeRange(dir), options);
+  }
+
+  /**
+   * One count-only range for children or a whole subtree; a depth-limited subtree is counted
+   * with keys-only pages that skip too-deep subtrees (a range count cannot see depth).
+   */
+  async count(dir: string, options: CountOptions): Promise<number> {
+    assertCanonical(dir);
+    const range = options.recursive ? subtreeRange(dir) : childrenRange(dir);
+    if (!options.recursive || options.maxDepth === undefined) {
+      const res = await this.range(
+        {
+          key: this.absolute(range.start),
+          range_end: this.absolute(range.end),
+          count_only: true,
+          revision: options.revision,
+        },
+        'count',
+      );
+      return Number(res.count);
+    }
+    const { fetch } = this.fetcher(range, options.revision, true);
+    return countScan({ dir, range, maxDepth: options.maxDepth, fetch }, COUNT_PAGE);
+  }
+
+  async removeMany(records: InodeRecord[]): Promise<InodeRecord[]> {
+    for (const r of records) {
+      assertCanonical(r.path);
+      if (r.path === '/') throw new BadRequestError('the root cannot be removed');
+    }
+    const held = this.membership.current();
+    const left: InodeRecord[] = [];
+    // A file costs one compare (and one failure read), a directory two (its emptiness too);
+    // the membership fence takes one more: at most MAX_TXN_OPS per transaction. Each op
+    // carries the key (a directory's emptiness check its children range, two keys), and the
+    // request must stay under etcd's 1.5 MiB limit even for 4 KiB paths.
+    const cost = (r: InodeRecord): number => (r.inode.type === 'directory' ? 2 : 1);
+    const bytes = (r: InodeRecord): number => 64 + 3 * cost(r) * Buffer.byteLength(r.path) * 2;
+    for (let i = 0; i < records.length;) {
+      const chunk: InodeRecord[] = [];
+      let ops = 1;
+      let size = 0;
+      for (; i < records.length; i++) {
+        const r = records[i]!;
+        const full = ops + cost(r) > MAX_TXN_OPS || size + bytes(r) > MAX_TXN_BYTES;
+        if (full && chunk.length > 0) break;
+        ops += cost(r);
+        size += bytes(r);
+        chunk.push(r);
+      }
+      left.push(...(await this.removeChunk(chunk, held)));
+    }
+    return left;
+  }
+
+  async rekey(records: InodeRecord[], from: string, to: string): Promise<InodeRecord[]> {
+    assertCanonical(from);
+    assertCanonical(to);
+    const held = this.membership.current();
+    const left: InodeRecord[] = [];
+    // Each record: one put and one delete (success), one compare and one read (failure).
+    const per = 2;
+    const size = Math.floor((MAX_TXN_OPS - 1) / per);
+    for (let i = 0; i < records.length; i += size) {
+      let pending = records.slice(i, i + size);
+      while (pending.length > 0) {
+        const compare: ICompare[] = [this.membership.fence(held)];
+        const success: IRequestOp[] = [];
+        const failure: IRequestOp[] = [{ request_range: { key: this.membership.membershipKey } }];
+        for (const r of pending) {
+          const oldKey = this.keyOf(r.path);
+          compare.push(unchanged(oldKey, r.revision));
+          success.push({ request_delete_range: { key: oldKey } });
+          success.push({
+            request_put: {
+              key: this.keyOf(rebasePath(r.path, from, to)),
+              value: Buffer.from(encodeInode(r.inode)),
+            },
+          });
+          failure.push({ request_range: { key: oldKey, keys_only: true } });
+        }
+        const res = await this.txn({ compare, success, failure }, 'rekey', held);
+        if (res.succeeded) break;
+        this.checkFence(held, res.responses[0]?.response_range.kvs[0]);
+        // Drop the records that changed since read, and try the rest again.
+        const stale = new Set<string>();
+        pending.forEach((r, k) => {
+          if (res.responses[k + 1]?.response_range.kvs[0]?.mod_revision !== r.revision) {
+            stale.add(r.path);
+          }
+        });
+        left.push(...pending.filter((r) => stale.has(r.path)));
+        pending = pending.filter((r) => !stale.has(r.path));
+      }
+    }
+    return left;
+  }
+
+  async putJournal(entry: JournalEntry): Promise<void> {
+    try {
+      await this.client.kv.put(
+        {
+          key: Buffer.from(`${this.prefix}ops/${entry.id}`),
+          value: Buffer.from(JSON.stringify(entry.value)),
+        },
+        callOptions(this.timeoutMs),
+      );
+    } catch (err) {
+      throw mapEtcdError(err, 'putJournal');
+    }
+  }
+
+  /** One fenced transaction, retried without the records its failure branch shows stale. */
+  private async removeChunk(chunk: InodeRecord[], held: HeldRegistration): Promise<InodeRecord[]> {
+    const left: InodeRecord[] = [];
+    let pending = chunk;
+    while (pending.length > 0) {
+      const compare: ICompare[] = [this.membership.fence(held)];
+      const success: IRequestOp[] = [];
+      const failure: IRequestOp[] = [{ request_range: { key: this.membership.membershipKey } }];
+      for (const r of pending) {
+        const key = this.keyOf(r.path);
+        compare.push(unchanged(key, r.revision));
+        success.push({ request_delete_range: { key } });
+        failure.push({ request_range: { key, keys_only: true } });
+        if (r.inode.type === 'directory') {
+          const children = Buffer.from(childrenPrefix(this.prefix, r.path));
+          const end = prefixEnd(children);
+          compare.push(noKeysIn(children, end));
+          failure.push({ request_range: { key: children, range_end: end, count_only: true } });
+        }
+      }
+      const res = await this.txn({ compare, success, failure }, 'removeMany', held);
+      if (res.succeeded) return left;
+      this.checkFence(held, res.responses[0]?.response_range.kvs[0]);
+      const fine: InodeRecord[] = [];
+      let at = 1;
+      for (const r of pending) {
+        let ok = res.responses[at++]?.response_range.kvs[0]?.mod_revision === r.revision;
+        if (r.inode.type === 'directory') {
+          ok &&= Number(res.responses[at++]?.response_range.count ?? 0) === 0;
+        }
+        (ok ? fine : left).push(r);
+      }
+      // Nothing explains the failure (it cannot happen): leave the chunk to the caller.
+      if (fine.length === pending.length) return [...left, ...fine];
+      pending = fine;
+    }
+    return left;
+  }
+
+  private async scan(dir: string, range: KeyRange, o: ScanOptions): Promise<ScanPage> {
+    const { fetch, revision } = this.fetcher(range, o.revision, false);
+    const page = await scanPage({
+      dir,
+      range,
+      limit: o.limit,
+      from: o.from,
+      maxDepth: o.maxDepth,
+      fetch,
+    });
+    return {
+      records: page.items.map((item) => this.record(item.path, item.value)),
+      revision: revision(),
+      next: page.next,
+    };
+  }
+
+  /** Range reads over a relative key range, all at the revision of the first one. */
+  private fetcher(range: KeyRange, revision: string | undefined, keysOnly: boolean) {
+    let pinned = revision;
+    const end = this.absolute(range.end);
+    const fetch: Fetch<IKeyValue> = async (from, limit) => {
+      const res = await this.range(
+        {
+          key: this.absolute(from),
+          range_end: end,
+          limit: Math.min(limit, MAX_RANGE_KEYS),
+          revision: pinned,
+          keys_only: keysOnly,
+          sort_order: SortOrder.Ascend,
+          sort_target: SortTarget.Key,
+        },
+        'list',
+      );
+      pinned ??= res.header.revision;
+      const cut = this.prefixBytes.length;
+      return {
+        items: res.kvs.map((kv) => {
+          const key = kv.key.subarray(cut);
+          return { key, path: pathOfKey(key), value: kv };
+        }),
+        more: res.more,
+      };
+    };
+    return { fetch, revision: () => pinned ?? '0' };
+  }
+
+  private absolute(relative: Buffer): Buffer {
+    return Buffer.concat([this.prefixBytes, relative]);
   }
 
   async create(path: string, inode: Inode, options: CreateOptions): Promise<InodeRecord> {
@@ -450,6 +683,17 @@ export class EtcdMetadata implements Metadata, Membership {
 
 function absent(key: Buffer): ICompare {
   return { key, target: CompareTarget.Version, result: CompareResult.Equal, version: 0 };
+}
+
+/** etcd treats an empty range as one key of version 0: this holds exactly when none exists. */
+function noKeysIn(key: Buffer, rangeEnd: Buffer): ICompare {
+  return {
+    key,
+    range_end: rangeEnd,
+    target: CompareTarget.Version,
+    result: CompareResult.Equal,
+    version: 0,
+  };
 }
 
 function unchanged(key: Buffer, revision: string): ICompare {

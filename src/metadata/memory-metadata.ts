@@ -14,6 +14,7 @@ import {
   StaleRevisionError,
 } from '../files/errors.js';
 import type {
+  CountOptions,
   CreateOptions,
   Inode,
   InodeRecord,
@@ -22,8 +23,20 @@ import type {
   Metadata,
   MoveOptions,
   NodeRecord,
+  ScanOptions,
+  ScanPage,
 } from '../files/ports.js';
-import { ancestorsOf, assertCanonical, nameOf, parentOf } from './keys.js';
+import { rebasePath } from '../files/paths.js';
+import { ancestorsOf, assertCanonical, inodeKey, nameOf, parentOf } from './keys.js';
+import { VersionedMap, type Snapshot } from './memory-history.js';
+import {
+  childrenRange,
+  countScan,
+  type Fetch,
+  type KeyRange,
+  scanPage,
+  subtreeRange,
+} from './scan.js';
 import {
   alreadyExists,
   ancestorInode,
@@ -48,7 +61,8 @@ interface StoredNode {
 
 /** The shared "etcd": give the same store to several MemoryMetadata to simulate a cluster. */
 export class MemoryStore {
-  readonly inodes = new Map<string, StoredInode>();
+  /** The current inodes; their past versions too, for reads at a revision (memory-history.ts). */
+  readonly inodes = new VersionedMap<StoredInode>(() => this.revision);
   readonly nodes = new Map<string, StoredNode>();
   readonly journal = new Map<string, JournalEntry['value']>();
   private revision = 1;
@@ -57,7 +71,18 @@ export class MemoryStore {
   /** One store revision per committed change, as one etcd txn. */
   nextRevision(): string {
     this.revision += 1;
+    this.inodes.settle();
     return String(this.revision);
+  }
+
+  /** The latest revision (the header revision of an etcd read). */
+  currentRevision(): string {
+    return String(this.revision);
+  }
+
+  /** Test hook: compacts the history at `revision`, as etcd's compaction does. */
+  compact(revision: string): void {
+    this.inodes.compact(Number(revision));
   }
 
   nextLease(): number {
@@ -270,6 +295,27 @@ export class MemoryMetadata implements Metadata, Membership {
     return record(to, stored);
   }
 
+  async rekey(records: InodeRecord[], from: string, to: string): Promise<InodeRecord[]> {
+    assertCanonical(from);
+    assertCanonical(to);
+    this.checkFence(this.current());
+    const left: InodeRecord[] = [];
+    for (const r of records) {
+      const e = this.store.inodes.get(r.path);
+      if (!e || e.revision !== r.revision) {
+        left.push(r);
+        continue;
+      }
+      this.store.inodes.delete(r.path);
+      this.store.inodes.set(rebasePath(r.path, from, to), {
+        inode: pickInode(r.inode),
+        revision: this.store.nextRevision(),
+        lease: 0,
+      });
+    }
+    return left;
+  }
+
   async journal(node: string): Promise<JournalEntry[]> {
     return [...this.store.journal]
       .filter(([, value]) => value.node === node)
@@ -278,6 +324,76 @@ export class MemoryMetadata implements Metadata, Membership {
 
   async clearJournal(id: string): Promise<void> {
     this.store.journal.delete(id);
+  }
+
+  async putJournal(entry: JournalEntry): Promise<void> {
+    this.store.journal.set(entry.id, entry.value);
+  }
+
+  async listPage(dir: string, options: ScanOptions): Promise<ScanPage> {
+    assertCanonical(dir);
+    return this.scan(dir, childrenRange(dir), options);
+  }
+
+  async scanSubtree(dir: string, options: ScanOptions): Promise<ScanPage> {
+    assertCanonical(dir);
+    return this.scan(dir, subtreeRange(dir), options);
+  }
+
+  async count(dir: string, options: CountOptions): Promise<number> {
+    assertCanonical(dir);
+    const snapshot = this.store.inodes.at(options.revision);
+    const range = options.recursive ? subtreeRange(dir) : childrenRange(dir);
+    const keys = keysIn(snapshot, range);
+    if (!options.recursive || options.maxDepth === undefined) return keys.length;
+    return countScan(
+      { dir, range, maxDepth: options.maxDepth, fetch: fetchFrom(snapshot, keys) },
+      SCAN_PAGE,
+    );
+  }
+
+  async removeMany(records: InodeRecord[]): Promise<InodeRecord[]> {
+    for (const r of records) {
+      assertCanonical(r.path);
+      if (r.path === '/') throw new BadRequestError('the root cannot be removed');
+    }
+    this.checkFence(this.current());
+    const hasChildren = (dir: string): boolean => {
+      for (const path of this.store.inodes.keys()) if (parentOf(path) === dir) return true;
+      return false;
+    };
+    const left: InodeRecord[] = [];
+    const removable: string[] = [];
+    for (const r of records) {
+      const e = this.store.inodes.get(r.path);
+      const ok =
+        e !== undefined &&
+        e.revision === r.revision &&
+        (e.inode.type !== 'directory' || !hasChildren(r.path));
+      if (ok) removable.push(r.path);
+      else left.push(r);
+    }
+    for (const path of removable) this.store.inodes.delete(path);
+    if (removable.length > 0) this.store.nextRevision();
+    return left;
+  }
+
+  private async scan(dir: string, range: KeyRange, o: ScanOptions): Promise<ScanPage> {
+    const snapshot = this.store.inodes.at(o.revision);
+    const keys = keysIn(snapshot, range);
+    const page = await scanPage({
+      dir,
+      range,
+      limit: o.limit,
+      from: o.from,
+      maxDepth: o.maxDepth,
+      fetch: fetchFrom(snapshot, keys),
+    });
+    return {
+      records: page.items.map((item) => record(item.path, item.value)),
+      revision: String(snapshot.revision),
+      next: page.next,
+    };
   }
 
   async replace(expected: InodeRecord, inode: Inode): Promise<InodeRecord> {
@@ -350,6 +466,40 @@ export class MemoryMetadata implements Metadata, Membership {
     this.serving = serving;
     for (const listener of [...this.listeners]) listener(serving);
   }
+}
+
+/** Keys read per step when counting a depth-limited subtree (etcd reads keys-only pages). */
+const SCAN_PAGE = 10_000;
+
+interface KeyedPath {
+  key: Buffer;
+  path: string;
+}
+
+/** The paths present at the snapshot whose keys fall in `range`, in key order. */
+function keysIn(snapshot: Snapshot<StoredInode>, range: KeyRange): KeyedPath[] {
+  const out: KeyedPath[] = [];
+  for (const path of snapshot.keys()) {
+    if (path === '/' || snapshot.get(path) === undefined) continue;
+    const key = Buffer.from(inodeKey('', path));
+    if (Buffer.compare(key, range.start) >= 0 && Buffer.compare(key, range.end) < 0) {
+      out.push({ key, path });
+    }
+  }
+  return out.sort((a, b) => Buffer.compare(a.key, b.key));
+}
+
+/** A store read over sorted keys, as etcd's range with a limit answers it. */
+function fetchFrom(snapshot: Snapshot<StoredInode>, keys: KeyedPath[]): Fetch<StoredInode> {
+  return async (from, limit) => {
+    let i = keys.findIndex((k) => Buffer.compare(k.key, from) >= 0);
+    if (i < 0) i = keys.length;
+    const slice = keys.slice(i, i + limit);
+    return {
+      items: slice.map((k) => ({ ...k, value: snapshot.get(k.path)! })),
+      more: i + limit < keys.length,
+    };
+  };
 }
 
 function record(path: string, e: StoredInode): InodeRecord {

@@ -1,6 +1,5 @@
 // Stream helpers for the gRPC transport: re-chunk a byte stream to the configured message
 // size, and write to a grpc-js stream honouring backpressure (wait for 'drain').
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 
 /** Yields buffers of exactly `size` bytes (the last one may be shorter). */
@@ -34,12 +33,17 @@ export async function* rechunk(
 
 /** Writes a message, waiting for 'drain' when the stream's buffer is full. */
 export async function writeWithBackpressure(stream: Writable, message: unknown): Promise<void> {
-  if (!stream.write(message)) {
-    await Promise.race([
-      once(stream, 'drain'),
-      once(stream, 'close').then(() => {
-        throw new Error('stream closed');
-      }),
-    ]);
-  }
+  if (stream.write(message)) return;
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error): void => {
+      stream.off('drain', onDrain);
+      stream.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = (): void => done();
+    const onClose = (): void => done(new Error('stream closed'));
+    stream.on('drain', onDrain);
+    stream.on('close', onClose);
+  });
 }

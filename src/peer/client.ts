@@ -18,6 +18,8 @@ import type {
   WriteSession,
 } from '../files/ports.js';
 import type { FileServiceClient } from '../generated/callfs/v1/FileService.js';
+import type { ApplyMoveResponse__Output } from '../generated/callfs/v1/ApplyMoveResponse.js';
+import type { NodeServiceClient } from '../generated/callfs/v1/NodeService.js';
 import type { MoveResponse__Output } from '../generated/callfs/v1/MoveResponse.js';
 import type { DeleteResponse__Output } from '../generated/callfs/v1/DeleteResponse.js';
 import type { StatResponse__Output } from '../generated/callfs/v1/StatResponse.js';
@@ -25,7 +27,7 @@ import type { ReadResponse__Output } from '../generated/callfs/v1/ReadResponse.j
 import type { WriteRequest } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse__Output } from '../generated/callfs/v1/WriteResponse.js';
 import { rechunk, writeWithBackpressure } from './chunks.js';
-import { loadProto, MD } from './proto.js';
+import { loadNodeProto, loadProto, MD } from './proto.js';
 import { fromGrpcError } from './status-map.js';
 
 export interface GrpcOwnerClientOptions {
@@ -41,12 +43,15 @@ export interface GrpcOwnerClientOptions {
 
 export class GrpcOwnerClient implements OwnerClient {
   private readonly clients = new Map<string, FileServiceClient>();
+  private readonly nodeClients = new Map<string, NodeServiceClient>();
 
   constructor(private readonly o: GrpcOwnerClientOptions) {}
 
   close(): void {
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
+    for (const c of this.nodeClients.values()) c.close();
+    this.nodeClients.clear();
   }
 
   private client(owner: NodeRecord): FileServiceClient {
@@ -131,6 +136,28 @@ export class GrpcOwnerClient implements OwnerClient {
     );
     if (!res.info) throw new InternalError('owner answered Move without info');
     return res.info;
+  }
+
+  async applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number> {
+    let c = this.nodeClients.get(node.grpc_addr);
+    if (!c) {
+      const Ctor = loadNodeProto().callfs.v1.NodeService;
+      c = new Ctor(node.grpc_addr, this.o.credentials ?? grpc.credentials.createInsecure());
+      this.nodeClients.set(node.grpc_addr, c);
+    }
+    const md = new grpc.Metadata();
+    md.set('authorization', `Bearer ${this.o.internalSecret}`);
+    const client = c;
+    // Renaming a large directory file by file may take a while: a generous deadline.
+    const res = await new Promise<ApplyMoveResponse__Output>((resolve, reject) =>
+      client.ApplyMove(
+        { journal_id: journalId, source: from, destination: to },
+        md,
+        { deadline: new Date(Date.now() + 10 * 60_000) },
+        (err, r) => (err || !r ? reject(fromGrpcError(err, node.instance_id)) : resolve(r)),
+      ),
+    );
+    return res.files;
   }
 
   async read(owner: NodeRecord, ctx: CallContext, path: string): Promise<ReadResult> {

@@ -4,9 +4,13 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from '../generated/files.js';
+import type { ProtoGrpcType as NodeProtoGrpcType } from '../generated/node.js';
 
 export const PROTO_PATH = fileURLToPath(
   new URL('../../proto/callfs/v1/files.proto', import.meta.url),
+);
+export const NODE_PROTO_PATH = fileURLToPath(
+  new URL('../../proto/callfs/v1/node.proto', import.meta.url),
 );
 
 export const LOADER_OPTIONS: protoLoader.Options = {
@@ -25,6 +29,16 @@ export function loadProto(): ProtoGrpcType {
     protoLoader.loadSync(PROTO_PATH, LOADER_OPTIONS),
   ) as unknown as ProtoGrpcType;
   return cached;
+}
+
+let cachedNode: NodeProtoGrpcType | undefined;
+
+/** The node-to-node service (proto/callfs/v1/node.proto). */
+export function loadNodeProto(): NodeProtoGrpcType {
+  cachedNode ??= grpc.loadPackageDefinition(
+    protoLoader.loadSync(NODE_PROTO_PATH, LOADER_OPTIONS),
+  ) as unknown as NodeProtoGrpcType;
+  return cachedNode;
 }
 
 /** Metadata keys of the internal service (documented in the .proto). */

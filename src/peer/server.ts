@@ -5,14 +5,15 @@ import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { callerFor, type Authenticator } from '../auth/api-keys.js';
-import { BadRequestError } from '../files/errors.js';
+import { AuthenticationError, BadRequestError } from '../files/errors.js';
 import { canonicalize } from '../files/paths.js';
 import type { CallContext, FilesApi } from '../files/ports.js';
 import type { FileServiceHandlers } from '../generated/callfs/v1/FileService.js';
+import type { NodeServiceHandlers } from '../generated/callfs/v1/NodeService.js';
 import type { WriteRequest__Output } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse } from '../generated/callfs/v1/WriteResponse.js';
 import { rechunk, writeWithBackpressure } from './chunks.js';
-import { loadProto, MD } from './proto.js';
+import { loadNodeProto, loadProto, MD } from './proto.js';
 import { toGrpcStatus } from './status-map.js';
 
 export interface PeerServerOptions {
@@ -139,8 +140,7 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     Delete: (call, cb) => {
       (async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
-        if (call.request.recursive) throw new BadRequestError('recursive delete is not available');
-        await files.remove(ctx, path(call.request.path));
+        await files.remove(ctx, path(call.request.path), { recursive: call.request.recursive });
         return {};
       })().then(
         (r) => cb(null, r),
@@ -161,8 +161,9 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     List: (call) => {
       (async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
-        const entries = await files.list(ctx, path(call.request.path));
-        for (const entry of entries) {
+        // Read from etcd page by page while the entries stream out.
+        const entries = await files.listEntries(ctx, path(call.request.path));
+        for await (const entry of entries) {
           if (call.cancelled) return;
           await writeWithBackpressure(call, { entry });
         }
@@ -192,6 +193,25 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
   };
 }
 
+/** NodeService: steps of multi-node jobs; only other nodes (the internal secret) may call. */
+export function createNodeHandlers(o: PeerServerOptions): NodeServiceHandlers {
+  return {
+    ApplyMove: (call, cb) => {
+      (async () => {
+        if (!o.auth.isInternal(first(call.metadata, 'authorization'))) {
+          throw new AuthenticationError('NodeService is for nodes only');
+        }
+        const r = call.request;
+        const files = await o.files.applyMove(r.journal_id, path(r.source), path(r.destination));
+        return { files };
+      })().then(
+        (r) => cb(null, r),
+        (err) => cb(toGrpcStatus(err) as grpc.ServiceError),
+      );
+    },
+  };
+}
+
 export interface PeerServer {
   /** The bound port (useful with port 0). */
   port: number;
@@ -211,6 +231,7 @@ export async function startPeerServer(
   });
   const proto = loadProto();
   server.addService(proto.callfs.v1.FileService.service, createPeerHandlers(o));
+  server.addService(loadNodeProto().callfs.v1.NodeService.service, createNodeHandlers(o));
   const bindHost = host.includes(':') ? `[${host}]` : host;
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(

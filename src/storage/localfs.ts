@@ -4,14 +4,14 @@
 // same filesystem, so a commit is one rename and a crash never exposes half a file.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, open, readFile, readdir, rm, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
 import type { OpenedFile, RecoveryReport, Storage, TempFile } from '../files/ports.js';
 import { DiskRoot, errnoCode, fsyncDir } from './localfs-disk.js';
 import { JOURNAL_SUFFIX, type JournalEntry, LocalfsTemp, PART_SUFFIX } from './localfs-temp.js';
-import { pathSegments } from './paths.js';
+import { INTERNAL_DIR, pathSegments } from './paths.js';
 
 /** Large reads: fewer, bigger chunks keep the gRPC and HTTP paths near their fast case. */
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -126,6 +126,63 @@ export class LocalfsStorage implements Storage {
     if (parent === null) return false;
     const info = await lstat(join(parent, basename(this.disk.pathOf(path)))).catch(() => null);
     return info?.isFile() ?? false;
+  }
+
+  async *inventory(): AsyncIterable<{ path: string; size: number }> {
+    // Depth-first, sorted, never following symlinks; the internal folder is not API data.
+    const walk = async function* (
+      dir: string,
+      api: string,
+    ): AsyncGenerator<{ path: string; size: number }> {
+      const entries = await readdir(dir, { withFileTypes: true });
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        if (api === '' && e.name === INTERNAL_DIR) continue;
+        const full = join(dir, e.name);
+        const path = `${api}/${e.name}`;
+        if (e.isDirectory()) yield* walk(full, path);
+        else if (e.isFile()) yield { path, size: (await lstat(full)).size };
+      }
+    };
+    yield* walk(this.disk.root, '');
+  }
+
+  async renameDir(from: string, to: string): Promise<number> {
+    const parent = await this.disk.existingParent(from);
+    if (parent === null) return 0;
+    const source = join(parent, basename(this.disk.pathOf(from)));
+    const info = await lstat(source).catch(() => null);
+    if (!info?.isDirectory()) return 0;
+    // File by file, so a destination that already holds files (written there while the
+    // namespace moved) is merged rather than replaced.
+    let moved = 0;
+    const walk = async (dir: string, api: string): Promise<void> => {
+      for (const e of await readdir(dir, { withFileTypes: true })) {
+        const full = join(dir, e.name);
+        if (e.isDirectory()) await walk(full, `${api}/${e.name}`);
+        else if (e.isFile()) {
+          await this.disk.place(full, `${api}/${e.name}`);
+          moved += 1;
+        }
+      }
+    };
+    await walk(source, to);
+    await rm(source, { recursive: true, force: true });
+    await fsyncDir(parent);
+    await this.disk.pruneEmptyDirs(parent);
+    return moved;
+  }
+
+  async quarantine(path: string): Promise<string> {
+    const parent = await this.disk.existingParent(path);
+    if (parent === null) throw new NotFoundError(`${path} not found on disk`);
+    const source = join(parent, basename(this.disk.pathOf(path)));
+    const dest = join(this.disk.root, INTERNAL_DIR, 'lost+found', `${Date.now()}-${randomId()}`);
+    await mkdir(dest, { recursive: true });
+    const target = join(dest, basename(source));
+    await rename(source, target);
+    await this.disk.pruneEmptyDirs(parent);
+    return target;
   }
 
   async recover(

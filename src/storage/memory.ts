@@ -119,6 +119,37 @@ export class MemoryStorage implements Storage {
     this.files.set(to, file);
   }
 
+  async *inventory(): AsyncIterable<{ path: string; size: number }> {
+    for (const path of [...this.files.keys()].sort()) {
+      yield { path, size: this.files.get(path)!.bytes.length };
+    }
+  }
+
+  async renameDir(from: string, to: string): Promise<number> {
+    pathSegments(from);
+    pathSegments(to);
+    let moved = 0;
+    for (const [path, file] of [...this.files]) {
+      if (!path.startsWith(`${from}/`)) continue;
+      this.files.delete(path);
+      this.files.set(`${to}${path.slice(from.length)}`, file);
+      moved += 1;
+    }
+    return moved;
+  }
+
+  /** Quarantined files, by the name they were moved to. */
+  readonly lostAndFound = new Map<string, StoredFile>();
+
+  async quarantine(path: string): Promise<string> {
+    const file = this.files.get(path);
+    if (!file) throw new NotFoundError(`${path} not found`);
+    const name = `lost+found${path}`;
+    this.files.delete(path);
+    this.lostAndFound.set(name, file);
+    return name;
+  }
+
   async has(path: string): Promise<boolean> {
     pathSegments(path);
     return this.files.has(path);

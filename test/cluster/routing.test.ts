@@ -222,6 +222,33 @@ describe('cluster: routing, conflicts and streaming across 3 nodes', function ()
     });
   });
 
+  describe('directory moves across nodes', () => {
+    it('should serve every file at its new path from every node when a directory is moved', async () => {
+      await call(n1, 'POST', '/v1/files/tree/one.txt', { body: '1' });
+      await call(n2, 'POST', '/v1/files/tree/sub/two.txt', { body: '2' });
+      await call(n3, 'POST', '/v1/files/tree/sub/deeper/three.txt', { body: '3' });
+      const res = await call(n2, 'PATCH', '/v1/files/tree', {
+        body: JSON.stringify({ destination: '/moved/tree', create_parents: true }),
+      });
+      const bodies = await Promise.all(
+        ['/moved/tree/one.txt', '/moved/tree/sub/two.txt', '/moved/tree/sub/deeper/three.txt'].map(
+          async (p) => (await call(n3, 'GET', `/v1/files${p}`)).text(),
+        ),
+      );
+      expect(res.status).to.equal(200);
+      expect(bodies).to.deep.equal(['1', '2', '3']);
+    });
+    it('should leave the old directory gone and the bytes renamed on each owner disk', async () => {
+      const old = await call(n1, 'HEAD', '/v1/files/tree');
+      const onDisk = await readFile(
+        join(cluster.nodes[2]!.root, 'moved/tree/sub/deeper/three.txt'),
+        'utf8',
+      );
+      expect(old.status).to.equal(404);
+      expect(onDisk).to.equal('3');
+    });
+  });
+
   describe('streaming through a non-owner', () => {
     it('should keep 200 MiB intact both ways when a non-owner relays it', async function () {
       this.timeout(180_000);

@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import {
   AlreadyExistsError,
   BadRequestError,
+  CursorExpiredError,
   DirectoryNotEmptyError,
   NodeNotServingError,
   ParentNotADirectoryError,
@@ -13,9 +14,12 @@ import {
 import type {
   CreateOptions,
   Inode,
+  InodeRecord,
   Membership,
   Metadata,
   NodeRecord,
+  ScanOptions,
+  ScanPage,
 } from '../../src/files/ports.js';
 
 export type MetadataUnderTest = Metadata & Membership & { close?(): Promise<void> };
@@ -32,6 +36,8 @@ export interface MetadataSubject {
   peer(instanceId: string): Promise<MetadataUnderTest>;
   /** Makes `metadata`'s membership lease expire behind its back, if the store can. */
   expireLease?(): Promise<void>;
+  /** Compacts the store's history at `revision` (etcd compaction), if the store can. */
+  compact?(revision: string): Promise<void>;
   /** Closes every instance made and removes what the test stored. */
   cleanup(): Promise<void>;
 }
@@ -310,6 +316,241 @@ export function metadataContract(name: string, make: () => Promise<MetadataSubje
         const old = await m.create('/f', file(), opts());
         await m.deregister();
         expect(await rejection(m.remove(old))).to.be.instanceOf(NodeNotServingError);
+      });
+    });
+
+    const paths = (records: InodeRecord[]) => records.map((r) => r.path);
+
+    describe('paged reads', () => {
+      /** Every page of a scan, all at the first page's revision. */
+      async function all(
+        scan: (o: ScanOptions) => Promise<ScanPage>,
+        limit: number,
+        extra: Partial<ScanOptions> = {},
+      ): Promise<{ pages: string[][]; revision: string }> {
+        const pages: string[][] = [];
+        let page = await scan({ ...extra, limit });
+        pages.push(paths(page.records));
+        while (page.next !== undefined) {
+          page = await scan({ ...extra, limit, from: page.next, revision: page.revision });
+          pages.push(paths(page.records));
+        }
+        return { pages, revision: page.revision };
+      }
+
+      it('should page a directory in byte order when listed with a limit', async () => {
+        for (const n of ['c', 'a', 'B', 'é', 'b']) await m.create(`/d/${n}`, file(), opts());
+        await m.create('/d/dir/deep', file(), opts());
+        const { pages } = await all((o) => m.listPage('/d', o), 2);
+        expect(pages).to.deep.equal([
+          ['/d/B', '/d/a'],
+          ['/d/b', '/d/c'],
+          ['/d/dir', '/d/é'],
+        ]);
+      });
+
+      it('should end without a next position when the last page is exactly full', async () => {
+        for (const n of ['a', 'b']) await m.create(`/d/${n}`, file(), opts());
+        const page = await m.listPage('/d', { limit: 2 });
+        expect([paths(page.records), page.next]).to.deep.equal([['/d/a', '/d/b'], undefined]);
+      });
+
+      it('should include in-flight claims when a page is read', async () => {
+        await m.create('/d/w', file({ state: 'writing', gen: 0 }), { ...opts(), leased: true });
+        const page = await m.listPage('/d', { limit: 10 });
+        expect(page.records.map((r) => r.inode.state)).to.deep.equal(['writing']);
+      });
+
+      it('should not see later creates or deletes when a page is read at an earlier revision', async () => {
+        for (const n of ['a', 'b', 'd']) await m.create(`/snap/${n}`, file(), opts());
+        const first = await m.listPage('/snap', { limit: 1 });
+        await m.create('/snap/c', file(), opts());
+        await m.remove((await m.get('/snap/d'))!);
+        const rest = await m.listPage('/snap', {
+          limit: 10,
+          from: first.next,
+          revision: first.revision,
+        });
+        expect(paths(rest.records)).to.deep.equal(['/snap/b', '/snap/d']);
+      });
+
+      it('should see the latest state when a page is read without a revision', async () => {
+        await m.create('/snap/a', file(), opts());
+        const before = await m.listPage('/snap', { limit: 10 });
+        await m.create('/snap/b', file(), opts());
+        const after = await m.listPage('/snap', { limit: 10 });
+        expect(paths(after.records)).to.deep.equal(['/snap/a', '/snap/b']);
+        expect(Number(after.revision)).to.be.greaterThan(Number(before.revision));
+      });
+
+      it('should count the children at a revision when counted', async () => {
+        for (const n of ['a', 'b', 'c/x']) await m.create(`/cnt/${n}`, file(), opts());
+        const { revision } = await m.listPage('/cnt', { limit: 1 });
+        await m.create('/cnt/d', file(), opts());
+        expect(await m.count('/cnt', { revision })).to.equal(3);
+      });
+
+      it('should count a subtree to a depth when counted recursively', async () => {
+        for (const p of ['/t/a', '/t/b/c', '/t/b/d/e', '/t/b/d/f/g', '/tx/no']) {
+          await m.create(p, file(), opts());
+        }
+        const { revision } = await m.listPage('/t', { limit: 1 });
+        const counts = [
+          await m.count('/t', { revision, recursive: true }),
+          await m.count('/t', { revision, recursive: true, maxDepth: 0 }),
+          await m.count('/t', { revision, recursive: true, maxDepth: 1 }),
+        ];
+        // /t/a /t/b | /t/b/c /t/b/d | /t/b/d/e /t/b/d/f | /t/b/d/f/g
+        expect(counts).to.deep.equal([7, 2, 4]);
+      });
+
+      it('should scan a subtree grouped by parent in key order when scanned', async () => {
+        for (const p of ['/s/a/x', '/s/a-b/y', '/s/b', '/s/.h/z', '/s/a/c/q']) {
+          await m.create(p, file(), opts());
+        }
+        const { pages } = await all((o) => m.scanSubtree('/s', o), 100);
+        // Keys `fs<parent>//<name>` in byte order: `.` and `-` sort before `/`.
+        expect(pages.flat()).to.deep.equal([
+          '/s/.h/z',
+          '/s/.h',
+          '/s/a',
+          '/s/a-b',
+          '/s/b',
+          '/s/a-b/y',
+          '/s/a/c',
+          '/s/a/x',
+          '/s/a/c/q',
+        ]);
+      });
+
+      it('should leave out a sibling sharing the name prefix when a subtree is scanned', async () => {
+        for (const p of ['/a/x', '/ab/y', '/a/b/z']) await m.create(p, file(), opts());
+        const page = await m.scanSubtree('/a', { limit: 100 });
+        expect(paths(page.records)).to.deep.equal(['/a/b', '/a/x', '/a/b/z']);
+      });
+
+      it('should skip deeper entries across pages when a subtree is scanned to a depth', async () => {
+        for (const p of ['/m/a/1/x', '/m/a/2', '/m/b/1/y/z', '/m/c', '/m/d/e/f/g']) {
+          await m.create(p, file(), opts());
+        }
+        const { pages } = await all((o) => m.scanSubtree('/m', o), 2, { maxDepth: 1 });
+        expect(pages.flat()).to.deep.equal([
+          '/m/a',
+          '/m/b',
+          '/m/c',
+          '/m/d',
+          '/m/a/1',
+          '/m/a/2',
+          '/m/b/1',
+          '/m/d/e',
+        ]);
+      });
+
+      it('should scan the whole namespace when the subtree is the root', async () => {
+        await m.create('/r/x', file(), opts());
+        const page = await m.scanSubtree('/', { limit: 10 });
+        expect(paths(page.records)).to.deep.equal(['/r', '/r/x']);
+      });
+
+      it('should reject with BadRequestError when the position is not base64url', async () => {
+        const err = await rejection(m.listPage('/d', { limit: 1, from: '*not*' }));
+        expect(err).to.be.instanceOf(BadRequestError);
+      });
+
+      it('should reject with BadRequestError when the position is from another directory', async () => {
+        for (const p of ['/p1/a', '/p1/b', '/p2/c']) await m.create(p, file(), opts());
+        const { next } = await m.listPage('/p1', { limit: 1 });
+        const err = await rejection(m.listPage('/p2', { limit: 1, from: next }));
+        expect(err).to.be.instanceOf(BadRequestError);
+      });
+
+      it('should reject with BadRequestError when the revision is in the future', async () => {
+        const { revision } = await m.listPage('/', { limit: 1 });
+        const future = String(Number(revision) + 1000);
+        const err = await rejection(m.listPage('/', { limit: 1, revision: future }));
+        expect(err).to.be.instanceOf(BadRequestError);
+      });
+
+      it('should reject with CursorExpiredError when the revision was compacted', async function () {
+        if (!s.compact) this.skip();
+        await m.create('/c/a', file(), opts());
+        const { revision } = await m.listPage('/c', { limit: 1 });
+        await m.create('/c/b', file(), opts());
+        const latest = (await m.listPage('/c', { limit: 1 })).revision;
+        await s.compact!(latest);
+        const err = await rejection(m.listPage('/c', { limit: 1, revision }));
+        expect(err).to.be.instanceOf(CursorExpiredError);
+      });
+
+      it('should keep reading the compaction revision when compacted exactly there', async function () {
+        if (!s.compact) this.skip();
+        await m.create('/c/a', file(), opts());
+        const { revision } = await m.listPage('/c', { limit: 1 });
+        await s.compact!(revision);
+        await m.create('/c/b', file(), opts());
+        const page = await m.listPage('/c', { limit: 10, revision });
+        expect(paths(page.records)).to.deep.equal(['/c/a']);
+      });
+    });
+
+    describe('removeMany', () => {
+      it('should remove every record when none changed', async () => {
+        const recs = [];
+        for (const n of ['a', 'b', 'c']) recs.push(await m.create(`/rm/${n}`, file(), opts()));
+        expect(await m.removeMany(recs)).to.deep.equal([]);
+        expect(await m.list('/rm')).to.deep.equal([]);
+      });
+
+      it('should remove more records than one transaction holds when given 200', async () => {
+        const recs = [];
+        for (let i = 0; i < 200; i++) {
+          recs.push(await m.create(`/many/f${String(i).padStart(3, '0')}`, file(), opts()));
+        }
+        expect(await m.removeMany(recs)).to.deep.equal([]);
+        expect(await m.list('/many')).to.deep.equal([]);
+      });
+
+      it('should leave a changed record and remove the rest when one changed since read', async () => {
+        const a = await m.create('/rm/a', file(), opts());
+        const b = await m.create('/rm/b', file(), opts());
+        await m.replace(a, file({ gen: 2 }));
+        const left = await m.removeMany([a, b]);
+        expect(paths(left)).to.deep.equal(['/rm/a']);
+        expect(paths(await m.list('/rm'))).to.deep.equal(['/rm/a']);
+      });
+
+      it('should leave a directory that has a child and remove an empty one', async () => {
+        await m.create('/rd/full/x', file(), opts());
+        await m.create('/rd/empty', dirInode(id), opts());
+        const dirs = [(await m.get('/rd/empty'))!, (await m.get('/rd/full'))!];
+        const left = await m.removeMany(dirs);
+        expect(paths(left)).to.deep.equal(['/rd/full']);
+        expect(await m.get('/rd/empty')).to.equal(null);
+      });
+
+      it('should reject with NodeNotServingError when not registered', async () => {
+        const rec = await m.create('/rm/a', file(), opts());
+        await m.deregister();
+        expect(await rejection(m.removeMany([rec]))).to.be.instanceOf(NodeNotServingError);
+      });
+    });
+
+    describe('journal', () => {
+      it('should list a put entry under its node until it is cleared', async () => {
+        const value = { type: 'delete', node: id, path: '/x', state: 'files' };
+        await m.putJournal({ id: 'job-1', value });
+        await m.putJournal({ id: 'job-2', value: { ...value, node: 'other' } });
+        expect(await m.journal(id)).to.deep.equal([{ id: 'job-1', value }]);
+        await m.clearJournal('job-1');
+        expect(await m.journal(id)).to.deep.equal([]);
+      });
+
+      it('should keep the last value when an entry is put twice', async () => {
+        const value = { type: 'delete', node: id, path: '/x', state: 'files' };
+        await m.putJournal({ id: 'job-1', value });
+        await m.putJournal({ id: 'job-1', value: { ...value, state: 'directories' } });
+        expect((await m.journal(id)).map((e) => e.value.state)).to.deep.equal(['directories']);
+        await m.clearJournal('job-1');
       });
     });
 

@@ -101,6 +101,20 @@ export function metadataMoveContract(name: string, make: () => Promise<MetadataS
       expect(await m.journal(id)).to.deep.equal([]);
       await m.clearJournal('j2');
     });
+    it('should re-key records under a new path when rekey is called', async () => {
+      await m.create('/rk/a/f.txt', fileInode(id), parentsOf(id));
+      const recs = [(await m.get('/rk/a'))!, (await m.get('/rk/a/f.txt'))!];
+      const left = await m.rekey(recs, '/rk', '/rk2');
+      expect(left).to.deep.equal([]);
+      expect((await m.get('/rk2/a/f.txt'))?.inode.type).to.equal('file');
+    });
+    it('should leave out records that changed since read when re-keying', async () => {
+      const rec = await m.create('/rs/f.txt', fileInode(id), parentsOf(id));
+      await m.replace(rec, fileInode(id, { size: 7 }));
+      const left = await m.rekey([rec], '/rs', '/rs2');
+      expect(left.map((r) => r.path)).to.deep.equal(['/rs/f.txt']);
+      expect(await m.get('/rs2/f.txt')).to.equal(null);
+    });
     it('should keep directories out of the way when moving next to one', async () => {
       await m.create('/k/dir', dirInode(id), parentsOf(id));
       const src = await m.create('/k/f.txt', fileInode(id), parentsOf(id));

@@ -344,6 +344,46 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
       });
     });
 
+    describe('renameDir', function () {
+      it('should move every file of a directory when it is renamed', async function () {
+        await putFile(storage, '/rd/a.txt', Buffer.from('a'));
+        await putFile(storage, '/rd/sub/b.txt', Buffer.from('b'));
+        const moved = await storage.renameDir('/rd', '/rd2/deep');
+        expect(moved).to.equal(2);
+        expect(await storage.has('/rd2/deep/sub/b.txt')).to.equal(true);
+      });
+      it('should merge into files already at the destination when renaming', async function () {
+        await putFile(storage, '/rm/a.txt', Buffer.from('a'));
+        await putFile(storage, '/rm2/z.txt', Buffer.from('z'));
+        await storage.renameDir('/rm', '/rm2');
+        expect([await storage.has('/rm2/a.txt'), await storage.has('/rm2/z.txt')]).to.deep.equal([
+          true,
+          true,
+        ]);
+      });
+      it('should move nothing when the directory is not there', async function () {
+        expect(await storage.renameDir('/none-here', '/elsewhere')).to.equal(0);
+      });
+    });
+
+    describe('inventory and quarantine', function () {
+      it('should list every file with its size when asked for the inventory', async function () {
+        await putFile(storage, '/inv/b.txt', Buffer.from('bb'));
+        await putFile(storage, '/inv/a/c.txt', Buffer.from('c'));
+        const seen: Array<{ path: string; size: number }> = [];
+        for await (const f of storage.inventory()) seen.push(f);
+        expect(seen).to.deep.equal([
+          { path: '/inv/a/c.txt', size: 1 },
+          { path: '/inv/b.txt', size: 2 },
+        ]);
+      });
+      it('should take a quarantined file out of the inventory', async function () {
+        await putFile(storage, '/q/x.txt', Buffer.from('x'));
+        await storage.quarantine('/q/x.txt');
+        expect(await storage.has('/q/x.txt')).to.equal(false);
+      });
+    });
+
     describe('remove', function () {
       it('should make the file unreadable when it is removed', async function () {
         await putFile(storage, '/gone/file.txt', Buffer.from('x'));

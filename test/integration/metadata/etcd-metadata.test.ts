@@ -69,6 +69,9 @@ describe('EtcdMetadata against etcd', function () {
       instanceId: 'node-a',
       peer: async (instanceId) => ns.open(instanceId),
       expireLease: () => revokeLeaseOf(ns.prefix, 'node-a'),
+      compact: async (revision) => {
+        await raw.kv.compact({ revision });
+      },
       cleanup: ns.close,
     };
   });

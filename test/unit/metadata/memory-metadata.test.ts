@@ -23,6 +23,7 @@ metadataContract('MemoryMetadata', async () => {
     instanceId: 'node-a',
     peer: async (instanceId) => open(instanceId),
     expireLease: () => metadata.expireLease(),
+    compact: async (revision) => store.compact(revision),
     cleanup: async () => {
       for (const m of made) await m.close();
     },

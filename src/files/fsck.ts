@@ -1,0 +1,124 @@
+// The consistency check of one node (`callfs fsck`): compares what etcd says this node owns
+// with what its storage holds. It reports orphan files (bytes no inode of this node names),
+// missing files (inodes whose bytes are gone), size mismatches, stale claims (creates that
+// never committed) and unfinished journaled moves; with `repair` it quarantines orphans,
+// removes inodes of missing files and stale claims, and finishes the moves. Repairs change the
+// namespace, so they run only while this node's membership is held by the check itself.
+import { recoverMoves } from './move.js';
+import type { InodeRecord, Metadata, Storage } from './ports.js';
+
+export type FsckIssueKind =
+  'orphan-file' | 'missing-file' | 'size-mismatch' | 'stale-claim' | 'pending-move';
+
+export interface FsckIssue {
+  kind: FsckIssueKind;
+  path: string;
+  detail: string;
+  /** What the repair did, when it ran. */
+  repaired?: string;
+}
+
+export interface FsckReport {
+  instanceId: string;
+  inodesChecked: number;
+  filesChecked: number;
+  issues: FsckIssue[];
+}
+
+export interface FsckOptions {
+  instanceId: string;
+  metadata: Metadata;
+  storage: Storage;
+  repair: boolean;
+  /** Page size of the namespace scan. */
+  pageSize?: number;
+}
+
+export async function fsck(o: FsckOptions): Promise<FsckReport> {
+  const report: FsckReport = {
+    instanceId: o.instanceId,
+    inodesChecked: 0,
+    filesChecked: 0,
+    issues: [],
+  };
+  const onDisk = new Map<string, number>();
+  for await (const f of o.storage.inventory()) onDisk.set(f.path, f.size);
+  report.filesChecked = onDisk.size;
+
+  const known = new Set<string>();
+  for await (const rec of ownFiles(o)) {
+    report.inodesChecked += 1;
+    const size = onDisk.get(rec.path);
+    if (rec.inode.state === 'writing') {
+      // A create whose bytes never committed; its claim was not released.
+      const issue: FsckIssue = {
+        kind: 'stale-claim',
+        path: rec.path,
+        detail: 'create never committed',
+      };
+      if (o.repair) issue.repaired = await removeInode(o, rec);
+      report.issues.push(issue);
+      continue;
+    }
+    known.add(rec.path);
+    if (size === undefined) {
+      const issue: FsckIssue = {
+        kind: 'missing-file',
+        path: rec.path,
+        detail: 'inode without bytes',
+      };
+      if (o.repair) issue.repaired = await removeInode(o, rec);
+      report.issues.push(issue);
+    } else if (size !== rec.inode.size) {
+      report.issues.push({
+        kind: 'size-mismatch',
+        path: rec.path,
+        detail: `etcd says ${rec.inode.size} bytes, disk has ${size}`,
+      });
+    }
+  }
+  for (const path of onDisk.keys()) {
+    if (known.has(path)) continue;
+    const issue: FsckIssue = {
+      kind: 'orphan-file',
+      path,
+      detail: 'bytes no inode of this node names',
+    };
+    if (o.repair) issue.repaired = `moved to ${await o.storage.quarantine(path)}`;
+    report.issues.push(issue);
+  }
+  for (const entry of await o.metadata.journal(o.instanceId)) {
+    report.issues.push({
+      kind: 'pending-move',
+      path: String(entry.value.from ?? entry.id),
+      detail: `journal entry ${entry.id} (${entry.value.type})`,
+      ...(o.repair ? { repaired: 'finished' } : {}),
+    });
+  }
+  if (o.repair) await recoverMoves(o);
+  return report;
+}
+
+/** The file inodes this node owns, page by page at one revision. */
+async function* ownFiles(o: FsckOptions): AsyncGenerator<InodeRecord> {
+  let from: string | undefined;
+  let revision: string | undefined;
+  for (;;) {
+    const page = await o.metadata.scanSubtree('/', { limit: o.pageSize ?? 1000, from, revision });
+    revision = page.revision;
+    for (const rec of page.records) {
+      if (rec.inode.type === 'file' && rec.inode.instance_id === o.instanceId) yield rec;
+    }
+    if (!page.next) return;
+    from = page.next;
+  }
+}
+
+async function removeInode(o: FsckOptions, rec: InodeRecord): Promise<string> {
+  try {
+    await o.metadata.remove(rec);
+    return 'inode removed';
+  } catch (err) {
+    return `not repaired: ${(err as Error).message}`;
+  }
+}

@@ -1,0 +1,11 @@
+// DO NOT EDIT: generated from proto/ by `npm run gen:proto`.
+// Original file: proto/callfs/v1/node.proto
+
+
+export interface ApplyMoveResponse {
+  'files'?: (number);
+}
+
+export interface ApplyMoveResponse__Output {
+  'files': (number);
+}

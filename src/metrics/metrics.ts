@@ -1,0 +1,120 @@
+// One node's Prometheus metrics (API.md §5). Each `Metrics` owns its own Registry — never
+// prom-client's global default — so nodes sharing a process (tests) keep separate counts. The
+// instrumented ports and the edge record through the small methods below; every label value
+// they pass is bounded (route patterns, method and operation names, error codes), never a
+// file path or anything a client chooses freely.
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export interface MetricsOptions {
+  /**
+   * Also collect Node's process metrics (CPU, memory, event loop, GC). Off by default: it
+   * installs process-wide observers, which one node wants and a unit test's edge does not.
+   */
+  defaultMetrics?: boolean;
+}
+
+/** HTTP requests run from milliseconds (metadata) to minutes (large transfers). */
+const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+/** Calls to other owners: answers to a unary call or a Ready, and whole uploads. */
+const PROXY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60];
+/** etcd round trips are sub-millisecond on loopback and bounded by the request timeout. */
+const ETCD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** Backend operations: opens and renames are fast, temp writes last as long as the upload. */
+const BACKEND_BUCKETS = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300];
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly httpRequests: Counter<'method' | 'path' | 'status_code'>;
+  private readonly httpDuration: Histogram<'method' | 'path'>;
+  private readonly fileOperations: Counter<'operation' | 'backend_type'>;
+  private readonly backendDuration: Histogram<'operation' | 'backend_type'>;
+  private readonly linkGenerations: Counter;
+  private readonly proxyDuration: Histogram<'operation' | 'outcome'>;
+  private readonly etcdDuration: Histogram<'operation' | 'outcome'>;
+
+  constructor(options: MetricsOptions = {}) {
+    const registers = [this.registry];
+    this.httpRequests = new Counter({
+      name: 'callfs_http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status code.',
+      labelNames: ['method', 'path', 'status_code'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'callfs_http_request_duration_seconds',
+      help: 'Time from receiving an HTTP request to its response headers, by method and route pattern.',
+      labelNames: ['method', 'path'],
+      buckets: HTTP_BUCKETS,
+      registers,
+    });
+    this.fileOperations = new Counter({
+      name: 'callfs_file_operations_total',
+      help: "File operations done on this node's backend (read, write, delete, rename).",
+      labelNames: ['operation', 'backend_type'],
+      registers,
+    });
+    this.backendDuration = new Histogram({
+      name: 'callfs_backend_op_duration_seconds',
+      help: 'Duration of storage backend operations, by operation and backend type.',
+      labelNames: ['operation', 'backend_type'],
+      buckets: BACKEND_BUCKETS,
+      registers,
+    });
+    this.linkGenerations = new Counter({
+      name: 'callfs_single_use_link_generations_total',
+      help: 'Single-use download links generated on this node.',
+      registers,
+    });
+    this.proxyDuration = new Histogram({
+      name: 'callfs_proxy_request_duration_seconds',
+      help: 'Duration of calls to the owner of a path on another node, by operation and outcome (ok or the error code).',
+      labelNames: ['operation', 'outcome'],
+      buckets: PROXY_BUCKETS,
+      registers,
+    });
+    this.etcdDuration = new Histogram({
+      name: 'callfs_etcd_request_duration_seconds',
+      help: 'Duration of metadata store (etcd) requests, by operation and outcome (ok or the error code).',
+      labelNames: ['operation', 'outcome'],
+      buckets: ETCD_BUCKETS,
+      registers,
+    });
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The Content-Type of `render()`'s text (the Prometheus text exposition format). */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Every metric of this node in the Prometheus text format. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  httpRequest(method: string, path: string, status: number, seconds: number): void {
+    this.httpRequests.inc({ method, path, status_code: String(status) });
+    this.httpDuration.observe({ method, path }, seconds);
+  }
+
+  fileOperation(operation: string, backendType: string): void {
+    this.fileOperations.inc({ operation, backend_type: backendType });
+  }
+
+  backendOp(operation: string, backendType: string, seconds: number): void {
+    this.backendDuration.observe({ operation, backend_type: backendType }, seconds);
+  }
+
+  /** One single-use link was generated (the links service's `onGenerated`). */
+  linkGenerated(): void {
+    this.linkGenerations.inc();
+  }
+
+  proxyRequest(operation: string, outcome: string, seconds: number): void {
+    this.proxyDuration.observe({ operation, outcome }, seconds);
+  }
+
+  etcdRequest(operation: string, outcome: string, seconds: number): void {
+    this.etcdDuration.observe({ operation, outcome }, seconds);
+  }
+}

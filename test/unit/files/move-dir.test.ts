@@ -1,0 +1,88 @@
+// Directory moves on fakes: the subtree re-keyed in the namespace, each owner's bytes renamed
+// on its own disk, and the journal finishing what a crash or a down node left.
+import { expect } from 'chai';
+import { AlreadyExistsError, BadRequestError } from '../../../src/files/errors.js';
+import type { MoveSpec } from '../../../src/files/ports.js';
+import {
+  caller,
+  fakeCluster,
+  readFile,
+  rejection,
+  writeFile,
+  type FakeCluster,
+} from '../../support/fakes.js';
+
+const spec = (destination: string, extra: Partial<MoveSpec> = {}): MoveSpec => ({
+  destination,
+  overwrite: false,
+  create_parents: false,
+  instance: '',
+  backend: '',
+  ...extra,
+});
+
+describe('directory moves', () => {
+  let cluster: FakeCluster;
+  const alice = caller('alice');
+
+  beforeEach(async () => {
+    cluster = await fakeCluster(['node-1', 'node-2']);
+    const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
+    await writeFile(n1.files, alice, '/d/a.txt', 'a on 1');
+    await writeFile(n2.files, alice, '/d/sub/b.txt', 'b on 2');
+    await n1.files.mkdir(alice, '/d/empty');
+  });
+  afterEach(async () => {
+    await cluster.close();
+  });
+
+  it('should serve every file under the new path when a directory is moved', async () => {
+    const n2 = cluster.node('node-2');
+    await n2.files.move(alice, '/d', spec('/e'));
+    const got = [
+      (await readFile(n2.files, alice, '/e/a.txt')).toString(),
+      (await readFile(n2.files, alice, '/e/sub/b.txt')).toString(),
+    ];
+    expect(got).to.deep.equal(['a on 1', 'b on 2']);
+  });
+  it('should rename the bytes on each owner disk when a directory is moved', async () => {
+    await cluster.node('node-1').files.move(alice, '/d', spec('/e'));
+    expect(await cluster.node('node-1').storage.has('/e/a.txt')).to.equal(true);
+    expect(await cluster.node('node-2').storage.has('/e/sub/b.txt')).to.equal(true);
+  });
+  it('should remove the source directory and keep empty subdirectories when moved', async () => {
+    const n1 = cluster.node('node-1');
+    await n1.files.move(alice, '/d', spec('/e'));
+    expect(await n1.metadata.get('/d')).to.equal(null);
+    expect((await n1.metadata.get('/e/empty'))?.inode.type).to.equal('directory');
+  });
+  it('should refuse with AlreadyExistsError when the destination exists', async () => {
+    const n1 = cluster.node('node-1');
+    await n1.files.mkdir(alice, '/taken');
+    expect(await rejection(n1.files.move(alice, '/d', spec('/taken')))).to.be.instanceOf(
+      AlreadyExistsError,
+    );
+  });
+  it('should refuse with BadRequestError when moving a directory into itself', async () => {
+    const err = await rejection(cluster.node('node-1').files.move(alice, '/d', spec('/d/inner')));
+    expect(err).to.be.instanceOf(BadRequestError);
+  });
+  it('should let a node that was down rename its disk at start-up from its journal entry', async () => {
+    cluster.disconnect('node-2');
+    await cluster.node('node-1').files.move(alice, '/d', spec('/e'));
+    const before = await cluster.node('node-2').storage.has('/e/sub/b.txt');
+    cluster.reconnect('node-2');
+    await cluster.node('node-2').files.recoverJournal();
+    expect(before).to.equal(false);
+    expect(await cluster.node('node-2').storage.has('/e/sub/b.txt')).to.equal(true);
+  });
+  it('should finish a move at start-up when the coordinator stopped after journaling it', async () => {
+    const n1 = cluster.node('node-1');
+    await n1.metadata.putJournal({
+      id: 'job',
+      value: { type: 'move-dir', node: 'node-1', from: '/d', to: '/f', user: 'alice' },
+    });
+    await n1.files.recoverJournal();
+    expect((await readFile(n1.files, alice, '/f/sub/b.txt')).toString()).to.equal('b on 2');
+  });
+});
