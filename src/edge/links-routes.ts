@@ -5,7 +5,8 @@
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { BadRequestError, MethodNotAllowedError } from '../files/errors.js';
+import { MethodNotAllowedError } from '../files/errors.js';
+import { parseJsonBody } from './json-body.js';
 import { canonicalize } from '../files/paths.js';
 import type { FileInfo } from '../files/ports.js';
 import { DEFAULT_EXPIRY_SECONDS, MAX_EXPIRY_SECONDS, type LinksApi } from '../links/ports.js';
@@ -25,7 +26,6 @@ export interface LinksEdgeOptions {
   downloadLimit?: RateLimitOptions;
 }
 
-const MAX_BODY_BYTES = 16 * 1024;
 const EXPIRY_RANGE = `must be an integer from 1 to ${MAX_EXPIRY_SECONDS}`;
 
 const generateSchema = z
@@ -106,17 +106,6 @@ function downloadHeaders(info: FileInfo): Record<string, string> {
   };
 }
 
-async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BadRequestError('the JSON body is too large');
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
-
 /**
  * `{"path": "/f.txt", "expiry_seconds": 3600}`: path canonicalized (a relative path is taken
  * from the root), expiry_seconds an integer 1..86400, 3600 when omitted.
@@ -124,21 +113,9 @@ async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
 export async function parseGenerateBody(
   body: AsyncIterable<Buffer>,
 ): Promise<{ path: string; expirySeconds: number }> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readCapped(body));
-  } catch (err) {
-    if (err instanceof BadRequestError) throw err;
-    throw new BadRequestError('the body must be JSON');
-  }
-  const parsed = generateSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.join('.') || 'body';
-    throw new BadRequestError(`${where}: ${issue?.message ?? 'invalid'}`);
-  }
+  const data = await parseJsonBody(body, generateSchema);
   return {
-    path: canonicalize(parsed.data.path).path,
-    expirySeconds: parsed.data.expiry_seconds ?? DEFAULT_EXPIRY_SECONDS,
+    path: canonicalize(data.path).path,
+    expirySeconds: data.expiry_seconds ?? DEFAULT_EXPIRY_SECONDS,
   };
 }

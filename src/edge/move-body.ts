@@ -6,8 +6,7 @@ import { z } from 'zod';
 import { BadRequestError, InvalidPathError } from '../files/errors.js';
 import { canonicalize, parentOf } from '../files/paths.js';
 import type { MoveSpec } from '../files/ports.js';
-
-const MAX_BODY_BYTES = 64 * 1024;
+import { parseJsonBody } from './json-body.js';
 
 const schema = z
   .object({
@@ -20,35 +19,11 @@ const schema = z
   })
   .strict();
 
-async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BadRequestError('the JSON body is too large');
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
-
 export async function parseMoveBody(
   source: string,
   body: AsyncIterable<Buffer>,
 ): Promise<MoveSpec> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readCapped(body));
-  } catch (err) {
-    if (err instanceof BadRequestError) throw err;
-    throw new BadRequestError('the body must be JSON');
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.join('.') || 'body';
-    throw new BadRequestError(`${where}: ${issue?.message ?? 'invalid'}`);
-  }
-  const b = parsed.data;
+  const b = await parseJsonBody(body, schema);
   if ((b.name === undefined) === (b.destination === undefined)) {
     throw new BadRequestError('give exactly one of "name" or "destination"');
   }

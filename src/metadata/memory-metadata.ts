@@ -230,15 +230,7 @@ export class MemoryMetadata implements Metadata, Membership {
     const held = this.current();
     const existing = this.store.inodes.get(path);
     if (existing) throw alreadyExists(record(path, existing), inode);
-    const ancestors = ancestorsOf(path);
-    let nearest = -1;
-    ancestors.forEach((dir, i) => {
-      const e = this.store.inodes.get(dir);
-      if (!e) return;
-      if (!isUsableParent(e.inode)) throw new ParentNotADirectoryError(`${dir} is not a directory`);
-      nearest = i;
-    });
-    const missing = ancestors.slice(nearest + 1);
+    const missing = this.missingAncestors(path);
     if (missing.length > MAX_MISSING_ANCESTORS) {
       throw new BadRequestError(`too many missing parent directories (${missing.length})`);
     }
@@ -250,6 +242,19 @@ export class MemoryMetadata implements Metadata, Membership {
     const stored = { inode: pickInode(inode), revision, lease: options.leased ? held.lease : 0 };
     this.store.inodes.set(path, stored);
     return record(path, stored);
+  }
+
+  /** The ancestors below the nearest existing one; ParentNotADirectoryError on a file. */
+  private missingAncestors(path: string): string[] {
+    const ancestors = ancestorsOf(path);
+    let nearest = -1;
+    ancestors.forEach((dir, i) => {
+      const e = this.store.inodes.get(dir);
+      if (!e) return;
+      if (!isUsableParent(e.inode)) throw new ParentNotADirectoryError(`${dir} is not a directory`);
+      nearest = i;
+    });
+    return ancestors.slice(nearest + 1);
   }
 
   async move(
@@ -266,15 +271,7 @@ export class MemoryMetadata implements Metadata, Membership {
     if (existing && existing.revision !== options.overwrite?.revision) {
       throw alreadyExists(record(to, existing), inode);
     }
-    const ancestors = ancestorsOf(to);
-    let nearest = -1;
-    ancestors.forEach((dir, i) => {
-      const e = this.store.inodes.get(dir);
-      if (!e) return;
-      if (!isUsableParent(e.inode)) throw new ParentNotADirectoryError(`${dir} is not a directory`);
-      nearest = i;
-    });
-    const missing = ancestors.slice(nearest + 1);
+    const missing = this.missingAncestors(to);
     if (missing.length > 0 && !options.parents) {
       throw new NotFoundError(`parent directory ${missing[0]} does not exist`);
     }

@@ -41,13 +41,21 @@ export class LocalfsTemp extends StagedTemp {
     const limit = new SizeLimit(maxBytes);
     // flush: the stream fsyncs before it closes, and pipeline settles only after the close.
     const file = createWriteStream(this.partPath, { flags: 'wx', flush: true });
-    await pipeline(body, limit, file, { signal });
+    try {
+      await pipeline(body, limit, file, { signal });
+    } catch (err) {
+      // pipeline can settle before the file stream has finished opening; removing the part
+      // then would race the open and leave it behind.
+      if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
+      throw err;
+    }
     return limit.bytes;
   }
 
   protected async writeJournal(gen: number): Promise<void> {
     const entry: JournalEntry = { path: this.path, gen };
-    const handle = await open(this.journalPath, 'wx');
+    // 'w': a commit that retries with a new generation rewrites its own journal entry.
+    const handle = await open(this.journalPath, 'w');
     try {
       await handle.writeFile(JSON.stringify(entry));
       await handle.sync();

@@ -57,12 +57,14 @@ export abstract class StagedTemp implements TempFile {
     if (!Number.isSafeInteger(gen) || gen < 0) {
       throw new InternalError(`invalid generation ${gen} for ${this.path}`);
     }
-    this.enter('written', 'preparing', 'prepare');
+    // A commit whose fenced transaction lost a race prepares again with the next generation.
+    const from = this.phase === 'prepared' ? 'prepared' : 'written';
+    this.enter(from, 'preparing', 'prepare');
     await this.track(async () => {
       try {
         await this.writeJournal(gen);
       } catch (err) {
-        this.phase = 'written';
+        this.phase = from;
         throw err;
       }
       this.ensureLive();

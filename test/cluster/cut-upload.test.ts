@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call } from '../support/http.js';
 import { API_KEY } from '../support/node.js';
+import { until } from '../support/wait.js';
 
 /** Sends `sent` bytes of a body announced as `announced` bytes, then drops the connection. */
 async function cutUpload(base: string, method: string, path: string, sent: number): Promise<void> {
@@ -29,15 +30,6 @@ async function cutUpload(base: string, method: string, path: string, sent: numbe
       }, 300);
     });
   });
-}
-
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
 }
 
 describe('cluster: cut uploads leave nothing behind', function () {

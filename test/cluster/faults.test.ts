@@ -7,8 +7,10 @@ import { request } from 'node:http';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../support/cluster.js';
+import { untilHung } from '../support/etcd.js';
 import { call, jsonOf } from '../support/http.js';
 import { API_KEY } from '../support/node.js';
+import { until } from '../support/wait.js';
 
 /** Streams `mib` MiB to a node; resolves with the status, or 0 when the connection broke. */
 function slowUpload(
@@ -49,15 +51,6 @@ function slowUpload(
     };
     pump();
   });
-}
-
-async function until(check: () => Promise<boolean>, ms = 20_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
 }
 
 describe('cluster: faults and races', function () {
@@ -118,6 +111,7 @@ describe('cluster: faults and races', function () {
     it('should answer 503 METADATA_UNAVAILABLE when etcd does not answer', async () => {
       cluster.etcd.pause();
       try {
+        await untilHung(cluster.etcd.endpoint);
         const res = await call(n[0]!, 'GET', '/v1/files/crash/put.bin');
         const body = await jsonOf(res);
         expect(res.status).to.equal(503);

@@ -344,6 +344,19 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
       });
     });
 
+    describe('prepare again', function () {
+      it('should commit the last generation when prepare is called twice', async function () {
+        const temp = await storage.createTemp('/twice.txt');
+        await temp.write(chunksOf(Buffer.from('twice'), 2), { maxBytes: 100 });
+        await temp.prepare(1);
+        await temp.prepare(2);
+        await temp.commit();
+        expect((await readAll((await storage.open('/twice.txt')).body)).toString()).to.equal(
+          'twice',
+        );
+      });
+    });
+
     describe('renameDir', function () {
       it('should move every file of a directory when it is renamed', async function () {
         await putFile(storage, '/rd/a.txt', Buffer.from('a'));

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { Etcd3 } from 'etcd3';
 import { MetadataUnavailableError } from '../../src/files/errors.js';
 import { EtcdLinkStore } from '../../src/links/etcd-link-store.js';
-import { startEtcd, type EtcdHandle } from '../support/etcd.js';
+import { startEtcd, untilHung, type EtcdHandle } from '../support/etcd.js';
 import { call, jsonOf, sha256 } from '../support/http.js';
 import { startInProcessNode, uniquePrefix, type InProcessNode } from '../support/node.js';
 import { linkStoreContract, newId, sampleLink } from '../contract/link-store-contract.js';
@@ -253,6 +253,7 @@ describe('EtcdLinkStore against etcd', function () {
     const store = new EtcdLinkStore({ client: own, prefix: uniquePrefix(), requestTimeoutMs: 300 });
     etcd.pause();
     try {
+      await untilHung(etcd.endpoint);
       const err = await store.get(newId()).then(
         () => null,
         (e: unknown) => e,

@@ -5,15 +5,7 @@ import { Etcd3 } from 'etcd3';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
 import { call, jsonOf } from '../support/http.js';
 import { startInProcessNode, uniquePrefix, type InProcessNode } from '../support/node.js';
-
-async function until(check: () => Promise<boolean>, ms = 20_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
+import { until } from '../support/wait.js';
 
 describe('membership lease', function () {
   this.timeout(60_000);

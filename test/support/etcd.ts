@@ -94,3 +94,22 @@ export async function startEtcd(): Promise<EtcdHandle> {
     stop,
   };
 }
+
+/** Waits until a paused etcd really stops answering (SIGSTOP can land late on a busy host). */
+export async function untilHung(endpoint: string): Promise<void> {
+  const probe = new Etcd3({ hosts: endpoint });
+  try {
+    for (const until = Date.now() + 5_000; Date.now() < until;) {
+      const answered = await probe.kv
+        .range({ key: Buffer.from('hung-probe') }, { deadline: Date.now() + 200 })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!answered) return;
+    }
+    throw new Error('etcd kept answering after it was paused');
+  } finally {
+    probe.close();
+  }
+}

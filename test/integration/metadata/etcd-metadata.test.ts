@@ -6,7 +6,7 @@ import { CompareResult, CompareTarget, Etcd3 } from 'etcd3';
 import { MetadataUnavailableError, NodeNotServingError } from '../../../src/files/errors.js';
 import { EtcdMetadata, type EtcdMetadataOptions } from '../../../src/metadata/etcd-metadata.js';
 import { prefixEnd } from '../../../src/metadata/keys.js';
-import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
+import { startEtcd, untilHung, type EtcdHandle } from '../../support/etcd.js';
 import {
   fileInode,
   metadataContract,
@@ -133,9 +133,10 @@ describe('EtcdMetadata against etcd', function () {
       ns = namespace();
       const m = ns.open('node-a', { requestTimeoutMs: 500 });
       await m.register(nodeRecord('node-a'));
-      this.timeout(3_000);
+      this.timeout(10_000);
       etcd.pause();
       try {
+        await untilHung(etcd.endpoint);
         const err = await m.get('/x').catch((e: unknown) => e);
         expect(err).to.be.instanceOf(MetadataUnavailableError);
       } finally {
@@ -147,9 +148,10 @@ describe('EtcdMetadata against etcd', function () {
       ns = namespace();
       const m = ns.open('node-a', { requestTimeoutMs: 500 });
       await m.register(nodeRecord('node-a'));
-      this.timeout(3_000);
+      this.timeout(10_000);
       etcd.pause();
       try {
+        await untilHung(etcd.endpoint);
         const err = await m.create('/x', fileInode('node-a'), parentsOf('node-a')).catch((e) => e);
         expect(err).to.be.instanceOf(MetadataUnavailableError);
       } finally {

@@ -1,0 +1,38 @@
+// Reads a small JSON request body (PATCH moves, link generation) with a size cap, so a client
+// cannot make the edge buffer an unbounded body; every problem is a 400 BAD_REQUEST.
+import { BadRequestError } from '../files/errors.js';
+
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+export async function readJsonBody(body: AsyncIterable<Buffer>): Promise<unknown> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_JSON_BODY_BYTES) throw new BadRequestError('the JSON body is too large');
+    parts.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(parts).toString('utf8'));
+  } catch {
+    throw new BadRequestError('the body must be JSON');
+  }
+}
+
+/** Reads and validates a JSON body against a zod schema; the first issue names the field. */
+export async function parseJsonBody<T>(
+  body: AsyncIterable<Buffer>,
+  schema: { safeParse(v: unknown): SafeParse<T> },
+): Promise<T> {
+  const parsed = schema.safeParse(await readJsonBody(body));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join('.') || 'body';
+    throw new BadRequestError(`${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+type SafeParse<T> =
+  | { success: true; data: T }
+  | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
