@@ -238,6 +238,25 @@ describe('cluster: routing, conflicts and streaming across 3 nodes', function ()
       expect(res.status).to.equal(200);
       expect(bodies).to.deep.equal(['1', '2', '3']);
     });
+    it("should finish both when two nodes move into each other's directories at once", async () => {
+      await call(n1, 'POST', '/v1/files/xa/inner/f1.txt', { body: 'f1' });
+      await call(n2, 'POST', '/v1/files/xb/inner/f2.txt', { body: 'f2' });
+      const [r1, r2] = await Promise.all([
+        call(n1, 'PATCH', '/v1/files/xa/inner', {
+          body: JSON.stringify({ destination: '/xb/from-a' }),
+        }),
+        call(n2, 'PATCH', '/v1/files/xb/inner', {
+          body: JSON.stringify({ destination: '/xa/from-b' }),
+        }),
+      ]);
+      const got = await Promise.all(
+        ['/xb/from-a/f1.txt', '/xa/from-b/f2.txt'].map(async (p) =>
+          (await call(n3, 'GET', `/v1/files${p}`)).text(),
+        ),
+      );
+      expect([r1.status, r2.status]).to.deep.equal([200, 200]);
+      expect(got).to.deep.equal(['f1', 'f2']);
+    });
     it('should leave the old directory gone and the bytes renamed on each owner disk', async () => {
       const old = await call(n1, 'HEAD', '/v1/files/tree');
       const onDisk = await readFile(
