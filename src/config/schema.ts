@@ -156,7 +156,7 @@ const peerSchema = z
       .min(64 * KiB, 'must be at least 65536 (64 KiB)')
       .max(64 * MiB, 'must be at most 67108864 (64 MiB)')
       .default(16 * MiB),
-    ready_timeout_ms: positiveInt().default(3000),
+    ready_timeout_ms: positiveInt().default(1500),
     keepalive_time_ms: positiveInt().default(10_000),
     tls_cert_file: filePath.optional(),
     tls_key_file: filePath.optional(),
@@ -261,7 +261,7 @@ const metadataStoreSchema = z
       .min(2, 'must be at least 2')
       .max(60, 'must be at most 60')
       .default(10),
-    request_timeout_ms: positiveInt().default(5000),
+    request_timeout_ms: positiveInt().default(2000),
   })
   .superRefine((store, ctx) => {
     if (store.etcd_username !== undefined && store.etcd_password === undefined) {

@@ -14,6 +14,7 @@ import type {
   NodeRecord,
   OwnerClient,
   ReadResult,
+  StagedFile,
   WriteRequestHeader,
   WriteSession,
 } from './ports.js';
@@ -55,6 +56,14 @@ export class InProcessOwnerClient implements OwnerClient {
 
   async applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number> {
     return this.files(node).applyMove(journalId, from, to);
+  }
+
+  async stageFile(node: NodeRecord, stage: StagedFile, body: AsyncIterable<Buffer>): Promise<void> {
+    await this.files(node).stageFile(stage, body);
+  }
+
+  async finishStaged(node: NodeRecord, stageId: string, commit: boolean): Promise<void> {
+    await this.files(node).finishStaged(stageId, commit);
   }
 
   private files(owner: NodeRecord): FilesApi {

@@ -7,7 +7,16 @@ import { randomBytes } from 'node:crypto';
 import { AlreadyExistsError, PermissionDeniedError, NotFoundError } from './errors.js';
 import { canModify, isVisible, toFileInfo } from './info.js';
 import type { PathLocks } from './path-lock.js';
-import type { CallContext, FileInfo, InodeRecord, Metadata, MoveSpec, Storage } from './ports.js';
+import type {
+  CallContext,
+  FileInfo,
+  InodeRecord,
+  Metadata,
+  MoveSpec,
+  NodeRecord,
+  OwnerClient,
+  Storage,
+} from './ports.js';
 
 export interface MoveDeps {
   instanceId: string;
@@ -17,6 +26,7 @@ export interface MoveDeps {
 }
 
 const MOVE_FILE = 'move-file';
+const MOVE_FILE_OUT = 'move-file-out';
 
 export async function moveLocalFile(
   d: MoveDeps,
@@ -50,6 +60,89 @@ export async function moveLocalFile(
       journal: { id, value: { type: MOVE_FILE, node: d.instanceId, from: source, to } },
     });
     await d.storage.rename(source, to);
+    await d.metadata.clearJournal(id);
+    return toFileInfo(moved);
+  });
+}
+
+/**
+ * Moves a file's bytes to another node (`instance`), streamed over gRPC: the target stages
+ * them (fsynced and journaled, not visible); only then does one fenced transaction switch the
+ * inode to the target (and the destination path); then the target commits and this node
+ * removes its copy. A crash at any point leaves either the old file or the new one: the
+ * target rolls its staged file forward at start-up exactly when etcd names it, and this node
+ * removes its leftover copy from its journal entry.
+ */
+export async function moveFileToNode(
+  d: MoveDeps & { owners: OwnerClient },
+  ctx: CallContext,
+  source: string,
+  spec: MoveSpec,
+  target: NodeRecord,
+): Promise<FileInfo> {
+  const to = spec.destination;
+  return d.locks.runAll([source, to], async () => {
+    const cur = await d.metadata.get(source);
+    if (!isVisible(cur) || cur.inode.type !== 'file' || cur.inode.instance_id !== d.instanceId) {
+      throw new NotFoundError(`${source} not found`);
+    }
+    if (!canModify(ctx.caller, cur.inode)) {
+      throw new PermissionDeniedError(`only the owner may move ${source}`);
+    }
+    const existing = to === source ? null : await d.metadata.get(to);
+    if (existing) {
+      throw new AlreadyExistsError(
+        `${to} already exists (moving to another node never overwrites)`,
+        {
+          path: to,
+          type: existing.inode.type,
+          instanceId: existing.inode.instance_id,
+          backendType: existing.inode.backend_type,
+        },
+      );
+    }
+    const opened = await d.storage.open(source, ctx.signal);
+    const id = randomBytes(12).toString('hex');
+    const gen = cur.inode.gen + 1;
+    await d.owners.stageFile(
+      target,
+      { stageId: id, path: to, gen, size: opened.size },
+      opened.body,
+    );
+    const inode = {
+      ...cur.inode,
+      instance_id: target.instance_id,
+      backend_type: target.backends[0] ?? cur.inode.backend_type,
+      size: opened.size,
+      gen,
+    };
+    let moved: InodeRecord;
+    try {
+      await d.metadata.putJournal({
+        id,
+        value: { type: MOVE_FILE_OUT, node: d.instanceId, from: source },
+      });
+      moved =
+        to === source
+          ? await d.metadata.replace(cur, inode)
+          : await d.metadata.move(cur, to, inode, {
+              parents: spec.create_parents
+                ? {
+                    owner: ctx.caller.user,
+                    instance_id: d.instanceId,
+                    backend_type: d.storage.backendType,
+                    mtime: Date.now(),
+                  }
+                : undefined,
+            });
+    } catch (err) {
+      await d.owners.finishStaged(target, id, false).catch(() => undefined);
+      await d.metadata.clearJournal(id).catch(() => undefined);
+      throw err;
+    }
+    // From here the target owns the file; a failed commit is rolled forward at its start-up.
+    await d.owners.finishStaged(target, id, true).catch(() => undefined);
+    await d.storage.remove(source);
     await d.metadata.clearJournal(id);
     return toFileInfo(moved);
   });
@@ -90,6 +183,17 @@ function checkOverwrite(
 export async function recoverMoves(d: Omit<MoveDeps, 'locks'>): Promise<number> {
   let finished = 0;
   for (const entry of await d.metadata.journal(d.instanceId)) {
+    if (entry.value.type === MOVE_FILE_OUT) {
+      // Our copy of a file sent to another node: drop it once etcd no longer names us.
+      const from = String(entry.value.from);
+      const now = await d.metadata.get(from);
+      if (now?.inode.instance_id !== d.instanceId && (await d.storage.has(from))) {
+        await d.storage.remove(from);
+        finished += 1;
+      }
+      await d.metadata.clearJournal(entry.id);
+      continue;
+    }
     if (entry.value.type !== MOVE_FILE) continue;
     const { from, to } = entry.value as unknown as { from: string; to: string };
     const [src, dst] = [await d.metadata.get(from), await d.metadata.get(to)];

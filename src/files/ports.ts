@@ -325,6 +325,18 @@ export interface FilesApi {
   move(ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo>;
   /** Node-internal: this node's disk step of a directory move (journal entry `journalId`). */
   applyMove(journalId: string, from: string, to: string): Promise<number>;
+  /** Node-internal: receives a file's bytes moving to this node (see NodeService.StageFile). */
+  stageFile(stage: StagedFile, body: AsyncIterable<Buffer>): Promise<number>;
+  /** Node-internal: renames a staged file into place (commit) or removes it. */
+  finishStaged(stageId: string, commit: boolean): Promise<void>;
+}
+
+/** A file's bytes sent to the node that will own them, before the namespace switches. */
+export interface StagedFile {
+  stageId: string;
+  path: string;
+  gen: number;
+  size: number;
 }
 
 /** Reaches the owner of a path on another node (implemented over gRPC in src/peer). */
@@ -336,4 +348,8 @@ export interface OwnerClient {
   move(owner: NodeRecord, ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo>;
   /** Asks a node to apply a directory move to its own disk (its journal entry `journalId`). */
   applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number>;
+  /** Streams a file's bytes to a node that stages them (safe on its disk, not yet visible). */
+  stageFile(node: NodeRecord, stage: StagedFile, body: AsyncIterable<Buffer>): Promise<void>;
+  /** Tells a node to commit or discard what it staged. */
+  finishStaged(node: NodeRecord, stageId: string, commit: boolean): Promise<void>;
 }

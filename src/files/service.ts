@@ -31,6 +31,7 @@ import type {
   MkdirResult,
   MoveSpec,
   NodeRecord,
+  StagedFile,
   OwnerClient,
   ReadResult,
   RemoveOptions,
@@ -38,7 +39,8 @@ import type {
   WriteRequestHeader,
   WriteSession,
 } from './ports.js';
-import { moveLocalFile, recoverMoves } from './move.js';
+import { moveFileToNode, moveLocalFile, recoverMoves } from './move.js';
+import { Staging } from './staging.js';
 import {
   applyLocal,
   moveDirectory,
@@ -65,10 +67,12 @@ const COMMIT_ATTEMPTS = 5;
 
 export class FilesService implements FilesApi {
   private readonly locks = new PathLocks();
+  private readonly staging: Staging;
   readonly instanceId: string;
 
   constructor(private readonly o: FilesServiceOptions) {
     this.instanceId = o.instanceId;
+    this.staging = new Staging(o.storage, this.locks);
   }
 
   async stat(ctx: CallContext, path: string): Promise<FileInfo> {
@@ -112,7 +116,15 @@ export class FilesService implements FilesApi {
       if (rec) {
         if (createOnly) throw await this.conflict(rec, 'file');
         if (rec.inode.instance_id !== this.instanceId) {
-          return this.forward(ctx, rec, (owner) => this.o.owners.openWrite(owner, ctx, header));
+          try {
+            return await this.forward(ctx, rec, (owner) =>
+              this.o.owners.openWrite(owner, ctx, header),
+            );
+          } catch (err) {
+            // The owner changed under us (a move or a delete and re-create): decide again.
+            if (err instanceof WrongOwnerError && round < 2) continue;
+            throw err;
+          }
         }
         if (!canModify(ctx.caller, rec.inode)) {
           throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
@@ -140,7 +152,7 @@ export class FilesService implements FilesApi {
         });
         return this.session(ctx, path, true, claimed);
       } catch (err) {
-        if (err instanceof AlreadyExistsError && !createOnly && round === 0) continue;
+        if (err instanceof AlreadyExistsError && !createOnly && round < 2) continue;
         if (err instanceof AlreadyExistsError) throw await this.conflict(null, 'file', err);
         throw err;
       }
@@ -253,14 +265,23 @@ export class FilesService implements FilesApi {
       this.assertServing();
       return moveDirectory(this.moveDirDeps(), ctx, rec, spec);
     }
-    if (spec.instance && spec.instance !== rec.inode.instance_id) {
-      throw new BadRequestError('moving bytes to another node is not available yet');
-    }
-    if (to === source) return this.stat(ctx, source);
+    const toNode = spec.instance && spec.instance !== rec.inode.instance_id;
+    if (to === source && !toNode) return this.stat(ctx, source);
     if (rec.inode.instance_id !== this.instanceId) {
       return this.forward(ctx, rec, (owner) => this.o.owners.move(owner, ctx, source, spec));
     }
     this.assertServing();
+    if (toNode) {
+      const target = await this.o.membership.getNode(spec.instance);
+      if (!target) throw new OwnerUnavailableError(spec.instance);
+      return moveFileToNode(
+        { ...this.o, locks: this.locks, instanceId: this.instanceId },
+        ctx,
+        source,
+        spec,
+        target,
+      );
+    }
     return moveLocalFile(
       { ...this.o, locks: this.locks, instanceId: this.instanceId },
       ctx,
@@ -287,6 +308,15 @@ export class FilesService implements FilesApi {
       }
     }
     return finished;
+  }
+
+  async stageFile(stage: StagedFile, body: AsyncIterable<Buffer>): Promise<number> {
+    this.assertServing();
+    return this.staging.stage(stage, body);
+  }
+
+  async finishStaged(stageId: string, commit: boolean): Promise<void> {
+    return this.staging.finish(stageId, commit);
   }
 
   /** The disk step of a directory move, asked by the node that moved it in the namespace. */

@@ -31,19 +31,34 @@ export async function* rechunk(
   if (held > 0) yield Buffer.concat(parts, held);
 }
 
-/** Writes a message, waiting for 'drain' when the stream's buffer is full. */
-export async function writeWithBackpressure(stream: Writable, message: unknown): Promise<void> {
+/**
+ * Writes a message, waiting for 'drain' when the stream's buffer is full. `failed` aborts the
+ * wait (and any later write) once the other side has ended the call: a gRPC call that fails
+ * does not always emit 'close', and a writer waiting for 'drain' would wait for ever.
+ */
+export async function writeWithBackpressure(
+  stream: Writable,
+  message: unknown,
+  failed?: AbortSignal,
+): Promise<void> {
+  failed?.throwIfAborted();
   if (stream.write(message)) return;
   await new Promise<void>((resolve, reject) => {
-    const done = (err?: Error): void => {
+    const done = (err?: unknown): void => {
       stream.off('drain', onDrain);
       stream.off('close', onClose);
+      stream.off('error', onError);
+      failed?.removeEventListener('abort', onFailed);
       if (err) reject(err);
       else resolve();
     };
     const onDrain = (): void => done();
     const onClose = (): void => done(new Error('stream closed'));
+    const onError = (err: Error): void => done(err);
+    const onFailed = (): void => done(failed?.reason ?? new Error('call ended'));
     stream.on('drain', onDrain);
     stream.on('close', onClose);
+    stream.on('error', onError);
+    failed?.addEventListener('abort', onFailed, { once: true });
   });
 }

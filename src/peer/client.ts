@@ -13,6 +13,7 @@ import type {
   NodeRecord,
   OwnerClient,
   ReadResult,
+  StagedFile,
   WriteRequestHeader,
   WriteResult,
   WriteSession,
@@ -138,16 +139,67 @@ export class GrpcOwnerClient implements OwnerClient {
     return res.info;
   }
 
-  async applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number> {
+  private nodeClient(node: NodeRecord): NodeServiceClient {
     let c = this.nodeClients.get(node.grpc_addr);
     if (!c) {
       const Ctor = loadNodeProto().callfs.v1.NodeService;
-      c = new Ctor(node.grpc_addr, this.o.credentials ?? grpc.credentials.createInsecure());
+      c = new Ctor(node.grpc_addr, this.o.credentials ?? grpc.credentials.createInsecure(), {
+        'grpc-node.flow_control_window': this.o.flowControlWindow,
+        'grpc.max_send_message_length': this.o.chunkSize + 64 * 1024,
+      });
       this.nodeClients.set(node.grpc_addr, c);
     }
+    return c;
+  }
+
+  private internalMetadata(): grpc.Metadata {
     const md = new grpc.Metadata();
     md.set('authorization', `Bearer ${this.o.internalSecret}`);
-    const client = c;
+    return md;
+  }
+
+  async stageFile(node: NodeRecord, stage: StagedFile, body: AsyncIterable<Buffer>): Promise<void> {
+    let settle!: (err: grpc.ServiceError | null) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      settle = (err) => (err ? reject(fromGrpcError(err, node.instance_id)) : resolve());
+    });
+    const ended = new AbortController();
+    const call = this.nodeClient(node).StageFile(this.internalMetadata(), (err) => {
+      ended.abort(new Error('stage call ended'));
+      settle(err);
+    });
+    call.on('error', () => undefined);
+    try {
+      await writeWithBackpressure(call, {
+        header: { stage_id: stage.stageId, path: stage.path, gen: stage.gen, size: stage.size },
+      });
+      for await (const chunk of rechunk(body, this.o.chunkSize)) {
+        await writeWithBackpressure(call, { chunk }, ended.signal);
+      }
+      call.end();
+    } catch (err) {
+      call.cancel();
+      await done.catch(() => undefined);
+      throw err instanceof CallfsError ? err : fromGrpcError(err, node.instance_id);
+    }
+    await done;
+  }
+
+  async finishStaged(node: NodeRecord, stageId: string, commit: boolean): Promise<void> {
+    const client = this.nodeClient(node);
+    await new Promise<void>((resolve, reject) =>
+      client.FinishStaged(
+        { stage_id: stageId, commit },
+        this.internalMetadata(),
+        { deadline: new Date(Date.now() + 60_000) },
+        (err) => (err ? reject(fromGrpcError(err, node.instance_id)) : resolve()),
+      ),
+    );
+  }
+
+  async applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number> {
+    const md = this.internalMetadata();
+    const client = this.nodeClient(node);
     // Renaming a large directory file by file may take a while: a generous deadline.
     const res = await new Promise<ApplyMoveResponse__Output>((resolve, reject) =>
       client.ApplyMove(
@@ -221,6 +273,9 @@ export class GrpcOwnerClient implements OwnerClient {
     // Errors surface through the iterator and the status; this keeps them from being unhandled.
     call.on('error', () => undefined);
     const status = new Promise<grpc.StatusObject>((resolve) => call.once('status', resolve));
+    // Once the owner has ended the call (it failed, or it died), stop sending at once.
+    const ended = new AbortController();
+    void status.then((s) => ended.abort(new Error(s.details || 'owner ended the call')));
     const timer = setTimeout(cancel, this.o.readyTimeoutMs);
     let ready: WriteResponse__Output['ready'];
     try {
@@ -249,9 +304,13 @@ export class GrpcOwnerClient implements OwnerClient {
           let size = 0;
           for await (const chunk of rechunk(body, chunkSize)) {
             size += chunk.length;
-            await writeWithBackpressure(call, { chunk } satisfies WriteRequest);
+            await writeWithBackpressure(call, { chunk } satisfies WriteRequest, ended.signal);
           }
-          await writeWithBackpressure(call, { finish: { size } } satisfies WriteRequest);
+          await writeWithBackpressure(
+            call,
+            { finish: { size } } satisfies WriteRequest,
+            ended.signal,
+          );
           call.end();
           const next = await responses.next();
           const result = next.done ? undefined : next.value.result;

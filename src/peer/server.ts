@@ -10,6 +10,7 @@ import { canonicalize } from '../files/paths.js';
 import type { CallContext, FilesApi } from '../files/ports.js';
 import type { FileServiceHandlers } from '../generated/callfs/v1/FileService.js';
 import type { NodeServiceHandlers } from '../generated/callfs/v1/NodeService.js';
+import type { StageFileRequest__Output } from '../generated/callfs/v1/StageFileRequest.js';
 import type { WriteRequest__Output } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse } from '../generated/callfs/v1/WriteResponse.js';
 import { rechunk, writeWithBackpressure } from './chunks.js';
@@ -195,12 +196,54 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
 
 /** NodeService: steps of multi-node jobs; only other nodes (the internal secret) may call. */
 export function createNodeHandlers(o: PeerServerOptions): NodeServiceHandlers {
+  const internalOnly = (md: grpc.Metadata): void => {
+    if (!o.auth.isInternal(first(md, 'authorization'))) {
+      throw new AuthenticationError('NodeService is for nodes only');
+    }
+  };
   return {
+    StageFile: (call, cb) => {
+      (async () => {
+        internalOnly(call.metadata);
+        const messages = call[Symbol.asyncIterator]() as AsyncIterator<StageFileRequest__Output>;
+        const firstMsg = await messages.next();
+        const header = firstMsg.done ? undefined : firstMsg.value.header;
+        if (!header) throw new BadRequestError('the first StageFile message must be a header');
+        const body = async function* (): AsyncGenerator<Buffer> {
+          for (;;) {
+            const next = await messages.next();
+            if (next.done) return;
+            if (next.value.chunk) yield next.value.chunk;
+          }
+        };
+        const size = await o.files.stageFile(
+          {
+            stageId: header.stage_id,
+            path: path(header.path),
+            gen: header.gen,
+            size: header.size,
+          },
+          body(),
+        );
+        return { size };
+      })().then(
+        (r) => cb(null, r),
+        (err) => cb(toGrpcStatus(err) as grpc.ServiceError),
+      );
+    },
+    FinishStaged: (call, cb) => {
+      (async () => {
+        internalOnly(call.metadata);
+        await o.files.finishStaged(call.request.stage_id, call.request.commit);
+        return {};
+      })().then(
+        (r) => cb(null, r),
+        (err) => cb(toGrpcStatus(err) as grpc.ServiceError),
+      );
+    },
     ApplyMove: (call, cb) => {
       (async () => {
-        if (!o.auth.isInternal(first(call.metadata, 'authorization'))) {
-          throw new AuthenticationError('NodeService is for nodes only');
-        }
+        internalOnly(call.metadata);
         const r = call.request;
         const files = await o.files.applyMove(r.journal_id, path(r.source), path(r.destination));
         return { files };

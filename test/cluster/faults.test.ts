@@ -70,7 +70,10 @@ describe('cluster: faults and races', function () {
   });
 
   describe('owner killed mid-upload', () => {
-    it('should keep the old content when the owner dies during a relayed PUT', async () => {
+    it('should keep the old content when the owner dies during a relayed PUT', async function () {
+      // The relaying node must end the client's request once the owner is gone, long before
+      // its 60 s idle timeout would: a hang fails this test by its own timeout.
+      this.timeout(20_000);
       await call(n[0]!, 'POST', '/v1/files/crash/put.bin', { body: 'old content' });
       let killed = false;
       const status = await slowUpload(n[1]!, 'PUT', '/v1/files/crash/put.bin', 200, (mib) => {

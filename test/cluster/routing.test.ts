@@ -222,6 +222,24 @@ describe('cluster: routing, conflicts and streaming across 3 nodes', function ()
     });
   });
 
+  describe('moving bytes to another node', () => {
+    it('should hand a 5 MiB file to the named node intact when instance is given', async () => {
+      const data = randomBytes(5 * 1024 * 1024 + 3);
+      await call(n2, 'POST', '/v1/files/inst/f.bin', { body: data });
+      const res = await call(n1, 'PATCH', '/v1/files/inst/f.bin', {
+        body: JSON.stringify({ destination: '/inst/f.bin', instance: 'node-3' }),
+      });
+      const head = await call(n1, 'HEAD', '/v1/files/inst/f.bin');
+      const onDisk = await readFile(join(cluster.nodes[2]!.root, 'inst/f.bin'));
+      expect(res.status).to.equal(200);
+      expect(head.headers.get('x-callfs-instance-id')).to.equal('node-3');
+      expect(sha256(onDisk)).to.equal(sha256(data));
+    });
+    it('should leave no copy on the old owner when the bytes moved', async () => {
+      expect(await exists(join(cluster.nodes[1]!.root, 'inst/f.bin'))).to.equal(false);
+    });
+  });
+
   describe('directory moves across nodes', () => {
     it('should serve every file at its new path from every node when a directory is moved', async () => {
       await call(n1, 'POST', '/v1/files/tree/one.txt', { body: '1' });

@@ -5,6 +5,10 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ApplyMoveRequest as _callfs_v1_ApplyMoveRequest, ApplyMoveRequest__Output as _callfs_v1_ApplyMoveRequest__Output } from '../../callfs/v1/ApplyMoveRequest.js';
 import type { ApplyMoveResponse as _callfs_v1_ApplyMoveResponse, ApplyMoveResponse__Output as _callfs_v1_ApplyMoveResponse__Output } from '../../callfs/v1/ApplyMoveResponse.js';
+import type { FinishStagedRequest as _callfs_v1_FinishStagedRequest, FinishStagedRequest__Output as _callfs_v1_FinishStagedRequest__Output } from '../../callfs/v1/FinishStagedRequest.js';
+import type { FinishStagedResponse as _callfs_v1_FinishStagedResponse, FinishStagedResponse__Output as _callfs_v1_FinishStagedResponse__Output } from '../../callfs/v1/FinishStagedResponse.js';
+import type { StageFileRequest as _callfs_v1_StageFileRequest, StageFileRequest__Output as _callfs_v1_StageFileRequest__Output } from '../../callfs/v1/StageFileRequest.js';
+import type { StageFileResponse as _callfs_v1_StageFileResponse, StageFileResponse__Output as _callfs_v1_StageFileResponse__Output } from '../../callfs/v1/StageFileResponse.js';
 
 export interface NodeServiceClient extends grpc.Client {
   ApplyMove(argument: _callfs_v1_ApplyMoveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_ApplyMoveResponse__Output>): grpc.ClientUnaryCall;
@@ -16,13 +20,37 @@ export interface NodeServiceClient extends grpc.Client {
   applyMove(argument: _callfs_v1_ApplyMoveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_ApplyMoveResponse__Output>): grpc.ClientUnaryCall;
   applyMove(argument: _callfs_v1_ApplyMoveRequest, callback: grpc.requestCallback<_callfs_v1_ApplyMoveResponse__Output>): grpc.ClientUnaryCall;
   
+  FinishStaged(argument: _callfs_v1_FinishStagedRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_FinishStagedResponse__Output>): grpc.ClientUnaryCall;
+  FinishStaged(argument: _callfs_v1_FinishStagedRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_callfs_v1_FinishStagedResponse__Output>): grpc.ClientUnaryCall;
+  FinishStaged(argument: _callfs_v1_FinishStagedRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_FinishStagedResponse__Output>): grpc.ClientUnaryCall;
+  FinishStaged(argument: _callfs_v1_FinishStagedRequest, callback: grpc.requestCallback<_callfs_v1_FinishStagedResponse__Output>): grpc.ClientUnaryCall;
+  finishStaged(argument: _callfs_v1_FinishStagedRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_FinishStagedResponse__Output>): grpc.ClientUnaryCall;
+  finishStaged(argument: _callfs_v1_FinishStagedRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_callfs_v1_FinishStagedResponse__Output>): grpc.ClientUnaryCall;
+  finishStaged(argument: _callfs_v1_FinishStagedRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_FinishStagedResponse__Output>): grpc.ClientUnaryCall;
+  finishStaged(argument: _callfs_v1_FinishStagedRequest, callback: grpc.requestCallback<_callfs_v1_FinishStagedResponse__Output>): grpc.ClientUnaryCall;
+  
+  StageFile(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_StageFileResponse__Output>): grpc.ClientWritableStream<_callfs_v1_StageFileRequest>;
+  StageFile(metadata: grpc.Metadata, callback: grpc.requestCallback<_callfs_v1_StageFileResponse__Output>): grpc.ClientWritableStream<_callfs_v1_StageFileRequest>;
+  StageFile(options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_StageFileResponse__Output>): grpc.ClientWritableStream<_callfs_v1_StageFileRequest>;
+  StageFile(callback: grpc.requestCallback<_callfs_v1_StageFileResponse__Output>): grpc.ClientWritableStream<_callfs_v1_StageFileRequest>;
+  stageFile(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_StageFileResponse__Output>): grpc.ClientWritableStream<_callfs_v1_StageFileRequest>;
+  stageFile(metadata: grpc.Metadata, callback: grpc.requestCallback<_callfs_v1_StageFileResponse__Output>): grpc.ClientWritableStream<_callfs_v1_StageFileRequest>;
+  stageFile(options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_StageFileResponse__Output>): grpc.ClientWritableStream<_callfs_v1_StageFileRequest>;
+  stageFile(callback: grpc.requestCallback<_callfs_v1_StageFileResponse__Output>): grpc.ClientWritableStream<_callfs_v1_StageFileRequest>;
+  
 }
 
 export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
   ApplyMove: grpc.handleUnaryCall<_callfs_v1_ApplyMoveRequest__Output, _callfs_v1_ApplyMoveResponse>;
   
+  FinishStaged: grpc.handleUnaryCall<_callfs_v1_FinishStagedRequest__Output, _callfs_v1_FinishStagedResponse>;
+  
+  StageFile: grpc.handleClientStreamingCall<_callfs_v1_StageFileRequest__Output, _callfs_v1_StageFileResponse>;
+  
 }
 
 export interface NodeServiceDefinition extends grpc.ServiceDefinition {
   ApplyMove: MethodDefinition<_callfs_v1_ApplyMoveRequest, _callfs_v1_ApplyMoveResponse, _callfs_v1_ApplyMoveRequest__Output, _callfs_v1_ApplyMoveResponse__Output>
+  FinishStaged: MethodDefinition<_callfs_v1_FinishStagedRequest, _callfs_v1_FinishStagedResponse, _callfs_v1_FinishStagedRequest__Output, _callfs_v1_FinishStagedResponse__Output>
+  StageFile: MethodDefinition<_callfs_v1_StageFileRequest, _callfs_v1_StageFileResponse, _callfs_v1_StageFileRequest__Output, _callfs_v1_StageFileResponse__Output>
 }

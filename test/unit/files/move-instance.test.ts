@@ -1,0 +1,80 @@
+// Moving a file's bytes to another node (`instance`): staged on the target first, the
+// namespace switched in one transaction, then committed there and removed here; the journal
+// finishes what a crash interrupted.
+import { expect } from 'chai';
+import { OwnerUnavailableError } from '../../../src/files/errors.js';
+import type { MoveSpec } from '../../../src/files/ports.js';
+import {
+  caller,
+  fakeCluster,
+  readFile,
+  rejection,
+  writeFile,
+  type FakeCluster,
+} from '../../support/fakes.js';
+
+const spec = (destination: string, instance: string): MoveSpec => ({
+  destination,
+  overwrite: false,
+  create_parents: false,
+  instance,
+  backend: '',
+});
+
+describe('moving a file to another node', () => {
+  let cluster: FakeCluster;
+  const alice = caller('alice');
+
+  beforeEach(async () => {
+    cluster = await fakeCluster(['node-1', 'node-2', 'node-3']);
+    await writeFile(cluster.node('node-1').files, alice, '/i/f.bin', 'the bytes');
+  });
+  afterEach(async () => {
+    await cluster.close();
+  });
+
+  it('should hand the file to the target node when instance names it', async () => {
+    const info = await cluster
+      .node('node-3')
+      .files.move(alice, '/i/f.bin', spec('/i/f.bin', 'node-2'));
+    expect(info.instance_id).to.equal('node-2');
+    expect(await cluster.node('node-2').storage.has('/i/f.bin')).to.equal(true);
+  });
+  it('should remove the bytes from the old owner when the move is done', async () => {
+    await cluster.node('node-1').files.move(alice, '/i/f.bin', spec('/i/g.bin', 'node-2'));
+    expect(await cluster.node('node-1').storage.has('/i/f.bin')).to.equal(false);
+  });
+  it('should serve the same bytes from any node when the file moved to another node', async () => {
+    await cluster.node('node-1').files.move(alice, '/i/f.bin', spec('/i/g.bin', 'node-2'));
+    expect((await readFile(cluster.node('node-3').files, alice, '/i/g.bin')).toString()).to.equal(
+      'the bytes',
+    );
+  });
+  it('should answer OwnerUnavailableError and keep the file when the target is unknown', async () => {
+    const err = await rejection(
+      cluster.node('node-1').files.move(alice, '/i/f.bin', spec('/i/f.bin', 'node-9')),
+    );
+    expect(err).to.be.instanceOf(OwnerUnavailableError);
+    expect(await cluster.node('node-1').storage.has('/i/f.bin')).to.equal(true);
+  });
+  it('should keep the file where it was when the target cannot be reached', async () => {
+    cluster.disconnect('node-2');
+    await rejection(
+      cluster.node('node-1').files.move(alice, '/i/f.bin', spec('/i/f.bin', 'node-2')),
+    );
+    cluster.reconnect('node-2');
+    const rec = await cluster.node('node-1').metadata.get('/i/f.bin');
+    expect(rec?.inode.instance_id).to.equal('node-1');
+  });
+  it('should drop the old copy at start-up when a crash came after the switch', async () => {
+    const n1 = cluster.node('node-1');
+    const rec = (await n1.metadata.get('/i/f.bin'))!;
+    await n1.metadata.putJournal({
+      id: 'out',
+      value: { type: 'move-file-out', node: 'node-1', from: '/i/f.bin' },
+    });
+    await n1.metadata.replace(rec, { ...rec.inode, instance_id: 'node-2', gen: rec.inode.gen + 1 });
+    await n1.files.recoverJournal();
+    expect(await n1.storage.has('/i/f.bin')).to.equal(false);
+  });
+});
