@@ -4,9 +4,9 @@
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { BadRequestError, MethodNotAllowedError } from '../files/errors.js';
+import { BadRequestError, MethodNotAllowedError, NotAFileError } from '../files/errors.js';
 import { parseRawPath, type ParsedPath } from '../files/paths.js';
-import type { CallContext, FilesApi, WriteRequestHeader } from '../files/ports.js';
+import type { CallContext, FilesApi, ReadResult, WriteRequestHeader } from '../files/ports.js';
 import { booleanQuery, jsonArray } from './directories-routes.js';
 import { callfsHeaders, entryJson, isDirectory } from './headers.js';
 import { parseMoveBody } from './move-body.js';
@@ -39,14 +39,20 @@ export function filesRoutes(files: FilesApi): Hono<EdgeEnv> {
       }
       return c.body(null, 200, headers);
     }
-    const info = await files.stat(ctx, path);
-    if (isDirectory(info)) {
+    // One lookup (and for a remote file one call to its owner) in the common case: read, and
+    // only when the path turns out to be a directory, list it.
+    let opened: ReadResult;
+    try {
+      opened = await files.read(ctx, path);
+    } catch (err) {
+      if (!(err instanceof NotAFileError)) throw err;
+      const info = await files.stat(ctx, path);
       // The CallFS array, streamed as etcd is read page by page (directories-routes.ts).
       const entries = jsonArray(await files.listEntries(ctx, path));
       const headers = { ...callfsHeaders(info), 'Content-Type': 'application/json' };
       return c.body(Readable.toWeb(entries) as ReadableStream, 200, headers);
     }
-    const { info: served, body } = await files.read(ctx, path);
+    const { info: served, body } = opened;
     const headers = callfsHeaders(served);
     headers['Content-Type'] = 'application/octet-stream';
     headers['Content-Length'] = String(served.size);

@@ -97,6 +97,7 @@ export class MemoryStorage implements Storage {
     const { bytes } = file;
     const body = Readable.from(chunked(bytes), { objectMode: false });
     if (signal) addAbortSignal(signal, body);
+    body.on('error', () => undefined);
     return { size: bytes.length, mtimeMs: file.mtimeMs, body };
   }
 
