@@ -28,6 +28,18 @@ export interface MoveDeps {
 const MOVE_FILE = 'move-file';
 const MOVE_FILE_OUT = 'move-file-out';
 
+/** The source of a move as read under its lock: a visible file of this node the caller may move. */
+async function ownFileToMove(d: MoveDeps, ctx: CallContext, source: string): Promise<InodeRecord> {
+  const cur = await d.metadata.get(source);
+  if (!isVisible(cur) || cur.inode.type !== 'file' || cur.inode.instance_id !== d.instanceId) {
+    throw new NotFoundError(`${source} not found`);
+  }
+  if (!canModify(ctx.caller, cur.inode)) {
+    throw new PermissionDeniedError(`only the owner may move ${source}`);
+  }
+  return cur;
+}
+
 export async function moveLocalFile(
   d: MoveDeps,
   ctx: CallContext,
@@ -36,13 +48,7 @@ export async function moveLocalFile(
 ): Promise<FileInfo> {
   const to = spec.destination;
   return d.locks.runAll([source, to], async () => {
-    const cur = await d.metadata.get(source);
-    if (!isVisible(cur) || cur.inode.type !== 'file' || cur.inode.instance_id !== d.instanceId) {
-      throw new NotFoundError(`${source} not found`);
-    }
-    if (!canModify(ctx.caller, cur.inode)) {
-      throw new PermissionDeniedError(`only the owner may move ${source}`);
-    }
+    const cur = await ownFileToMove(d, ctx, source);
     const existing = await d.metadata.get(to);
     const overwrite = existing ? checkOverwrite(d, ctx, existing, spec) : null;
     const id = randomBytes(12).toString('hex');
@@ -82,13 +88,7 @@ export async function moveFileToNode(
 ): Promise<FileInfo> {
   const to = spec.destination;
   return d.locks.runAll([source, to], async () => {
-    const cur = await d.metadata.get(source);
-    if (!isVisible(cur) || cur.inode.type !== 'file' || cur.inode.instance_id !== d.instanceId) {
-      throw new NotFoundError(`${source} not found`);
-    }
-    if (!canModify(ctx.caller, cur.inode)) {
-      throw new PermissionDeniedError(`only the owner may move ${source}`);
-    }
+    const cur = await ownFileToMove(d, ctx, source);
     const existing = to === source ? null : await d.metadata.get(to);
     if (existing) {
       throw new AlreadyExistsError(

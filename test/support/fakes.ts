@@ -8,6 +8,7 @@ import { InProcessOwnerClient } from '../../src/files/in-process-owner-client.js
 import type {
   CallContext,
   FilesApi,
+  MoveSpec,
   NodeRecord,
   WriteRequestHeader,
   WriteResult,
@@ -160,4 +161,16 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error('expected the promise to reject');
+}
+
+/** A move request as the edge builds it (defaults of the PATCH body). */
+export function moveSpec(destination: string, extra: Partial<MoveSpec> = {}): MoveSpec {
+  return {
+    destination,
+    overwrite: false,
+    create_parents: false,
+    instance: '',
+    backend: '',
+    ...extra,
+  };
 }

@@ -2,9 +2,9 @@
 // on its own disk, and the journal finishing what a crash or a down node left.
 import { expect } from 'chai';
 import { AlreadyExistsError, BadRequestError } from '../../../src/files/errors.js';
-import type { MoveSpec } from '../../../src/files/ports.js';
 import {
   caller,
+  moveSpec,
   fakeCluster,
   readFile,
   rejection,
@@ -12,14 +12,7 @@ import {
   type FakeCluster,
 } from '../../support/fakes.js';
 
-const spec = (destination: string, extra: Partial<MoveSpec> = {}): MoveSpec => ({
-  destination,
-  overwrite: false,
-  create_parents: false,
-  instance: '',
-  backend: '',
-  ...extra,
-});
+const spec = moveSpec;
 
 describe('directory moves', () => {
   let cluster: FakeCluster;

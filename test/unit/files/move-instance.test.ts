@@ -3,9 +3,9 @@
 // finishes what a crash interrupted.
 import { expect } from 'chai';
 import { OwnerUnavailableError } from '../../../src/files/errors.js';
-import type { MoveSpec } from '../../../src/files/ports.js';
 import {
   caller,
+  moveSpec,
   fakeCluster,
   readFile,
   rejection,
@@ -13,13 +13,7 @@ import {
   type FakeCluster,
 } from '../../support/fakes.js';
 
-const spec = (destination: string, instance: string): MoveSpec => ({
-  destination,
-  overwrite: false,
-  create_parents: false,
-  instance,
-  backend: '',
-});
+const spec = (destination: string, instance: string) => moveSpec(destination, { instance });
 
 describe('moving a file to another node', () => {
   let cluster: FakeCluster;

@@ -2,9 +2,9 @@
 // start-up when a crash came between the metadata switch and the disk rename.
 import { expect } from 'chai';
 import { NotFoundError } from '../../../src/files/errors.js';
-import type { MoveSpec } from '../../../src/files/ports.js';
 import {
   caller,
+  moveSpec,
   fakeCluster,
   readFile,
   rejection,
@@ -12,14 +12,7 @@ import {
   type FakeCluster,
 } from '../../support/fakes.js';
 
-const spec = (destination: string, extra: Partial<MoveSpec> = {}): MoveSpec => ({
-  destination,
-  overwrite: false,
-  create_parents: false,
-  instance: '',
-  backend: '',
-  ...extra,
-});
+const spec = moveSpec;
 
 describe('FilesService.move', () => {
   let cluster: FakeCluster;
