@@ -219,6 +219,11 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       backends: [storage.backendType],
       started: Date.now(),
     });
+    // Journaled jobs that need the membership fence (directory moves) resume now.
+    void files
+      .recoverJournal()
+      .then((n) => n && logger.info({ jobs: n }, 'interrupted jobs finished'))
+      .catch((err: unknown) => logger.warn({ err }, 'could not finish interrupted jobs yet'));
     logger.info({ instanceId, httpUrl, grpcAddr }, 'callfs node ready');
     return { instanceId, httpPort, grpcPort: peer.port, httpUrl, grpcAddr, close };
   } catch (err) {

@@ -140,7 +140,8 @@ export async function moveFileToNode(
       await d.metadata.clearJournal(id).catch(() => undefined);
       throw err;
     }
-    // From here the target owns the file; a failed commit is rolled forward at its start-up.
+    // From here the target owns the file; if this commit does not arrive, the target's staging
+    // timer (or its start-up recovery) rolls the staged file forward because etcd names it.
     await d.owners.finishStaged(target, id, true).catch(() => undefined);
     await d.storage.remove(source);
     await d.metadata.clearJournal(id);

@@ -5,6 +5,7 @@
 // writes stream to a temp file and commit in the journaled order of ARCHITECTURE.md.
 import {
   AlreadyExistsError,
+  MetadataUnavailableError,
   BadRequestError,
   CallfsError,
   NodeNotServingError,
@@ -72,7 +73,7 @@ export class FilesService implements FilesApi {
 
   constructor(private readonly o: FilesServiceOptions) {
     this.instanceId = o.instanceId;
-    this.staging = new Staging(o.storage, this.locks);
+    this.staging = new Staging(o.storage, this.locks, (p, gen) => this.isCurrent(p, gen), o.warn);
   }
 
   async stat(ctx: CallContext, path: string): Promise<FileInfo> {
@@ -186,6 +187,8 @@ export class FilesService implements FilesApi {
           if (!isVisible(cur) || cur.inode.instance_id !== this.instanceId) {
             throw new NotFoundError(`${path} not found`);
           }
+          // The file may have been deleted and re-created by someone else since it was read.
+          this.assertCanModify(ctx, cur);
           // Namespace first: the file vanishes atomically; the bytes follow.
           await this.o.metadata.remove(cur);
           await this.o.storage.remove(path);
@@ -300,6 +303,9 @@ export class FilesService implements FilesApi {
         user: string;
       };
       if (entry.value.type === MOVE_DIR) {
+        // Re-keying needs this node's membership (fenced transactions): before registration
+        // it waits for the call made once the node serves.
+        if (!this.o.membership.isServing()) continue;
         await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
         finished += 1;
       } else if (entry.value.type === MOVE_DIR_DISK) {
@@ -392,22 +398,33 @@ export class FilesService implements FilesApi {
         if (claim && cur.revision !== claim.revision && cur.inode.state === 'writing') {
           throw new StaleRevisionError(`the claim on ${path} changed`);
         }
+        // A replace was authorized against the file as it was; it may since have been deleted
+        // and re-created by another user.
+        if (!claim && !canModify(writer.caller, cur.inode)) {
+          throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
+        }
         const gen = cur.inode.gen + 1;
         await stage.prepare(gen);
+        let record: InodeRecord;
         try {
-          const record = await this.o.metadata.replace(cur, {
+          record = await this.o.metadata.replace(cur, {
             ...cur.inode,
             size,
             mtime: Date.now(),
             gen,
             state: 'ready',
           });
-          await stage.commit();
-          return { record, created: false };
         } catch (err) {
           if (err instanceof StaleRevisionError && attempt < COMMIT_ATTEMPTS) continue;
-          throw err;
+          // etcd did not answer: the transaction may have committed. If it did, the bytes
+          // must follow it; if it cannot be told, the journaled temp waits for recovery.
+          if (!(err instanceof MetadataUnavailableError)) throw err;
+          const now = await this.o.metadata.get(path).catch(() => null);
+          if (now?.inode.gen !== gen || now.inode.instance_id !== this.instanceId) throw err;
+          record = now;
         }
+        await stage.commit();
+        return { record, created: false };
       }
     });
   }

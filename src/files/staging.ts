@@ -7,17 +7,21 @@ import { BadRequestError, NotFoundError } from './errors.js';
 import type { PathLocks } from './path-lock.js';
 import type { StagedFile, Storage, TempFile } from './ports.js';
 
-const ABANDONED_AFTER_MS = 10 * 60_000;
+/** How long a staged file waits for its sender's commit before etcd decides for it. */
+const ABANDONED_AFTER_MS = 60_000;
 
 export class Staging {
   private readonly staged = new Map<
     string,
-    { temp: TempFile; path: string; timer: NodeJS.Timeout }
+    { temp: TempFile; path: string; gen: number; timer: NodeJS.Timeout }
   >();
 
   constructor(
     private readonly storage: Storage,
     private readonly locks: PathLocks,
+    /** Does etcd name (path, gen) as this node's file? Decides every finish. */
+    private readonly isCurrent: (path: string, gen: number) => Promise<boolean>,
+    private readonly warn: (message: string, err: unknown) => void = () => undefined,
   ) {}
 
   async stage(s: StagedFile, body: AsyncIterable<Buffer>): Promise<number> {
@@ -31,9 +35,15 @@ export class Staging {
       await temp.discard();
       throw err;
     }
-    const timer = setTimeout(() => void this.finish(s.stageId, false), ABANDONED_AFTER_MS);
+    // A sender that never says commit or discard (it died, or its call failed after the
+    // namespace switched): etcd decides, as start-up recovery would.
+    const timer = setTimeout(() => {
+      this.finish(s.stageId, true).catch((err: unknown) =>
+        this.warn(`staged file for ${s.path} not finished`, err),
+      );
+    }, ABANDONED_AFTER_MS);
     timer.unref();
-    this.staged.set(s.stageId, { temp, path: s.path, timer });
+    this.staged.set(s.stageId, { temp, path: s.path, gen: s.gen, timer });
     return s.size;
   }
 
@@ -42,7 +52,11 @@ export class Staging {
     if (!entry) throw new NotFoundError(`no staged file ${stageId}`);
     this.staged.delete(stageId);
     clearTimeout(entry.timer);
-    if (commit) await this.locks.run(entry.path, () => entry.temp.commit());
-    else await entry.temp.discard();
+    // Commit only what etcd names: a newer write of the path may have committed since the
+    // switch, and its bytes must not be replaced by these older ones.
+    await this.locks.run(entry.path, async () => {
+      if (commit && (await this.isCurrent(entry.path, entry.gen))) await entry.temp.commit();
+      else await entry.temp.discard();
+    });
   }
 }

@@ -48,9 +48,31 @@ export class LocalWriteSession implements WriteSession {
       this.temp = await storage.createTemp(path);
       const size = await this.temp.write(body, { maxBytes, signal });
       const temp = this.temp;
-      const { record, created } = await this.o.service.commit(path, this.o.claim, size, temp, ctx);
-      this.done = true;
-      return { created: this.o.created || created, info: toFileInfo(record) };
+      let named = false;
+      const stage = {
+        prepare: (gen: number) => temp.prepare(gen),
+        // Called only once etcd names the new generation: from then on the prepared temp is
+        // the file's content and must never be discarded. One retry covers a transient
+        // failure; otherwise start-up recovery rolls the journaled temp forward.
+        commit: async () => {
+          named = true;
+          await temp.commit().catch(() => temp.commit());
+        },
+      };
+      try {
+        const { record, created } = await this.o.service.commit(
+          path,
+          this.o.claim,
+          size,
+          stage,
+          ctx,
+        );
+        this.done = true;
+        return { created: this.o.created || created, info: toFileInfo(record) };
+      } catch (err) {
+        if (named) this.done = true;
+        throw err;
+      }
     } catch (err) {
       await this.abort();
       throw err;

@@ -146,6 +146,10 @@ export class GrpcOwnerClient implements OwnerClient {
       c = new Ctor(node.grpc_addr, this.o.credentials ?? grpc.credentials.createInsecure(), {
         'grpc-node.flow_control_window': this.o.flowControlWindow,
         'grpc.max_send_message_length': this.o.chunkSize + 64 * 1024,
+        // A hung node is noticed by keepalive, never by a total-transfer deadline.
+        'grpc.keepalive_time_ms': this.o.keepaliveTimeMs,
+        'grpc.keepalive_timeout_ms': this.o.readyTimeoutMs,
+        'grpc.keepalive_permit_without_calls': 1,
       });
       this.nodeClients.set(node.grpc_addr, c);
     }

@@ -166,7 +166,15 @@ export class LocalfsStorage implements Storage {
         const full = join(dir, e.name);
         if (e.isDirectory()) await walk(full, `${api}/${e.name}`);
         else if (e.isFile()) {
-          await this.disk.place(full, `${api}/${e.name}`);
+          const dest = `${api}/${e.name}`;
+          // A file already at the destination that is newer was written there after the
+          // namespace moved: it wins over the bytes still at the old path.
+          const [src, there] = await Promise.all([
+            lstat(full),
+            lstat(this.disk.pathOf(dest)).catch(() => null),
+          ]);
+          if (there?.isFile() && there.mtimeMs >= src.mtimeMs) await rm(full, { force: true });
+          else await this.disk.place(full, dest);
           moved += 1;
         }
       }

@@ -133,7 +133,10 @@ export class MemoryStorage implements Storage {
     for (const [path, file] of [...this.files]) {
       if (!path.startsWith(`${from}/`)) continue;
       this.files.delete(path);
-      this.files.set(`${to}${path.slice(from.length)}`, file);
+      const dest = `${to}${path.slice(from.length)}`;
+      const there = this.files.get(dest);
+      // A newer file already at the destination was written after the namespace moved.
+      if (!there || there.mtimeMs < file.mtimeMs) this.files.set(dest, file);
       moved += 1;
     }
     return moved;

@@ -374,6 +374,13 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
           true,
         ]);
       });
+      it('should keep a newer file at the destination when renaming a directory', async function () {
+        await putFile(storage, '/nd/a.txt', Buffer.from('old'));
+        await new Promise((r) => setTimeout(r, 20));
+        await putFile(storage, '/nd2/a.txt', Buffer.from('new'));
+        await storage.renameDir('/nd', '/nd2');
+        expect((await readAll((await storage.open('/nd2/a.txt')).body)).toString()).to.equal('new');
+      });
       it('should move nothing when the directory is not there', async function () {
         expect(await storage.renameDir('/none-here', '/elsewhere')).to.equal(0);
       });
