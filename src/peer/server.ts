@@ -71,13 +71,14 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
 
     Read: (call) => {
       (async () => {
-        const ctx = contextOf(auth, call.metadata, cancelSignal(call));
+        // Created first, so a cancel that comes while the file is being opened is not missed.
+        const cancelled = cancelSignal(call);
+        const ctx = contextOf(auth, call.metadata, cancelled);
         const { info, body } = await files.read(ctx, path(call.request.path));
-        call.once('cancelled', () => body.destroy());
         try {
-          await writeWithBackpressure(call, { header: info });
+          await writeWithBackpressure(call, { header: info }, cancelled);
           for await (const chunk of rechunk(body, o.chunkSize)) {
-            await writeWithBackpressure(call, { chunk });
+            await writeWithBackpressure(call, { chunk }, cancelled);
           }
           call.end();
         } finally {
