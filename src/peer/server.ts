@@ -54,19 +54,24 @@ function cancelSignal(call: { once(event: 'cancelled', fn: () => void): unknown 
 
 const path = (p: string): string => canonicalize(p).path;
 
+/** Runs a unary handler's work and answers its result, or its error mapped once to gRPC. */
+function answer<T>(work: () => Promise<T>, cb: grpc.sendUnaryData<T>): void {
+  work().then(
+    (r) => cb(null, r),
+    (err: unknown) => cb(toGrpcStatus(err) as grpc.ServiceError),
+  );
+}
+
 export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
   const { files, auth } = o;
   const fail = (err: unknown): grpc.ServiceError => toGrpcStatus(err) as grpc.ServiceError;
 
   return {
     Stat: (call, cb) => {
-      (async () => {
+      answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
         return { info: await files.stat(ctx, path(call.request.path)) };
-      })().then(
-        (r) => cb(null, r),
-        (err) => cb(fail(err)),
-      );
+      }, cb);
     },
 
     Read: (call) => {
@@ -140,24 +145,18 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     },
 
     Delete: (call, cb) => {
-      (async () => {
+      answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
         await files.remove(ctx, path(call.request.path), { recursive: call.request.recursive });
         return {};
-      })().then(
-        (r) => cb(null, r),
-        (err) => cb(fail(err)),
-      );
+      }, cb);
     },
 
     Mkdir: (call, cb) => {
-      (async () => {
+      answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
         return files.mkdir(ctx, path(call.request.path));
-      })().then(
-        (r) => cb(null, r),
-        (err) => cb(fail(err)),
-      );
+      }, cb);
     },
 
     List: (call) => {
@@ -176,7 +175,7 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     },
 
     Move: (call, cb) => {
-      (async () => {
+      answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
         const r = call.request;
         const info = await files.move(ctx, path(r.source), {
@@ -187,10 +186,7 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
           backend: r.backend,
         });
         return { info };
-      })().then(
-        (r) => cb(null, r),
-        (err) => cb(fail(err)),
-      );
+      }, cb);
     },
   };
 }
@@ -204,7 +200,7 @@ export function createNodeHandlers(o: PeerServerOptions): NodeServiceHandlers {
   };
   return {
     StageFile: (call, cb) => {
-      (async () => {
+      answer(async () => {
         internalOnly(call.metadata);
         const messages = call[Symbol.asyncIterator]() as AsyncIterator<StageFileRequest__Output>;
         const firstMsg = await messages.next();
@@ -227,31 +223,22 @@ export function createNodeHandlers(o: PeerServerOptions): NodeServiceHandlers {
           body(),
         );
         return { size };
-      })().then(
-        (r) => cb(null, r),
-        (err) => cb(toGrpcStatus(err) as grpc.ServiceError),
-      );
+      }, cb);
     },
     FinishStaged: (call, cb) => {
-      (async () => {
+      answer(async () => {
         internalOnly(call.metadata);
         await o.files.finishStaged(call.request.stage_id, call.request.commit);
         return {};
-      })().then(
-        (r) => cb(null, r),
-        (err) => cb(toGrpcStatus(err) as grpc.ServiceError),
-      );
+      }, cb);
     },
     ApplyMove: (call, cb) => {
-      (async () => {
+      answer(async () => {
         internalOnly(call.metadata);
         const r = call.request;
         const files = await o.files.applyMove(r.journal_id, path(r.source), path(r.destination));
         return { files };
-      })().then(
-        (r) => cb(null, r),
-        (err) => cb(toGrpcStatus(err) as grpc.ServiceError),
-      );
+      }, cb);
     },
   };
 }
