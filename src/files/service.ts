@@ -5,19 +5,14 @@
 // writes stream to a temp file and commit in the journaled order of ARCHITECTURE.md.
 import {
   AlreadyExistsError,
-  MetadataUnavailableError,
   BadRequestError,
-  CallfsError,
   NodeNotServingError,
   NotAFileError,
   NotFoundError,
   OwnerUnavailableError,
-  PayloadTooLargeError,
   PermissionDeniedError,
-  StaleRevisionError,
-  WrongOwnerError,
 } from './errors.js';
-import { DIR_MODE, FILE_MODE, canModify, isVisible, toFileInfo } from './info.js';
+import { DIR_MODE, canModify, isVisible, toFileInfo } from './info.js';
 import { PathLocks } from './path-lock.js';
 import type {
   CallContext,
@@ -51,7 +46,8 @@ import {
 } from './move-dir.js';
 import { listDirectory, listEntries } from './directories.js';
 import { deleteSubtree } from './subtree-delete.js';
-import { LocalWriteSession } from './write-session.js';
+import { Router, type RouteHandlers } from './routing.js';
+import { Writes } from './writes.js';
 
 export interface FilesServiceOptions {
   instanceId: string;
@@ -64,15 +60,17 @@ export interface FilesServiceOptions {
   warn?: (message: string, err: unknown) => void;
 }
 
-const COMMIT_ATTEMPTS = 5;
-
 export class FilesService implements FilesApi {
   private readonly locks = new PathLocks();
   private readonly staging: Staging;
+  private readonly router: Router;
+  private readonly writes: Writes;
   readonly instanceId: string;
 
   constructor(private readonly o: FilesServiceOptions) {
     this.instanceId = o.instanceId;
+    this.router = new Router(o);
+    this.writes = new Writes({ ...o, locks: this.locks, router: this.router });
     this.staging = new Staging(o.storage, this.locks, (p, gen) => this.isCurrent(p, gen), o.warn);
   }
 
@@ -101,63 +99,7 @@ export class FilesService implements FilesApi {
   }
 
   async openWrite(ctx: CallContext, header: WriteRequestHeader): Promise<WriteSession> {
-    const { path } = header;
-    const createOnly = header.write_mode === 'WRITE_MODE_CREATE_ONLY';
-    if (path === '/') throw new NotAFileError('the root is a directory');
-    if (header.expected_size > this.o.maxBodyBytes) {
-      throw new PayloadTooLargeError(`body exceeds the limit of ${this.o.maxBodyBytes} bytes`);
-    }
-    // Two rounds: a PUT that loses a create race becomes a replace on the winner.
-    for (let round = 0; ; round++) {
-      const rec = await this.o.metadata.get(path);
-      if (rec?.inode.type === 'directory') {
-        if (createOnly) throw await this.conflict(rec, 'file');
-        throw new NotAFileError(`${path} is a directory`);
-      }
-      if (rec) {
-        if (createOnly) throw await this.conflict(rec, 'file');
-        if (rec.inode.instance_id !== this.instanceId) {
-          try {
-            return await this.forward(ctx, rec, (owner) =>
-              this.o.owners.openWrite(owner, ctx, header),
-            );
-          } catch (err) {
-            // The owner changed under us (a move or a delete and re-create): decide again.
-            if (err instanceof WrongOwnerError && round < 2) continue;
-            throw err;
-          }
-        }
-        if (!canModify(ctx.caller, rec.inode)) {
-          throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
-        }
-        this.assertServing();
-        return this.session(ctx, path, false, null);
-      }
-      this.assertServing();
-      const now = Date.now();
-      const claim: Inode = {
-        type: 'file',
-        instance_id: this.instanceId,
-        backend_type: this.o.storage.backendType,
-        size: 0,
-        mode: FILE_MODE,
-        owner: ctx.caller.user,
-        mtime: now,
-        gen: 0,
-        state: 'writing',
-      };
-      try {
-        const claimed = await this.o.metadata.create(path, claim, {
-          parents: this.parentTemplate(ctx, now),
-          leased: true,
-        });
-        return this.session(ctx, path, true, claimed);
-      } catch (err) {
-        if (err instanceof AlreadyExistsError && !createOnly && round < 2) continue;
-        if (err instanceof AlreadyExistsError) throw await this.conflict(null, 'file', err);
-        throw err;
-      }
-    }
+    return this.writes.openWrite(ctx, header);
   }
 
   async remove(ctx: CallContext, path: string, options: RemoveOptions = {}): Promise<void> {
@@ -346,123 +288,8 @@ export class FilesService implements FilesApi {
     );
   }
 
-  /**
-   * Commits a staged write as the next generation of `path`, serialized per path on this node.
-   * `claim` is the create's claim record (null for a replace). A replace whose file vanished
-   * while it uploaded (a create it lost to failed, or a delete) creates the file, as PUT does:
-   * `created` then says so.
-   */
-  async commit(
-    path: string,
-    claim: InodeRecord | null,
-    size: number,
-    stage: { prepare(gen: number): Promise<void>; commit(): Promise<void> },
-    writer: CallContext,
-  ): Promise<{ record: InodeRecord; created: boolean }> {
-    return this.locks.run(path, async () => {
-      for (let attempt = 1; ; attempt++) {
-        const cur = await this.o.metadata.get(path);
-        if (!cur && !claim) {
-          this.assertServing();
-          await stage.prepare(1);
-          try {
-            const now = Date.now();
-            const record = await this.o.metadata.create(
-              path,
-              {
-                type: 'file',
-                instance_id: this.instanceId,
-                backend_type: this.o.storage.backendType,
-                size,
-                mode: FILE_MODE,
-                owner: writer.caller.user,
-                mtime: now,
-                gen: 1,
-                state: 'ready',
-              },
-              { parents: this.parentTemplate(writer, now) },
-            );
-            await stage.commit();
-            return { record, created: true };
-          } catch (err) {
-            if (err instanceof AlreadyExistsError && attempt < COMMIT_ATTEMPTS) continue;
-            throw err;
-          }
-        }
-        if (!cur || cur.inode.type !== 'file' || cur.inode.instance_id !== this.instanceId) {
-          this.assertServing();
-          if (cur && cur.inode.type === 'file') throw new WrongOwnerError(cur.inode.instance_id);
-          if (cur) throw new NotAFileError(`${path} became a directory while it was written`);
-          throw new NotFoundError(`${path} was removed while it was being written`);
-        }
-        if (claim && cur.revision !== claim.revision && cur.inode.state === 'writing') {
-          throw new StaleRevisionError(`the claim on ${path} changed`);
-        }
-        // A replace was authorized against the file as it was; it may since have been deleted
-        // and re-created by another user.
-        if (!claim && !canModify(writer.caller, cur.inode)) {
-          throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
-        }
-        const gen = cur.inode.gen + 1;
-        await stage.prepare(gen);
-        let record: InodeRecord;
-        try {
-          record = await this.o.metadata.replace(cur, {
-            ...cur.inode,
-            size,
-            mtime: Date.now(),
-            gen,
-            state: 'ready',
-          });
-        } catch (err) {
-          if (err instanceof StaleRevisionError && attempt < COMMIT_ATTEMPTS) continue;
-          // etcd did not answer: the transaction may have committed. If it did, the bytes
-          // must follow it; if it cannot be told, the journaled temp waits for recovery.
-          if (!(err instanceof MetadataUnavailableError)) throw err;
-          const now = await this.o.metadata.get(path).catch(() => null);
-          if (now?.inode.gen !== gen || now.inode.instance_id !== this.instanceId) throw err;
-          record = now;
-        }
-        await stage.commit();
-        return { record, created: false };
-      }
-    });
-  }
-
-  /** Removes a create's claim after a failed or cut upload, unless something replaced it. */
-  async releaseClaim(claim: InodeRecord): Promise<void> {
-    try {
-      await this.o.metadata.remove(claim);
-    } catch (err) {
-      // A stale claim was already replaced or removed; a lapsed lease removes it anyway.
-      if (!(err instanceof CallfsError)) throw err;
-    }
-  }
-
-  private session(
-    ctx: CallContext,
-    path: string,
-    created: boolean,
-    claim: InodeRecord | null,
-  ): WriteSession {
-    return new LocalWriteSession({
-      service: this,
-      storage: this.o.storage,
-      path,
-      created,
-      claim,
-      maxBytes: this.o.maxBodyBytes,
-      ctx,
-    });
-  }
-
   private parentTemplate(ctx: CallContext, now: number) {
-    return {
-      owner: ctx.caller.user,
-      instance_id: this.instanceId,
-      backend_type: this.o.storage.backendType,
-      mtime: now,
-    };
+    return this.writes.parentTemplate(ctx, now);
   }
 
   private assertServing(): void {
@@ -477,69 +304,22 @@ export class FilesService implements FilesApi {
     }
   }
 
-  /** Builds the 409 for a path that exists, naming where it lives. */
-  private async conflict(
+  private conflict(
     rec: InodeRecord | null,
     requested: 'file' | 'directory',
-    fromStore?: AlreadyExistsError,
   ): Promise<AlreadyExistsError> {
-    const existing = rec
-      ? {
-          path: rec.path,
-          type: rec.inode.type,
-          instanceId: rec.inode.instance_id,
-          backendType: rec.inode.backend_type,
-        }
-      : fromStore?.existing;
-    if (!existing) return fromStore ?? new AlreadyExistsError('path already exists');
-    let httpUrl: string | undefined;
-    if (existing.instanceId && existing.instanceId !== this.instanceId) {
-      httpUrl = (await this.o.membership.getNode(existing.instanceId).catch(() => null))?.http_url;
-    }
-    return new AlreadyExistsError(
-      `${existing.path} already exists`,
-      { ...existing, httpUrl },
-      requested,
-    );
+    return this.router.conflict(rec, requested);
   }
 
-  /**
-   * Runs an operation where the path lives: directories here (from etcd), files owned here
-   * locally, files owned elsewhere on their owner. A stale owner answer is re-resolved once.
-   */
-  private async routed<T>(
-    ctx: CallContext,
-    path: string,
-    run: {
-      directory: (rec: InodeRecord) => Promise<T>;
-      local: (rec: InodeRecord) => Promise<T>;
-      remote: (owner: NodeRecord) => Promise<T>;
-    },
-  ): Promise<T> {
-    for (let round = 0; ; round++) {
-      const rec = await this.o.metadata.get(path);
-      if (!isVisible(rec)) throw new NotFoundError(`${path} not found`);
-      if (rec.inode.type === 'directory') return run.directory(rec);
-      if (rec.inode.instance_id === this.instanceId) return run.local(rec);
-      try {
-        return await this.forward(ctx, rec, run.remote);
-      } catch (err) {
-        if (err instanceof WrongOwnerError && round === 0) continue;
-        throw err;
-      }
-    }
+  private routed<T>(ctx: CallContext, path: string, run: RouteHandlers<T>): Promise<T> {
+    return this.router.routed(ctx, path, run);
   }
 
-  private async forward<T>(
+  private forward<T>(
     ctx: CallContext,
     rec: InodeRecord,
     call: (owner: NodeRecord) => Promise<T>,
   ): Promise<T> {
-    const ownerId = rec.inode.instance_id;
-    // A forwarded call is never forwarded again: the sender's view was stale.
-    if (ctx.forwarded) throw new WrongOwnerError(ownerId);
-    const owner = await this.o.membership.getNode(ownerId);
-    if (!owner) throw new OwnerUnavailableError(ownerId);
-    return call(owner);
+    return this.router.forward(ctx, rec, call);
   }
 }

@@ -1,0 +1,83 @@
+// Where an operation runs: directories on the receiving node (they live in etcd), files owned
+// here locally, files owned elsewhere on their owner through the OwnerClient port. Also builds
+// the 409 that names where an existing path lives (API.md §3.1).
+import {
+  AlreadyExistsError,
+  NotFoundError,
+  OwnerUnavailableError,
+  WrongOwnerError,
+} from './errors.js';
+import { isVisible } from './info.js';
+import type { CallContext, InodeRecord, Membership, Metadata, NodeRecord } from './ports.js';
+
+export interface RouterOptions {
+  instanceId: string;
+  metadata: Metadata;
+  membership: Membership;
+}
+
+export interface RouteHandlers<T> {
+  directory: (rec: InodeRecord) => Promise<T>;
+  local: (rec: InodeRecord) => Promise<T>;
+  remote: (owner: NodeRecord) => Promise<T>;
+}
+
+export class Router {
+  constructor(private readonly o: RouterOptions) {}
+
+  /** Runs an operation where the path lives; a stale owner answer is re-resolved once. */
+  async routed<T>(ctx: CallContext, path: string, run: RouteHandlers<T>): Promise<T> {
+    for (let round = 0; ; round++) {
+      const rec = await this.o.metadata.get(path);
+      if (!isVisible(rec)) throw new NotFoundError(`${path} not found`);
+      if (rec.inode.type === 'directory') return run.directory(rec);
+      if (rec.inode.instance_id === this.o.instanceId) return run.local(rec);
+      try {
+        return await this.forward(ctx, rec, run.remote);
+      } catch (err) {
+        if (err instanceof WrongOwnerError && round === 0) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** Hands a call to the node owning `rec`, unless the call was itself forwarded. */
+  async forward<T>(
+    ctx: CallContext,
+    rec: InodeRecord,
+    call: (owner: NodeRecord) => Promise<T>,
+  ): Promise<T> {
+    const ownerId = rec.inode.instance_id;
+    // A forwarded call is never forwarded again: the sender's view was stale.
+    if (ctx.forwarded) throw new WrongOwnerError(ownerId);
+    const owner = await this.o.membership.getNode(ownerId);
+    if (!owner) throw new OwnerUnavailableError(ownerId);
+    return call(owner);
+  }
+
+  /** Builds the 409 for a path that exists, naming where it lives. */
+  async conflict(
+    rec: InodeRecord | null,
+    requested: 'file' | 'directory',
+    fromStore?: AlreadyExistsError,
+  ): Promise<AlreadyExistsError> {
+    const existing = rec
+      ? {
+          path: rec.path,
+          type: rec.inode.type,
+          instanceId: rec.inode.instance_id,
+          backendType: rec.inode.backend_type,
+        }
+      : fromStore?.existing;
+    if (!existing) return fromStore ?? new AlreadyExistsError('path already exists');
+    let httpUrl: string | undefined;
+    if (existing.instanceId && existing.instanceId !== this.o.instanceId) {
+      httpUrl = (await this.o.membership.getNode(existing.instanceId).catch(() => null))?.http_url;
+    }
+    return new AlreadyExistsError(
+      `${existing.path} already exists`,
+      { ...existing, httpUrl },
+      requested,
+    );
+  }
+}

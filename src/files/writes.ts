@@ -1,0 +1,234 @@
+// The write path on this node: deciding a write (route to the owner, claim a new path, check
+// permission) before any byte flows, and committing a staged body as the path's next generation
+// in the journaled order of ARCHITECTURE.md (prepare the temp, fenced transaction, rename).
+// Commits are serialized per path; uploads run side by side.
+import {
+  AlreadyExistsError,
+  CallfsError,
+  MetadataUnavailableError,
+  NodeNotServingError,
+  NotAFileError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PermissionDeniedError,
+  StaleRevisionError,
+  WrongOwnerError,
+} from './errors.js';
+import { FILE_MODE, canModify } from './info.js';
+import type { PathLocks } from './path-lock.js';
+import type {
+  CallContext,
+  Inode,
+  InodeRecord,
+  Membership,
+  Metadata,
+  OwnerClient,
+  Storage,
+  WriteRequestHeader,
+  WriteSession,
+} from './ports.js';
+import type { Router } from './routing.js';
+import { LocalWriteSession } from './write-session.js';
+
+export interface WritesOptions {
+  instanceId: string;
+  metadata: Metadata;
+  membership: Membership;
+  storage: Storage;
+  owners: OwnerClient;
+  maxBodyBytes: number;
+  locks: PathLocks;
+  router: Router;
+}
+
+const COMMIT_ATTEMPTS = 5;
+
+export class Writes {
+  constructor(private readonly o: WritesOptions) {}
+
+  async openWrite(ctx: CallContext, header: WriteRequestHeader): Promise<WriteSession> {
+    const { path } = header;
+    const createOnly = header.write_mode === 'WRITE_MODE_CREATE_ONLY';
+    if (path === '/') throw new NotAFileError('the root is a directory');
+    if (header.expected_size > this.o.maxBodyBytes) {
+      throw new PayloadTooLargeError(`body exceeds the limit of ${this.o.maxBodyBytes} bytes`);
+    }
+    // Two rounds: a PUT that loses a create race becomes a replace on the winner.
+    for (let round = 0; ; round++) {
+      const rec = await this.o.metadata.get(path);
+      if (rec?.inode.type === 'directory') {
+        if (createOnly) throw await this.o.router.conflict(rec, 'file');
+        throw new NotAFileError(`${path} is a directory`);
+      }
+      if (rec) {
+        if (createOnly) throw await this.o.router.conflict(rec, 'file');
+        if (rec.inode.instance_id !== this.o.instanceId) {
+          try {
+            return await this.o.router.forward(ctx, rec, (owner) =>
+              this.o.owners.openWrite(owner, ctx, header),
+            );
+          } catch (err) {
+            // The owner changed under us (a move or a delete and re-create): decide again.
+            if (err instanceof WrongOwnerError && round < 2) continue;
+            throw err;
+          }
+        }
+        if (!canModify(ctx.caller, rec.inode)) {
+          throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
+        }
+        this.assertServing();
+        return this.session(ctx, path, false, null);
+      }
+      this.assertServing();
+      const now = Date.now();
+      const claim: Inode = {
+        type: 'file',
+        instance_id: this.o.instanceId,
+        backend_type: this.o.storage.backendType,
+        size: 0,
+        mode: FILE_MODE,
+        owner: ctx.caller.user,
+        mtime: now,
+        gen: 0,
+        state: 'writing',
+      };
+      try {
+        const claimed = await this.o.metadata.create(path, claim, {
+          parents: this.parentTemplate(ctx, now),
+          leased: true,
+        });
+        return this.session(ctx, path, true, claimed);
+      } catch (err) {
+        if (err instanceof AlreadyExistsError && !createOnly && round < 2) continue;
+        if (err instanceof AlreadyExistsError)
+          throw await this.o.router.conflict(null, 'file', err);
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Commits a staged write as the next generation of `path`, serialized per path on this node.
+   * `claim` is the create's claim record (null for a replace). A replace whose file vanished
+   * while it uploaded (a create it lost to failed, or a delete) creates the file, as PUT does:
+   * `created` then says so.
+   */
+  async commit(
+    path: string,
+    claim: InodeRecord | null,
+    size: number,
+    stage: { prepare(gen: number): Promise<void>; commit(): Promise<void> },
+    writer: CallContext,
+  ): Promise<{ record: InodeRecord; created: boolean }> {
+    return this.o.locks.run(path, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const cur = await this.o.metadata.get(path);
+        if (!cur && !claim) {
+          this.assertServing();
+          await stage.prepare(1);
+          try {
+            const now = Date.now();
+            const record = await this.o.metadata.create(
+              path,
+              {
+                type: 'file',
+                instance_id: this.o.instanceId,
+                backend_type: this.o.storage.backendType,
+                size,
+                mode: FILE_MODE,
+                owner: writer.caller.user,
+                mtime: now,
+                gen: 1,
+                state: 'ready',
+              },
+              { parents: this.parentTemplate(writer, now) },
+            );
+            await stage.commit();
+            return { record, created: true };
+          } catch (err) {
+            if (err instanceof AlreadyExistsError && attempt < COMMIT_ATTEMPTS) continue;
+            throw err;
+          }
+        }
+        if (!cur || cur.inode.type !== 'file' || cur.inode.instance_id !== this.o.instanceId) {
+          this.assertServing();
+          if (cur && cur.inode.type === 'file') throw new WrongOwnerError(cur.inode.instance_id);
+          if (cur) throw new NotAFileError(`${path} became a directory while it was written`);
+          throw new NotFoundError(`${path} was removed while it was being written`);
+        }
+        if (claim && cur.revision !== claim.revision && cur.inode.state === 'writing') {
+          throw new StaleRevisionError(`the claim on ${path} changed`);
+        }
+        // A replace was authorized against the file as it was; it may since have been deleted
+        // and re-created by another user.
+        if (!claim && !canModify(writer.caller, cur.inode)) {
+          throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
+        }
+        const gen = cur.inode.gen + 1;
+        await stage.prepare(gen);
+        let record: InodeRecord;
+        try {
+          record = await this.o.metadata.replace(cur, {
+            ...cur.inode,
+            size,
+            mtime: Date.now(),
+            gen,
+            state: 'ready',
+          });
+        } catch (err) {
+          if (err instanceof StaleRevisionError && attempt < COMMIT_ATTEMPTS) continue;
+          // etcd did not answer: the transaction may have committed. If it did, the bytes
+          // must follow it; if it cannot be told, the journaled temp waits for recovery.
+          if (!(err instanceof MetadataUnavailableError)) throw err;
+          const now = await this.o.metadata.get(path).catch(() => null);
+          if (now?.inode.gen !== gen || now.inode.instance_id !== this.o.instanceId) throw err;
+          record = now;
+        }
+        await stage.commit();
+        return { record, created: false };
+      }
+    });
+  }
+
+  /** Removes a create's claim after a failed or cut upload, unless something replaced it. */
+  async releaseClaim(claim: InodeRecord): Promise<void> {
+    try {
+      await this.o.metadata.remove(claim);
+    } catch (err) {
+      // A stale claim was already replaced or removed; a lapsed lease removes it anyway.
+      if (!(err instanceof CallfsError)) throw err;
+    }
+  }
+
+  private session(
+    ctx: CallContext,
+    path: string,
+    created: boolean,
+    claim: InodeRecord | null,
+  ): WriteSession {
+    return new LocalWriteSession({
+      service: this,
+      storage: this.o.storage,
+      path,
+      created,
+      claim,
+      maxBytes: this.o.maxBodyBytes,
+      ctx,
+    });
+  }
+
+  parentTemplate(ctx: CallContext, now: number) {
+    return {
+      owner: ctx.caller.user,
+      instance_id: this.o.instanceId,
+      backend_type: this.o.storage.backendType,
+      mtime: now,
+    };
+  }
+
+  private assertServing(): void {
+    if (!this.o.membership.isServing()) {
+      throw new NodeNotServingError(`node ${this.o.instanceId} does not hold its membership lease`);
+    }
+  }
+}
