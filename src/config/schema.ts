@@ -3,7 +3,7 @@
 // Defaults that depend on other keys (external_url, advertise_addr) are filled in by parse.ts.
 import { z } from 'zod';
 import { splitHostPort } from './listen.js';
-import { GENERATE_HINT, isHeaderSafe, placeholderReason } from './secrets.js';
+import { GENERATE_HINT, isHeaderSafe, publishedDefault } from './secrets.js';
 
 export interface Config {
   server: {
@@ -54,7 +54,7 @@ const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 
 export const MIN_API_KEY_LENGTH = 16;
-export const MIN_SECRET_LENGTH = 32;
+export const MIN_SECRET_LENGTH = 16;
 /** Names the API-key list gives its users: api_keys[i] authenticates as `api-user-i`. */
 export const LIST_USER_PREFIX = 'api-user-';
 const RESERVED_USERS = new Set(['internal-proxy']);
@@ -90,15 +90,17 @@ const httpUrl = z.string().superRefine((value, ctx) => {
 
 const filePath = z.string().min(1, 'must not be empty');
 
-/** One API key or secret: long, header-safe and not a placeholder. */
+/** One API key or secret: long enough, header-safe and not a published default. */
 const credential = (minLength: number, hint: string) =>
   z
     .string()
     .min(minLength, `must be at least ${minLength} characters; ${hint}`)
     .refine(isHeaderSafe, 'must contain only printable ASCII characters, without spaces')
     .superRefine((value, ctx) => {
-      const reason = placeholderReason(value);
-      if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `${reason}; ${hint}` });
+      const published = publishedDefault(value);
+      if (published !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `${published}; ${hint}` });
+      }
     });
 
 /** Cert and key are only meaningful together; naming the missing one is the useful message. */
