@@ -15,6 +15,7 @@ import { createEdgeApp, edgeFetch } from './edge/app.js';
 import { FilesService } from './files/service.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
+import { etcdFaultHandling } from './metadata/etcd-call.js';
 import { EtcdMetadata } from './metadata/etcd-metadata.js';
 import { instrumentMetadata } from './metrics/metadata.js';
 import { Metrics } from './metrics/metrics.js';
@@ -50,6 +51,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       ? { auth: { username: ms.etcd_username, password: ms.etcd_password ?? '' } }
       : {}),
     dialTimeout: ms.request_timeout_ms,
+    faultHandling: etcdFaultHandling(),
   });
   const metadata = new EtcdMetadata({
     client: etcd,
