@@ -208,10 +208,15 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     linkBaseUrl = httpUrl;
 
     // Journal recovery needs etcd's view but must finish before this node serves writes.
-    const report = await storage.recover((p, gen) => files.isCurrent(p, gen));
+    const report = await storage.recover((p, gen, write) => files.isCurrent(p, gen, write));
     if (report.rolledForward.length || report.discarded) {
       logger.info(report, 'storage journal recovered');
     }
+    // Writes whose commit outcome is unknown are settled while the node runs; once it stops,
+    // what is left stays journaled for the next start-up recovery.
+    files.reconciler.start();
+    cleanups.push(() => files.reconciler.stop());
+    metrics.pendingCommits(() => files.reconciler.size);
     const moves = await files.recoverJournal();
     if (moves) logger.info({ moves }, 'interrupted moves finished');
     await metadata.register({
