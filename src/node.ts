@@ -15,6 +15,7 @@ import { createEdgeApp, edgeFetch } from './edge/app.js';
 import { FilesService } from './files/service.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
+import { etcdFaultHandling } from './metadata/etcd-call.js';
 import { EtcdMetadata } from './metadata/etcd-metadata.js';
 import { instrumentMetadata } from './metrics/metadata.js';
 import { Metrics } from './metrics/metrics.js';
@@ -50,6 +51,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       ? { auth: { username: ms.etcd_username, password: ms.etcd_password ?? '' } }
       : {}),
     dialTimeout: ms.request_timeout_ms,
+    faultHandling: etcdFaultHandling(),
   });
   const metadata = new EtcdMetadata({
     client: etcd,
@@ -206,10 +208,15 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     linkBaseUrl = httpUrl;
 
     // Journal recovery needs etcd's view but must finish before this node serves writes.
-    const report = await storage.recover((p, gen) => files.isCurrent(p, gen));
+    const report = await storage.recover((p, gen, write) => files.isCurrent(p, gen, write));
     if (report.rolledForward.length || report.discarded) {
       logger.info(report, 'storage journal recovered');
     }
+    // Writes whose commit outcome is unknown are settled while the node runs; once it stops,
+    // what is left stays journaled for the next start-up recovery.
+    files.reconciler.start();
+    cleanups.push(() => files.reconciler.stop());
+    metrics.pendingCommits(() => files.reconciler.size);
     const moves = await files.recoverJournal();
     if (moves) logger.info({ moves }, 'interrupted moves finished');
     await metadata.register({

@@ -26,6 +26,11 @@ export interface Inode {
   gen: number;
   /** `writing`: a create claimed the path and its bytes are not committed yet. */
   state: 'ready' | 'writing';
+  /**
+   * The id of the staged write whose bytes this generation names (its temp's `id`), so a
+   * journaled temp is never taken for another write that got the same `gen`.
+   */
+  write?: string;
 }
 
 /** An inode as read, with the revision that fences any change made from it. */
@@ -168,6 +173,8 @@ export interface Membership {
 }
 
 export interface TempFile {
+  /** Unique per write; recorded in its journal entry and in the inode it commits. */
+  readonly id: string;
   /** Streams `body` into the temp file, enforcing `maxBytes`, then fsyncs. Returns the size. */
   write(
     body: AsyncIterable<Buffer>,
@@ -187,6 +194,9 @@ export interface OpenedFile {
   mtimeMs: number;
   body: Readable;
 }
+
+/** Whether etcd names this (path, gen, write id) as the path's current content on this node. */
+export type IsCurrent = (path: string, gen: number, write?: string) => Promise<boolean>;
 
 export interface RecoveryReport {
   rolledForward: string[];
@@ -219,10 +229,11 @@ export interface Storage {
   /** Moves a file the namespace does not know out of the way (kept for an operator). */
   quarantine(path: string): Promise<string>;
   /**
-   * Start-up journal recovery: each prepared temp whose (path, gen) `isCurrent` confirms is
-   * renamed into place; every other temp is deleted.
+   * Start-up journal recovery: each prepared temp whose (path, gen, write id) `isCurrent`
+   * confirms is renamed into place; every other temp is deleted. Journals written before write
+   * ids existed pass `write` undefined.
    */
-  recover(isCurrent: (path: string, gen: number) => Promise<boolean>): Promise<RecoveryReport>;
+  recover(isCurrent: IsCurrent): Promise<RecoveryReport>;
   /** Throws when the backend cannot be written (for readiness). */
   checkWritable(): Promise<void>;
 }

@@ -47,6 +47,7 @@ import {
 import { listDirectory, listEntries } from './directories.js';
 import { deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
+import { Reconciler } from './reconciler.js';
 import { Writes } from './writes.js';
 
 export interface FilesServiceOptions {
@@ -65,12 +66,24 @@ export class FilesService implements FilesApi {
   private readonly staging: Staging;
   private readonly router: Router;
   private readonly writes: Writes;
+  /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
+  readonly reconciler: Reconciler;
   readonly instanceId: string;
 
   constructor(private readonly o: FilesServiceOptions) {
     this.instanceId = o.instanceId;
     this.router = new Router(o);
-    this.writes = new Writes({ ...o, locks: this.locks, router: this.router });
+    this.reconciler = new Reconciler({
+      locks: this.locks,
+      isCurrent: (p, gen, write) => this.isCurrent(p, gen, write),
+      warn: o.warn,
+    });
+    this.writes = new Writes({
+      ...o,
+      locks: this.locks,
+      router: this.router,
+      reconciler: this.reconciler,
+    });
     this.staging = new Staging(o.storage, this.locks, (p, gen) => this.isCurrent(p, gen), o.warn);
   }
 
@@ -277,14 +290,19 @@ export class FilesService implements FilesApi {
   }
 
   /** Is (path, gen) the committed generation this node owns? Used by start-up recovery. */
-  async isCurrent(path: string, gen: number): Promise<boolean> {
+  /**
+   * Whether etcd names (path, gen) as this node's file; with a write id, only that write's
+   * bytes (another write may have been given the same gen after this one failed).
+   */
+  async isCurrent(path: string, gen: number, write?: string): Promise<boolean> {
     const rec = await this.o.metadata.get(path);
     return (
       rec !== null &&
       rec.inode.type === 'file' &&
       rec.inode.instance_id === this.instanceId &&
       rec.inode.state === 'ready' &&
-      rec.inode.gen === gen
+      rec.inode.gen === gen &&
+      (write === undefined || rec.inode.write === write)
     );
   }
 

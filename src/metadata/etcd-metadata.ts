@@ -38,7 +38,13 @@ import type {
   ScanPage,
 } from '../files/ports.js';
 import { rebasePath } from '../files/paths.js';
-import { callOptions, mapEtcdError, type MetadataLogger, silentLogger } from './etcd-call.js';
+import {
+  callOptions,
+  etcdFaultHandling,
+  mapEtcdError,
+  type MetadataLogger,
+  silentLogger,
+} from './etcd-call.js';
 import { EtcdMembership, type HeldRegistration } from './etcd-membership.js';
 import {
   ancestorsOf,
@@ -128,6 +134,7 @@ export class EtcdMetadata implements Metadata, Membership {
       this.client = new Etcd3({
         hosts: options.endpoints,
         dialTimeout: timeout,
+        faultHandling: etcdFaultHandling(),
         auth: options.auth && { ...options.auth, callOptions: () => callOptions(timeout) },
       });
       this.ownsClient = true;

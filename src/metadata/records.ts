@@ -35,6 +35,7 @@ export function pickInode(inode: Inode): Inode {
     mtime: inode.mtime,
     gen: inode.gen,
     state: inode.state,
+    ...(typeof inode.write === 'string' ? { write: inode.write } : {}),
   };
 }
 
@@ -61,7 +62,8 @@ export function decodeInode(path: string, raw: string): Inode {
     typeof o.owner !== 'string' ||
     typeof o.mtime !== 'number' ||
     typeof o.gen !== 'number' ||
-    (o.state !== 'ready' && o.state !== 'writing')
+    (o.state !== 'ready' && o.state !== 'writing') ||
+    (o.write !== undefined && typeof o.write !== 'string')
   ) {
     throw new InternalError(`corrupt inode for ${path}: ${raw.slice(0, 200)}`);
   }
