@@ -141,12 +141,19 @@ export class Writes {
                 gen: 1,
                 state: 'ready',
               },
-              { parents: this.parentTemplate(writer, now) },
+              // Never re-creates a directory: a file whose directory was moved (or deleted)
+              // while it uploaded must not reappear at its old path.
+              {},
             );
             await stage.commit();
             return { record, created: true };
           } catch (err) {
             if (err instanceof AlreadyExistsError && attempt < COMMIT_ATTEMPTS) continue;
+            if (err instanceof NotFoundError) {
+              throw new StaleRevisionError(`the directory of ${path} moved while it was written`, {
+                cause: err,
+              });
+            }
             throw err;
           }
         }
