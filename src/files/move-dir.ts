@@ -21,6 +21,7 @@ import {
   AlreadyExistsError,
   CallfsError,
   DirectoryNotEmptyError,
+  MetadataUnavailableError,
   NotFoundError,
   ParentNotADirectoryError,
   PermissionDeniedError,
@@ -61,6 +62,8 @@ export const MOVE_DIR_DISK = 'move-dir-disk';
 const PAGE = 500;
 /** Re-reads of a directory whose mark keeps losing to a concurrent change. */
 const MARK_ATTEMPTS = 5;
+/** Tries of one step of the job while etcd does not answer in time. */
+const STEP_ATTEMPTS = 5;
 
 export async function moveDirectory(
   d: MoveDirDeps,
@@ -181,15 +184,31 @@ async function rekeySubtree(d: MoveDirDeps, from: string, to: string): Promise<I
     let movable: InodeRecord[] = [];
     let next: string | undefined;
     do {
-      const page = await d.metadata.scanSubtree(from, { limit: PAGE, from: next });
+      const page = await unhurried(() => d.metadata.scanSubtree(from, { limit: PAGE, from: next }));
       movable = page.records.filter((r) => r.inode.state !== 'writing' && !stay.has(r.path));
       next = page.next;
     } while (movable.length === 0 && next !== undefined);
     if (movable.length === 0) return [...stay.values()];
-    const { stale, taken } = await d.metadata.rekey(movable, from, to);
+    const { stale, taken } = await unhurried(() => d.metadata.rekey(movable, from, to));
     for (const r of taken) stay.set(r.path, r);
     if (stale.length === movable.length && ++stuck >= 5) {
       throw new StaleRevisionError(`${from} keeps changing while it moves; try again`);
+    }
+  }
+}
+
+/**
+ * Runs a step again when etcd did not answer in time. Every step compares what it changes,
+ * so one that did commit before the answer was lost simply finds nothing left to do; a job
+ * given up half-way would leave its directories `moving` until the coordinator restarts.
+ */
+async function unhurried<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof MetadataUnavailableError) || attempt >= STEP_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
     }
   }
 }
@@ -217,7 +236,7 @@ async function finishSource(d: MoveDirDeps, from: string): Promise<void> {
       return;
     } catch (err) {
       if (!(err instanceof DirectoryNotEmptyError)) {
-        if (err instanceof StaleRevisionError) continue;
+        if (err instanceof StaleRevisionError || err instanceof MetadataUnavailableError) continue;
         throw err;
       }
       d.warn?.(`${from} kept entries while it moved`, err);
@@ -239,7 +258,8 @@ async function setState(
     try {
       return await metadata.replace(cur, { ...cur.inode, state });
     } catch (err) {
-      if (!(err instanceof StaleRevisionError) || attempt >= MARK_ATTEMPTS) throw err;
+      const again = err instanceof StaleRevisionError || err instanceof MetadataUnavailableError;
+      if (!again || attempt >= MARK_ATTEMPTS) throw err;
     }
   }
 }
