@@ -24,8 +24,12 @@ export interface Inode {
   mtime: number;
   /** Write generation: 0 while a create is in flight, then 1, 2, ... per committed write. */
   gen: number;
-  /** `writing`: a create claimed the path and its bytes are not committed yet. */
-  state: 'ready' | 'writing';
+  /**
+   * `writing`: a create claimed the path and its bytes are not committed yet. `moving`: a
+   * directory whose subtree a directory move is re-keying (the source and the destination):
+   * nothing may be created under it until the move ends.
+   */
+  state: 'ready' | 'writing' | 'moving';
   /**
    * The id of the staged write whose bytes this generation names (its temp's `id`), so a
    * journaled temp is never taken for another write that got the same `gen`.
@@ -42,8 +46,11 @@ export interface InodeRecord {
 }
 
 export interface CreateOptions {
-  /** Template for missing ancestors, created as directories in the same transaction. */
-  parents: { owner: string; instance_id: string; backend_type: string; mtime: number };
+  /**
+   * Template for missing ancestors, created as directories in the same transaction; without
+   * it a missing parent is NotFoundError.
+   */
+  parents?: { owner: string; instance_id: string; backend_type: string; mtime: number };
   /** Attach the inode to this node's membership lease: a claim that dies with the node. */
   leased?: boolean;
 }
@@ -55,6 +62,14 @@ export interface MoveOptions {
   parents?: CreateOptions['parents'];
   /** A journal entry written in the same transaction (see `journal`). */
   journal?: JournalEntry;
+}
+
+/** The records a rekey left at their source. */
+export interface RekeyResult {
+  /** Changed or gone since read: read them again. */
+  stale: InodeRecord[];
+  /** Unchanged, but their destination key exists: left where they are. */
+  taken: InodeRecord[];
 }
 
 /** A multi-step operation recorded in the metadata store until all of its steps are done. */
@@ -122,11 +137,11 @@ export interface Metadata {
   /** Removes a journal entry (missing is fine). */
   clearJournal(id: string): Promise<void>;
   /**
-   * Re-keys records from under `from` to under `to` (the same values), each compared unchanged
-   * since read, in fenced transactions of bounded size; returns the records it did not move
-   * (changed or gone since read).
+   * Re-keys records from under `from` to under `to` (the values as given), each compared
+   * unchanged since read and its destination key absent, in fenced transactions of bounded
+   * size; returns the records it did not move. A taken destination is never overwritten.
    */
-  rekey(records: InodeRecord[], from: string, to: string): Promise<InodeRecord[]>;
+  rekey(records: InodeRecord[], from: string, to: string): Promise<RekeyResult>;
   /** Writes (or overwrites) a journal entry on its own. */
   putJournal(entry: JournalEntry): Promise<void>;
   /** One page of a directory's direct children, in byte order of their names. */

@@ -264,7 +264,7 @@ export class FilesService implements FilesApi {
         await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
         finished += 1;
       } else if (entry.value.type === MOVE_DIR_DISK) {
-        await applyLocal(this.o, entry.id, from, to);
+        await applyLocal(this.moveDirDeps(), entry.id, from, to);
         finished += 1;
       }
     }
@@ -282,11 +282,11 @@ export class FilesService implements FilesApi {
 
   /** The disk step of a directory move, asked by the node that moved it in the namespace. */
   async applyMove(journalId: string, from: string, to: string): Promise<number> {
-    return applyLocal(this.o, journalId, from, to);
+    return applyLocal(this.moveDirDeps(), journalId, from, to);
   }
 
   private moveDirDeps() {
-    return { ...this.o, instanceId: this.instanceId, warn: this.o.warn };
+    return { ...this.o, locks: this.locks, instanceId: this.instanceId, warn: this.o.warn };
   }
 
   /** Is (path, gen) the committed generation this node owns? Used by start-up recovery. */

@@ -10,7 +10,6 @@ import {
   InternalError,
   NodeNotServingError,
   NotFoundError,
-  ParentNotADirectoryError,
   StaleRevisionError,
 } from '../files/errors.js';
 import type {
@@ -18,6 +17,7 @@ import type {
   CreateOptions,
   Inode,
   InodeRecord,
+  RekeyResult,
   JournalEntry,
   Membership,
   Metadata,
@@ -40,7 +40,7 @@ import {
 import {
   alreadyExists,
   ancestorInode,
-  isUsableParent,
+  assertUsableParent,
   MAX_MISSING_ANCESTORS,
   pickInode,
   rootRecord,
@@ -231,13 +231,16 @@ export class MemoryMetadata implements Metadata, Membership {
     const existing = this.store.inodes.get(path);
     if (existing) throw alreadyExists(record(path, existing), inode);
     const missing = this.missingAncestors(path);
+    if (missing.length > 0 && !options.parents) {
+      throw new NotFoundError(`parent directory ${missing[0]} does not exist`);
+    }
     if (missing.length > MAX_MISSING_ANCESTORS) {
       throw new BadRequestError(`too many missing parent directories (${missing.length})`);
     }
     this.checkFence(held);
     const revision = this.store.nextRevision();
     for (const dir of missing) {
-      this.store.inodes.set(dir, { inode: ancestorInode(options.parents), revision, lease: 0 });
+      this.store.inodes.set(dir, { inode: ancestorInode(options.parents!), revision, lease: 0 });
     }
     const stored = { inode: pickInode(inode), revision, lease: options.leased ? held.lease : 0 };
     this.store.inodes.set(path, stored);
@@ -251,7 +254,7 @@ export class MemoryMetadata implements Metadata, Membership {
     ancestors.forEach((dir, i) => {
       const e = this.store.inodes.get(dir);
       if (!e) return;
-      if (!isUsableParent(e.inode)) throw new ParentNotADirectoryError(`${dir} is not a directory`);
+      assertUsableParent(dir, e.inode);
       nearest = i;
     });
     return ancestors.slice(nearest + 1);
@@ -292,25 +295,30 @@ export class MemoryMetadata implements Metadata, Membership {
     return record(to, stored);
   }
 
-  async rekey(records: InodeRecord[], from: string, to: string): Promise<InodeRecord[]> {
+  async rekey(records: InodeRecord[], from: string, to: string): Promise<RekeyResult> {
     assertCanonical(from);
     assertCanonical(to);
     this.checkFence(this.current());
-    const left: InodeRecord[] = [];
+    const out: RekeyResult = { stale: [], taken: [] };
     for (const r of records) {
       const e = this.store.inodes.get(r.path);
+      const dest = rebasePath(r.path, from, to);
       if (!e || e.revision !== r.revision) {
-        left.push(r);
+        out.stale.push(r);
+        continue;
+      }
+      if (this.store.inodes.get(dest)) {
+        out.taken.push(r);
         continue;
       }
       this.store.inodes.delete(r.path);
-      this.store.inodes.set(rebasePath(r.path, from, to), {
+      this.store.inodes.set(dest, {
         inode: pickInode(r.inode),
         revision: this.store.nextRevision(),
         lease: 0,
       });
     }
-    return left;
+    return out;
   }
 
   async journal(node: string): Promise<JournalEntry[]> {
