@@ -107,6 +107,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         logger,
         chunkSize: config.peer.chunk_size_bytes,
         flowControlWindow: config.peer.flow_control_window_bytes,
+        writeIdleTimeoutMs: config.peer.write_idle_timeout_ms,
         credentials: serverCredentials(config),
       },
       bindHost(peerListen.host),

@@ -48,6 +48,7 @@ async function startOwnerServer(cluster: FakeCluster): Promise<PeerServer> {
       logger: pino({ level: 'silent' }),
       chunkSize: 64 * 1024,
       flowControlWindow: 1024 * 1024,
+      writeIdleTimeoutMs: 60_000,
     },
     '127.0.0.1',
     0,
