@@ -32,6 +32,7 @@ function clientOptions(overrides: Partial<GrpcOwnerClientOptions> = {}): GrpcOwn
     flowControlWindow: 1024 * 1024,
     readyTimeoutMs: 5_000,
     keepaliveTimeMs: 10_000,
+    writeIdleTimeoutMs: 60_000,
     ...overrides,
   };
 }
