@@ -68,6 +68,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     flowControlWindow: config.peer.flow_control_window_bytes,
     readyTimeoutMs: config.peer.ready_timeout_ms,
     keepaliveTimeMs: config.peer.keepalive_time_ms,
+    writeIdleTimeoutMs: config.peer.write_idle_timeout_ms,
     credentials: clientCredentials(config),
   });
   // One registry per node. The files service sees timed ports; membership (lease, registry)
@@ -109,6 +110,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         logger,
         chunkSize: config.peer.chunk_size_bytes,
         flowControlWindow: config.peer.flow_control_window_bytes,
+        writeIdleTimeoutMs: config.peer.write_idle_timeout_ms,
         credentials: serverCredentials(config),
       },
       bindHost(peerListen.host),
