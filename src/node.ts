@@ -132,6 +132,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         requestTimeoutMs: ms.request_timeout_ms,
       }),
       files,
+      metadata,
       secret: config.auth.single_use_link_secret,
       baseUrl: () => linkBaseUrl,
       onGenerated: () => metrics.linkGenerated(),
