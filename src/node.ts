@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/api-keys.js';
 import { parseListenAddr, type Config } from './config/index.js';
 import { createEdgeApp, edgeFetch } from './edge/app.js';
+import { deriveCursorKey } from './files/cursor.js';
 import { FilesService } from './files/service.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
@@ -78,6 +79,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     storage: instrumentStorage(storage, metrics),
     owners: instrumentOwnerClient(owners, metrics),
     maxBodyBytes: config.server.max_body_bytes,
+    cursorKey: deriveCursorKey(config.auth.internal_proxy_secret),
     warn: (message, err) => logger.warn({ err }, message),
   });
   const auth = createAuthenticator({
