@@ -2,16 +2,15 @@
 // membership, the storage backend, the files service, the gRPC server and client, the HTTP
 // edge — and runs start-up recovery before serving. The only place that knows every part.
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { createAdaptorServer } from '@hono/node-server';
 import * as grpc from '@grpc/grpc-js';
 import { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/api-keys.js';
 import { parseListenAddr, type Config } from './config/index.js';
 import { createEdgeApp, edgeFetch } from './edge/app.js';
+import { createEdgeServer, type EdgeServerOptions } from './edge/http-server.js';
+import { deriveCursorKey } from './files/cursor.js';
 import { FilesService } from './files/service.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
@@ -81,6 +80,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     storage: instrumentStorage(storage, metrics),
     owners: instrumentOwnerClient(owners, metrics),
     maxBodyBytes: config.server.max_body_bytes,
+    cursorKey: deriveCursorKey(config.auth.internal_proxy_secret),
     warn: (message, err) => logger.warn({ err }, message),
   });
   const auth = createAuthenticator({
@@ -136,6 +136,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         requestTimeoutMs: ms.request_timeout_ms,
       }),
       files,
+      metadata,
       secret: config.auth.single_use_link_secret,
       baseUrl: () => linkBaseUrl,
       onGenerated: () => metrics.linkGenerated(),
@@ -150,36 +151,18 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       metrics,
       links: { service: links },
     });
-    const fetch = edgeFetch(app) as Parameters<typeof createAdaptorServer>[0]['fetch'];
-    const http = tls
-      ? createAdaptorServer({
-          fetch,
-          createServer: createHttpsServer,
-          serverOptions: {
+    const http = createEdgeServer({
+      fetch: edgeFetch(app) as EdgeServerOptions['fetch'],
+      instanceId,
+      logger,
+      idleTimeoutMs: config.server.request_idle_timeout_ms,
+      tls: tls
+        ? {
             cert: readFileSync(config.server.tls_cert_file as string),
             key: readFileSync(config.server.tls_key_file as string),
-          },
-        })
-      : createAdaptorServer({ fetch });
-    // Idle timeouts only: Node's default 5-minute total request timeout would cut a slow
-    // large transfer, which the API promises never to do.
-    http.setTimeout?.(config.server.request_idle_timeout_ms);
-    // A request Node's parser refuses still gets the API's JSON error, not a bare 400.
-    http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-      logger.debug({ err: err.code }, 'malformed HTTP request');
-      if (!socket.writable || (err.code as string | undefined) === 'ECONNRESET') {
-        socket.destroy();
-        return;
-      }
-      const body = JSON.stringify({ code: 'BAD_REQUEST', message: 'malformed HTTP request' });
-      socket.end(
-        'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n' +
-          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
+          }
+        : undefined,
     });
-    const limits = http as { requestTimeout?: number; headersTimeout?: number };
-    limits.requestTimeout = 0;
-    limits.headersTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(httpListen.port, bindHost(httpListen.host), () => resolve());

@@ -43,6 +43,11 @@ export interface InodeRecord {
   inode: Inode;
   /** The store's modification revision of this inode ("0" for the synthesized root). */
   revision: string;
+  /**
+   * The store revision that created this path's inode: kept by replaces, new when the path is
+   * deleted and created again (or moved in afresh), so it tells one file from a later namesake.
+   */
+  created: string;
 }
 
 export interface CreateOptions {

@@ -57,6 +57,8 @@ export interface FilesServiceOptions {
   storage: Storage;
   owners: OwnerClient;
   maxBodyBytes: number;
+  /** Seals listing cursors; the same on every node (deriveCursorKey of the internal secret). */
+  cursorKey: Buffer;
   /** Reports a background step that failed without failing the request. */
   warn?: (message: string, err: unknown) => void;
 }
@@ -203,7 +205,7 @@ export class FilesService implements FilesApi {
     path: string,
     query: ListQuery,
   ): Promise<DirectoryListing> {
-    return listDirectory(this.o.metadata, path, query);
+    return listDirectory(this.o.metadata, path, query, this.o.cursorKey);
   }
 
   async move(ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo> {

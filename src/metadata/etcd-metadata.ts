@@ -458,7 +458,11 @@ export class EtcdMetadata implements Metadata, Membership {
       }
       const what = o.moveFrom ? 'move' : 'create';
       const res = await this.txn({ compare, success, failure }, what, held);
-      if (res.succeeded) return { path, inode: pickInode(inode), revision: res.header.revision };
+      if (res.succeeded) {
+        // A put over an existing key (an overwrite) keeps that key's create revision.
+        const created = targetKv?.create_revision ?? res.header.revision;
+        return { path, inode: pickInode(inode), revision: res.header.revision, created };
+      }
       const existing = res.responses[0]?.response_range.kvs[0];
       if (existing && existing.mod_revision !== o.overwrite?.revision) {
         throw alreadyExists(this.record(path, existing), inode);
@@ -498,7 +502,12 @@ export class EtcdMetadata implements Metadata, Membership {
       this.checkFence(held, res.responses[0]?.response_range.kvs[0]);
       throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
     }
-    return { path: expected.path, inode: pickInode(inode), revision: res.header.revision };
+    return {
+      path: expected.path,
+      inode: pickInode(inode),
+      revision: res.header.revision,
+      created: expected.created,
+    };
   }
 
   async remove(expected: InodeRecord): Promise<void> {
@@ -547,7 +556,12 @@ export class EtcdMetadata implements Metadata, Membership {
   }
 
   private record(path: string, kv: IKeyValue): InodeRecord {
-    return { path, inode: decodeInode(path, kv.value.toString('utf8')), revision: kv.mod_revision };
+    return {
+      path,
+      inode: decodeInode(path, kv.value.toString('utf8')),
+      revision: kv.mod_revision,
+      created: kv.create_revision,
+    };
   }
 
   /** Throws NodeNotServingError unless the membership key read in a failed txn is still ours. */

@@ -49,6 +49,8 @@ import {
 interface StoredInode {
   inode: Inode;
   revision: string;
+  /** The revision that created the key; a put over an existing key keeps it, as etcd does. */
+  created: string;
   /** The lease the entry is attached to, or 0. */
   lease: number;
 }
@@ -240,9 +242,19 @@ export class MemoryMetadata implements Metadata, Membership {
     this.checkFence(held);
     const revision = this.store.nextRevision();
     for (const dir of missing) {
-      this.store.inodes.set(dir, { inode: ancestorInode(options.parents!), revision, lease: 0 });
+      this.store.inodes.set(dir, {
+        inode: ancestorInode(options.parents!),
+        revision,
+        created: revision,
+        lease: 0,
+      });
     }
-    const stored = { inode: pickInode(inode), revision, lease: options.leased ? held.lease : 0 };
+    const stored = {
+      inode: pickInode(inode),
+      revision,
+      created: revision,
+      lease: options.leased ? held.lease : 0,
+    };
     this.store.inodes.set(path, stored);
     return record(path, stored);
   }
@@ -285,11 +297,17 @@ export class MemoryMetadata implements Metadata, Membership {
     const revision = this.store.nextRevision();
     if (options.parents) {
       for (const dir of missing) {
-        this.store.inodes.set(dir, { inode: ancestorInode(options.parents), revision, lease: 0 });
+        this.store.inodes.set(dir, {
+          inode: ancestorInode(options.parents),
+          revision,
+          created: revision,
+          lease: 0,
+        });
       }
     }
     this.store.inodes.delete(from.path);
-    const stored = { inode: pickInode(inode), revision, lease: 0 };
+    const created = existing?.created ?? revision;
+    const stored = { inode: pickInode(inode), revision, created, lease: 0 };
     this.store.inodes.set(to, stored);
     if (options.journal) this.store.journal.set(options.journal.id, options.journal.value);
     return record(to, stored);
@@ -312,9 +330,12 @@ export class MemoryMetadata implements Metadata, Membership {
         continue;
       }
       this.store.inodes.delete(r.path);
+      const revision = this.store.nextRevision();
       this.store.inodes.set(dest, {
         inode: pickInode(r.inode),
-        revision: this.store.nextRevision(),
+        revision,
+        // The destination was absent: a re-keyed inode is a new key, as in etcd.
+        created: revision,
         lease: 0,
       });
     }
@@ -410,7 +431,12 @@ export class MemoryMetadata implements Metadata, Membership {
       throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
     }
     // Not leased: a committed inode outlives the node's membership.
-    const stored = { inode: pickInode(inode), revision: this.store.nextRevision(), lease: 0 };
+    const stored = {
+      inode: pickInode(inode),
+      revision: this.store.nextRevision(),
+      created: e.created,
+      lease: 0,
+    };
     this.store.inodes.set(expected.path, stored);
     return record(expected.path, stored);
   }
@@ -508,7 +534,7 @@ function fetchFrom(snapshot: Snapshot<StoredInode>, keys: KeyedPath[]): Fetch<St
 }
 
 function record(path: string, e: StoredInode): InodeRecord {
-  return { path, inode: pickInode(e.inode), revision: e.revision };
+  return { path, inode: pickInode(e.inode), revision: e.revision, created: e.created };
 }
 
 /** Byte order of the UTF-8 names, as etcd sorts keys. */

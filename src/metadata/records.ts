@@ -25,6 +25,7 @@ export function rootRecord(): InodeRecord {
       state: 'ready',
     },
     revision: '0',
+    created: '0',
   };
 }
 
