@@ -10,6 +10,7 @@ import type { CallContext, FilesApi, ReadResult, WriteRequestHeader } from '../f
 import { booleanQuery, jsonArray } from './directories-routes.js';
 import { callfsHeaders, entryJson, isDirectory } from './headers.js';
 import { parseMoveBody } from './move-body.js';
+import { sendBody } from './send-body.js';
 import { clientGoneSignal, contentLength, rawUrl, requestBody, type EdgeEnv } from './request.js';
 
 const PREFIX = '/v1/files';
@@ -60,7 +61,7 @@ export function filesRoutes(files: FilesApi): Hono<EdgeEnv> {
     const headers = callfsHeaders(served);
     headers['Content-Type'] = 'application/octet-stream';
     headers['Content-Length'] = String(served.size);
-    return c.body(Readable.toWeb(body) as ReadableStream, 200, headers);
+    return sendBody(c, headers, body, served.size);
   };
 
   const write = async (c: Context<EdgeEnv>, mode: WriteRequestHeader['write_mode']) => {
