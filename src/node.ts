@@ -11,6 +11,7 @@ import { parseListenAddr, type Config } from './config/index.js';
 import { createEdgeApp, edgeFetch } from './edge/app.js';
 import { createEdgeServer, type EdgeServerOptions } from './edge/http-server.js';
 import { deriveCursorKey } from './files/cursor.js';
+import { deriveRedirectKey, RedirectTokens } from './edge/redirect-token.js';
 import { FilesService } from './files/service.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
@@ -150,6 +151,13 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       ready,
       metrics,
       links: { service: links },
+      redirect: {
+        tokens: new RedirectTokens({
+          key: deriveRedirectKey(config.auth.internal_proxy_secret),
+          instanceId,
+        }),
+        remoteOwner: (path) => files.remoteOwner(path),
+      },
     });
     const http = createEdgeServer({
       fetch: edgeFetch(app) as EdgeServerOptions['fetch'],

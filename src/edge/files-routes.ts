@@ -4,12 +4,19 @@
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { BadRequestError, MethodNotAllowedError, NotAFileError } from '../files/errors.js';
+import {
+  AuthenticationError,
+  BadRequestError,
+  MethodNotAllowedError,
+  NotAFileError,
+} from '../files/errors.js';
 import { parseRawPath, type ParsedPath } from '../files/paths.js';
 import type { CallContext, FilesApi, ReadResult, WriteRequestHeader } from '../files/ports.js';
 import { booleanQuery, jsonArray } from './directories-routes.js';
 import { callfsHeaders, entryJson, isDirectory } from './headers.js';
 import { parseMoveBody } from './move-body.js';
+import { filesCaller, redirectToOwner, type RedirectEdgeOptions } from './redirect.js';
+import type { RedirectMethod } from './redirect-token.js';
 import { sendBody } from './send-body.js';
 import { clientGoneSignal, contentLength, rawUrl, requestBody, type EdgeEnv } from './request.js';
 
@@ -26,15 +33,28 @@ function filePath(c: Context<EdgeEnv>): ParsedPath {
 }
 
 function callContext(c: Context<EdgeEnv>): CallContext {
-  return { caller: c.get('caller'), signal: clientGoneSignal(c) };
+  const caller = c.get('caller');
+  // Only GET and PUT take a redirect token; any other method needs the key.
+  if (!caller) throw new AuthenticationError('missing or invalid API key');
+  return { caller, signal: clientGoneSignal(c) };
 }
 
-export function filesRoutes(files: FilesApi): Hono<EdgeEnv> {
+export function filesRoutes(files: FilesApi, redirect?: RedirectEdgeOptions): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();
+
+  /** GET and PUT may also be authenticated by a redirect token (redirect.ts). */
+  const bulkContext = (c: Context<EdgeEnv>, method: RedirectMethod, path: string) => ({
+    ...filesCaller(c, redirect, method, path),
+    signal: clientGoneSignal(c),
+  });
 
   const get = async (c: Context<EdgeEnv>, head: boolean) => {
     const { path } = filePath(c);
-    const ctx = callContext(c);
+    const ctx = bulkContext(c, 'GET', path);
+    if (!head) {
+      const moved = await redirectToOwner(c, redirect, ctx, 'GET', path);
+      if (moved) return moved;
+    }
     if (head) {
       const info = await files.stat(ctx, path);
       const headers = callfsHeaders(info);
@@ -66,13 +86,18 @@ export function filesRoutes(files: FilesApi): Hono<EdgeEnv> {
 
   const write = async (c: Context<EdgeEnv>, mode: WriteRequestHeader['write_mode']) => {
     const { path, trailingSlash } = filePath(c);
-    const ctx = callContext(c);
+    const put = mode === 'WRITE_MODE_CREATE_OR_REPLACE';
+    const ctx = put ? bulkContext(c, 'PUT', path) : callContext(c);
     if (trailingSlash || path === '/') {
       if (mode === 'WRITE_MODE_CREATE_OR_REPLACE') {
         throw new BadRequestError('PUT needs a file path (no trailing slash)');
       }
       const { created, info } = await files.mkdir(ctx, path);
       return c.json(entryJson(info), created ? 201 : 200, callfsHeaders(info));
+    }
+    if (put) {
+      const moved = await redirectToOwner(c, redirect, ctx, 'PUT', path);
+      if (moved) return moved;
     }
     const session = await files.openWrite(ctx, {
       path,

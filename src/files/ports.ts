@@ -269,6 +269,11 @@ export interface CallContext {
   signal?: AbortSignal;
   /** The call was forwarded by a peer: it must run here and never be forwarded again. */
   forwarded?: boolean;
+  /**
+   * The call may act only on the file whose inode this store revision created (a redirect
+   * token's file): anything else at the path is AuthenticationError.
+   */
+  boundTo?: string;
 }
 
 export interface WriteRequestHeader {

@@ -97,6 +97,11 @@ export class FilesService implements FilesApi {
     });
   }
 
+  /** Where a file stored on another node lives (redirects to its owner); null otherwise. */
+  async remoteOwner(path: string): Promise<{ node: NodeRecord; created: string } | null> {
+    return this.router.remoteOwner(path);
+  }
+
   async read(ctx: CallContext, path: string): Promise<ReadResult> {
     return this.routed(ctx, path, {
       directory: async () => {

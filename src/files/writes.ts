@@ -27,7 +27,7 @@ import type {
   WriteRequestHeader,
   WriteSession,
 } from './ports.js';
-import type { Router } from './routing.js';
+import { assertBound, type Router } from './routing.js';
 import { type CommitStage, LocalWriteSession } from './write-session.js';
 import type { Reconciler } from './reconciler.js';
 
@@ -59,6 +59,7 @@ export class Writes {
     // Two rounds: a PUT that loses a create race becomes a replace on the winner.
     for (let round = 0; ; round++) {
       const rec = await this.o.metadata.get(path);
+      assertBound(ctx, rec);
       if (rec?.inode.type === 'directory') {
         if (createOnly) throw await this.o.router.conflict(rec, 'file');
         throw new NotAFileError(`${path} is a directory`);
