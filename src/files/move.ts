@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { AlreadyExistsError, PermissionDeniedError, NotFoundError } from './errors.js';
 import { canModify, isVisible, toFileInfo } from './info.js';
+import { evaluateConditions, type Conditions } from './conditions.js';
 import type { PathLocks } from './path-lock.js';
 import type {
   CallContext,
@@ -28,8 +29,16 @@ export interface MoveDeps {
 const MOVE_FILE = 'move-file';
 const MOVE_FILE_OUT = 'move-file-out';
 
-/** The source of a move as read under its lock: a visible file of this node the caller may move. */
-async function ownFileToMove(d: MoveDeps, ctx: CallContext, source: string): Promise<InodeRecord> {
+/**
+ * The source of a move as read under its lock: a visible file of this node the caller may move,
+ * whose version meets the request's conditions (the record the move's transaction compares).
+ */
+async function ownFileToMove(
+  d: MoveDeps,
+  ctx: CallContext,
+  source: string,
+  conditions: Conditions | undefined,
+): Promise<InodeRecord> {
   const cur = await d.metadata.get(source);
   if (!isVisible(cur) || cur.inode.type !== 'file' || cur.inode.instance_id !== d.instanceId) {
     throw new NotFoundError(`${source} not found`);
@@ -37,6 +46,7 @@ async function ownFileToMove(d: MoveDeps, ctx: CallContext, source: string): Pro
   if (!canModify(ctx.caller, cur.inode)) {
     throw new PermissionDeniedError(`only the owner may move ${source}`);
   }
+  evaluateConditions(toFileInfo(cur), conditions, false);
   return cur;
 }
 
@@ -45,10 +55,11 @@ export async function moveLocalFile(
   ctx: CallContext,
   source: string,
   spec: MoveSpec,
+  conditions?: Conditions,
 ): Promise<FileInfo> {
   const to = spec.destination;
   return d.locks.runAll([source, to], async () => {
-    const cur = await ownFileToMove(d, ctx, source);
+    const cur = await ownFileToMove(d, ctx, source, conditions);
     const existing = await d.metadata.get(to);
     const overwrite = existing ? checkOverwrite(d, ctx, existing, spec) : null;
     const id = randomBytes(12).toString('hex');
@@ -85,10 +96,11 @@ export async function moveFileToNode(
   source: string,
   spec: MoveSpec,
   target: NodeRecord,
+  conditions?: Conditions,
 ): Promise<FileInfo> {
   const to = spec.destination;
   return d.locks.runAll([source, to], async () => {
-    const cur = await ownFileToMove(d, ctx, source);
+    const cur = await ownFileToMove(d, ctx, source, conditions);
     const existing = to === source ? null : await d.metadata.get(to);
     if (existing) {
       throw new AlreadyExistsError(

@@ -29,6 +29,7 @@ import type {
   NodeRecord,
   StagedFile,
   OwnerClient,
+  ReadOptions,
   ReadResult,
   RemoveOptions,
   Storage,
@@ -49,6 +50,8 @@ import { deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
 import { Reconciler } from './reconciler.js';
 import { Writes } from './writes.js';
+import { evaluateConditions, type Conditions } from './conditions.js';
+import { readLocal } from './read-local.js';
 
 export interface FilesServiceOptions {
   instanceId: string;
@@ -97,19 +100,19 @@ export class FilesService implements FilesApi {
     });
   }
 
-  async read(ctx: CallContext, path: string): Promise<ReadResult> {
+  async read(ctx: CallContext, path: string, options: ReadOptions = {}): Promise<ReadResult> {
     return this.routed(ctx, path, {
       directory: async () => {
         throw new NotAFileError(`${path} is a directory`);
       },
-      local: async (rec) => {
-        const opened = await this.o.storage.open(path, ctx.signal);
-        const info = toFileInfo(rec);
-        info.size = opened.size;
-        info.mtime_ms = Math.trunc(opened.mtimeMs);
-        return { info, body: opened.body };
-      },
-      remote: (owner) => this.o.owners.read(owner, ctx, path),
+      local: () =>
+        readLocal(
+          { ...this.o, locks: this.locks, instanceId: this.instanceId },
+          ctx,
+          path,
+          options,
+        ),
+      remote: (owner) => this.o.owners.read(owner, ctx, path, options),
     });
   }
 
@@ -119,10 +122,12 @@ export class FilesService implements FilesApi {
 
   async remove(ctx: CallContext, path: string, options: RemoveOptions = {}): Promise<void> {
     if (path === '/') throw new BadRequestError('the root cannot be deleted');
+    const { conditions } = options;
     if (options.recursive) {
       // A directory goes with its subtree (subtree-delete.ts); a file is deleted as usual.
       const rec = await this.o.metadata.get(path);
       if (isVisible(rec) && rec.inode.type === 'directory') {
+        evaluateConditions(toFileInfo(rec), conditions, false);
         return deleteSubtree(
           { ...this.o, locks: this.locks, instanceId: this.instanceId },
           ctx,
@@ -133,6 +138,7 @@ export class FilesService implements FilesApi {
     await this.routed(ctx, path, {
       directory: async (rec) => {
         this.assertCanModify(ctx, rec);
+        evaluateConditions(toFileInfo(rec), conditions, false);
         this.assertServing();
         await this.o.metadata.remove(rec);
       },
@@ -146,12 +152,15 @@ export class FilesService implements FilesApi {
           }
           // The file may have been deleted and re-created by someone else since it was read.
           this.assertCanModify(ctx, cur);
+          // Checked against the record the delete is fenced on: a version written since the
+          // client read its ETag is never deleted.
+          evaluateConditions(toFileInfo(cur), conditions, false);
           // Namespace first: the file vanishes atomically; the bytes follow.
           await this.o.metadata.remove(cur);
           await this.o.storage.remove(path);
         });
       },
-      remote: (owner) => this.o.owners.remove(owner, ctx, path),
+      remote: (owner) => this.o.owners.remove(owner, ctx, path, conditions),
     });
   }
 
@@ -208,7 +217,12 @@ export class FilesService implements FilesApi {
     return listDirectory(this.o.metadata, path, query, this.o.cursorKey);
   }
 
-  async move(ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo> {
+  async move(
+    ctx: CallContext,
+    source: string,
+    spec: MoveSpec,
+    conditions?: Conditions,
+  ): Promise<FileInfo> {
     const to = spec.destination;
     if (source === '/' || to === '/') throw new BadRequestError('the root cannot be moved');
     if (to.startsWith(`${source}/`)) {
@@ -221,14 +235,20 @@ export class FilesService implements FilesApi {
     if (!isVisible(rec)) throw new NotFoundError(`${source} not found`);
     if (rec.inode.type === 'directory') {
       if (spec.instance) throw new BadRequestError('"instance" applies to files only');
+      evaluateConditions(toFileInfo(rec), conditions, false);
       if (to === source) return toFileInfo(rec);
       this.assertServing();
       return moveDirectory(this.moveDirDeps(), ctx, rec, spec);
     }
     const toNode = spec.instance && spec.instance !== rec.inode.instance_id;
-    if (to === source && !toNode) return this.stat(ctx, source);
+    if (to === source && !toNode) {
+      evaluateConditions(toFileInfo(rec), conditions, false);
+      return this.stat(ctx, source);
+    }
     if (rec.inode.instance_id !== this.instanceId) {
-      return this.forward(ctx, rec, (owner) => this.o.owners.move(owner, ctx, source, spec));
+      return this.forward(ctx, rec, (owner) =>
+        this.o.owners.move(owner, ctx, source, spec, conditions),
+      );
     }
     this.assertServing();
     if (toNode) {
@@ -240,6 +260,7 @@ export class FilesService implements FilesApi {
         source,
         spec,
         target,
+        conditions,
       );
     }
     return moveLocalFile(
@@ -247,6 +268,7 @@ export class FilesService implements FilesApi {
       ctx,
       source,
       spec,
+      conditions,
     );
   }
 

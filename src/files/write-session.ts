@@ -12,6 +12,7 @@ import type {
   WriteSession,
 } from './ports.js';
 import { toFileInfo } from './info.js';
+import type { Conditions } from './conditions.js';
 import type { Reconciler } from './reconciler.js';
 
 /** What the commit step does with the staged bytes, in the journaled order. */
@@ -37,6 +38,7 @@ interface Committer {
     stage: CommitStage,
     writer: CallContext,
     createOnly: boolean,
+    conditions: Conditions | undefined,
   ): Promise<{ record: InodeRecord; created: boolean }>;
   releaseClaim(claim: InodeRecord): Promise<void>;
 }
@@ -49,6 +51,7 @@ export interface LocalWriteSessionOptions {
   created: boolean;
   claim: InodeRecord | null;
   createOnly: boolean;
+  conditions?: Conditions;
   maxBytes: number;
   ctx: CallContext;
 }
@@ -94,6 +97,7 @@ export class LocalWriteSession implements WriteSession {
         stage,
         ctx,
         this.o.createOnly,
+        this.o.conditions,
       );
       this.done = true;
       return { created: this.o.created || created, info: toFileInfo(record) };

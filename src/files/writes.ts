@@ -15,6 +15,7 @@ import {
   WrongOwnerError,
 } from './errors.js';
 import { FILE_MODE, canModify, isVisible } from './info.js';
+import { checkWriteConditions, type Conditions } from './conditions.js';
 import type { PathLocks } from './path-lock.js';
 import type {
   CallContext,
@@ -65,6 +66,10 @@ export class Writes {
       }
       if (rec) {
         if (createOnly) throw await this.o.router.conflict(rec, 'file');
+        // A file owned elsewhere is checked there; here, a 412 comes before any byte flows.
+        if (rec.inode.instance_id === this.o.instanceId) {
+          checkWriteConditions(rec, header.conditions);
+        }
         if (rec.inode.instance_id !== this.o.instanceId) {
           try {
             return await this.o.router.forward(ctx, rec, (owner) =>
@@ -80,8 +85,9 @@ export class Writes {
           throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
         }
         this.assertServing();
-        return this.session(ctx, path, false, null, createOnly);
+        return this.session(ctx, path, false, null, createOnly, header.conditions);
       }
+      checkWriteConditions(null, header.conditions);
       this.assertServing();
       const now = Date.now();
       const claim: Inode = {
@@ -100,7 +106,7 @@ export class Writes {
           parents: this.parentTemplate(ctx, now),
           leased: true,
         });
-        return this.session(ctx, path, true, claimed, createOnly);
+        return this.session(ctx, path, true, claimed, createOnly, header.conditions);
       } catch (err) {
         if (err instanceof AlreadyExistsError && !createOnly && round < 2) continue;
         if (err instanceof AlreadyExistsError)
@@ -124,6 +130,7 @@ export class Writes {
     stage: CommitStage,
     writer: CallContext,
     createOnly = false,
+    conditions?: Conditions,
   ): Promise<{ record: InodeRecord; created: boolean }> {
     return this.o.locks.run(path, async () => {
       for (let attempt = 1; ; attempt++) {
@@ -140,6 +147,9 @@ export class Writes {
           // A PUT whose claimed path now holds a file replaces it, as any PUT would.
           claim = null;
         }
+        // The version this commit replaces (none for a create), the very record the
+        // transaction below compares: of two writers with one If-Match, one commits.
+        checkWriteConditions(claim ? null : cur, conditions);
         if (!cur && !claim) {
           this.assertServing();
           await stage.prepare(1);
@@ -200,7 +210,8 @@ export class Writes {
           record = await this.afterUnanswered(err, path, gen, stage);
         }
         await stage.commit(gen);
-        return { record, created: false };
+        // Over another create's claim (its bytes still in flight) this write made the file.
+        return { record, created: !isVisible(cur) };
       }
     });
   }
@@ -244,8 +255,10 @@ export class Writes {
     created: boolean,
     claim: InodeRecord | null,
     createOnly: boolean,
+    conditions: Conditions | undefined,
   ): WriteSession {
     return new LocalWriteSession({
+      conditions,
       service: this,
       storage: this.o.storage,
       reconciler: this.o.reconciler,

@@ -2,6 +2,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { ByteSpan as _callfs_v1_ByteSpan, ByteSpan__Output as _callfs_v1_ByteSpan__Output } from './callfs/v1/ByteSpan.js';
+import type { Conditions as _callfs_v1_Conditions, Conditions__Output as _callfs_v1_Conditions__Output } from './callfs/v1/Conditions.js';
 import type { DeleteRequest as _callfs_v1_DeleteRequest, DeleteRequest__Output as _callfs_v1_DeleteRequest__Output } from './callfs/v1/DeleteRequest.js';
 import type { DeleteResponse as _callfs_v1_DeleteResponse, DeleteResponse__Output as _callfs_v1_DeleteResponse__Output } from './callfs/v1/DeleteResponse.js';
 import type { FileInfo as _callfs_v1_FileInfo, FileInfo__Output as _callfs_v1_FileInfo__Output } from './callfs/v1/FileInfo.js';
@@ -30,6 +32,8 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   callfs: {
     v1: {
+      ByteSpan: MessageTypeDefinition<_callfs_v1_ByteSpan, _callfs_v1_ByteSpan__Output>
+      Conditions: MessageTypeDefinition<_callfs_v1_Conditions, _callfs_v1_Conditions__Output>
       DeleteRequest: MessageTypeDefinition<_callfs_v1_DeleteRequest, _callfs_v1_DeleteRequest__Output>
       DeleteResponse: MessageTypeDefinition<_callfs_v1_DeleteResponse, _callfs_v1_DeleteResponse__Output>
       FileInfo: MessageTypeDefinition<_callfs_v1_FileInfo, _callfs_v1_FileInfo__Output>

@@ -22,6 +22,8 @@ import { rechunk, writeWithBackpressure } from './chunks.js';
 import { incoming } from './incoming.js';
 import { loadNodeProto, loadProto, MD } from './proto.js';
 import { toGrpcStatus } from './status-map.js';
+import { conditionsFromWire, readOptionsFromWire } from './conditions-wire.js';
+import { evaluateConditions } from '../files/conditions.js';
 
 export interface PeerServerOptions {
   files: FilesApi;
@@ -88,7 +90,10 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     Stat: (call, cb) => {
       answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
-        return { info: await files.stat(ctx, path(call.request.path)) };
+        const info = await files.stat(ctx, path(call.request.path));
+        const conditions = conditionsFromWire(call.request.conditions);
+        const verdict = evaluateConditions(info, conditions, true);
+        return { info, not_modified: verdict === 'not-modified' };
       }, cb);
     },
 
@@ -97,9 +102,18 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
         // Created first, so a cancel that comes while the file is being opened is not missed.
         const cancelled = cancelSignal(call);
         const ctx = contextOf(auth, call.metadata, cancelled);
-        const { info, body } = await files.read(ctx, path(call.request.path));
+        const options = readOptionsFromWire(call.request);
+        const { info, body, range, notModified } = await files.read(
+          ctx,
+          path(call.request.path),
+          options,
+        );
         try {
-          await writeWithBackpressure(call, { header: info }, cancelled);
+          await writeWithBackpressure(
+            call,
+            { header: info, range: range ?? null, not_modified: notModified ?? false },
+            cancelled,
+          );
           for await (const chunk of rechunk(body, o.chunkSize)) {
             await writeWithBackpressure(call, { chunk }, cancelled);
           }
@@ -128,6 +142,7 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
           path: target.path,
           write_mode: header.write_mode,
           expected_size: expected,
+          conditions: conditionsFromWire(header.conditions),
         });
         let ended = false;
         try {
@@ -183,7 +198,10 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
       accepted(call);
       answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
-        await files.remove(ctx, path(call.request.path), { recursive: call.request.recursive });
+        await files.remove(ctx, path(call.request.path), {
+          recursive: call.request.recursive,
+          conditions: conditionsFromWire(call.request.conditions),
+        });
         return {};
       }, cb);
     },
@@ -215,13 +233,18 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
       answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
         const r = call.request;
-        const info = await files.move(ctx, path(r.source), {
-          destination: path(r.destination),
-          overwrite: r.overwrite,
-          create_parents: r.create_parents,
-          instance: r.instance,
-          backend: r.backend,
-        });
+        const info = await files.move(
+          ctx,
+          path(r.source),
+          {
+            destination: path(r.destination),
+            overwrite: r.overwrite,
+            create_parents: r.create_parents,
+            instance: r.instance,
+            backend: r.backend,
+          },
+          conditionsFromWire(r.conditions),
+        );
         return { info };
       }, cb);
     },

@@ -26,6 +26,8 @@ import {
   ParentNotADirectoryError,
   PayloadTooLargeError,
   PermissionDeniedError,
+  PreconditionFailedError,
+  RangeNotSatisfiableError,
   RateLimitError,
   RouteNotFoundError,
   StaleRevisionError,
@@ -56,6 +58,8 @@ const GRPC_STATUS: Record<string, grpc.status> = {
   LINK_EXPIRED: S.FAILED_PRECONDITION,
   LINK_USED: S.FAILED_PRECONDITION,
   CURSOR_EXPIRED: S.FAILED_PRECONDITION,
+  PRECONDITION_FAILED: S.FAILED_PRECONDITION,
+  RANGE_NOT_SATISFIABLE: S.OUT_OF_RANGE,
   PAYLOAD_TOO_LARGE: S.RESOURCE_EXHAUSTED,
   RATE_LIMIT_EXCEEDED: S.RESOURCE_EXHAUSTED,
   OWNER_UNAVAILABLE: S.UNAVAILABLE,
@@ -74,6 +78,7 @@ export function toGrpcStatus(err: unknown): Partial<grpc.StatusObject> {
   if (e instanceof OwnerUnavailableError || e instanceof WrongOwnerError) {
     metadata.set(MD.instanceId, e.instanceId);
   }
+  if (e instanceof RangeNotSatisfiableError) metadata.set(MD.size, String(e.size));
   if (e instanceof AlreadyExistsError) {
     metadata.set(MD.requestedType, e.requestedType);
     if (e.existing) {
@@ -107,6 +112,7 @@ const BY_CODE: Record<string, Ctor> = {
   LINK_EXPIRED: LinkExpiredError,
   LINK_USED: LinkUsedError,
   CURSOR_EXPIRED: CursorExpiredError,
+  PRECONDITION_FAILED: PreconditionFailedError,
   PAYLOAD_TOO_LARGE: PayloadTooLargeError,
   RATE_LIMIT_EXCEEDED: RateLimitError,
   METADATA_UNAVAILABLE: MetadataUnavailableError,
@@ -148,6 +154,9 @@ export function fromGrpcError(err: unknown, ownerId: string): CallfsError {
   }
   if (code === 'OWNER_UNAVAILABLE') {
     return new OwnerUnavailableError(first(md, MD.instanceId) ?? ownerId, message);
+  }
+  if (code === 'RANGE_NOT_SATISFIABLE') {
+    return new RangeNotSatisfiableError(Number(first(md, MD.size) ?? 0), message);
   }
   if (code === 'WRONG_OWNER') return new WrongOwnerError(first(md, MD.instanceId) ?? '', message);
   if (code && BY_CODE[code]) return new BY_CODE[code](message);

@@ -8,7 +8,14 @@ import { lstat, mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:
 import { basename, join } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
-import type { IsCurrent, OpenedFile, RecoveryReport, Storage, TempFile } from '../files/ports.js';
+import type {
+  IsCurrent,
+  OpenedFile,
+  RecoveryReport,
+  SpanSelector,
+  Storage,
+  TempFile,
+} from '../files/ports.js';
 import { DiskRoot, errnoCode, fsyncDir } from './localfs-disk.js';
 import { JOURNAL_SUFFIX, type JournalEntry, LocalfsTemp, PART_SUFFIX } from './localfs-temp.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
@@ -44,7 +51,7 @@ export class LocalfsStorage implements Storage {
     return this.disk.root;
   }
 
-  async open(path: string, signal?: AbortSignal): Promise<OpenedFile> {
+  async open(path: string, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile> {
     signal?.throwIfAborted();
     const parent = await this.disk.existingParent(path);
     if (parent === null) throw new NotFoundError(`${path} not found`);
@@ -64,18 +71,21 @@ export class LocalfsStorage implements Storage {
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw new NotFoundError(`${path} is not a regular file on disk`);
+      // Bounded by the fstat size so the bytes served always match the size reported; a
+      // range is read from its offset, never through the bytes before it.
+      const span = select?.(info.size) ?? { start: 0, end: info.size - 1 };
+      const length = span.end - span.start + 1;
       let body: Readable;
-      if (info.size === 0) {
+      if (length <= 0) {
         await handle.close();
         body = emptyBody();
       } else {
-        // Bounded by the fstat size so the bytes served always match the size reported.
         body = handle.createReadStream({
-          start: 0,
-          end: info.size - 1,
+          start: span.start,
+          end: span.end,
           // Small files get a small buffer: a 1 MiB buffer per request makes 1 KiB reads ~3×
           // slower (TOOLCHAIN.md); large ones get big chunks for the gRPC and HTTP paths.
-          highWaterMark: Math.min(READ_CHUNK_BYTES, Math.max(64 * 1024, info.size)),
+          highWaterMark: Math.min(READ_CHUNK_BYTES, Math.max(64 * 1024, length)),
         });
       }
       if (signal) addAbortSignal(signal, body);

@@ -5,7 +5,14 @@
 import { Readable, Writable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InternalError, NotFoundError } from '../files/errors.js';
-import type { IsCurrent, OpenedFile, RecoveryReport, Storage, TempFile } from '../files/ports.js';
+import type {
+  IsCurrent,
+  OpenedFile,
+  RecoveryReport,
+  SpanSelector,
+  Storage,
+  TempFile,
+} from '../files/ports.js';
 import { pathSegments } from './paths.js';
 import { SizeLimit } from './size-limit.js';
 import { StagedTemp } from './staged-temp.js';
@@ -89,14 +96,16 @@ export class MemoryStorage implements Storage {
     this.backendType = options.backendType ?? 'memory';
   }
 
-  async open(path: string, signal?: AbortSignal): Promise<OpenedFile> {
+  async open(path: string, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile> {
     signal?.throwIfAborted();
     pathSegments(path);
     const file = this.files.get(path);
     if (!file) throw new NotFoundError(`${path} not found`);
     // A snapshot, as an open fd keeps the old inode when a replace renames over it.
     const { bytes } = file;
-    const body = Readable.from(chunked(bytes), { objectMode: false });
+    const span = select?.(bytes.length);
+    const served = span ? bytes.subarray(span.start, span.end + 1) : bytes;
+    const body = Readable.from(chunked(served), { objectMode: false });
     if (signal) addAbortSignal(signal, body);
     body.on('error', () => undefined);
     return { size: bytes.length, mtimeMs: file.mtimeMs, body };
