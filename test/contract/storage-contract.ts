@@ -107,6 +107,29 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
         expect(await sha256Of(file.body)).to.equal(sha256(data));
       });
 
+      it('should serve only the selected span when a file is opened with a selector', async function () {
+        const data = randomBytes(200_000);
+        await putFile(storage, '/docs/span.bin', data);
+        const sizes: number[] = [];
+        const file = await storage.open('/docs/span.bin', undefined, (size) => {
+          sizes.push(size);
+          return { start: 150_000, end: 150_099 };
+        });
+        expect(sizes).to.deep.equal([data.length]);
+        expect(file.size).to.equal(data.length);
+        expect(await sha256Of(file.body)).to.equal(sha256(data.subarray(150_000, 150_100)));
+      });
+
+      it('should fail the open when the span selector throws', async function () {
+        await putFile(storage, '/docs/span-err.bin', randomBytes(10));
+        const err = await rejection(
+          storage.open('/docs/span-err.bin', undefined, () => {
+            throw new RangeError('no span');
+          }),
+        );
+        expect(err).to.be.instanceOf(RangeError);
+      });
+
       it('should serve an empty body when a 0-byte file is committed', async function () {
         await putFile(storage, '/empty.txt', Buffer.alloc(0));
         const file = await storage.open('/empty.txt');
