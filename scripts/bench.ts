@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expectedSha256 } from './bench-lib/data.js';
-import { Procs } from './bench-lib/proc.js';
+import { Procs } from '../devkit/proc.js';
 import {
   renderReport,
   type LoadFigure,
@@ -54,7 +54,7 @@ type NodeName = (typeof NODES)[number];
 const OWN_TMP = !process.env.BENCH_TMP;
 const TMP = process.env.BENCH_TMP ?? mkdtempSync(join(tmpdir(), 'callfs-bench-'));
 const STATE = join(TMP, 'cluster');
-const procs = new Procs(TMP, ROOT);
+const procs = new Procs({ pidDir: join(TMP, 'pids'), cwd: ROOT });
 const clusterEnv = {
   ...process.env,
   CALLFS_DEV_STATE_DIR: STATE,
@@ -151,8 +151,7 @@ async function transfer(args: string[], pids: Record<string, number>): Promise<M
     const full = transferArgs(args);
     const result = await procs.runJson<TransferResult>(
       'transfer',
-      process.execPath,
-      full,
+      [process.execPath, ...full],
       TRANSFER_TIMEOUT_MS,
     );
     return { result, rss: sampler.stop(), command: nodeCmd(full) };
@@ -211,7 +210,7 @@ interface Cannon {
 
 /** One autocannon run; fails unless every answer has the expected status. */
 async function cannon(args: string[], expectStatus: number, timeoutMs: number): Promise<Cannon> {
-  const r = await procs.runJson<Cannon>('autocannon', process.execPath, args, timeoutMs);
+  const r = await procs.runJson<Cannon>('autocannon', [process.execPath, ...args], timeoutMs);
   const statuses = Object.fromEntries(
     Object.entries(r.statusCodeStats).map(([k, v]) => [k, v.count]),
   );
@@ -302,7 +301,7 @@ async function nodeLoad(method: string, url: string, expectStatus: number): Prom
       statuses: Record<string, number>;
       p50: number;
       p99: number;
-    }>('load', process.execPath, args, (LOAD_SECONDS * 6 + 30) * 1000);
+    }>('load', [process.execPath, ...args], (LOAD_SECONDS * 6 + 30) * 1000);
     const bad = Object.keys(r.statuses).filter((k) => Number(k) !== expectStatus);
     check(bad.length === 0, `${method} ${url}: statuses ${JSON.stringify(r.statuses)}`);
     return {
@@ -366,7 +365,7 @@ async function baselines(report: Report): Promise<void> {
   const ddCount = SIZE / MiB;
   const ddArgs = [`if=/dev/zero`, `of=${ddFile}`, 'bs=1M', `count=${ddCount}`, 'conv=fdatasync'];
   log(`baseline: dd ${ddCount} MiB`);
-  const dd = await procs.run('dd', 'dd', ddArgs, 120_000);
+  const dd = await procs.run('dd', ['dd', ...ddArgs], 120_000);
   rmSync(ddFile, { force: true });
   const m = /(\d+) bytes .* copied, ([\d.]+) s/.exec(dd.stderr);
   check(dd.code === 0 && m !== null, `dd: ${dd.stderr}`);
@@ -381,8 +380,7 @@ async function baselines(report: Report): Promise<void> {
   const serverArgs = [...TSX, 'scripts/bench-lib/baseline-server.ts', dir];
   const { child, info } = await procs.startServer<{ port: number }>(
     'baseline-server',
-    process.execPath,
-    serverArgs,
+    [process.execPath, ...serverArgs],
     30_000,
   );
   try {
@@ -427,8 +425,7 @@ async function startCluster(): Promise<Record<string, number>> {
   clusterStarted = true;
   const r = await procs.run(
     'cluster-up',
-    join(ROOT, 'scripts/cluster.sh'),
-    ['up'],
+    [join(ROOT, 'scripts/cluster.sh'), 'up'],
     120_000,
     clusterEnv,
   );
@@ -570,7 +567,7 @@ async function small(report: Report): Promise<void> {
       count: number;
       seconds: number;
       statuses: Record<string, number>;
-    }>('creates', process.execPath, args, 120_000);
+    }>('creates', [process.execPath, ...args], 120_000);
     check(
       r.statuses['201'] === CREATES,
       `creates into ${dir}: statuses ${JSON.stringify(r.statuses)}`,

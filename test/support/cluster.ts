@@ -1,4 +1,4 @@
-// A real 3-node cluster for tests: one etcd and three `bin/callfs server` processes on free
+// A real 3-node cluster for tests: one etcd and three node processes (devkit/) on free
 // loopback ports, stopped by pid afterwards with their temp folders removed.
 import { startEtcd, type EtcdHandle } from './etcd.js';
 import { startChildNode, uniquePrefix, type ChildNode } from './node.js';
