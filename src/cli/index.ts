@@ -1,16 +1,27 @@
 // The `callfs` command line (commander): `server` runs a node until SIGINT/SIGTERM, and
 // `config validate` checks a configuration file (exit 0 when valid, 2 with the reasons).
+// `--version` prints package.json's version.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createLogger } from '../logger.js';
 import { startNode } from '../node.js';
 import { formatFsckReport, runFsck } from './fsck.js';
 
+/** package.json sits two levels up from both src/cli/ and dist/cli/. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
 export async function runCli(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command()
     .name('callfs')
     .description('CallFS: a clustered file server with its namespace in etcd')
+    .version(packageVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
