@@ -26,6 +26,8 @@ export interface NodeProcessOptions {
   log?: string;
   detached?: boolean;
   readyTimeoutMs?: number;
+  /** How often /ready is polled (finer for start-up measurements). */
+  pollMs?: number;
   procs?: Procs;
 }
 
@@ -58,6 +60,7 @@ export async function startNodeProcess(options: NodeProcessOptions): Promise<Nod
     try {
       return await waitForStatus(`${options.url}/ready`, {
         timeoutMs: options.readyTimeoutMs ?? 60_000,
+        intervalMs: options.pollMs,
         alive: () => proc.alive(),
         what: options.name,
       });

@@ -19,12 +19,20 @@ export async function startCluster(count = 3): Promise<TestCluster> {
     await etcd.stop();
   };
   try {
-    const started = await Promise.all(
-      Array.from({ length: count }, (_, i) =>
-        startChildNode({ etcdEndpoint: etcd.endpoint, prefix, instanceId: `node-${i + 1}` }),
-      ),
+    // Each node is kept as soon as it is up, so a sibling's failure still stops it.
+    const slots: (ChildNode | undefined)[] = [];
+    const results = await Promise.allSettled(
+      Array.from({ length: count }, async (_, i) => {
+        slots[i] = await startChildNode({
+          etcdEndpoint: etcd.endpoint,
+          prefix,
+          instanceId: `node-${i + 1}`,
+        });
+      }),
     );
-    nodes.push(...started);
+    nodes.push(...slots.filter((n): n is ChildNode => n !== undefined));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   } catch (err) {
     await stop();
     throw err;
