@@ -89,38 +89,44 @@ export interface Load {
   command: string;
 }
 
-/** autocannon (one process, CONNECTIONS split over `urls`); every answer must be `expect`. */
-export async function cannon(
+interface LoadOutput {
+  count: number;
+  seconds: number;
+  statuses: Record<string, number>;
+  errors?: number;
+  p50: number;
+  p99: number;
+}
+
+/** Runs a load generator script (tsx) and fails unless every answer had status `expect`. */
+async function runLoad(
   ctx: Context,
-  spec: { urls: string[]; connections: number; count: number; method?: string; bodyBytes?: number },
+  script: string,
+  args: string[],
   expect: number,
 ): Promise<Load> {
-  const argv = [
-    process.execPath,
-    '--import',
-    'tsx',
-    'scripts/bench-lib/cannon.ts',
-    JSON.stringify({ ...spec, key: ctx.key }),
-  ];
-  const r = await ctx.procs.runJson<{
-    count: number;
-    seconds: number;
-    statuses: Record<string, number>;
-    errors: number;
-    p50: number;
-    p99: number;
-  }>('autocannon', argv, 600_000);
+  const argv = [process.execPath, '--import', 'tsx', `scripts/bench-lib/${script}`, ...args];
+  const r = await ctx.procs.runJson<LoadOutput>(script, argv, 600_000);
   const bad = Object.keys(r.statuses).filter((s) => Number(s) !== expect);
-  if (bad.length > 0 || r.errors > 0 || r.count === 0) {
+  if (bad.length > 0 || (r.errors ?? 0) > 0 || r.count === 0) {
     throw new Error(
-      `autocannon ${spec.urls[0]}: ${JSON.stringify(r.statuses)}, ${r.errors} errors`,
+      `${script} ${args.join(' ')}: ${JSON.stringify(r.statuses)}, ${r.errors} errors`,
     );
   }
   return { perSec: r.count / r.seconds, ...r, command: shown(argv, ctx.key) };
 }
 
+/** autocannon (one process, CONNECTIONS split over `urls`); every answer must be `expect`. */
+export function cannon(
+  ctx: Context,
+  spec: { urls: string[]; connections: number; count: number; method?: string; bodyBytes?: number },
+  expect: number,
+): Promise<Load> {
+  return runLoad(ctx, 'cannon.ts', [JSON.stringify({ ...spec, key: ctx.key })], expect);
+}
+
 /** scripts/bench-lib/load.ts: COUNT requests over CONNECTIONS keep-alive connections. */
-export async function nodeLoad(
+export function nodeLoad(
   ctx: Context,
   method: string,
   url: string,
@@ -128,27 +134,8 @@ export async function nodeLoad(
   connections: number,
   expect: number,
 ): Promise<Load> {
-  const argv = [
-    process.execPath,
-    '--import',
-    'tsx',
-    'scripts/bench-lib/load.ts',
-    method,
-    url,
-    String(count),
-    String(connections),
-    ctx.key,
-  ];
-  const r = await ctx.procs.runJson<{
-    count: number;
-    seconds: number;
-    statuses: Record<string, number>;
-    p50: number;
-    p99: number;
-  }>('load', argv, 600_000);
-  const bad = Object.keys(r.statuses).filter((s) => Number(s) !== expect);
-  if (bad.length > 0) throw new Error(`${method} ${url}: ${JSON.stringify(r.statuses)}`);
-  return { perSec: r.count / r.seconds, ...r, command: shown(argv, ctx.key) };
+  const args = [method, url, String(count), String(connections), ctx.key];
+  return runLoad(ctx, 'load.ts', args, expect);
 }
 
 /** The bare etcd baseline: create-if-absent transactions at `concurrency`. */
