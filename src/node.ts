@@ -80,6 +80,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     storage: instrumentStorage(storage, metrics),
     owners: instrumentOwnerClient(owners, metrics),
     maxBodyBytes: config.server.max_body_bytes,
+    smallBodyBytes: config.server.small_body_bytes,
     warn: (message, err) => logger.warn({ err }, message),
   });
   const auth = createAuthenticator({

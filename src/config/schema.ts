@@ -10,6 +10,7 @@ export interface Config {
     listen_addr: string;
     external_url: string;
     max_body_bytes: number;
+    small_body_bytes: number;
     request_idle_timeout_ms: number;
     tls_cert_file?: string;
     tls_key_file?: string;
@@ -129,6 +130,12 @@ const serverSchema = z
     listen_addr: listenAddr(':8443'),
     external_url: httpUrl.optional(),
     max_body_bytes: positiveInt().default(10 * GiB),
+    // POSTs with a known length up to this are staged first and created with one etcd txn.
+    small_body_bytes: z
+      .int()
+      .min(0, 'must be 0 (off) or a positive integer')
+      .max(16 * MiB, 'must be at most 16777216 (16 MiB)')
+      .default(64 * KiB),
     request_idle_timeout_ms: positiveInt().default(60_000),
     tls_cert_file: filePath.optional(),
     tls_key_file: filePath.optional(),

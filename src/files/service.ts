@@ -57,6 +57,8 @@ export interface FilesServiceOptions {
   storage: Storage;
   owners: OwnerClient;
   maxBodyBytes: number;
+  /** POSTs of a known length up to this are created with one transaction (0 = off). */
+  smallBodyBytes?: number;
   /** Reports a background step that failed without failing the request. */
   warn?: (message: string, err: unknown) => void;
 }
