@@ -43,6 +43,8 @@ export interface FakeCluster {
 
 export interface FakeClusterOptions {
   maxBodyBytes?: number;
+  /** POSTs of a known length up to this take the one-transaction create (default: off). */
+  smallBodyBytes?: number;
   backendType?: string;
   /** The advertised HTTP URL of each node (default: `fakeHttpUrl(id)`). */
   httpUrl?: (id: string) => string;
@@ -75,6 +77,7 @@ export async function fakeCluster(
       storage,
       owners,
       maxBodyBytes: options.maxBodyBytes ?? FAKE_MAX_BODY_BYTES,
+      smallBodyBytes: options.smallBodyBytes,
     });
     const record: NodeRecord = {
       instance_id: id,
