@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, realpath, rename, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { InternalError, InvalidPathError } from '../files/errors.js';
+import { DirSyncs } from './dir-syncs.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
 
 export function errnoCode(err: unknown): string | undefined {
@@ -49,6 +50,7 @@ async function removeEmptyTree(dir: string): Promise<boolean> {
 export class DiskRoot {
   private readonly rootPrefix: string;
   private readonly internalDir: string;
+  private readonly syncs = new DirSyncs(fsyncDir);
 
   private constructor(
     /** The root's real path: every containment check compares real paths with it. */
@@ -69,6 +71,11 @@ export class DiskRoot {
       throw new InternalError(`${tmpDir} must be a plain directory, not a symbolic link`);
     }
     return new DiskRoot(real, tmpDir);
+  }
+
+  /** Makes the entries of `dir` durable; concurrent callers share fsyncs (dir-syncs.ts). */
+  syncDir(dir: string): Promise<void> {
+    return this.syncs.sync(dir);
   }
 
   /** Where an API path lives under the root, before any symlink is resolved. */
@@ -156,7 +163,7 @@ export class DiskRoot {
     await this.clearWay(target, apiPath);
     await rename(part, target);
     const touched = new Set([...created.map((dir) => dirname(dir)), parent]);
-    for (const dir of touched) await fsyncDir(dir);
+    for (const dir of touched) await this.syncDir(dir);
   }
 
   /** mkdir -p of a file's parent, on real paths only; returns it and the directories made. */
