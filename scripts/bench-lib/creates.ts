@@ -2,7 +2,8 @@
 // connections, spread round-robin over the given node URLs. Prints one JSON line:
 // {count, seconds, statuses: {"201": n, ...}}. Bounded: COUNT requests, each with a timeout.
 //   node --import tsx scripts/bench-lib/creates.ts URLS DIR COUNT CONCURRENCY BYTES KEY
-//   (URLS: comma-separated node base URLs; DIR: an existing CallFS directory, e.g. /bench/small)
+//   (URLS: comma-separated node base URLs, one per worker in turn; DIR: an existing CallFS
+//   directory, e.g. /bench/small)
 import http from 'node:http';
 import { blocks } from './data.js';
 
@@ -43,10 +44,13 @@ async function main(argv: string[]): Promise<void> {
   const statuses: Record<string, number> = {};
   let next = 0;
   const started = performance.now();
-  const worker = async (): Promise<void> => {
+  // Each worker keeps to one node: its keep-alive socket is then reused at once, never left
+  // idle long enough for the server's keep-alive timeout to race a new request on it.
+  const worker = async (_: unknown, w: number): Promise<void> => {
+    const base = urls[w % urls.length];
     for (let i = next++; i < count; i = next++) {
       const name = `f-${String(i).padStart(5, '0')}.bin`;
-      const url = `${urls[i % urls.length]}/v1/files${dir}/${name}`;
+      const url = `${base}/v1/files${dir}/${name}`;
       const status = await post(agent, url, body, key);
       statuses[status] = (statuses[status] ?? 0) + 1;
     }
