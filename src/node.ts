@@ -15,7 +15,9 @@ import { createEdgeApp, edgeFetch } from './edge/app.js';
 import { FilesService } from './files/service.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
+import { CachedMetadata } from './metadata/cached-metadata.js';
 import { EtcdMetadata } from './metadata/etcd-metadata.js';
+import { EtcdWatchFeed } from './metadata/watch-feed.js';
 import { instrumentMetadata } from './metrics/metadata.js';
 import { Metrics } from './metrics/metrics.js';
 import { instrumentOwnerClient } from './metrics/owner-client.js';
@@ -68,13 +70,26 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     keepaliveTimeMs: config.peer.keepalive_time_ms,
     credentials: clientCredentials(config),
   });
-  // One registry per node. The files service sees timed ports; membership (lease, registry)
-  // stays the original object.
+  // One registry per node. The files service sees timed ports, under the cache when it is on
+  // (a read it answers makes no etcd request); registration and the lease stay with `metadata`.
   const metrics = new Metrics({ defaultMetrics: true });
+  const timed = instrumentMetadata(metadata, metrics);
+  const feed = ms.cache_enabled
+    ? new EtcdWatchFeed({ client: etcd, prefix: ms.etcd_prefix, logger })
+    : null;
+  const store = feed
+    ? new CachedMetadata({
+        inner: timed,
+        feed,
+        maxEntries: ms.cache_max_entries,
+        onLookup: (kind, result) => metrics.cacheLookup(kind, result),
+      })
+    : timed;
+  if (store instanceof CachedMetadata) metrics.observeCacheSize(() => store.size);
   const files = new FilesService({
     instanceId,
-    metadata: instrumentMetadata(metadata, metrics),
-    membership: metadata,
+    metadata: store,
+    membership: store,
     storage: instrumentStorage(storage, metrics),
     owners: instrumentOwnerClient(owners, metrics),
     maxBodyBytes: config.server.max_body_bytes,
@@ -95,6 +110,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     }
   };
   cleanups.push(async () => etcd.close());
+  if (feed) cleanups.push(async () => feed.close());
   cleanups.push(async () => owners.close());
   // Harmless before registration: revokes nothing.
   cleanups.push(() => metadata.deregister());
@@ -205,6 +221,9 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     const grpcAddr = config.peer.advertise_addr.replace(/:0$/, `:${peer.port}`);
     linkBaseUrl = httpUrl;
 
+    // Not awaited: until the watch is up every read goes to etcd, and the cache fills as reads
+    // miss once it is.
+    void feed?.start();
     // Journal recovery needs etcd's view but must finish before this node serves writes.
     const report = await storage.recover((p, gen) => files.isCurrent(p, gen));
     if (report.rolledForward.length || report.discarded) {

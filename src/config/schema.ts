@@ -41,6 +41,10 @@ export interface Config {
     etcd_password?: string;
     lease_ttl_seconds: number;
     request_timeout_ms: number;
+    /** Serve warm inode and membership reads from a watch-fed cache. */
+    cache_enabled: boolean;
+    /** The most inodes that cache holds (least recently used ones are dropped). */
+    cache_max_entries: number;
   };
   instance_discovery: { instance_id: string };
   log: {
@@ -262,6 +266,8 @@ const metadataStoreSchema = z
       .max(60, 'must be at most 60')
       .default(10),
     request_timeout_ms: positiveInt().default(2000),
+    cache_enabled: z.boolean().default(true),
+    cache_max_entries: positiveInt().max(10_000_000, 'must be at most 10000000').default(10_000),
   })
   .superRefine((store, ctx) => {
     if (store.etcd_username !== undefined && store.etcd_password === undefined) {

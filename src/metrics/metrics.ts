@@ -3,7 +3,7 @@
 // instrumented ports and the edge record through the small methods below; every label value
 // they pass is bounded (route patterns, method and operation names, error codes), never a
 // file path or anything a client chooses freely.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface MetricsOptions {
   /**
@@ -31,6 +31,8 @@ export class Metrics {
   private readonly linkGenerations: Counter;
   private readonly proxyDuration: Histogram<'operation' | 'outcome'>;
   private readonly etcdDuration: Histogram<'operation' | 'outcome'>;
+  private readonly cacheLookups: Counter<'kind' | 'result'>;
+  private cacheSize: () => number = () => 0;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -79,6 +81,21 @@ export class Metrics {
       buckets: ETCD_BUCKETS,
       registers,
     });
+    this.cacheLookups = new Counter({
+      name: 'callfs_metadata_cache_lookups_total',
+      help: 'Reads of the metadata cache, by kind (inode, node) and result: hit (no etcd request), miss (read from etcd), bypass (cache not current: read from etcd).',
+      labelNames: ['kind', 'result'],
+      registers,
+    });
+    const size = (): number => this.cacheSize();
+    new Gauge({
+      name: 'callfs_metadata_cache_entries',
+      help: 'Inodes held by the metadata cache.',
+      registers,
+      collect() {
+        this.set(size());
+      },
+    });
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -116,5 +133,14 @@ export class Metrics {
 
   etcdRequest(operation: string, outcome: string, seconds: number): void {
     this.etcdDuration.observe({ operation, outcome }, seconds);
+  }
+
+  cacheLookup(kind: string, result: string): void {
+    this.cacheLookups.inc({ kind, result });
+  }
+
+  /** Where the cache-size gauge reads its value when scraped. */
+  observeCacheSize(size: () => number): void {
+    this.cacheSize = size;
   }
 }

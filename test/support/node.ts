@@ -11,6 +11,9 @@ import { parseConfig, type Config } from '../../src/config/index.js';
 import { startNode, type RunningNode } from '../../src/node.js';
 import { freePort } from './etcd.js';
 
+/** The environment switch of the metadata cache, read here so in-process nodes honour it too. */
+const CACHE_SWITCH = 'CALLFS_METADATA_STORE__CACHE_ENABLED';
+
 export const API_KEY = 'test-key-0123456789abcdef';
 export const OTHER_KEY = 'other-key-0123456789abcdef';
 export const ROOT_KEY = 'root-key-0123456789abcdef';
@@ -53,6 +56,8 @@ export function rawConfig(spec: NodeSpec): Record<string, Record<string, unknown
       etcd_prefix: spec.prefix,
       lease_ttl_seconds: 3,
       request_timeout_ms: 1500,
+      // `CALLFS_METADATA_STORE__CACHE_ENABLED=false npm test` runs the suite without the cache.
+      cache_enabled: process.env[CACHE_SWITCH] !== 'false',
     },
     instance_discovery: { instance_id: spec.instanceId },
     log: { level: 'warn', format: 'json' },
@@ -134,8 +139,12 @@ export async function startChildNode(
   let proc!: ChildProcess;
   const url = `http://127.0.0.1:${httpPort}`;
   const launch = async (): Promise<void> => {
+    // The config file already carries the cache switch (and a test's override of it).
+    const env = { ...process.env };
+    delete env[CACHE_SWITCH];
     proc = spawn(process.execPath, [BIN, 'server', '--config', configFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     });
     const keep = (d: Buffer): void => {
       out = (out + d.toString()).slice(-20_000);
