@@ -115,6 +115,9 @@ describe('cluster: faults and races', function () {
       cluster.etcd.pause();
       try {
         await untilHung(cluster.etcd.endpoint);
+        // A node's metadata cache may answer for up to its freshness bound (1 s) after etcd
+        // stopped answering; past it, reads go to etcd.
+        await new Promise((r) => setTimeout(r, 1_500));
         const res = await call(n[0]!, 'GET', '/v1/files/crash/put.bin');
         const body = await jsonOf(res);
         expect(res.status).to.equal(503);

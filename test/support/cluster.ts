@@ -1,7 +1,7 @@
 // A real 3-node cluster for tests: one etcd and three `bin/callfs server` processes on free
 // loopback ports, stopped by pid afterwards with their temp folders removed.
 import { startEtcd, type EtcdHandle } from './etcd.js';
-import { startChildNode, uniquePrefix, type ChildNode } from './node.js';
+import { startChildNode, uniquePrefix, type ChildNode, type NodeSpec } from './node.js';
 
 export interface TestCluster {
   etcd: EtcdHandle;
@@ -10,7 +10,10 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(count = 3): Promise<TestCluster> {
+export async function startCluster(
+  count = 3,
+  overrides?: NodeSpec['overrides'],
+): Promise<TestCluster> {
   const etcd = await startEtcd();
   const prefix = uniquePrefix();
   const nodes: ChildNode[] = [];
@@ -21,7 +24,12 @@ export async function startCluster(count = 3): Promise<TestCluster> {
   try {
     const started = await Promise.all(
       Array.from({ length: count }, (_, i) =>
-        startChildNode({ etcdEndpoint: etcd.endpoint, prefix, instanceId: `node-${i + 1}` }),
+        startChildNode({
+          etcdEndpoint: etcd.endpoint,
+          prefix,
+          instanceId: `node-${i + 1}`,
+          overrides,
+        }),
       ),
     );
     nodes.push(...started);
