@@ -21,21 +21,22 @@ export async function startCluster(
     await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
     await etcd.stop();
   };
-  try {
-    const started = await Promise.all(
-      Array.from({ length: count }, (_, i) =>
-        startChildNode({
-          etcdEndpoint: etcd.endpoint,
-          prefix,
-          instanceId: `node-${i + 1}`,
-          overrides,
-        }),
-      ),
-    );
-    nodes.push(...started);
-  } catch (err) {
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) =>
+      startChildNode({
+        etcdEndpoint: etcd.endpoint,
+        prefix,
+        instanceId: `node-${i + 1}`,
+        overrides,
+      }),
+    ),
+  );
+  // Nodes that did start are stopped too when another one failed to.
+  for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
     await stop();
-    throw err;
+    throw failed.reason;
   }
   return { etcd, prefix, nodes, stop };
 }

@@ -191,7 +191,13 @@ export async function startChildNode(
       await rm(dir, { recursive: true, force: true });
     },
   };
-  await launch();
+  try {
+    await launch();
+  } catch (err) {
+    // A node that never became ready is still running: stop it rather than leak it.
+    await handle.stop().catch(() => undefined);
+    throw err;
+  }
   return handle;
 }
 
