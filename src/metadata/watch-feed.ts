@@ -191,12 +191,10 @@ export class EtcdWatchFeed implements ChangeFeed {
     }
   }
 
-  /** Sends a progress request unless enough are unanswered (`force`: join the newest). */
+  /** Sends a progress request unless enough are unanswered (`force`: send it anyway). */
   private probe(force = false): Probe | null {
     if (!this.connected || !this.stream) return null;
-    if (this.probes.length >= MAX_OUTSTANDING) {
-      return force ? (this.probes[this.probes.length - 1] ?? null) : null;
-    }
+    if (this.probes.length >= MAX_OUTSTANDING && !force) return null;
     const probe: Probe = { sentAt: Date.now(), answered: [] };
     this.probes.push(probe);
     this.stream.write({ progress_request: {} });
