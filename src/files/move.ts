@@ -49,6 +49,8 @@ export async function moveLocalFile(
   const to = spec.destination;
   return d.locks.runAll([source, to], async () => {
     const cur = await ownFileToMove(d, ctx, source);
+    // Before the namespace switch: a destination this disk cannot hold must never be named.
+    await d.storage.checkPath(to);
     const existing = await d.metadata.get(to);
     const overwrite = existing ? checkOverwrite(d, ctx, existing, spec) : null;
     const id = randomBytes(12).toString('hex');

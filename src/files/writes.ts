@@ -77,9 +77,12 @@ export class Writes {
           throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
         }
         this.assertServing();
+        await this.o.storage.checkPath(path);
         return this.session(ctx, path, false, null);
       }
       this.assertServing();
+      // Before the claim: a path this node's disk cannot hold must never reach the namespace.
+      await this.o.storage.checkPath(path);
       const now = Date.now();
       const claim: Inode = {
         type: 'file',
