@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/api-keys.js';
 import { parseListenAddr, type Config } from './config/index.js';
 import { createEdgeApp, edgeFetch } from './edge/app.js';
+import type { QuarantinedEntry } from './files/ports.js';
 import { FilesService } from './files/service.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
@@ -71,6 +72,10 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
   // One registry per node. The files service sees timed ports; membership (lease, registry)
   // stays the original object.
   const metrics = new Metrics({ defaultMetrics: true });
+  const setAside = (entry: QuarantinedEntry): void => {
+    metrics.journalQuarantined(entry.kind);
+    logger.error({ journalEntry: entry }, 'journal entry set aside: recovery cannot finish it');
+  };
   const files = new FilesService({
     instanceId,
     metadata: instrumentMetadata(metadata, metrics),
@@ -79,6 +84,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     owners: instrumentOwnerClient(owners, metrics),
     maxBodyBytes: config.server.max_body_bytes,
     warn: (message, err) => logger.warn({ err }, message),
+    onSetAside: setAside,
   });
   const auth = createAuthenticator({
     apiKeys: config.auth.api_keys,
@@ -207,8 +213,12 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
 
     // Journal recovery needs etcd's view but must finish before this node serves writes.
     const report = await storage.recover((p, gen) => files.isCurrent(p, gen));
+    report.quarantined.forEach(setAside);
     if (report.rolledForward.length || report.discarded) {
-      logger.info(report, 'storage journal recovered');
+      logger.info(
+        { rolledForward: report.rolledForward, discarded: report.discarded },
+        'storage journal recovered',
+      );
     }
     const moves = await files.recoverJournal();
     if (moves) logger.info({ moves }, 'interrupted moves finished');

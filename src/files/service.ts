@@ -29,6 +29,7 @@ import type {
   NodeRecord,
   StagedFile,
   OwnerClient,
+  QuarantinedEntry,
   ReadResult,
   RemoveOptions,
   Storage,
@@ -45,9 +46,10 @@ import {
   runDirectoryMove,
 } from './move-dir.js';
 import { listDirectory, listEntries } from './directories.js';
-import { deleteSubtree } from './subtree-delete.js';
+import { DELETE_JOB, deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
 import { Writes } from './writes.js';
+import { isTransient, malformed, setAside } from './journal-entries.js';
 
 export interface FilesServiceOptions {
   instanceId: string;
@@ -58,6 +60,8 @@ export interface FilesServiceOptions {
   maxBodyBytes: number;
   /** Reports a background step that failed without failing the request. */
   warn?: (message: string, err: unknown) => void;
+  /** Reports a journal entry start-up recovery could not finish and left for an operator. */
+  onSetAside?: (entry: QuarantinedEntry) => void;
 }
 
 export class FilesService implements FilesApi {
@@ -65,6 +69,8 @@ export class FilesService implements FilesApi {
   private readonly staging: Staging;
   private readonly router: Router;
   private readonly writes: Writes;
+  /** Journal entries set aside in this process: reported once, not retried. */
+  private readonly setAside = new Set<string>();
   readonly instanceId: string;
 
   constructor(private readonly o: FilesServiceOptions) {
@@ -235,24 +241,49 @@ export class FilesService implements FilesApi {
     );
   }
 
-  /** Start-up: finishes journaled work of this node that a crash interrupted. */
+  /**
+   * Start-up: finishes journaled work of this node that a crash interrupted. An entry that
+   * cannot be finished is left in etcd, reported once to `onSetAside`, and skipped from then
+   * on in this process; the others still run.
+   */
   async recoverJournal(): Promise<number> {
-    let finished = await recoverMoves({ ...this.o, instanceId: this.instanceId });
+    const setAsideAs = (q: QuarantinedEntry): void => {
+      this.setAside.add(q.id);
+      this.o.onSetAside?.(q);
+    };
+    let finished = await recoverMoves(
+      { ...this.o, instanceId: this.instanceId },
+      setAsideAs,
+      this.setAside,
+    );
     for (const entry of await this.o.metadata.journal(this.instanceId)) {
+      const type = entry.value.type;
+      const handledElsewhere = ['move-file', 'move-file-out', DELETE_JOB].includes(type);
+      if (handledElsewhere || this.setAside.has(entry.id)) continue;
+      const problem = malformed(entry);
+      if (problem) {
+        setAsideAs(setAside(entry, problem));
+        continue;
+      }
       const { from, to, user } = entry.value as unknown as {
         from: string;
         to: string;
         user: string;
       };
-      if (entry.value.type === MOVE_DIR) {
-        // Re-keying needs this node's membership (fenced transactions): before registration
-        // it waits for the call made once the node serves.
-        if (!this.o.membership.isServing()) continue;
-        await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
-        finished += 1;
-      } else if (entry.value.type === MOVE_DIR_DISK) {
-        await applyLocal(this.o, entry.id, from, to);
-        finished += 1;
+      try {
+        if (type === MOVE_DIR) {
+          // Re-keying needs this node's membership (fenced transactions): before registration
+          // it waits for the call made once the node serves.
+          if (!this.o.membership.isServing()) continue;
+          await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
+          finished += 1;
+        } else if (type === MOVE_DIR_DISK) {
+          await applyLocal(this.o, entry.id, from, to);
+          finished += 1;
+        }
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        setAsideAs(setAside(entry, err));
       }
     }
     return finished;

@@ -31,6 +31,7 @@ export class Metrics {
   private readonly linkGenerations: Counter;
   private readonly proxyDuration: Histogram<'operation' | 'outcome'>;
   private readonly etcdDuration: Histogram<'operation' | 'outcome'>;
+  private readonly journalSetAside: Counter<'kind'>;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -79,6 +80,12 @@ export class Metrics {
       buckets: ETCD_BUCKETS,
       registers,
     });
+    this.journalSetAside = new Counter({
+      name: 'callfs_journal_quarantined_total',
+      help: 'Journal entries start-up recovery could neither finish nor drop and set aside for an operator (see callfs fsck), by journal and entry kind.',
+      labelNames: ['kind'],
+      registers,
+    });
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -116,5 +123,10 @@ export class Metrics {
 
   etcdRequest(operation: string, outcome: string, seconds: number): void {
     this.etcdDuration.observe({ operation, outcome }, seconds);
+  }
+
+  /** A journal entry was set aside; `kind` is a bounded label (`local-commit`, `ops-move-dir`...). */
+  journalQuarantined(kind: string): void {
+    this.journalSetAside.inc({ kind });
   }
 }
