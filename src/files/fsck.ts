@@ -98,11 +98,12 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
   const entries = await o.metadata.journal(o.instanceId);
   const unfinished = new Map<string, string>();
   if (o.repair) {
-    await recoverMoves(o, (q: QuarantinedEntry) => unfinished.set(q.id, q.reason));
+    await recoverMoves(o, (q: QuarantinedEntry) => void unfinished.set(q.id, q.reason));
   }
   for (const entry of entries) {
-    const problem = malformed(entry);
-    const reason = problem ?? unfinished.get(entry.id);
+    const marked = entry.value.set_aside;
+    const reason =
+      malformed(entry) ?? unfinished.get(entry.id) ?? (typeof marked === 'string' ? marked : null);
     report.issues.push({
       kind: reason ? 'bad-journal' : 'pending-move',
       path: String(entry.value.from ?? entry.value.path ?? entry.id),

@@ -190,7 +190,7 @@ function checkOverwrite(
  */
 export async function recoverMoves(
   d: Omit<MoveDeps, 'locks'>,
-  setAsideAs: (entry: QuarantinedEntry) => void = () => undefined,
+  setAsideAs: (q: QuarantinedEntry, entry: JournalEntry) => Promise<void> | void = () => undefined,
   skip: ReadonlySet<string> = new Set(),
 ): Promise<number> {
   let finished = 0;
@@ -199,14 +199,14 @@ export async function recoverMoves(
     if (skip.has(entry.id)) continue;
     const problem = malformed(entry);
     if (problem) {
-      setAsideAs(setAside(entry, problem));
+      await setAsideAs(setAside(entry, problem), entry);
       continue;
     }
     try {
       finished += await recoverMove(d, entry);
     } catch (err) {
       if (isTransient(err)) throw err;
-      setAsideAs(setAside(entry, err));
+      await setAsideAs(setAside(entry, err), entry);
     }
   }
   return finished;

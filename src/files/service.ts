@@ -21,6 +21,7 @@ import type {
   FilesApi,
   Inode,
   InodeRecord,
+  JournalEntry,
   ListQuery,
   Membership,
   Metadata,
@@ -247,9 +248,16 @@ export class FilesService implements FilesApi {
    * on in this process; the others still run.
    */
   async recoverJournal(): Promise<number> {
-    const setAsideAs = (q: QuarantinedEntry): void => {
+    const setAsideAs = async (q: QuarantinedEntry, entry: JournalEntry): Promise<void> => {
       this.setAside.add(q.id);
       this.o.onSetAside?.(q);
+      // The reason stays with the entry, for fsck and the operator; it is still retried at
+      // the next start (the cause may be fixed by then).
+      if (entry.value.set_aside !== q.reason) {
+        await this.o.metadata
+          .putJournal({ id: entry.id, value: { ...entry.value, set_aside: q.reason } })
+          .catch(() => undefined);
+      }
     };
     let finished = await recoverMoves(
       { ...this.o, instanceId: this.instanceId },
@@ -262,7 +270,7 @@ export class FilesService implements FilesApi {
       if (handledElsewhere || this.setAside.has(entry.id)) continue;
       const problem = malformed(entry);
       if (problem) {
-        setAsideAs(setAside(entry, problem));
+        await setAsideAs(setAside(entry, problem), entry);
         continue;
       }
       const { from, to, user } = entry.value as unknown as {
@@ -283,7 +291,7 @@ export class FilesService implements FilesApi {
         }
       } catch (err) {
         if (isTransient(err)) throw err;
-        setAsideAs(setAside(entry, err));
+        await setAsideAs(setAside(entry, err), entry);
       }
     }
     return finished;
