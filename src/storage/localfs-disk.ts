@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, realpath, rename, rmdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { InternalError, InvalidPathError } from '../files/errors.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
 
@@ -76,6 +76,32 @@ async function removeEmptyTree(dir: string): Promise<boolean> {
     if (errnoCode(err) === 'ENOTEMPTY' || errnoCode(err) === 'EEXIST') return false;
     throw err;
   }
+}
+
+/**
+ * The longest API path a root would hold, without creating it (for `callfs config validate`):
+ * limits are read on its nearest existing ancestor, symlinks there resolved.
+ */
+export async function storableLimits(
+  root: string,
+): Promise<DiskLimits & { root: string; maxPathBytes: number }> {
+  let existing = resolve(root);
+  const missing: string[] = [];
+  for (;;) {
+    try {
+      existing = await realpath(existing);
+      break;
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT' || dirname(existing) === existing) throw err;
+      missing.unshift(basename(existing));
+      existing = dirname(existing);
+    }
+  }
+  const real = join(existing, ...missing);
+  const pathMax = await pathconf(existing, 'PATH_MAX', DEFAULT_PATH_MAX);
+  const nameMax = await pathconf(existing, 'NAME_MAX', DEFAULT_NAME_MAX);
+  const maxPathBytes = Math.max(0, pathMax - 1 - Buffer.byteLength(real, 'utf8'));
+  return { root: real, pathMax, nameMax, maxPathBytes };
 }
 
 export class DiskRoot {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { InternalError, InvalidPathError, NotFoundError } from '../../../src/files/errors.js';
 import { createLocalfsStorage, type LocalfsStorage } from '../../../src/storage/localfs.js';
+import { storableLimits } from '../../../src/storage/localfs-disk.js';
 import {
   chunksOf,
   putFile,
@@ -286,6 +287,15 @@ describe('LocalfsStorage', function () {
         throw new InvalidPathError('not a path etcd accepts');
       });
       expect(report.quarantined.map((q) => q.path)).to.deep.equal(['/refused.txt']);
+    });
+  });
+
+  describe('storableLimits', function () {
+    it('should report the longest path of a root without creating it', async function () {
+      const missing = join(base, 'not', 'yet');
+      const limits = await storableLimits(missing);
+      expect(limits.maxPathBytes).to.equal(limits.pathMax - 1 - Buffer.byteLength(limits.root));
+      expect(await exists(missing)).to.equal(false);
     });
   });
 
