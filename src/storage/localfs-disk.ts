@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, realpath, rename, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { InternalError, InvalidPathError } from '../files/errors.js';
+import { InternalError, InvalidPathError, ParentNotADirectoryError } from '../files/errors.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
 
 /** Linux's limits, used when `getconf` cannot tell the root filesystem's own. */
@@ -163,7 +163,8 @@ export class DiskRoot {
   /**
    * Refuses a path this backend cannot put a file at without touching something it did not
    * make: a symbolic link as the file or on the way to it (even one that stays inside the
-   * root: a rename through it would land elsewhere), a file where a directory goes, or a FIFO,
+   * root: a rename through it would land elsewhere), a file where a directory goes
+   * (ParentNotADirectoryError, as the namespace answers), or a FIFO,
    * socket, device or non-empty directory where the file goes. Walks with lstat, following
    * nothing. An empty directory tree is fine: it gives way at commit.
    */
@@ -186,6 +187,10 @@ export class DiskRoot {
         throw new InvalidPathError(`${shown} is a symbolic link on this node's disk`);
       }
       if (!last) {
+        if (info.isFile()) {
+          // The same answer the namespace gives when a parent is a file.
+          throw new ParentNotADirectoryError(`${shown} is a file on this node's disk`);
+        }
         if (!info.isDirectory()) {
           throw new InvalidPathError(`${shown} is not a directory on this node's disk`);
         }

@@ -6,7 +6,12 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { InternalError, InvalidPathError, NotFoundError } from '../../../src/files/errors.js';
+import {
+  InternalError,
+  InvalidPathError,
+  NotFoundError,
+  ParentNotADirectoryError,
+} from '../../../src/files/errors.js';
 import { createLocalfsStorage, type LocalfsStorage } from '../../../src/storage/localfs.js';
 import { storableLimits } from '../../../src/storage/localfs-disk.js';
 import {
@@ -172,7 +177,7 @@ describe('LocalfsStorage', function () {
     it('should fail a commit when a file on disk sits where a parent directory goes', async function () {
       await writeFile(join(root, 'a'), 'stray file');
       const err = await rejection(putFile(storage, '/a/b.txt', Buffer.from('x')));
-      expect(err).to.be.instanceOf(InvalidPathError);
+      expect(err).to.be.instanceOf(ParentNotADirectoryError);
     });
 
     it('should prune empty parent directories when the last file is removed', async function () {
