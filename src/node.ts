@@ -21,6 +21,8 @@ import { Metrics } from './metrics/metrics.js';
 import { instrumentOwnerClient } from './metrics/owner-client.js';
 import { instrumentStorage } from './metrics/storage.js';
 import { GrpcOwnerClient } from './peer/client.js';
+import { createNodeHealth } from './peer/health.js';
+import { addReflection } from './peer/reflection.js';
 import { startPeerServer } from './peer/server.js';
 import { createLocalfsStorage } from './storage/localfs.js';
 
@@ -98,6 +100,16 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
   cleanups.push(async () => owners.close());
   // Harmless before registration: revokes nothing.
   cleanups.push(() => metadata.deregister());
+  // GET /ready and the gRPC health service say the same thing.
+  const ready = async (): Promise<boolean> => {
+    if (!metadata.isServing()) return false;
+    return storage.checkWritable().then(
+      () => true,
+      () => false,
+    );
+  };
+  const health = createNodeHealth({ ready });
+  cleanups.push(async () => health.close());
   try {
     const peerListen = parseListenAddr(config.peer.listen_addr);
     const peer = await startPeerServer(
@@ -108,6 +120,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         chunkSize: config.peer.chunk_size_bytes,
         flowControlWindow: config.peer.flow_control_window_bytes,
         credentials: serverCredentials(config),
+        services: [(server) => health.addToServer(server), addReflection],
       },
       bindHost(peerListen.host),
       peerListen.port,
@@ -116,13 +129,6 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
 
     const httpListen = parseListenAddr(config.server.listen_addr);
     const tls = Boolean(config.server.tls_cert_file && config.server.tls_key_file);
-    const ready = async (): Promise<boolean> => {
-      if (!metadata.isServing()) return false;
-      return storage.checkWritable().then(
-        () => true,
-        () => false,
-      );
-    };
     // The advertised URL is final once the port is bound (external_url may say :0).
     let linkBaseUrl = config.server.external_url;
     const links = new LinkService({
@@ -219,6 +225,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       backends: [storage.backendType],
       started: Date.now(),
     });
+    void health.refresh();
     // Journaled jobs that need the membership fence (directory moves) resume now.
     void files
       .recoverJournal()

@@ -16,6 +16,7 @@ import type { WriteResponse } from '../generated/callfs/v1/WriteResponse.js';
 import { rechunk, writeWithBackpressure } from './chunks.js';
 import { loadNodeProto, loadProto, MD } from './proto.js';
 import { toGrpcStatus } from './status-map.js';
+import { installCallfsTrailers } from './status-trailer.js';
 
 export interface PeerServerOptions {
   files: FilesApi;
@@ -25,6 +26,8 @@ export interface PeerServerOptions {
   /** HTTP/2 flow-control window for data flowing into this server (uploads). */
   flowControlWindow: number;
   credentials?: grpc.ServerCredentials;
+  /** Further services on the same server (health, reflection). */
+  services?: Array<(server: grpc.Server) => void>;
 }
 
 function first(md: grpc.Metadata, key: string): string | undefined {
@@ -263,6 +266,7 @@ export async function startPeerServer(
   const proto = loadProto();
   server.addService(proto.callfs.v1.FileService.service, createPeerHandlers(o));
   server.addService(loadNodeProto().callfs.v1.NodeService.service, createNodeHandlers(o));
+  for (const add of o.services ?? []) add(server);
   const bindHost = host.includes(':') ? `[${host}]` : host;
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
@@ -272,6 +276,8 @@ export async function startPeerServer(
     ),
   );
   widenUploadWindow(server, o.flowControlWindow, o.logger);
+  if (!installCallfsTrailers(server))
+    o.logger.warn('grpc-js internals changed: some errors lack x-callfs-code');
   return {
     port: bound,
     close: () =>
