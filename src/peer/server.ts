@@ -14,6 +14,8 @@ import type { StageFileRequest__Output } from '../generated/callfs/v1/StageFileR
 import type { WriteRequest__Output } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse } from '../generated/callfs/v1/WriteResponse.js';
 import { rechunk, writeWithBackpressure } from './chunks.js';
+import { listMessages } from './list-stream.js';
+import { moveSpecOf } from './move-request.js';
 import { loadNodeProto, loadProto, MD } from './proto.js';
 import { toGrpcStatus } from './status-map.js';
 import { installCallfsTrailers } from './status-trailer.js';
@@ -166,10 +168,10 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
       (async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
         // Read from etcd page by page while the entries stream out.
-        const entries = await files.listEntries(ctx, path(call.request.path));
-        for await (const entry of entries) {
+        const messages = await listMessages(files, ctx, path(call.request.path), call.request);
+        for await (const message of messages) {
           if (call.cancelled) return;
-          await writeWithBackpressure(call, { entry });
+          await writeWithBackpressure(call, message);
         }
         call.end();
       })().catch((err) => {
@@ -180,14 +182,8 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     Move: (call, cb) => {
       answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
-        const r = call.request;
-        const info = await files.move(ctx, path(r.source), {
-          destination: path(r.destination),
-          overwrite: r.overwrite,
-          create_parents: r.create_parents,
-          instance: r.instance,
-          backend: r.backend,
-        });
+        const source = path(call.request.source);
+        const info = await files.move(ctx, source, moveSpecOf(source, call.request));
         return { info };
       }, cb);
     },
