@@ -150,7 +150,17 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       tls,
       ready,
       metrics,
-      links: { service: links },
+      links: {
+        service: links,
+        generateLimit: {
+          ratePerSecond: config.links.generate_rate_per_second,
+          burst: config.links.generate_burst,
+        },
+        downloadLimit: {
+          ratePerSecond: config.links.download_rate_per_second,
+          burst: config.links.download_burst,
+        },
+      },
     });
     const fetch = edgeFetch(app) as Parameters<typeof createAdaptorServer>[0]['fetch'];
     const http = tls

@@ -43,6 +43,12 @@ export interface Config {
     request_timeout_ms: number;
   };
   instance_discovery: { instance_id: string };
+  links: {
+    generate_rate_per_second: number;
+    generate_burst: number;
+    download_rate_per_second: number;
+    download_burst: number;
+  };
   log: {
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
     format: 'json' | 'text';
@@ -289,6 +295,17 @@ const instanceDiscoverySchema = z.strictObject({
     .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".."'),
 });
 
+const ratePerSecond = () =>
+  z.number().positive('must be a positive number (fractions allowed, e.g. 0.5)');
+
+/** Per-client token buckets of the link routes (429 RATE_LIMIT_EXCEEDED beyond them). */
+const linksSchema = z.strictObject({
+  generate_rate_per_second: ratePerSecond().default(100),
+  generate_burst: positiveInt().default(20),
+  download_rate_per_second: ratePerSecond().default(10),
+  download_burst: positiveInt().default(5),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   format: z.enum(['json', 'text']).default('json'),
@@ -305,6 +322,7 @@ export const configSchema = z.strictObject({
   instance_discovery: instanceDiscoverySchema.prefault(
     {} as z.input<typeof instanceDiscoverySchema>,
   ),
+  links: linksSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 
