@@ -16,6 +16,7 @@ import { FilesService } from './files/service.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
 import { EtcdMetadata } from './metadata/etcd-metadata.js';
+import { instrumentFiles } from './metrics/files.js';
 import { instrumentMetadata } from './metrics/metadata.js';
 import { Metrics } from './metrics/metrics.js';
 import { instrumentOwnerClient } from './metrics/owner-client.js';
@@ -82,6 +83,8 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     maxBodyBytes: config.server.max_body_bytes,
     warn: (message, err) => logger.warn({ err }, message),
   });
+  // What the edge and the gRPC server call: also counts listings and mkdirs.
+  const api = instrumentFiles(files, metrics, storage.backendType);
   const auth = createAuthenticator({
     apiKeys: config.auth.api_keys,
     apiKeyUsers: config.auth.api_key_users,
@@ -114,7 +117,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     const peerListen = parseListenAddr(config.peer.listen_addr);
     const peer = await startPeerServer(
       {
-        files,
+        files: api,
         auth,
         logger,
         chunkSize: config.peer.chunk_size_bytes,
@@ -143,7 +146,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       onGenerated: () => metrics.linkGenerated(),
     });
     const app = createEdgeApp({
-      files,
+      files: api,
       auth,
       logger,
       instanceId,

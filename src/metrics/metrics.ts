@@ -49,7 +49,7 @@ export class Metrics {
     });
     this.fileOperations = new Counter({
       name: 'callfs_file_operations_total',
-      help: "File operations done on this node's backend (read, write, delete, rename).",
+      help: 'File operations done on this node, by upstream CallFS operation (create, read, update, delete, list, move) and backend type.',
       labelNames: ['operation', 'backend_type'],
       registers,
     });
