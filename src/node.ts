@@ -2,19 +2,19 @@
 // membership, the storage backend, the files service, the gRPC server and client, the HTTP
 // edge — and runs start-up recovery before serving. The only place that knows every part.
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { createAdaptorServer } from '@hono/node-server';
 import * as grpc from '@grpc/grpc-js';
 import { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/api-keys.js';
 import { parseListenAddr, type Config } from './config/index.js';
 import { createEdgeApp, edgeFetch } from './edge/app.js';
+import { createEdgeServer, type EdgeServerOptions } from './edge/http-server.js';
+import { deriveCursorKey } from './files/cursor.js';
 import { FilesService } from './files/service.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
+import { etcdFaultHandling } from './metadata/etcd-call.js';
 import { EtcdMetadata } from './metadata/etcd-metadata.js';
 import { instrumentFiles } from './metrics/files.js';
 import { instrumentMetadata } from './metrics/metadata.js';
@@ -53,6 +53,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       ? { auth: { username: ms.etcd_username, password: ms.etcd_password ?? '' } }
       : {}),
     dialTimeout: ms.request_timeout_ms,
+    faultHandling: etcdFaultHandling(),
   });
   const metadata = new EtcdMetadata({
     client: etcd,
@@ -69,6 +70,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     flowControlWindow: config.peer.flow_control_window_bytes,
     readyTimeoutMs: config.peer.ready_timeout_ms,
     keepaliveTimeMs: config.peer.keepalive_time_ms,
+    writeIdleTimeoutMs: config.peer.write_idle_timeout_ms,
     credentials: clientCredentials(config),
   });
   // One registry per node. The files service sees timed ports; membership (lease, registry)
@@ -81,6 +83,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     storage: instrumentStorage(storage, metrics),
     owners: instrumentOwnerClient(owners, metrics),
     maxBodyBytes: config.server.max_body_bytes,
+    cursorKey: deriveCursorKey(config.auth.internal_proxy_secret),
     warn: (message, err) => logger.warn({ err }, message),
   });
   // What the edge and the gRPC server call: also counts listings and mkdirs.
@@ -122,6 +125,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         logger,
         chunkSize: config.peer.chunk_size_bytes,
         flowControlWindow: config.peer.flow_control_window_bytes,
+        writeIdleTimeoutMs: config.peer.write_idle_timeout_ms,
         credentials: serverCredentials(config),
         services: [(server) => health.addToServer(server), addReflection],
       },
@@ -141,6 +145,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         requestTimeoutMs: ms.request_timeout_ms,
       }),
       files,
+      metadata,
       secret: config.auth.single_use_link_secret,
       baseUrl: () => linkBaseUrl,
       onGenerated: () => metrics.linkGenerated(),
@@ -165,36 +170,18 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         },
       },
     });
-    const fetch = edgeFetch(app) as Parameters<typeof createAdaptorServer>[0]['fetch'];
-    const http = tls
-      ? createAdaptorServer({
-          fetch,
-          createServer: createHttpsServer,
-          serverOptions: {
+    const http = createEdgeServer({
+      fetch: edgeFetch(app) as EdgeServerOptions['fetch'],
+      instanceId,
+      logger,
+      idleTimeoutMs: config.server.request_idle_timeout_ms,
+      tls: tls
+        ? {
             cert: readFileSync(config.server.tls_cert_file as string),
             key: readFileSync(config.server.tls_key_file as string),
-          },
-        })
-      : createAdaptorServer({ fetch });
-    // Idle timeouts only: Node's default 5-minute total request timeout would cut a slow
-    // large transfer, which the API promises never to do.
-    http.setTimeout?.(config.server.request_idle_timeout_ms);
-    // A request Node's parser refuses still gets the API's JSON error, not a bare 400.
-    http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-      logger.debug({ err: err.code }, 'malformed HTTP request');
-      if (!socket.writable || (err.code as string | undefined) === 'ECONNRESET') {
-        socket.destroy();
-        return;
-      }
-      const body = JSON.stringify({ code: 'BAD_REQUEST', message: 'malformed HTTP request' });
-      socket.end(
-        'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n' +
-          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
+          }
+        : undefined,
     });
-    const limits = http as { requestTimeout?: number; headersTimeout?: number };
-    limits.requestTimeout = 0;
-    limits.headersTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(httpListen.port, bindHost(httpListen.host), () => resolve());
@@ -225,10 +212,15 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     linkBaseUrl = httpUrl;
 
     // Journal recovery needs etcd's view but must finish before this node serves writes.
-    const report = await storage.recover((p, gen) => files.isCurrent(p, gen));
+    const report = await storage.recover((p, gen, write) => files.isCurrent(p, gen, write));
     if (report.rolledForward.length || report.discarded) {
       logger.info(report, 'storage journal recovered');
     }
+    // Writes whose commit outcome is unknown are settled while the node runs; once it stops,
+    // what is left stays journaled for the next start-up recovery.
+    files.reconciler.start();
+    cleanups.push(() => files.reconciler.stop());
+    metrics.pendingCommits(() => files.reconciler.size);
     const moves = await files.recoverJournal();
     if (moves) logger.info({ moves }, 'interrupted moves finished');
     await metadata.register({

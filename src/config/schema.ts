@@ -21,6 +21,7 @@ export interface Config {
     flow_control_window_bytes: number;
     ready_timeout_ms: number;
     keepalive_time_ms: number;
+    write_idle_timeout_ms: number;
     tls_cert_file?: string;
     tls_key_file?: string;
     tls_ca_file?: string;
@@ -166,6 +167,9 @@ const peerSchema = z
       .default(16 * MiB),
     ready_timeout_ms: positiveInt().default(1500),
     keepalive_time_ms: positiveInt().default(10_000),
+    // A byte stream into this node (Write, StageFile) that sends nothing for this long is ended;
+    // at least server.request_idle_timeout_ms, so a slow HTTP client is cut by the edge first.
+    write_idle_timeout_ms: positiveInt().default(60_000),
     tls_cert_file: filePath.optional(),
     tls_key_file: filePath.optional(),
     tls_ca_file: filePath.optional(),

@@ -3,7 +3,7 @@
 // instrumented ports and the edge record through the small methods below; every label value
 // they pass is bounded (route patterns, method and operation names, error codes), never a
 // file path or anything a client chooses freely.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface MetricsOptions {
   /**
@@ -116,5 +116,17 @@ export class Metrics {
 
   etcdRequest(operation: string, outcome: string, seconds: number): void {
     this.etcdDuration.observe({ operation, outcome }, seconds);
+  }
+
+  /** Reports, at each scrape, how many journaled writes wait for their commit outcome. */
+  pendingCommits(count: () => number): void {
+    new Gauge({
+      name: 'callfs_pending_commits',
+      help: 'Journaled writes whose commit outcome is not settled yet (etcd unanswered, rename failed).',
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
   }
 }

@@ -8,7 +8,7 @@ import { lstat, mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:
 import { basename, join } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
-import type { OpenedFile, RecoveryReport, Storage, TempFile } from '../files/ports.js';
+import type { IsCurrent, OpenedFile, RecoveryReport, Storage, TempFile } from '../files/ports.js';
 import { DiskRoot, errnoCode, fsyncDir } from './localfs-disk.js';
 import { JOURNAL_SUFFIX, type JournalEntry, LocalfsTemp, PART_SUFFIX } from './localfs-temp.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
@@ -198,9 +198,7 @@ export class LocalfsStorage implements Storage {
     return target;
   }
 
-  async recover(
-    isCurrent: (path: string, gen: number) => Promise<boolean>,
-  ): Promise<RecoveryReport> {
+  async recover(isCurrent: IsCurrent): Promise<RecoveryReport> {
     const tmp = this.disk.tmpDir;
     const names = (await readdir(tmp)).sort();
     const orphanParts = new Set(names.filter((name) => name.endsWith(PART_SUFFIX)));
@@ -219,7 +217,7 @@ export class LocalfsStorage implements Storage {
         entry !== null &&
         hasPart &&
         !placed.has(entry.path) &&
-        (await isCurrent(entry.path, entry.gen));
+        (await isCurrent(entry.path, entry.gen, entry.write));
       try {
         if (rollForward) {
           await this.disk.place(part, entry.path);
@@ -272,12 +270,13 @@ async function readJournal(file: string): Promise<JournalEntry | null> {
   try {
     const value: unknown = JSON.parse(await readFile(file, 'utf8'));
     if (typeof value !== 'object' || value === null) return null;
-    const { path, gen } = value as Record<string, unknown>;
+    const { path, gen, write } = value as Record<string, unknown>;
     if (typeof path !== 'string' || typeof gen !== 'number' || !Number.isSafeInteger(gen)) {
       return null;
     }
+    if (write !== undefined && typeof write !== 'string') return null;
     pathSegments(path);
-    return { path, gen };
+    return { path, gen, write };
   } catch {
     return null;
   }

@@ -13,7 +13,7 @@ import { Metrics } from '../../../src/metrics/metrics.js';
 import { instrumentOwnerClient } from '../../../src/metrics/owner-client.js';
 import { instrumentStorage } from '../../../src/metrics/storage.js';
 import { createMemoryStorage, type MemoryStorage } from '../../../src/storage/memory.js';
-import { caller, readFile, rejection, writeFile } from '../../support/fakes.js';
+import { caller, FAKE_CURSOR_KEY, readFile, rejection, writeFile } from '../../support/fakes.js';
 import { sample } from './samples.js';
 
 interface Node {
@@ -43,6 +43,7 @@ async function twoNodes(): Promise<[Node, Node]> {
       storage: instrumentStorage(storage, metrics),
       owners: instrumentOwnerClient(owners, metrics),
       maxBodyBytes: 1024 * 1024,
+      cursorKey: FAKE_CURSOR_KEY,
     });
     const record: NodeRecord = {
       instance_id: id,
