@@ -49,6 +49,7 @@ import {
 import { listDirectory, listEntries } from './directories.js';
 import { DELETE_JOB, deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
+import { Reconciler } from './reconciler.js';
 import { Writes } from './writes.js';
 import { isTransient, malformed, setAside } from './journal-entries.js';
 
@@ -59,6 +60,8 @@ export interface FilesServiceOptions {
   storage: Storage;
   owners: OwnerClient;
   maxBodyBytes: number;
+  /** Seals listing cursors; the same on every node (deriveCursorKey of the internal secret). */
+  cursorKey: Buffer;
   /** Reports a background step that failed without failing the request. */
   warn?: (message: string, err: unknown) => void;
   /** Reports a journal entry start-up recovery could not finish and left for an operator. */
@@ -72,12 +75,24 @@ export class FilesService implements FilesApi {
   private readonly writes: Writes;
   /** Journal entries set aside in this process: reported once, not retried. */
   private readonly setAside = new Set<string>();
+  /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
+  readonly reconciler: Reconciler;
   readonly instanceId: string;
 
   constructor(private readonly o: FilesServiceOptions) {
     this.instanceId = o.instanceId;
     this.router = new Router(o);
-    this.writes = new Writes({ ...o, locks: this.locks, router: this.router });
+    this.reconciler = new Reconciler({
+      locks: this.locks,
+      isCurrent: (p, gen, write) => this.isCurrent(p, gen, write),
+      warn: o.warn,
+    });
+    this.writes = new Writes({
+      ...o,
+      locks: this.locks,
+      router: this.router,
+      reconciler: this.reconciler,
+    });
     this.staging = new Staging(o.storage, this.locks, (p, gen) => this.isCurrent(p, gen), o.warn);
   }
 
@@ -197,7 +212,7 @@ export class FilesService implements FilesApi {
     path: string,
     query: ListQuery,
   ): Promise<DirectoryListing> {
-    return listDirectory(this.o.metadata, path, query);
+    return listDirectory(this.o.metadata, path, query, this.o.cursorKey);
   }
 
   async move(ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo> {
@@ -286,7 +301,7 @@ export class FilesService implements FilesApi {
           await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
           finished += 1;
         } else if (type === MOVE_DIR_DISK) {
-          await applyLocal(this.o, entry.id, from, to);
+          await applyLocal(this.moveDirDeps(), entry.id, from, to);
           finished += 1;
         }
       } catch (err) {
@@ -308,22 +323,27 @@ export class FilesService implements FilesApi {
 
   /** The disk step of a directory move, asked by the node that moved it in the namespace. */
   async applyMove(journalId: string, from: string, to: string): Promise<number> {
-    return applyLocal(this.o, journalId, from, to);
+    return applyLocal(this.moveDirDeps(), journalId, from, to);
   }
 
   private moveDirDeps() {
-    return { ...this.o, instanceId: this.instanceId, warn: this.o.warn };
+    return { ...this.o, locks: this.locks, instanceId: this.instanceId, warn: this.o.warn };
   }
 
   /** Is (path, gen) the committed generation this node owns? Used by start-up recovery. */
-  async isCurrent(path: string, gen: number): Promise<boolean> {
+  /**
+   * Whether etcd names (path, gen) as this node's file; with a write id, only that write's
+   * bytes (another write may have been given the same gen after this one failed).
+   */
+  async isCurrent(path: string, gen: number, write?: string): Promise<boolean> {
     const rec = await this.o.metadata.get(path);
     return (
       rec !== null &&
       rec.inode.type === 'file' &&
       rec.inode.instance_id === this.instanceId &&
       rec.inode.state === 'ready' &&
-      rec.inode.gen === gen
+      rec.inode.gen === gen &&
+      (write === undefined || rec.inode.write === write)
     );
   }
 

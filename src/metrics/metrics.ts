@@ -3,7 +3,7 @@
 // instrumented ports and the edge record through the small methods below; every label value
 // they pass is bounded (route patterns, method and operation names, error codes), never a
 // file path or anything a client chooses freely.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface MetricsOptions {
   /**
@@ -50,7 +50,7 @@ export class Metrics {
     });
     this.fileOperations = new Counter({
       name: 'callfs_file_operations_total',
-      help: "File operations done on this node's backend (read, write, delete, rename).",
+      help: 'File operations done on this node, by upstream CallFS operation (create, read, update, delete, list, move) and backend type.',
       labelNames: ['operation', 'backend_type'],
       registers,
     });
@@ -128,5 +128,17 @@ export class Metrics {
   /** A journal entry was set aside; `kind` is a bounded label (`local-commit`, `ops-move-dir`...). */
   journalQuarantined(kind: string): void {
     this.journalSetAside.inc({ kind });
+  }
+
+  /** Reports, at each scrape, how many journaled writes wait for their commit outcome. */
+  pendingCommits(count: () => number): void {
+    new Gauge({
+      name: 'callfs_pending_commits',
+      help: 'Journaled writes whose commit outcome is not settled yet (etcd unanswered, rename failed).',
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
   }
 }

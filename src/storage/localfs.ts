@@ -19,6 +19,7 @@ import { basename, join } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { CallfsError, InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
 import type {
+  IsCurrent,
   OpenedFile,
   QuarantinedEntry,
   RecoveryReport,
@@ -227,9 +228,7 @@ export class LocalfsStorage implements Storage {
     return target;
   }
 
-  async recover(
-    isCurrent: (path: string, gen: number) => Promise<boolean>,
-  ): Promise<RecoveryReport> {
+  async recover(isCurrent: IsCurrent): Promise<RecoveryReport> {
     const tmp = this.disk.tmpDir;
     const names = (await readdir(tmp)).sort();
     const orphanParts = new Set(names.filter((name) => name.endsWith(PART_SUFFIX)));
@@ -252,7 +251,9 @@ export class LocalfsStorage implements Storage {
       try {
         // Two journals naming one path cannot both be current; only the first one is placed.
         rollForward =
-          hasPart && !placed.has(entry.path) && (await isCurrent(entry.path, entry.gen));
+          hasPart &&
+          !placed.has(entry.path) &&
+          (await isCurrent(entry.path, entry.gen, entry.write));
       } catch (err) {
         // The metadata store could not answer: nothing may be dropped unsure, stop here. An
         // answer it can never give (a path it refuses) is this entry's problem alone.
@@ -384,12 +385,13 @@ async function readJournal(file: string): Promise<JournalEntry | null> {
   try {
     const value: unknown = JSON.parse(await readFile(file, 'utf8'));
     if (typeof value !== 'object' || value === null) return null;
-    const { path, gen } = value as Record<string, unknown>;
+    const { path, gen, write } = value as Record<string, unknown>;
     if (typeof path !== 'string' || typeof gen !== 'number' || !Number.isSafeInteger(gen)) {
       return null;
     }
+    if (write !== undefined && typeof write !== 'string') return null;
     pathSegments(path);
-    return { path, gen };
+    return { path, gen, write };
   } catch {
     return null;
   }

@@ -6,6 +6,7 @@ import { Readable, Writable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
 import type {
+  IsCurrent,
   OpenedFile,
   QuarantinedEntry,
   RecoveryReport,
@@ -28,6 +29,7 @@ interface Staged {
   path: string;
   bytes: Buffer;
   gen: number | null;
+  write: string;
 }
 
 export interface MemoryStorageOptions {
@@ -40,10 +42,10 @@ class MemoryTemp extends StagedTemp {
   constructor(
     private readonly staged: Map<number, Staged>,
     private readonly files: Map<string, StoredFile>,
-    private readonly id: number,
+    private readonly key: number,
     path: string,
   ) {
-    super(path);
+    super(path, `m${key}`);
   }
 
   protected async writePart(
@@ -51,8 +53,8 @@ class MemoryTemp extends StagedTemp {
     maxBytes: number,
     signal: AbortSignal,
   ): Promise<number> {
-    const entry: Staged = { path: this.path, bytes: Buffer.alloc(0), gen: null };
-    this.staged.set(this.id, entry);
+    const entry: Staged = { path: this.path, bytes: Buffer.alloc(0), gen: null, write: this.id };
+    this.staged.set(this.key, entry);
     const chunks: Buffer[] = [];
     const limit = new SizeLimit(maxBytes);
     const sink = new Writable({
@@ -67,20 +69,20 @@ class MemoryTemp extends StagedTemp {
   }
 
   protected async writeJournal(gen: number): Promise<void> {
-    const entry = this.staged.get(this.id);
+    const entry = this.staged.get(this.key);
     if (!entry) throw new InternalError(`temp file of ${this.path} is gone`);
     entry.gen = gen;
   }
 
   protected async place(): Promise<void> {
-    const entry = this.staged.get(this.id);
+    const entry = this.staged.get(this.key);
     if (!entry) throw new InternalError(`temp file of ${this.path} is gone`);
     this.files.set(this.path, { bytes: entry.bytes, mtimeMs: Date.now() });
-    this.staged.delete(this.id);
+    this.staged.delete(this.key);
   }
 
   protected async removeStaged(): Promise<void> {
-    this.staged.delete(this.id);
+    this.staged.delete(this.key);
   }
 }
 
@@ -185,14 +187,14 @@ export class MemoryStorage implements Storage {
     return this.files.has(path);
   }
 
-  async recover(
-    isCurrent: (path: string, gen: number) => Promise<boolean>,
-  ): Promise<RecoveryReport> {
+  async recover(isCurrent: IsCurrent): Promise<RecoveryReport> {
     const report: RecoveryReport = { rolledForward: [], discarded: 0, quarantined: [] };
     const placed = new Set<string>();
     for (const [id, entry] of [...this.staged]) {
       const rollForward =
-        entry.gen !== null && !placed.has(entry.path) && (await isCurrent(entry.path, entry.gen));
+        entry.gen !== null &&
+        !placed.has(entry.path) &&
+        (await isCurrent(entry.path, entry.gen, entry.write));
       this.staged.delete(id);
       if (rollForward) {
         try {

@@ -76,13 +76,13 @@ describe('LocalfsStorage', function () {
       expect(names[0]).to.match(/^[0-9a-f]{32}\.part$/);
     });
 
-    it('should journal the path and gen next to the part when prepared', async function () {
+    it('should journal the path, gen and write id next to the part when prepared', async function () {
       const temp = await storage.createTemp('/journaled.txt');
       await temp.write(chunksOf(Buffer.from('x')), { maxBytes: 10 });
       await temp.prepare(4);
       const journal = (await readdir(tmp)).find((name) => name.endsWith('.commit'));
       const entry: unknown = JSON.parse(await readFile(join(tmp, journal ?? 'missing'), 'utf8'));
-      expect(entry).to.deep.equal({ path: '/journaled.txt', gen: 4 });
+      expect(entry).to.deep.equal({ path: '/journaled.txt', gen: 4, write: temp.id });
     });
 
     it('should leave the temp folder empty when a commit completes', async function () {
