@@ -13,6 +13,7 @@ import { Etcd3 } from 'etcd3';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
 import { call } from '../support/http.js';
 import { rawConfig, startChildNode, uniquePrefix, type ChildNode } from '../support/node.js';
+import { inodeKey } from '../../src/metadata/keys.js';
 
 const BIN = new URL('../../bin/callfs', import.meta.url).pathname;
 
@@ -61,6 +62,11 @@ describe('start-up with journal entries recovery cannot finish', function () {
       'bad-disk-step': { type: 'move-dir-disk', node: 'node-1', from: '/md', to: '/mdl/x' },
       'bad-unknown': { type: 'teleport', node: 'node-1', from: '/kept.txt' },
     };
+    // The disk step is driven by etcd: it moves what etcd names under the destination, so etcd
+    // names the file there, and its rename meets the symlinked /mdl.
+    const moved = await client.get(inodeKey(prefix, '/md/f.txt'));
+    await client.put(inodeKey(prefix, '/mdl/x/f.txt')).value(moved ?? '');
+    await client.delete().key(inodeKey(prefix, '/md/f.txt'));
     for (const [id, value] of Object.entries(ops)) {
       await client.put(`${prefix}ops/${id}`).value(JSON.stringify(value));
     }
