@@ -3,7 +3,7 @@
 // Defaults that depend on other keys (external_url, advertise_addr) are filled in by parse.ts.
 import { z } from 'zod';
 import { splitHostPort } from './listen.js';
-import { GENERATE_HINT, isHeaderSafe, placeholderReason } from './secrets.js';
+import { GENERATE_HINT, isHeaderSafe, publishedDefault } from './secrets.js';
 
 export interface Config {
   server: {
@@ -21,6 +21,7 @@ export interface Config {
     flow_control_window_bytes: number;
     ready_timeout_ms: number;
     keepalive_time_ms: number;
+    write_idle_timeout_ms: number;
     tls_cert_file?: string;
     tls_key_file?: string;
     tls_ca_file?: string;
@@ -47,6 +48,12 @@ export interface Config {
     cache_max_entries: number;
   };
   instance_discovery: { instance_id: string };
+  links: {
+    generate_rate_per_second: number;
+    generate_burst: number;
+    download_rate_per_second: number;
+    download_burst: number;
+  };
   log: {
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
     format: 'json' | 'text';
@@ -58,7 +65,7 @@ const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 
 export const MIN_API_KEY_LENGTH = 16;
-export const MIN_SECRET_LENGTH = 32;
+export const MIN_SECRET_LENGTH = 16;
 /** Names the API-key list gives its users: api_keys[i] authenticates as `api-user-i`. */
 export const LIST_USER_PREFIX = 'api-user-';
 const RESERVED_USERS = new Set(['internal-proxy']);
@@ -94,15 +101,17 @@ const httpUrl = z.string().superRefine((value, ctx) => {
 
 const filePath = z.string().min(1, 'must not be empty');
 
-/** One API key or secret: long, header-safe and not a placeholder. */
+/** One API key or secret: long enough, header-safe and not a published default. */
 const credential = (minLength: number, hint: string) =>
   z
     .string()
     .min(minLength, `must be at least ${minLength} characters; ${hint}`)
     .refine(isHeaderSafe, 'must contain only printable ASCII characters, without spaces')
     .superRefine((value, ctx) => {
-      const reason = placeholderReason(value);
-      if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `${reason}; ${hint}` });
+      const published = publishedDefault(value);
+      if (published !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `${published}; ${hint}` });
+      }
     });
 
 /** Cert and key are only meaningful together; naming the missing one is the useful message. */
@@ -162,6 +171,9 @@ const peerSchema = z
       .default(16 * MiB),
     ready_timeout_ms: positiveInt().default(1500),
     keepalive_time_ms: positiveInt().default(10_000),
+    // A byte stream into this node (Write, StageFile) that sends nothing for this long is ended;
+    // at least server.request_idle_timeout_ms, so a slow HTTP client is cut by the edge first.
+    write_idle_timeout_ms: positiveInt().default(60_000),
     tls_cert_file: filePath.optional(),
     tls_key_file: filePath.optional(),
     tls_ca_file: filePath.optional(),
@@ -293,6 +305,17 @@ const instanceDiscoverySchema = z.strictObject({
     .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".."'),
 });
 
+const ratePerSecond = () =>
+  z.number().positive('must be a positive number (fractions allowed, e.g. 0.5)');
+
+/** Per-client token buckets of the link routes (429 RATE_LIMIT_EXCEEDED beyond them). */
+const linksSchema = z.strictObject({
+  generate_rate_per_second: ratePerSecond().default(100),
+  generate_burst: positiveInt().default(20),
+  download_rate_per_second: ratePerSecond().default(10),
+  download_burst: positiveInt().default(5),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   format: z.enum(['json', 'text']).default('json'),
@@ -309,6 +332,7 @@ export const configSchema = z.strictObject({
   instance_discovery: instanceDiscoverySchema.prefault(
     {} as z.input<typeof instanceDiscoverySchema>,
   ),
+  links: linksSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 

@@ -14,6 +14,7 @@ import type {
   CreateOptions,
   Inode,
   InodeRecord,
+  RekeyResult,
   JournalEntry,
   Membership,
   Metadata,
@@ -54,7 +55,7 @@ export class CachedMetadata implements Metadata, Membership {
     this.inodes = new RevisionLru(o.maxEntries);
     this.nodes = new RevisionLru(o.maxNodes ?? 1024);
     o.feed.subscribe({
-      change: (key, value, revision) => this.changed(key, value, revision),
+      change: (key, value, revision, created) => this.changed(key, value, revision, created),
       reset: () => {
         this.inodes.clear();
         this.nodes.clear();
@@ -174,7 +175,7 @@ export class CachedMetadata implements Metadata, Membership {
     return rec;
   }
 
-  async rekey(records: InodeRecord[], from: string, to: string): Promise<InodeRecord[]> {
+  async rekey(records: InodeRecord[], from: string, to: string): Promise<RekeyResult> {
     try {
       return await this.inner.rekey(records, from, to);
     } finally {
@@ -246,7 +247,7 @@ export class CachedMetadata implements Metadata, Membership {
     }
   }
 
-  private changed(key: Buffer, value: Buffer | null, revision: bigint): void {
+  private changed(key: Buffer, value: Buffer | null, revision: bigint, created: string): void {
     if (startsWith(key, FS)) {
       const path = pathOfKey(key);
       if (!this.inodes.tracks(path)) return;
@@ -256,7 +257,7 @@ export class CachedMetadata implements Metadata, Membership {
       }
       try {
         const inode = decodeInode(path, value.toString('utf8'));
-        this.inodes.change(path, { path, inode, revision: String(revision) }, revision);
+        this.inodes.change(path, { path, inode, revision: String(revision), created }, revision);
       } catch {
         this.inodes.invalidate(path);
       }
@@ -284,7 +285,7 @@ function startsWith(key: Buffer, prefix: Buffer): boolean {
 
 /** Callers get their own objects: nothing they do to a record can change the cache. */
 function copyRecord(rec: InodeRecord): InodeRecord {
-  return { path: rec.path, inode: { ...rec.inode }, revision: rec.revision };
+  return { path: rec.path, inode: { ...rec.inode }, revision: rec.revision, created: rec.created };
 }
 
 function copyNode(node: NodeRecord): NodeRecord {

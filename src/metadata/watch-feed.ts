@@ -16,7 +16,8 @@ import { prefixEnd } from './keys.js';
 /** What the feed tells its listener: changes of keys under the prefix, and loss of continuity. */
 export interface FeedListener {
   /** `key` relative to the prefix; `value` null for a delete; `revision` the change's. */
-  change(key: Buffer, value: Buffer | null, revision: bigint): void;
+  /** `created`: the key's create revision (etcd's; "0" for a delete). */
+  change(key: Buffer, value: Buffer | null, revision: bigint, created: string): void;
   /** Changes may have been missed: forget everything learnt from the feed so far. */
   reset(): void;
 }
@@ -187,7 +188,8 @@ export class EtcdWatchFeed implements ChangeFeed {
       const key = ev.kv.key.subarray(cut);
       const value = ev.type === 'Delete' ? null : ev.kv.value;
       const revision = BigInt(ev.kv.mod_revision);
-      for (const listener of this.listeners) listener.change(key, value, revision);
+      const created = String(ev.kv.create_revision);
+      for (const listener of this.listeners) listener.change(key, value, revision, created);
     }
   }
 

@@ -33,6 +33,7 @@ export class Metrics {
   private readonly etcdDuration: Histogram<'operation' | 'outcome'>;
   private readonly cacheLookups: Counter<'kind' | 'result'>;
   private cacheSize: () => number = () => 0;
+  private readonly journalSetAside: Counter<'kind'>;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -51,7 +52,7 @@ export class Metrics {
     });
     this.fileOperations = new Counter({
       name: 'callfs_file_operations_total',
-      help: "File operations done on this node's backend (read, write, delete, rename).",
+      help: 'File operations done on this node, by upstream CallFS operation (create, read, update, delete, list, move) and backend type.',
       labelNames: ['operation', 'backend_type'],
       registers,
     });
@@ -95,6 +96,12 @@ export class Metrics {
       collect() {
         this.set(size());
       },
+    });
+    this.journalSetAside = new Counter({
+      name: 'callfs_journal_quarantined_total',
+      help: 'Journal entries start-up recovery could neither finish nor drop and set aside for an operator (see callfs fsck), by journal and entry kind.',
+      labelNames: ['kind'],
+      registers,
     });
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
@@ -142,5 +149,22 @@ export class Metrics {
   /** Where the cache-size gauge reads its value when scraped. */
   observeCacheSize(size: () => number): void {
     this.cacheSize = size;
+  }
+
+  /** A journal entry was set aside; `kind` is a bounded label (`local-commit`, `ops-move-dir`...). */
+  journalQuarantined(kind: string): void {
+    this.journalSetAside.inc({ kind });
+  }
+
+  /** Reports, at each scrape, how many journaled writes wait for their commit outcome. */
+  pendingCommits(count: () => number): void {
+    new Gauge({
+      name: 'callfs_pending_commits',
+      help: 'Journaled writes whose commit outcome is not settled yet (etcd unanswered, rename failed).',
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
   }
 }

@@ -17,6 +17,8 @@ export const JOURNAL_SUFFIX = '.commit';
 export interface JournalEntry {
   path: string;
   gen: number;
+  /** The write id the inode names once committed (absent in journals of older versions). */
+  write?: string;
 }
 
 export class LocalfsTemp extends StagedTemp {
@@ -28,7 +30,7 @@ export class LocalfsTemp extends StagedTemp {
     path: string,
     id: string,
   ) {
-    super(path);
+    super(path, id);
     this.partPath = join(disk.tmpDir, id + PART_SUFFIX);
     this.journalPath = join(disk.tmpDir, id + JOURNAL_SUFFIX);
   }
@@ -53,7 +55,7 @@ export class LocalfsTemp extends StagedTemp {
   }
 
   protected async writeJournal(gen: number): Promise<void> {
-    const entry: JournalEntry = { path: this.path, gen };
+    const entry: JournalEntry = { path: this.path, gen, write: this.id };
     // 'w': a commit that retries with a new generation rewrites its own journal entry.
     const handle = await open(this.journalPath, 'w');
     try {

@@ -124,6 +124,8 @@ export interface ChildNode {
 }
 
 const BIN = new URL('../../bin/callfs', import.meta.url).pathname;
+/** Start-up bound: generous, since three nodes compiling their TypeScript on a busy 2-core host take a while. */
+const START_MS = 90_000;
 
 /** Starts `bin/callfs server` as a child process and waits until it answers /health. */
 export async function startChildNode(
@@ -152,7 +154,7 @@ export async function startChildNode(
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
     handle.proc = proc;
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + START_MS;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`node ${spec.instanceId} exited: ${out}`);
       try {
@@ -203,7 +205,7 @@ export async function startChildNode(
 
 async function waitForMembership(url: string): Promise<void> {
   // /health answers as soon as HTTP listens; /ready only once the membership lease is held.
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + START_MS;
   for (;;) {
     try {
       if ((await fetch(`${url}/ready`)).status === 200) return;

@@ -28,10 +28,20 @@ class FakeFeed implements ChangeFeed {
   /** Delivers what another writer committed, as the watch would. */
   deliver(rec: InodeRecord | { path: string; deleted: true; revision: string }): void {
     const value = 'deleted' in rec ? null : Buffer.from(encodeInode(rec.inode));
-    this.listener?.change(Buffer.from(inodeKey('', rec.path)), value, BigInt(rec.revision));
+    this.listener?.change(
+      Buffer.from(inodeKey('', rec.path)),
+      value,
+      BigInt(rec.revision),
+      'deleted' in rec ? '0' : rec.created,
+    );
   }
   deliverRaw(key: string, value: string | null, revision: bigint): void {
-    this.listener?.change(Buffer.from(key), value === null ? null : Buffer.from(value), revision);
+    this.listener?.change(
+      Buffer.from(key),
+      value === null ? null : Buffer.from(value),
+      revision,
+      value === null ? '0' : String(revision),
+    );
   }
   reset(): void {
     this.listener?.reset();
