@@ -8,6 +8,7 @@ import {
   MetadataUnavailableError,
   NodeNotServingError,
   NotAFileError,
+  NotFoundError,
   PayloadTooLargeError,
   PermissionDeniedError,
   StaleRevisionError,
@@ -90,9 +91,12 @@ export class Writes {
           throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
         }
         this.assertServing();
+        await this.o.storage.checkPath(path);
         return this.session(ctx, path, false, null, createOnly);
       }
       this.assertServing();
+      // Before the claim: a path this node's disk cannot hold must never reach the namespace.
+      await this.o.storage.checkPath(path);
       const now = Date.now();
       const claim: Inode = {
         type: 'file',
@@ -168,11 +172,16 @@ export class Writes {
           };
           let record: InodeRecord;
           try {
-            record = await this.o.metadata.create(path, inode, {
-              parents: this.parentTemplate(writer, now),
-            });
+            // Never re-creates a directory: a file whose directory was moved (or deleted)
+            // while it uploaded must not reappear at its old path.
+            record = await this.o.metadata.create(path, inode, {});
           } catch (err) {
             if (err instanceof AlreadyExistsError && attempt < COMMIT_ATTEMPTS) continue;
+            if (err instanceof NotFoundError) {
+              throw new StaleRevisionError(`the directory of ${path} moved while it was written`, {
+                cause: err,
+              });
+            }
             record = await this.afterUnanswered(err, path, 1, stage);
           }
           await stage.commit(1);

@@ -21,7 +21,6 @@ import {
   BadRequestError,
   DirectoryNotEmptyError,
   NotFoundError,
-  ParentNotADirectoryError,
   StaleRevisionError,
 } from '../files/errors.js';
 import type {
@@ -34,10 +33,11 @@ import type {
   Metadata,
   MoveOptions,
   NodeRecord,
+  RekeyResult,
   ScanOptions,
   ScanPage,
 } from '../files/ports.js';
-import { rebasePath } from '../files/paths.js';
+import { EtcdBulk, MAX_TXN_OPS } from './etcd-bulk.js';
 import {
   callOptions,
   etcdFaultHandling,
@@ -45,6 +45,7 @@ import {
   type MetadataLogger,
   silentLogger,
 } from './etcd-call.js';
+import { absent, unchanged } from './etcd-compares.js';
 import { EtcdMembership, type HeldRegistration } from './etcd-membership.js';
 import {
   ancestorsOf,
@@ -69,6 +70,7 @@ import {
   ancestorInode,
   decodeInode,
   encodeInode,
+  assertUsableParent,
   isUsableParent,
   MAX_MISSING_ANCESTORS,
   pickInode,
@@ -95,10 +97,6 @@ export interface EtcdMetadataOptions {
   logger?: MetadataLogger;
 }
 
-/** etcd's default --max-txn-ops: the most ops one read transaction may carry. */
-const MAX_TXN_OPS = 128;
-/** What one removeMany transaction may weigh, well under etcd's --max-request-bytes. */
-const MAX_TXN_BYTES = 1024 * 1024;
 /** Keys per range read when list() pages internally. */
 const LIST_PAGE = 1000;
 /** Keys counted per step when a depth-limited subtree is counted (keys-only reads). */
@@ -126,6 +124,7 @@ export class EtcdMetadata implements Metadata, Membership {
    * request. A hint is never trusted: a stale one fails the compare and the create reads anew.
    */
   private readonly parentHints = new Map<string, string>();
+  private readonly bulk: EtcdBulk;
 
   constructor(options: EtcdMetadataOptions) {
     this.prefix = normalizePrefix(options.prefix ?? DEFAULT_PREFIX);
@@ -156,6 +155,13 @@ export class EtcdMetadata implements Metadata, Membership {
       registerRetryMs: options.registerRetryMs ?? 2 * ttl * 1000,
       requestTimeoutMs: this.timeoutMs,
       logger: this.logger,
+    });
+    this.bulk = new EtcdBulk({
+      prefix: this.prefix,
+      membership: this.membership,
+      keyOf: (path) => this.keyOf(path),
+      txn: (req, what, held) => this.txn(req, what, held),
+      checkFence: (held, kv) => this.checkFence(held, kv),
     });
   }
 
@@ -262,72 +268,13 @@ export class EtcdMetadata implements Metadata, Membership {
       assertCanonical(r.path);
       if (r.path === '/') throw new BadRequestError('the root cannot be removed');
     }
-    const held = this.membership.current();
-    const left: InodeRecord[] = [];
-    // A file costs one compare (and one failure read), a directory two (its emptiness too);
-    // the membership fence takes one more: at most MAX_TXN_OPS per transaction. Each op
-    // carries the key (a directory's emptiness check its children range, two keys), and the
-    // request must stay under etcd's 1.5 MiB limit even for 4 KiB paths.
-    const cost = (r: InodeRecord): number => (r.inode.type === 'directory' ? 2 : 1);
-    const bytes = (r: InodeRecord): number => 64 + 3 * cost(r) * Buffer.byteLength(r.path) * 2;
-    for (let i = 0; i < records.length;) {
-      const chunk: InodeRecord[] = [];
-      let ops = 1;
-      let size = 0;
-      for (; i < records.length; i++) {
-        const r = records[i]!;
-        const full = ops + cost(r) > MAX_TXN_OPS || size + bytes(r) > MAX_TXN_BYTES;
-        if (full && chunk.length > 0) break;
-        ops += cost(r);
-        size += bytes(r);
-        chunk.push(r);
-      }
-      left.push(...(await this.removeChunk(chunk, held)));
-    }
-    return left;
+    return this.bulk.removeMany(records);
   }
 
-  async rekey(records: InodeRecord[], from: string, to: string): Promise<InodeRecord[]> {
+  async rekey(records: InodeRecord[], from: string, to: string): Promise<RekeyResult> {
     assertCanonical(from);
     assertCanonical(to);
-    const held = this.membership.current();
-    const left: InodeRecord[] = [];
-    // Each record: one put and one delete (success), one compare and one read (failure).
-    const per = 2;
-    const size = Math.floor((MAX_TXN_OPS - 1) / per);
-    for (let i = 0; i < records.length; i += size) {
-      let pending = records.slice(i, i + size);
-      while (pending.length > 0) {
-        const compare: ICompare[] = [this.membership.fence(held)];
-        const success: IRequestOp[] = [];
-        const failure: IRequestOp[] = [{ request_range: { key: this.membership.membershipKey } }];
-        for (const r of pending) {
-          const oldKey = this.keyOf(r.path);
-          compare.push(unchanged(oldKey, r.revision));
-          success.push({ request_delete_range: { key: oldKey } });
-          success.push({
-            request_put: {
-              key: this.keyOf(rebasePath(r.path, from, to)),
-              value: Buffer.from(encodeInode(r.inode)),
-            },
-          });
-          failure.push({ request_range: { key: oldKey, keys_only: true } });
-        }
-        const res = await this.txn({ compare, success, failure }, 'rekey', held);
-        if (res.succeeded) break;
-        this.checkFence(held, res.responses[0]?.response_range.kvs[0]);
-        // Drop the records that changed since read, and try the rest again.
-        const stale = new Set<string>();
-        pending.forEach((r, k) => {
-          if (res.responses[k + 1]?.response_range.kvs[0]?.mod_revision !== r.revision) {
-            stale.add(r.path);
-          }
-        });
-        left.push(...pending.filter((r) => stale.has(r.path)));
-        pending = pending.filter((r) => !stale.has(r.path));
-      }
-    }
-    return left;
+    return this.bulk.rekey(records, from, to);
   }
 
   async putJournal(entry: JournalEntry): Promise<void> {
@@ -342,45 +289,6 @@ export class EtcdMetadata implements Metadata, Membership {
     } catch (err) {
       throw mapEtcdError(err, 'putJournal');
     }
-  }
-
-  /** One fenced transaction, retried without the records its failure branch shows stale. */
-  private async removeChunk(chunk: InodeRecord[], held: HeldRegistration): Promise<InodeRecord[]> {
-    const left: InodeRecord[] = [];
-    let pending = chunk;
-    while (pending.length > 0) {
-      const compare: ICompare[] = [this.membership.fence(held)];
-      const success: IRequestOp[] = [];
-      const failure: IRequestOp[] = [{ request_range: { key: this.membership.membershipKey } }];
-      for (const r of pending) {
-        const key = this.keyOf(r.path);
-        compare.push(unchanged(key, r.revision));
-        success.push({ request_delete_range: { key } });
-        failure.push({ request_range: { key, keys_only: true } });
-        if (r.inode.type === 'directory') {
-          const children = Buffer.from(childrenPrefix(this.prefix, r.path));
-          const end = prefixEnd(children);
-          compare.push(noKeysIn(children, end));
-          failure.push({ request_range: { key: children, range_end: end, count_only: true } });
-        }
-      }
-      const res = await this.txn({ compare, success, failure }, 'removeMany', held);
-      if (res.succeeded) return left;
-      this.checkFence(held, res.responses[0]?.response_range.kvs[0]);
-      const fine: InodeRecord[] = [];
-      let at = 1;
-      for (const r of pending) {
-        let ok = res.responses[at++]?.response_range.kvs[0]?.mod_revision === r.revision;
-        if (r.inode.type === 'directory') {
-          ok &&= Number(res.responses[at++]?.response_range.count ?? 0) === 0;
-        }
-        (ok ? fine : left).push(r);
-      }
-      // Nothing explains the failure (it cannot happen): leave the chunk to the caller.
-      if (fine.length === pending.length) return [...left, ...fine];
-      pending = fine;
-    }
-    return left;
   }
 
   private async scan(dir: string, range: KeyRange, o: ScanOptions): Promise<ScanPage> {
@@ -513,9 +421,7 @@ export class EtcdMetadata implements Metadata, Membership {
       }
       for (let i = 0; i < ancestors.length; i++) {
         const kv = ancestorKvs[i];
-        if (kv && !isUsableParent(this.record(ancestors[i], kv).inode)) {
-          throw new ParentNotADirectoryError(`${ancestors[i]} is not a directory`);
-        }
+        if (kv) assertUsableParent(ancestors[i]!, this.record(ancestors[i]!, kv).inode);
       }
       // Below the nearest existing ancestor everything is missing and is added here.
       const nearest = ancestorKvs.findLastIndex((kv) => kv !== null);
@@ -572,7 +478,9 @@ export class EtcdMetadata implements Metadata, Membership {
         const revision = res.header.revision;
         if (o.parents) for (const dir of missing) this.rememberParent(dir, revision);
         if (o.moveFrom) this.parentHints.delete(o.moveFrom.path);
-        const record = { path, inode: pickInode(inode), revision };
+        // A put over an existing key (an overwrite) keeps that key's create revision.
+        const created = targetKv?.create_revision ?? revision;
+        const record = { path, inode: pickInode(inode), revision, created };
         this.noteParent(path, record);
         return record;
       }
@@ -629,7 +537,8 @@ export class EtcdMetadata implements Metadata, Membership {
     ];
     const res = await this.txn({ compare, success, failure }, 'create', held);
     if (res.succeeded) {
-      const record = { path, inode: pickInode(inode), revision: res.header.revision };
+      const revision = res.header.revision;
+      const record = { path, inode: pickInode(inode), revision, created: revision };
       this.noteParent(path, record);
       return record;
     }
@@ -674,7 +583,12 @@ export class EtcdMetadata implements Metadata, Membership {
       this.checkFence(held, res.responses[0]?.response_range.kvs[0]);
       throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
     }
-    return { path: expected.path, inode: pickInode(inode), revision: res.header.revision };
+    return {
+      path: expected.path,
+      inode: pickInode(inode),
+      revision: res.header.revision,
+      created: expected.created,
+    };
   }
 
   async remove(expected: InodeRecord): Promise<void> {
@@ -723,7 +637,12 @@ export class EtcdMetadata implements Metadata, Membership {
   }
 
   private record(path: string, kv: IKeyValue): InodeRecord {
-    return { path, inode: decodeInode(path, kv.value.toString('utf8')), revision: kv.mod_revision };
+    return {
+      path,
+      inode: decodeInode(path, kv.value.toString('utf8')),
+      revision: kv.mod_revision,
+      created: kv.create_revision,
+    };
   }
 
   /** Throws NodeNotServingError unless the membership key read in a failed txn is still ours. */
@@ -767,23 +686,4 @@ export class EtcdMetadata implements Metadata, Membership {
       throw mapped;
     }
   }
-}
-
-function absent(key: Buffer): ICompare {
-  return { key, target: CompareTarget.Version, result: CompareResult.Equal, version: 0 };
-}
-
-/** etcd treats an empty range as one key of version 0: this holds exactly when none exists. */
-function noKeysIn(key: Buffer, rangeEnd: Buffer): ICompare {
-  return {
-    key,
-    range_end: rangeEnd,
-    target: CompareTarget.Version,
-    result: CompareResult.Equal,
-    version: 0,
-  };
-}
-
-function unchanged(key: Buffer, revision: string): ICompare {
-  return { key, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: revision };
 }

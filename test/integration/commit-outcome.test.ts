@@ -17,6 +17,7 @@ import { startEtcdProxy, type EtcdProxy } from '../support/etcd-proxy.js';
 import { caller, rejection, writeFile } from '../support/fakes.js';
 import { uniquePrefix } from '../support/node.js';
 import { until } from '../support/wait.js';
+import { FAKE_CURSOR_KEY } from '../support/fakes.js';
 
 describe('integration: a commit whose etcd reply is lost', function () {
   this.timeout(60_000);
@@ -53,6 +54,7 @@ describe('integration: a commit whose etcd reply is lost', function () {
       },
     }) as Metadata;
     files = new FilesService({
+      cursorKey: FAKE_CURSOR_KEY,
       instanceId: 'commit-1',
       metadata,
       membership: meta,

@@ -11,6 +11,9 @@ import { parseConfig, type Config } from '../../src/config/index.js';
 import { startNode, type RunningNode } from '../../src/node.js';
 import { freePort } from './etcd.js';
 
+/** The environment switch of the metadata cache, read here so in-process nodes honour it too. */
+const CACHE_SWITCH = 'CALLFS_METADATA_STORE__CACHE_ENABLED';
+
 export const API_KEY = 'test-key-0123456789abcdef';
 export const OTHER_KEY = 'other-key-0123456789abcdef';
 export const ROOT_KEY = 'root-key-0123456789abcdef';
@@ -53,6 +56,8 @@ export function rawConfig(spec: NodeSpec): Record<string, Record<string, unknown
       etcd_prefix: spec.prefix,
       lease_ttl_seconds: 3,
       request_timeout_ms: 1500,
+      // `CALLFS_METADATA_STORE__CACHE_ENABLED=false npm test` runs the suite without the cache.
+      cache_enabled: process.env[CACHE_SWITCH] !== 'false',
     },
     instance_discovery: { instance_id: spec.instanceId },
     log: { level: 'warn', format: 'json' },
@@ -119,6 +124,8 @@ export interface ChildNode {
 }
 
 const BIN = new URL('../../bin/callfs', import.meta.url).pathname;
+/** Start-up bound: generous, since three nodes compiling their TypeScript on a busy 2-core host take a while. */
+const START_MS = 90_000;
 
 /** Starts `bin/callfs server` as a child process and waits until it answers /health. */
 export async function startChildNode(
@@ -134,8 +141,12 @@ export async function startChildNode(
   let proc!: ChildProcess;
   const url = `http://127.0.0.1:${httpPort}`;
   const launch = async (): Promise<void> => {
+    // The config file already carries the cache switch (and a test's override of it).
+    const env = { ...process.env };
+    delete env[CACHE_SWITCH];
     proc = spawn(process.execPath, [BIN, 'server', '--config', configFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     });
     const keep = (d: Buffer): void => {
       out = (out + d.toString()).slice(-20_000);
@@ -143,7 +154,7 @@ export async function startChildNode(
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
     handle.proc = proc;
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + START_MS;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`node ${spec.instanceId} exited: ${out}`);
       try {
@@ -182,13 +193,19 @@ export async function startChildNode(
       await rm(dir, { recursive: true, force: true });
     },
   };
-  await launch();
+  try {
+    await launch();
+  } catch (err) {
+    // A node that never became ready is still running: stop it rather than leak it.
+    await handle.stop().catch(() => undefined);
+    throw err;
+  }
   return handle;
 }
 
 async function waitForMembership(url: string): Promise<void> {
   // /health answers as soon as HTTP listens; /ready only once the membership lease is held.
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + START_MS;
   for (;;) {
     try {
       if ((await fetch(`${url}/ready`)).status === 200) return;

@@ -22,6 +22,7 @@ import {
   rejection,
   writeFile,
 } from '../../support/fakes.js';
+import { FAKE_CURSOR_KEY } from '../../support/fakes.js';
 
 const alice = caller('alice');
 
@@ -101,6 +102,7 @@ async function oneNode() {
   const mem = createMemoryStorage();
   const disk = failingRenames(mem);
   const files = new FilesService({
+    cursorKey: FAKE_CURSOR_KEY,
     instanceId: 'n1',
     metadata: flaky.wrap(),
     membership: meta,
