@@ -108,6 +108,8 @@ const COUNT_PAGE = 10_000;
 const MAX_RANGE_KEYS = 500;
 /** Directories whose last seen mod_revision a create may compare without reading them first. */
 const PARENT_HINTS = 4096;
+/** Deeper paths take the read path: each hinted ancestor is one compare of the transaction. */
+const MAX_HINTED_DEPTH = 64;
 
 export class EtcdMetadata implements Metadata, Membership {
   readonly prefix: string;
@@ -408,7 +410,7 @@ export class EtcdMetadata implements Metadata, Membership {
     const target = this.keyOf(path);
     const ancestors = ancestorsOf(path);
     if (!o.moveFrom && !o.overwrite && !o.journal) {
-      const placed = await this.placeUnderKnownParent(path, inode, ancestors.at(-1), o, held);
+      const placed = await this.placeUnderKnownParent(path, inode, ancestors, o, held);
       if (placed) return placed;
     }
     for (let attempt = 1; ; attempt++) {
@@ -513,19 +515,27 @@ export class EtcdMetadata implements Metadata, Membership {
   private async placeUnderKnownParent(
     path: string,
     inode: Inode,
-    parent: string | undefined,
+    ancestors: string[],
     o: { leased?: boolean },
     held: HeldRegistration,
   ): Promise<InodeRecord | null> {
-    const parentRevision = parent === undefined ? '' : this.parentHints.get(parent);
-    if (parentRevision === undefined) return null;
+    // Every ancestor must be a known, usable directory, each compared unchanged: a directory
+    // move marks its top directories `moving` (a new revision), and a create anywhere below
+    // them must then take the read path, which answers 503 (ARCHITECTURE.md invariant 8).
+    if (ancestors.length > MAX_HINTED_DEPTH) return null;
+    const known: [string, string][] = [];
+    for (const dir of ancestors) {
+      const revision = this.parentHints.get(dir);
+      if (revision === undefined) return null;
+      known.push([dir, revision]);
+    }
     const target = this.keyOf(path);
     const compare: ICompare[] = [absent(target), this.membership.fence(held)];
     const failure: IRequestOp[] = [
       { request_range: { key: target } },
       { request_range: { key: this.membership.membershipKey } },
     ];
-    if (parent !== undefined) compare.push(unchanged(this.keyOf(parent), parentRevision));
+    for (const [dir, revision] of known) compare.push(unchanged(this.keyOf(dir), revision));
     const success: IRequestOp[] = [
       {
         request_put: {
@@ -545,7 +555,7 @@ export class EtcdMetadata implements Metadata, Membership {
     const existing = res.responses[0]?.response_range.kvs[0];
     if (existing) throw alreadyExists(this.record(path, existing), inode);
     this.checkFence(held, res.responses[1]?.response_range.kvs[0]);
-    if (parent !== undefined) this.parentHints.delete(parent);
+    for (const [dir] of known) this.parentHints.delete(dir);
     return null;
   }
 

@@ -140,6 +140,22 @@ describe('EtcdMetadata against etcd', function () {
       expect(err).to.have.nested.property('existing.instanceId', 'node-b');
     });
 
+    it('should refuse a warm create with STALE_REVISION when a seen grandparent is being moved', async () => {
+      ns = namespace();
+      const a = ns.open('node-a');
+      const b = ns.open('node-b');
+      await a.register(nodeRecord('node-a'));
+      await b.register(nodeRecord('node-b'));
+      await a.create('/g/p/seen', fileInode('node-a'), parentsOf('node-a'));
+      await a.get('/g');
+      const top = await b.get('/g');
+      await b.replace(top!, { ...top!.inode, state: 'moving' });
+      const err = await a
+        .create('/g/p/x', fileInode('node-a'), parentsOf('node-a'))
+        .catch((e) => e);
+      expect(err).to.have.property('code', 'STALE_REVISION');
+    });
+
     it('should refuse with PARENT_NOT_A_DIRECTORY when a seen parent became a file', async () => {
       ns = namespace();
       const a = ns.open('node-a');
