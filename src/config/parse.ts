@@ -6,7 +6,7 @@ import { ConfigError } from './errors.js';
 import { isPlainObject, sortKeys, unknownKeyMessage } from './keys.js';
 import { formatHostPort, isWildcardHost, splitHostPort } from './listen.js';
 import { configSchema, type Config, type ParsedConfig } from './schema.js';
-import { isPublishedExample } from './secrets.js';
+import { placeholderReason } from './secrets.js';
 
 export interface LoadedConfig {
   config: Config;
@@ -35,11 +35,12 @@ export function validateConfig(raw: unknown, problems: string[], warnings: strin
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = withDerivedDefaults(result.data);
-  warnings.push(...publishedCredentialWarnings(config));
+  warnings.push(...placeholderWarnings(config));
   return { config, warnings };
 }
 
-function publishedCredentialWarnings({ auth }: Config): string[] {
+/** Credentials that look like placeholders: accepted (upstream CallFS accepts them), but said. */
+function placeholderWarnings({ auth }: Config): string[] {
   const credentials: [string, string][] = [
     ...auth.api_keys.map((key, i): [string, string] => [`auth.api_keys[${i}]`, key]),
     ...Object.entries(auth.api_key_users).map(([user, key]): [string, string] => [
@@ -49,9 +50,10 @@ function publishedCredentialWarnings({ auth }: Config): string[] {
     ['auth.internal_proxy_secret', auth.internal_proxy_secret],
     ['auth.single_use_link_secret', auth.single_use_link_secret],
   ];
-  return credentials
-    .filter(([, value]) => isPublishedExample(value))
-    .map(([key]) => `${key}: is the published example value; replace it before exposing this node`);
+  return credentials.flatMap(([key, value]) => {
+    const reason = placeholderReason(value);
+    return reason === undefined ? [] : [`${key}: ${reason}; accepted, but generate a real one`];
+  });
 }
 
 function dotted(path: readonly PropertyKey[]): string {

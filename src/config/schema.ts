@@ -3,13 +3,14 @@
 // Defaults that depend on other keys (external_url, advertise_addr) are filled in by parse.ts.
 import { z } from 'zod';
 import { splitHostPort } from './listen.js';
-import { GENERATE_HINT, isHeaderSafe, placeholderReason } from './secrets.js';
+import { GENERATE_HINT, isHeaderSafe, publishedDefault } from './secrets.js';
 
 export interface Config {
   server: {
     listen_addr: string;
     external_url: string;
     max_body_bytes: number;
+    small_body_bytes: number;
     request_idle_timeout_ms: number;
     tls_cert_file?: string;
     tls_key_file?: string;
@@ -21,6 +22,7 @@ export interface Config {
     flow_control_window_bytes: number;
     ready_timeout_ms: number;
     keepalive_time_ms: number;
+    write_idle_timeout_ms: number;
     tls_cert_file?: string;
     tls_key_file?: string;
     tls_ca_file?: string;
@@ -41,8 +43,18 @@ export interface Config {
     etcd_password?: string;
     lease_ttl_seconds: number;
     request_timeout_ms: number;
+    /** Serve warm inode and membership reads from a watch-fed cache. */
+    cache_enabled: boolean;
+    /** The most inodes that cache holds (least recently used ones are dropped). */
+    cache_max_entries: number;
   };
   instance_discovery: { instance_id: string };
+  links: {
+    generate_rate_per_second: number;
+    generate_burst: number;
+    download_rate_per_second: number;
+    download_burst: number;
+  };
   log: {
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
     format: 'json' | 'text';
@@ -54,7 +66,7 @@ const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 
 export const MIN_API_KEY_LENGTH = 16;
-export const MIN_SECRET_LENGTH = 32;
+export const MIN_SECRET_LENGTH = 16;
 /** Names the API-key list gives its users: api_keys[i] authenticates as `api-user-i`. */
 export const LIST_USER_PREFIX = 'api-user-';
 const RESERVED_USERS = new Set(['internal-proxy']);
@@ -90,15 +102,17 @@ const httpUrl = z.string().superRefine((value, ctx) => {
 
 const filePath = z.string().min(1, 'must not be empty');
 
-/** One API key or secret: long, header-safe and not a placeholder. */
+/** One API key or secret: long enough, header-safe and not a published default. */
 const credential = (minLength: number, hint: string) =>
   z
     .string()
     .min(minLength, `must be at least ${minLength} characters; ${hint}`)
     .refine(isHeaderSafe, 'must contain only printable ASCII characters, without spaces')
     .superRefine((value, ctx) => {
-      const reason = placeholderReason(value);
-      if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `${reason}; ${hint}` });
+      const published = publishedDefault(value);
+      if (published !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `${published}; ${hint}` });
+      }
     });
 
 /** Cert and key are only meaningful together; naming the missing one is the useful message. */
@@ -127,6 +141,12 @@ const serverSchema = z
     listen_addr: listenAddr(':8443'),
     external_url: httpUrl.optional(),
     max_body_bytes: positiveInt().default(10 * GiB),
+    // POSTs with a known length up to this are staged first and created with one etcd txn.
+    small_body_bytes: z
+      .int()
+      .min(0, 'must be 0 (off) or a positive integer')
+      .max(16 * MiB, 'must be at most 16777216 (16 MiB)')
+      .default(64 * KiB),
     request_idle_timeout_ms: positiveInt().default(60_000),
     tls_cert_file: filePath.optional(),
     tls_key_file: filePath.optional(),
@@ -158,6 +178,9 @@ const peerSchema = z
       .default(16 * MiB),
     ready_timeout_ms: positiveInt().default(1500),
     keepalive_time_ms: positiveInt().default(10_000),
+    // A byte stream into this node (Write, StageFile) that sends nothing for this long is ended;
+    // at least server.request_idle_timeout_ms, so a slow HTTP client is cut by the edge first.
+    write_idle_timeout_ms: positiveInt().default(60_000),
     tls_cert_file: filePath.optional(),
     tls_key_file: filePath.optional(),
     tls_ca_file: filePath.optional(),
@@ -262,6 +285,8 @@ const metadataStoreSchema = z
       .max(60, 'must be at most 60')
       .default(10),
     request_timeout_ms: positiveInt().default(2000),
+    cache_enabled: z.boolean().default(true),
+    cache_max_entries: positiveInt().max(10_000_000, 'must be at most 10000000').default(10_000),
   })
   .superRefine((store, ctx) => {
     if (store.etcd_username !== undefined && store.etcd_password === undefined) {
@@ -287,6 +312,17 @@ const instanceDiscoverySchema = z.strictObject({
     .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".."'),
 });
 
+const ratePerSecond = () =>
+  z.number().positive('must be a positive number (fractions allowed, e.g. 0.5)');
+
+/** Per-client token buckets of the link routes (429 RATE_LIMIT_EXCEEDED beyond them). */
+const linksSchema = z.strictObject({
+  generate_rate_per_second: ratePerSecond().default(100),
+  generate_burst: positiveInt().default(20),
+  download_rate_per_second: ratePerSecond().default(10),
+  download_burst: positiveInt().default(5),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   format: z.enum(['json', 'text']).default('json'),
@@ -303,6 +339,7 @@ export const configSchema = z.strictObject({
   instance_discovery: instanceDiscoverySchema.prefault(
     {} as z.input<typeof instanceDiscoverySchema>,
   ),
+  links: linksSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 

@@ -14,7 +14,11 @@ const PLACEHOLDER_MARKERS = [
   'xxxx',
 ];
 
-/** Why a credential is a placeholder, or undefined when it looks real. Never echoes it. */
+/**
+ * Why a credential looks like a placeholder, or undefined when it looks real. Never echoes it.
+ * A hint only: upstream CallFS accepts such values, so they earn a start-up warning, not a
+ * refusal (a refusal is kept for values anyone can look up: see `publishedDefault`).
+ */
 export function placeholderReason(value: string): string | undefined {
   const lower = value.toLowerCase();
   const marker = PLACEHOLDER_MARKERS.find((m) => lower.includes(m));
@@ -31,8 +35,8 @@ export function isHeaderSafe(value: string): boolean {
 export const GENERATE_HINT = 'generate one with: openssl rand -hex 32';
 
 /**
- * SHA-256 of the credentials published in config/callfs.example.{yaml,json}. They validate so
- * the example runs as-is, but anyone can read them, so using them earns a start-up warning.
+ * SHA-256 of the credentials published in config/callfs.example.{yaml,json}: anyone can read
+ * them, so a node refuses to start with them.
  */
 const PUBLISHED_DIGESTS = new Set([
   '0ada9e5bada5d102fe89ff6dce27c789fdb49609643e2062968ad313954dda7e',
@@ -42,6 +46,23 @@ const PUBLISHED_DIGESTS = new Set([
   'a8f37acea6fa872fe3edb4e59abfa133f35feadbc346d03bcfe5e86c54cc8260',
 ]);
 
-export function isPublishedExample(value: string): boolean {
-  return PUBLISHED_DIGESTS.has(createHash('sha256').update(value).digest('hex'));
+/** The defaults and documentation values of upstream CallFS (its defaults.go and README). */
+const UPSTREAM_DEFAULTS = new Set([
+  'default-api-key',
+  'change-me-internal-secret',
+  'change-me-link-secret',
+  'your-api-key-here',
+  'your-internal-secret-here',
+  'your-link-secret-here',
+  'your-strong-api-key-1',
+  'your-strong-api-key-2',
+]);
+
+/** Where a credential was published, or undefined when it is not a known default. */
+export function publishedDefault(value: string): string | undefined {
+  if (UPSTREAM_DEFAULTS.has(value)) return 'is a published default of upstream CallFS';
+  if (PUBLISHED_DIGESTS.has(createHash('sha256').update(value).digest('hex'))) {
+    return 'is the published example value of config/callfs.example.*';
+  }
+  return undefined;
 }

@@ -1,9 +1,9 @@
 // The HTTP edge: a Hono app that authenticates, parses and hands each request to the files
 // service, with one error handler that maps domain errors to the API's JSON errors.
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/api-keys.js';
-import { RouteNotFoundError } from '../files/errors.js';
+import { BadRequestError, RouteNotFoundError } from '../files/errors.js';
 import type { FilesApi } from '../files/ports.js';
 import { Metrics } from '../metrics/metrics.js';
 import { errorResponse, onError } from './error-map.js';
@@ -36,6 +36,7 @@ export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
   const metrics = o.metrics ?? new Metrics();
   app.use('*', requestLog(o.logger, routes));
   app.use('*', httpMetrics(metrics, routes));
+  app.use('*', requestTarget);
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.get('/metrics', metricsHandler(metrics, o.auth));
   app.get('/ready', async (c) => {
@@ -70,6 +71,27 @@ export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
 
 /** The routes whose path is parsed from the raw URL. */
 const RAW_PATH_PREFIXES = ['/v1/files/', '/v1/directories/'];
+
+/**
+ * The request target must be a path (origin-form: `GET http://host/v1/files/x` is refused), and
+ * outside the raw-path routes it must be the URL the router sees, unchanged: the adapter
+ * resolves `..`, `%2e%2e` and backslashes, so `/v1/links/../files/x` would otherwise reach the
+ * files API by a path that does not start with `/v1/files/`.
+ */
+const requestTarget: MiddlewareHandler<EdgeEnv> = async (c, next) => {
+  const raw = c.env?.incoming?.url;
+  if (raw !== undefined) {
+    if (!raw.startsWith('/')) {
+      throw new BadRequestError('the request target must be a path, not an absolute URL');
+    }
+    const rawPath = raw.split('?', 1)[0] as string;
+    const routed = !RAW_PATH_PREFIXES.some((p) => rawPath.startsWith(p));
+    if (routed && new URL(c.req.url).pathname !== rawPath) {
+      throw new BadRequestError('the request path must not contain dot segments or escapes');
+    }
+  }
+  await next();
+};
 
 /**
  * The fetch handler for the Node adapter. The adapter resolves dot segments before the router

@@ -10,7 +10,7 @@ import {
   MAX_DEPTH_CAP,
   MAX_LIST_LIMIT,
 } from '../files/directories.js';
-import { BadRequestError, MethodNotAllowedError } from '../files/errors.js';
+import { BadRequestError, InvalidCursorError, MethodNotAllowedError } from '../files/errors.js';
 import { parseRawPath } from '../files/paths.js';
 import type { FileInfo, FilesApi, ListQuery } from '../files/ports.js';
 import { entryJson } from './headers.js';
@@ -47,7 +47,7 @@ export function parseListQuery(query: URLSearchParams): ListQuery {
   }
   const depth = integer('max_depth', query.get('max_depth') ?? undefined, DEFAULT_MAX_DEPTH, 0);
   const cursor = query.get('cursor') ?? undefined;
-  if (cursor === '') throw new BadRequestError('cursor must not be empty');
+  if (cursor === '') throw new InvalidCursorError('invalid cursor: empty');
   return {
     recursive: booleanQuery('recursive', query.get('recursive') ?? undefined),
     maxDepth: Math.min(depth, MAX_DEPTH_CAP),

@@ -14,9 +14,13 @@ import { clientGoneSignal, contentLength, rawUrl, requestBody, type EdgeEnv } fr
 
 const PREFIX = '/v1/files';
 
+/** The path comes only from a raw URL under `/v1/files`, never from one the adapter rewrote. */
 function filePath(c: Context<EdgeEnv>): ParsedPath {
   const raw = rawUrl(c);
-  const rest = raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : raw;
+  const rest = raw.slice(PREFIX.length);
+  if (!raw.startsWith(PREFIX) || !(rest === '' || rest[0] === '/' || rest[0] === '?')) {
+    throw new BadRequestError('a file path must follow /v1/files/ in the request target');
+  }
   return parseRawPath(rest);
 }
 

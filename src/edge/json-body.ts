@@ -1,5 +1,6 @@
 // Reads a small JSON request body (PATCH moves, link generation) with a size cap, so a client
-// cannot make the edge buffer an unbounded body; every problem is a 400 BAD_REQUEST.
+// cannot make the edge buffer an unbounded body; every problem (invalid UTF-8 included) is a
+// 400 BAD_REQUEST.
 import { BadRequestError } from '../files/errors.js';
 
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
@@ -12,8 +13,15 @@ export async function readJsonBody(body: AsyncIterable<Buffer>): Promise<unknown
     if (size > MAX_JSON_BODY_BYTES) throw new BadRequestError('the JSON body is too large');
     parts.push(chunk);
   }
+  let text: string;
   try {
-    return JSON.parse(Buffer.concat(parts).toString('utf8'));
+    // Not Buffer#toString: it turns invalid bytes into U+FFFD, which would end up in a name.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(parts));
+  } catch {
+    throw new BadRequestError('the body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     throw new BadRequestError('the body must be JSON');
   }

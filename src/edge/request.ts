@@ -20,14 +20,30 @@ export function rawUrl(c: Context<EdgeEnv>): string {
   return u.pathname + u.search;
 }
 
-/** The request body as a stream of Buffers, never buffered whole. */
+/** Node's test for the expectation (http server: `continueExpression`). */
+const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
+
+/**
+ * The request body as a stream of Buffers, never buffered whole. Asking for it is what sends
+ * `100 Continue` to a client that waits for one: handlers ask only once the caller is
+ * authenticated and the write accepted, so a refused request never invites its body.
+ */
 export function requestBody(c: Context<EdgeEnv>): AsyncIterable<Buffer> {
   const incoming = c.env?.incoming;
+  const outgoing = c.env?.outgoing;
+  if (incoming && outgoing && CONTINUE.test(incoming.headers.expect ?? '')) {
+    if (!outgoing.headersSent && !continued.has(outgoing)) {
+      continued.add(outgoing);
+      outgoing.writeContinue();
+    }
+  }
   if (incoming) return incoming;
   const web = c.req.raw.body;
   if (!web) return Readable.from([]);
   return Readable.fromWeb(web as import('node:stream/web').ReadableStream<Uint8Array>);
 }
+
+const continued = new WeakSet<object>();
 
 /** Fires when the client disconnects before the response has been fully sent. */
 export function clientGoneSignal(c: Context<EdgeEnv>): AbortSignal {

@@ -14,9 +14,22 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+export function newRequestId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** The headers every answer carries, for answers written outside the app (http-server.ts). */
+export function standardHeaders(options: { tls: boolean }): Record<string, string> {
+  return {
+    'X-Request-ID': newRequestId(),
+    ...SECURITY_HEADERS,
+    ...(options.tls ? { 'Strict-Transport-Security': 'max-age=31536000' } : {}),
+  };
+}
+
 export function securityHeaders(options: { tls: boolean }): MiddlewareHandler<EdgeEnv> {
   return async (c, next) => {
-    const requestId = randomBytes(8).toString('hex');
+    const requestId = newRequestId();
     c.set('requestId', requestId);
     await next();
     c.res.headers.set('X-Request-ID', requestId);

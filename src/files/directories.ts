@@ -2,12 +2,17 @@
 // cluster. A listing is read page by page at one store revision: the first page pins the
 // revision and counts the listing there; the opaque cursor of each page carries the revision,
 // the resume position and the count, so later pages see the same snapshot however the
-// namespace changes meanwhile. A revision the store has compacted is CURSOR_EXPIRED. Entries
+// namespace changes meanwhile. The cursor is sealed with the cluster's cursor key (cursor.ts):
+// one that was altered, forged or made for another listing is INVALID_CURSOR, so a client
+// cannot steer a listing to another revision, position or count. A revision the store has
+// compacted is CURSOR_EXPIRED. Entries
 // whose create is still in flight (state `writing`) are not listed. Order: a directory's
 // children by name (bytes); a recursive listing in key order, grouped by parent directory.
+import { openCursor, sealCursor } from './cursor.js';
 import {
   BadRequestError,
   CursorExpiredError,
+  InvalidCursorError,
   NotADirectoryError,
   NotFoundError,
 } from './errors.js';
@@ -28,7 +33,6 @@ export const DEFAULT_MAX_DEPTH = 100;
 export const MAX_DEPTH_CAP = 1000;
 /** Records per store read when a whole directory is streamed (GET /v1/files/dir/, gRPC List). */
 const ENTRIES_PAGE = 1000;
-const MAX_CURSOR_CHARS = 16_384;
 
 /** What a cursor carries (short keys: it travels in URLs). */
 interface Cursor {
@@ -45,19 +49,9 @@ interface Cursor {
   n: number;
 }
 
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-function decodeCursor(raw: string, path: string, q: ListQuery): Cursor {
-  const bad = (why: string) => new BadRequestError(`invalid cursor: ${why}`);
-  if (raw.length > MAX_CURSOR_CHARS || !/^[A-Za-z0-9_-]+$/.test(raw)) throw bad('not base64url');
-  let c: Partial<Cursor> | null;
-  try {
-    c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor> | null;
-  } catch {
-    throw bad('not JSON');
-  }
+function decodeCursor(key: Buffer, raw: string, path: string, q: ListQuery): Cursor {
+  const bad = (why: string) => new InvalidCursorError(`invalid cursor: ${why}`);
+  const c = openCursor(key, raw) as Partial<Cursor> | null;
   if (
     !c ||
     typeof c !== 'object' ||
@@ -101,9 +95,10 @@ export async function listDirectory(
   metadata: Metadata,
   path: string,
   q: ListQuery,
+  cursorKey: Buffer,
 ): Promise<DirectoryListing> {
   checkQuery(q);
-  const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor, path, q);
+  const cursor = q.cursor === undefined ? undefined : decodeCursor(cursorKey, q.cursor, path, q);
   // A cursor proves the directory existed at its revision: its pages stay readable.
   if (!cursor) await directory(metadata, path);
   const scan = (o: ScanOptions): Promise<ScanPage> =>
@@ -131,7 +126,7 @@ export async function listDirectory(
     }));
   const listing: DirectoryListing = { path, recursive: q.recursive, count, items };
   if (from !== undefined) {
-    listing.nextCursor = encodeCursor({
+    listing.nextCursor = sealCursor(cursorKey, {
       v: 1,
       p: path,
       r: q.recursive,

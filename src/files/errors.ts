@@ -81,6 +81,18 @@ export class LinkUsedError extends CallfsError {
 export class CursorExpiredError extends CallfsError {
   readonly code = 'CURSOR_EXPIRED';
 }
+/** A listing cursor that this cluster did not issue, or that was altered, or is another listing's. */
+export class InvalidCursorError extends CallfsError {
+  readonly code = 'INVALID_CURSOR';
+}
+/** An `Expect` header other than `100-continue`. */
+export class ExpectationFailedError extends CallfsError {
+  readonly code = 'EXPECTATION_FAILED';
+}
+/** The request line and headers are larger than the server reads. */
+export class HeadersTooLargeError extends CallfsError {
+  readonly code = 'REQUEST_HEADER_FIELDS_TOO_LARGE';
+}
 export class PayloadTooLargeError extends CallfsError {
   readonly code = 'PAYLOAD_TOO_LARGE';
 }

@@ -28,5 +28,5 @@ export function canModify(caller: Caller, inode: Inode): boolean {
 
 /** True for inodes that clients may see (a claimed path whose bytes are in flight is not). */
 export function isVisible(record: InodeRecord | null): record is InodeRecord {
-  return record !== null && record.inode.state === 'ready';
+  return record !== null && record.inode.state !== 'writing';
 }

@@ -1,26 +1,41 @@
 // Rename and move of a directory subtree (API.md §3.6, ARCHITECTURE.md invariant 8). The
 // subtree cannot move in one transaction, so it is a journaled job run by the receiving node:
-// journal the intent; create the destination directory; re-key the subtree page by page
-// (each batch one fenced transaction comparing every entry unchanged) and sweep again until
-// nothing is left under the source, which is then removed in a transaction that sees it empty;
-// then each node that owns files in the subtree renames the directory on its own disk, from a
-// journal entry of its own, so a node that is down does it when it starts. Readers may briefly
-// see a half-moved tree. Uploads still in flight under the source when it moves (claims) are
-// not moved: they finish at their old path, and the source directory stays for them.
+//
+// 1. Check, before anything moves: the caller may modify every entry of the subtree (owner or
+//    admin, the rule of a recursive delete; else 403, nothing moved).
+// 2. Journal the intent; create the destination directory and mark the source directory,
+//    both `moving`: from then on a create anywhere under either fails its ancestor check with
+//    a retryable 503 (STALE_REVISION), so nothing lands where the move cannot see it.
+// 3. Re-key the subtree page by page, each batch one fenced transaction comparing every source
+//    unchanged and every destination key absent; sweep until nothing movable is left.
+// 4. Each node owning files in the subtree moves their bytes on its own disk (move-dir-disk.ts,
+//    under the commit locks), from a journal entry of its own, so a node that is down does it
+//    at start-up before it serves.
+// 5. Remove the source (or, when uploads that were in flight finished there, end its `moving`
+//    mark) and end the destination's `moving` mark; clear the journal.
+//
+// Readers may briefly see a half-moved tree. An entry whose destination key is taken is never
+// overwritten: it stays at its source and the move answers 409 once the rest has moved.
 import { randomBytes } from 'node:crypto';
 import {
   AlreadyExistsError,
   CallfsError,
+  DirectoryNotEmptyError,
+  MetadataUnavailableError,
   NotFoundError,
   ParentNotADirectoryError,
   PermissionDeniedError,
   StaleRevisionError,
 } from './errors.js';
 import { canModify, toFileInfo } from './info.js';
-import { parentOf } from './paths.js';
+import { applyLocal } from './move-dir-disk.js';
+import type { PathLocks } from './path-lock.js';
+import { parentOf, rebasePath } from './paths.js';
 import type {
+  Caller,
   CallContext,
   FileInfo,
+  Inode,
   InodeRecord,
   Membership,
   Metadata,
@@ -35,15 +50,20 @@ export interface MoveDirDeps {
   membership: Membership;
   storage: Storage;
   owners: OwnerClient;
+  locks: PathLocks;
   /** Reports a step that failed without failing the move (e.g. an owner that is down). */
   warn?: (message: string, err: unknown) => void;
 }
 
+export { applyLocal };
 export const MOVE_DIR = 'move-dir';
 export const MOVE_DIR_DISK = 'move-dir-disk';
 
 const PAGE = 500;
-const SWEEPS = 5;
+/** Re-reads of a directory whose mark keeps losing to a concurrent change. */
+const MARK_ATTEMPTS = 5;
+/** Tries of one step of the job while etcd does not answer in time. */
+const STEP_ATTEMPTS = 5;
 
 export async function moveDirectory(
   d: MoveDirDeps,
@@ -53,22 +73,12 @@ export async function moveDirectory(
 ): Promise<FileInfo> {
   const from = src.path;
   const to = spec.destination;
-  if (!canModify(ctx.caller, src.inode)) {
-    throw new PermissionDeniedError(`only the owner may move ${from}`);
+  if (src.inode.state === 'moving') {
+    throw new StaleRevisionError(`${from} is being moved; try again once the move is done`);
   }
+  await assertMovable(d.metadata, ctx.caller, src);
   const existing = await d.metadata.get(to);
-  if (existing) {
-    throw new AlreadyExistsError(
-      `${to} already exists${spec.overwrite ? ' (directories are never overwritten)' : ''}`,
-      {
-        path: to,
-        type: existing.inode.type,
-        instanceId: existing.inode.instance_id,
-        backendType: existing.inode.backend_type,
-      },
-      'directory',
-    );
-  }
+  if (existing) throw taken(existing, spec.overwrite);
   if (!spec.create_parents) {
     const parent = await d.metadata.get(parentOf(to));
     if (!parent) throw new NotFoundError(`parent directory ${parentOf(to)} does not exist`);
@@ -76,12 +86,55 @@ export async function moveDirectory(
       throw new ParentNotADirectoryError(`${parentOf(to)} is not a directory`);
     }
   }
+  await checkDestinations(d, from, to);
   const id = randomBytes(12).toString('hex');
   await d.metadata.putJournal({
     id,
     value: { type: MOVE_DIR, node: d.instanceId, from, to, user: ctx.caller.user },
   });
   return runDirectoryMove(d, id, from, to, ctx.caller.user);
+}
+
+/**
+ * Refuses the move before anything is journaled when one of this node's files would land at a
+ * path its disk cannot hold (the longest destination decides). Other owners' disks are not
+ * asked: their disk step fails alone and their start-up sets the journal entry aside.
+ */
+async function checkDestinations(d: MoveDirDeps, from: string, to: string): Promise<void> {
+  let longest: string | null = null;
+  let next: string | undefined;
+  let revision: string | undefined;
+  do {
+    const page = await d.metadata.scanSubtree(from, { limit: PAGE, from: next, revision });
+    for (const r of page.records) {
+      if (r.inode.type !== 'file' || r.inode.instance_id !== d.instanceId) continue;
+      const dest = to + r.path.slice(from.length);
+      if (longest === null || Buffer.byteLength(dest) > Buffer.byteLength(longest)) longest = dest;
+    }
+    next = page.next;
+    revision = page.revision;
+  } while (next);
+  if (longest !== null) await d.storage.checkPath(longest);
+}
+
+/**
+ * The caller may modify the directory and every entry under it (the rule of a recursive
+ * delete): a move takes every file along, so it needs the right to take each one away.
+ * Checked on the node that runs the job, whichever node received the request.
+ */
+async function assertMovable(metadata: Metadata, caller: Caller, dir: InodeRecord): Promise<void> {
+  const deny = (r: InodeRecord) =>
+    new PermissionDeniedError(`only the owner (or an admin) may move ${r.path}`);
+  if (!canModify(caller, dir.inode)) throw deny(dir);
+  if (caller.admin) return;
+  let from: string | undefined;
+  let revision: string | undefined;
+  do {
+    const page = await metadata.scanSubtree(dir.path, { limit: PAGE, from, revision });
+    const foreign = page.records.find((r) => !canModify(caller, r.inode));
+    if (foreign) throw deny(foreign);
+    ({ next: from, revision } = page);
+  } while (from !== undefined);
 }
 
 /** The job itself; idempotent, so a coordinator that restarts runs it again from its journal. */
@@ -95,70 +148,160 @@ export async function runDirectoryMove(
   const src = await d.metadata.get(from);
   let dst = await d.metadata.get(to);
   if (src && !dst) {
-    dst = await d.metadata.create(
-      to,
-      { ...src.inode, mtime: Date.now() },
-      {
-        parents: {
-          owner: user,
-          instance_id: d.instanceId,
-          backend_type: d.storage.backendType,
-          mtime: Date.now(),
-        },
-      },
-    );
-  }
-  if (!dst) throw new NotFoundError(`${from} not found`);
-  const owners = new Set<string>();
-  for (let sweep = 1; sweep <= SWEEPS; sweep++) {
-    await rekeySubtree(d, from, to, owners);
-    const left = await d.metadata.get(from);
-    if (!left) break;
     try {
-      await d.metadata.remove(left);
-      break;
+      dst = await d.metadata.create(
+        to,
+        { ...src.inode, mtime: Date.now(), state: 'moving' },
+        {
+          parents: {
+            owner: user,
+            instance_id: d.instanceId,
+            backend_type: d.storage.backendType,
+            mtime: Date.now(),
+          },
+        },
+      );
     } catch (err) {
-      // Something was created under the source meanwhile: sweep it too. A claim in flight
-      // keeps the source (it finishes at its old path).
-      if (!(err instanceof CallfsError)) throw err;
-      if (sweep === SWEEPS) d.warn?.(`${from} kept entries while it moved`, err);
+      // Nothing moved yet: the job ends here.
+      await d.metadata.clearJournal(id);
+      throw err;
     }
   }
+  if (!dst) {
+    await d.metadata.clearJournal(id);
+    throw new NotFoundError(`${from} not found`);
+  }
+  if (src) await setState(d.metadata, from, 'moving');
+  const conflicts = await rekeySubtree(d, from, to);
+  const owners = await fileOwners(d.metadata, to);
   for (const owner of owners) {
     await d.metadata.putJournal({
       id: `${id}-${owner}`,
       value: { type: MOVE_DIR_DISK, node: owner, from, to },
     });
   }
-  await d.metadata.clearJournal(id);
   await Promise.all([...owners].map((owner) => applyOn(d, owner, `${id}-${owner}`, from, to)));
-  const moved = await d.metadata.get(to);
+  await finishSource(d, from);
+  const moved = await setState(d.metadata, to, 'ready');
+  await d.metadata.clearJournal(id);
+  if (conflicts.length > 0) {
+    const first = conflicts[0]!;
+    const there = await d.metadata.get(rebasePath(first.path, from, to));
+    throw taken(
+      there ?? first,
+      false,
+      `${conflicts.length} entries stayed under ${from}: their destination exists (e.g. ${first.path})`,
+    );
+  }
   if (!moved) throw new NotFoundError(`${to} vanished while it moved`);
   return toFileInfo(moved);
 }
 
-async function rekeySubtree(
-  d: MoveDirDeps,
-  from: string,
-  to: string,
-  owners: Set<string>,
-): Promise<void> {
+/** Re-keys everything movable; returns the entries whose destination was taken. */
+async function rekeySubtree(d: MoveDirDeps, from: string, to: string): Promise<InodeRecord[]> {
+  const stay = new Map<string, InodeRecord>();
   let stuck = 0;
   for (;;) {
     // Entries leave the source as they move, so each page starts at the beginning again;
-    // claims in flight stay and are skipped.
-    const page = await d.metadata.scanSubtree(from, { limit: PAGE });
-    const movable = page.records.filter((r) => r.inode.state !== 'writing');
-    if (movable.length === 0) return;
-    for (const r of movable) if (r.inode.type === 'file') owners.add(r.inode.instance_id);
-    const left = await d.metadata.rekey(movable, from, to);
-    if (left.length === movable.length && ++stuck >= 5) {
+    // uploads in flight (claims) and entries whose destination is taken stay and are skipped.
+    let movable: InodeRecord[] = [];
+    let next: string | undefined;
+    do {
+      const page = await unhurried(() => d.metadata.scanSubtree(from, { limit: PAGE, from: next }));
+      movable = page.records.filter((r) => r.inode.state !== 'writing' && !stay.has(r.path));
+      next = page.next;
+    } while (movable.length === 0 && next !== undefined);
+    if (movable.length === 0) return [...stay.values()];
+    const { stale, taken } = await unhurried(() => d.metadata.rekey(movable, from, to));
+    for (const r of taken) stay.set(r.path, r);
+    if (stale.length === movable.length && ++stuck >= 5) {
       throw new StaleRevisionError(`${from} keeps changing while it moves; try again`);
     }
   }
 }
 
-/** Renames the directory on one owner's disk; an owner that is down does it at start-up. */
+/**
+ * Runs a step again when etcd did not answer in time. Every step compares what it changes,
+ * so one that did commit before the answer was lost simply finds nothing left to do; a job
+ * given up half-way would leave its directories `moving` until the coordinator restarts.
+ */
+async function unhurried<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof MetadataUnavailableError) || attempt >= STEP_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+/** The nodes owning files under `dir` (a restarted job finds them after the re-key). */
+async function fileOwners(metadata: Metadata, dir: string): Promise<Set<string>> {
+  const owners = new Set<string>();
+  let from: string | undefined;
+  let revision: string | undefined;
+  do {
+    const page = await metadata.scanSubtree(dir, { limit: PAGE, from, revision });
+    for (const r of page.records) if (r.inode.type === 'file') owners.add(r.inode.instance_id);
+    ({ next: from, revision } = page);
+  } while (from !== undefined);
+  return owners;
+}
+
+/** Removes the emptied source; one that kept entries (uploads finished there) is released. */
+async function finishSource(d: MoveDirDeps, from: string): Promise<void> {
+  for (let attempt = 1; attempt <= MARK_ATTEMPTS; attempt++) {
+    const left = await d.metadata.get(from);
+    if (!left) return;
+    try {
+      await d.metadata.remove(left);
+      return;
+    } catch (err) {
+      if (!(err instanceof DirectoryNotEmptyError)) {
+        if (err instanceof StaleRevisionError || err instanceof MetadataUnavailableError) continue;
+        throw err;
+      }
+      d.warn?.(`${from} kept entries while it moved`, err);
+      await setState(d.metadata, from, 'ready');
+      return;
+    }
+  }
+}
+
+/** Sets a directory's state, compared against the inode as read; null when it is gone. */
+async function setState(
+  metadata: Metadata,
+  path: string,
+  state: Inode['state'],
+): Promise<InodeRecord | null> {
+  for (let attempt = 1; ; attempt++) {
+    const cur = await metadata.get(path);
+    if (!cur || cur.inode.state === state) return cur;
+    try {
+      return await metadata.replace(cur, { ...cur.inode, state });
+    } catch (err) {
+      const again = err instanceof StaleRevisionError || err instanceof MetadataUnavailableError;
+      if (!again || attempt >= MARK_ATTEMPTS) throw err;
+    }
+  }
+}
+
+function taken(existing: InodeRecord, overwrite: boolean | undefined, message?: string) {
+  return new AlreadyExistsError(
+    message ??
+      `${existing.path} already exists${overwrite ? ' (directories are never overwritten)' : ''}`,
+    {
+      path: existing.path,
+      type: existing.inode.type,
+      instanceId: existing.inode.instance_id,
+      backendType: existing.inode.backend_type,
+    },
+    'directory',
+  );
+}
+
+/** Moves the bytes on one owner's disk; an owner that is down does it at start-up. */
 async function applyOn(
   d: MoveDirDeps,
   owner: string,
@@ -175,18 +318,7 @@ async function applyOn(
     if (!node) return;
     await d.owners.applyMove(node, journalId, from, to);
   } catch (err) {
+    if (!(err instanceof CallfsError)) d.warn?.(`unexpected failure moving ${from}`, err);
     d.warn?.(`node ${owner} will move ${from} on its disk when it can`, err);
   }
-}
-
-/** This node's disk step of a directory move. */
-export async function applyLocal(
-  d: Pick<MoveDirDeps, 'metadata' | 'storage'>,
-  journalId: string,
-  from: string,
-  to: string,
-): Promise<number> {
-  const moved = await d.storage.renameDir(from, to);
-  await d.metadata.clearJournal(journalId);
-  return moved;
 }

@@ -24,8 +24,17 @@ export interface Inode {
   mtime: number;
   /** Write generation: 0 while a create is in flight, then 1, 2, ... per committed write. */
   gen: number;
-  /** `writing`: a create claimed the path and its bytes are not committed yet. */
-  state: 'ready' | 'writing';
+  /**
+   * `writing`: a create claimed the path and its bytes are not committed yet. `moving`: a
+   * directory whose subtree a directory move is re-keying (the source and the destination):
+   * nothing may be created under it until the move ends.
+   */
+  state: 'ready' | 'writing' | 'moving';
+  /**
+   * The id of the staged write whose bytes this generation names (its temp's `id`), so a
+   * journaled temp is never taken for another write that got the same `gen`.
+   */
+  write?: string;
 }
 
 /** An inode as read, with the revision that fences any change made from it. */
@@ -34,11 +43,19 @@ export interface InodeRecord {
   inode: Inode;
   /** The store's modification revision of this inode ("0" for the synthesized root). */
   revision: string;
+  /**
+   * The store revision that created this path's inode: kept by replaces, new when the path is
+   * deleted and created again (or moved in afresh), so it tells one file from a later namesake.
+   */
+  created: string;
 }
 
 export interface CreateOptions {
-  /** Template for missing ancestors, created as directories in the same transaction. */
-  parents: { owner: string; instance_id: string; backend_type: string; mtime: number };
+  /**
+   * Template for missing ancestors, created as directories in the same transaction; without
+   * it a missing parent is NotFoundError.
+   */
+  parents?: { owner: string; instance_id: string; backend_type: string; mtime: number };
   /** Attach the inode to this node's membership lease: a claim that dies with the node. */
   leased?: boolean;
 }
@@ -50,6 +67,14 @@ export interface MoveOptions {
   parents?: CreateOptions['parents'];
   /** A journal entry written in the same transaction (see `journal`). */
   journal?: JournalEntry;
+}
+
+/** The records a rekey left at their source. */
+export interface RekeyResult {
+  /** Changed or gone since read: read them again. */
+  stale: InodeRecord[];
+  /** Unchanged, but their destination key exists: left where they are. */
+  taken: InodeRecord[];
 }
 
 /** A multi-step operation recorded in the metadata store until all of its steps are done. */
@@ -117,11 +142,11 @@ export interface Metadata {
   /** Removes a journal entry (missing is fine). */
   clearJournal(id: string): Promise<void>;
   /**
-   * Re-keys records from under `from` to under `to` (the same values), each compared unchanged
-   * since read, in fenced transactions of bounded size; returns the records it did not move
-   * (changed or gone since read).
+   * Re-keys records from under `from` to under `to` (the values as given), each compared
+   * unchanged since read and its destination key absent, in fenced transactions of bounded
+   * size; returns the records it did not move. A taken destination is never overwritten.
    */
-  rekey(records: InodeRecord[], from: string, to: string): Promise<InodeRecord[]>;
+  rekey(records: InodeRecord[], from: string, to: string): Promise<RekeyResult>;
   /** Writes (or overwrites) a journal entry on its own. */
   putJournal(entry: JournalEntry): Promise<void>;
   /** One page of a directory's direct children, in byte order of their names. */
@@ -168,6 +193,8 @@ export interface Membership {
 }
 
 export interface TempFile {
+  /** Unique per write; recorded in its journal entry and in the inode it commits. */
+  readonly id: string;
   /** Streams `body` into the temp file, enforcing `maxBytes`, then fsyncs. Returns the size. */
   write(
     body: AsyncIterable<Buffer>,
@@ -188,9 +215,31 @@ export interface OpenedFile {
   body: Readable;
 }
 
+/** Whether etcd names this (path, gen, write id) as the path's current content on this node. */
+export type IsCurrent = (path: string, gen: number, write?: string) => Promise<boolean>;
+
 export interface RecoveryReport {
   rolledForward: string[];
   discarded: number;
+  /** Journal entries that could be neither rolled forward nor dropped, set aside. */
+  quarantined: QuarantinedEntry[];
+}
+
+/**
+ * A journal entry start-up recovery could not finish nor safely drop (unreadable, naming a
+ * path the disk refuses, a foreign object in the way, a permission error...). It is kept for
+ * an operator, never retried silently, and never blocks the node from starting.
+ */
+export interface QuarantinedEntry {
+  /** A bounded label: which journal and which kind of entry (e.g. `local-commit`, `move-file`). */
+  kind: string;
+  /** The entry's id (a file name in the backend's journal, or an etcd `ops/` id). */
+  id: string;
+  /** The API path it names, when it could be read. */
+  path?: string;
+  reason: string;
+  /** Where it was kept (a folder of the backend, or `etcd` when left in place). */
+  keptAt: string;
 }
 
 /** A node's byte store. Paths are canonical API paths; the backend maps them under its root. */
@@ -198,7 +247,16 @@ export interface Storage {
   readonly backendType: string;
   /** Opens a file for reading; NotFoundError when it is not there. */
   open(path: string, signal?: AbortSignal): Promise<OpenedFile>;
-  /** Starts a write of `path` into a temp file in the backend's internal folder. */
+  /** The longest API path (UTF-8 bytes) this backend can hold a file at. */
+  readonly maxPathBytes: number;
+  /**
+   * Decides, before anything is committed, whether this backend can hold a file at `path`:
+   * InvalidPathError naming the limit when the path is too long for it, or naming the object
+   * when something the backend did not put there (a symbolic link, a FIFO, a device, a
+   * non-empty directory) is in the way or on the way.
+   */
+  checkPath(path: string): Promise<void>;
+  /** Starts a write of `path` into a temp file in the backend's internal folder (checkPath). */
   createTemp(path: string): Promise<TempFile>;
   /** Removes a file's bytes (missing is fine) and empty disk directories left behind. */
   remove(path: string): Promise<void>;
@@ -219,10 +277,15 @@ export interface Storage {
   /** Moves a file the namespace does not know out of the way (kept for an operator). */
   quarantine(path: string): Promise<string>;
   /**
-   * Start-up journal recovery: each prepared temp whose (path, gen) `isCurrent` confirms is
-   * renamed into place; every other temp is deleted.
+   * Start-up journal recovery: each prepared temp whose (path, gen, write id) `isCurrent`
+   * confirms is renamed into place; every other temp is deleted. Journals written before write
+   * ids existed pass `write` undefined. An entry that can be neither is moved aside (reported
+   * in `quarantined`) and the others are still recovered; only an `isCurrent` that cannot
+   * answer (the metadata store is down) stops recovery.
    */
-  recover(isCurrent: (path: string, gen: number) => Promise<boolean>): Promise<RecoveryReport>;
+  recover(isCurrent: IsCurrent): Promise<RecoveryReport>;
+  /** The journal entries recovery has set aside so far (for `callfs fsck`). */
+  quarantinedEntries(): Promise<QuarantinedEntry[]>;
   /** Throws when the backend cannot be written (for readiness). */
   checkWritable(): Promise<void>;
 }

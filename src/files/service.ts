@@ -21,6 +21,7 @@ import type {
   FilesApi,
   Inode,
   InodeRecord,
+  JournalEntry,
   ListQuery,
   Membership,
   Metadata,
@@ -29,6 +30,7 @@ import type {
   NodeRecord,
   StagedFile,
   OwnerClient,
+  QuarantinedEntry,
   ReadResult,
   RemoveOptions,
   Storage,
@@ -45,9 +47,11 @@ import {
   runDirectoryMove,
 } from './move-dir.js';
 import { listDirectory, listEntries } from './directories.js';
-import { deleteSubtree } from './subtree-delete.js';
+import { DELETE_JOB, deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
+import { Reconciler } from './reconciler.js';
 import { Writes } from './writes.js';
+import { isTransient, malformed, setAside } from './journal-entries.js';
 
 export interface FilesServiceOptions {
   instanceId: string;
@@ -56,8 +60,14 @@ export interface FilesServiceOptions {
   storage: Storage;
   owners: OwnerClient;
   maxBodyBytes: number;
+  /** POSTs of a known length up to this are created with one transaction (0 = off). */
+  smallBodyBytes?: number;
+  /** Seals listing cursors; the same on every node (deriveCursorKey of the internal secret). */
+  cursorKey: Buffer;
   /** Reports a background step that failed without failing the request. */
   warn?: (message: string, err: unknown) => void;
+  /** Reports a journal entry start-up recovery could not finish and left for an operator. */
+  onSetAside?: (entry: QuarantinedEntry) => void;
 }
 
 export class FilesService implements FilesApi {
@@ -65,12 +75,26 @@ export class FilesService implements FilesApi {
   private readonly staging: Staging;
   private readonly router: Router;
   private readonly writes: Writes;
+  /** Journal entries set aside in this process: reported once, not retried. */
+  private readonly setAside = new Set<string>();
+  /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
+  readonly reconciler: Reconciler;
   readonly instanceId: string;
 
   constructor(private readonly o: FilesServiceOptions) {
     this.instanceId = o.instanceId;
     this.router = new Router(o);
-    this.writes = new Writes({ ...o, locks: this.locks, router: this.router });
+    this.reconciler = new Reconciler({
+      locks: this.locks,
+      isCurrent: (p, gen, write) => this.isCurrent(p, gen, write),
+      warn: o.warn,
+    });
+    this.writes = new Writes({
+      ...o,
+      locks: this.locks,
+      router: this.router,
+      reconciler: this.reconciler,
+    });
     this.staging = new Staging(o.storage, this.locks, (p, gen) => this.isCurrent(p, gen), o.warn);
   }
 
@@ -190,7 +214,7 @@ export class FilesService implements FilesApi {
     path: string,
     query: ListQuery,
   ): Promise<DirectoryListing> {
-    return listDirectory(this.o.metadata, path, query);
+    return listDirectory(this.o.metadata, path, query, this.o.cursorKey);
   }
 
   async move(ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo> {
@@ -235,24 +259,56 @@ export class FilesService implements FilesApi {
     );
   }
 
-  /** Start-up: finishes journaled work of this node that a crash interrupted. */
+  /**
+   * Start-up: finishes journaled work of this node that a crash interrupted. An entry that
+   * cannot be finished is left in etcd, reported once to `onSetAside`, and skipped from then
+   * on in this process; the others still run.
+   */
   async recoverJournal(): Promise<number> {
-    let finished = await recoverMoves({ ...this.o, instanceId: this.instanceId });
+    const setAsideAs = async (q: QuarantinedEntry, entry: JournalEntry): Promise<void> => {
+      this.setAside.add(q.id);
+      this.o.onSetAside?.(q);
+      // The reason stays with the entry, for fsck and the operator; it is still retried at
+      // the next start (the cause may be fixed by then).
+      if (entry.value.set_aside !== q.reason) {
+        await this.o.metadata
+          .putJournal({ id: entry.id, value: { ...entry.value, set_aside: q.reason } })
+          .catch(() => undefined);
+      }
+    };
+    let finished = await recoverMoves(
+      { ...this.o, instanceId: this.instanceId },
+      setAsideAs,
+      this.setAside,
+    );
     for (const entry of await this.o.metadata.journal(this.instanceId)) {
+      const type = entry.value.type;
+      const handledElsewhere = ['move-file', 'move-file-out', DELETE_JOB].includes(type);
+      if (handledElsewhere || this.setAside.has(entry.id)) continue;
+      const problem = malformed(entry);
+      if (problem) {
+        await setAsideAs(setAside(entry, problem), entry);
+        continue;
+      }
       const { from, to, user } = entry.value as unknown as {
         from: string;
         to: string;
         user: string;
       };
-      if (entry.value.type === MOVE_DIR) {
-        // Re-keying needs this node's membership (fenced transactions): before registration
-        // it waits for the call made once the node serves.
-        if (!this.o.membership.isServing()) continue;
-        await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
-        finished += 1;
-      } else if (entry.value.type === MOVE_DIR_DISK) {
-        await applyLocal(this.o, entry.id, from, to);
-        finished += 1;
+      try {
+        if (type === MOVE_DIR) {
+          // Re-keying needs this node's membership (fenced transactions): before registration
+          // it waits for the call made once the node serves.
+          if (!this.o.membership.isServing()) continue;
+          await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
+          finished += 1;
+        } else if (type === MOVE_DIR_DISK) {
+          await applyLocal(this.moveDirDeps(), entry.id, from, to);
+          finished += 1;
+        }
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        await setAsideAs(setAside(entry, err), entry);
       }
     }
     return finished;
@@ -269,22 +325,27 @@ export class FilesService implements FilesApi {
 
   /** The disk step of a directory move, asked by the node that moved it in the namespace. */
   async applyMove(journalId: string, from: string, to: string): Promise<number> {
-    return applyLocal(this.o, journalId, from, to);
+    return applyLocal(this.moveDirDeps(), journalId, from, to);
   }
 
   private moveDirDeps() {
-    return { ...this.o, instanceId: this.instanceId, warn: this.o.warn };
+    return { ...this.o, locks: this.locks, instanceId: this.instanceId, warn: this.o.warn };
   }
 
   /** Is (path, gen) the committed generation this node owns? Used by start-up recovery. */
-  async isCurrent(path: string, gen: number): Promise<boolean> {
+  /**
+   * Whether etcd names (path, gen) as this node's file; with a write id, only that write's
+   * bytes (another write may have been given the same gen after this one failed).
+   */
+  async isCurrent(path: string, gen: number, write?: string): Promise<boolean> {
     const rec = await this.o.metadata.get(path);
     return (
       rec !== null &&
       rec.inode.type === 'file' &&
       rec.inode.instance_id === this.instanceId &&
       rec.inode.state === 'ready' &&
-      rec.inode.gen === gen
+      rec.inode.gen === gen &&
+      (write === undefined || rec.inode.write === write)
     );
   }
 

@@ -1,6 +1,8 @@
 // A write that runs on this node (the owner): the body streams into a temp file of the
 // storage backend, then the service commits it as the path's next generation. Any failure or
-// abort removes the temp file and, for a create, the claim, so nothing partial remains.
+// abort removes the temp file and, for a create, the claim, so nothing partial remains —
+// except a temp whose commit etcd may have accepted: that one stays journaled and goes to the
+// reconciler, which keeps or drops it once etcd can tell.
 import type {
   CallContext,
   InodeRecord,
@@ -9,14 +11,38 @@ import type {
   WriteResult,
   WriteSession,
 } from './ports.js';
+import { BadRequestError, PayloadTooLargeError } from './errors.js';
 import { toFileInfo } from './info.js';
+import type { Reconciler } from './reconciler.js';
+
+/** What the commit step does with the staged bytes, in the journaled order. */
+export interface CommitStage {
+  /** The write id the committed inode names (the temp's id). */
+  readonly id: string;
+  /** Journals the temp as generation `gen` of the path. */
+  prepare(gen: number): Promise<void>;
+  /**
+   * etcd named generation `gen`: from now on the temp is the file's content. A rename that
+   * fails leaves it to the reconciler rather than failing a write that is already committed.
+   */
+  commit(gen: number): Promise<void>;
+  /** The commit's outcome is unknown: keep the journaled temp for the reconciler. */
+  keepPending(gen: number): void;
+}
 
 interface Committer {
   commit(
     path: string,
     claim: InodeRecord | null,
     size: number,
-    stage: { prepare(gen: number): Promise<void>; commit(): Promise<void> },
+    stage: CommitStage,
+    writer: CallContext,
+    createOnly: boolean,
+  ): Promise<{ record: InodeRecord; created: boolean }>;
+  commitCreate(
+    path: string,
+    size: number,
+    stage: CommitStage,
     writer: CallContext,
   ): Promise<{ record: InodeRecord; created: boolean }>;
   releaseClaim(claim: InodeRecord): Promise<void>;
@@ -25,11 +51,18 @@ interface Committer {
 export interface LocalWriteSessionOptions {
   service: Committer;
   storage: Storage;
+  reconciler: Pick<Reconciler, 'adopt'>;
   path: string;
   created: boolean;
   claim: InodeRecord | null;
+  createOnly: boolean;
   maxBytes: number;
   ctx: CallContext;
+  /**
+   * A small create (no claim): the body's announced length. The body must have exactly this
+   * many bytes, and the commit transaction alone decides the create.
+   */
+  smallSize?: number;
 }
 
 export class LocalWriteSession implements WriteSession {
@@ -42,41 +75,65 @@ export class LocalWriteSession implements WriteSession {
   }
 
   async write(body: AsyncIterable<Buffer>): Promise<WriteResult> {
-    const { storage, path, maxBytes, ctx } = this.o;
+    const { storage, path, ctx } = this.o;
     const signal = ctx.signal;
     try {
       this.temp = await storage.createTemp(path);
-      const size = await this.temp.write(body, { maxBytes, signal });
+      const size = await this.receive(this.temp, body, signal);
       const temp = this.temp;
-      let named = false;
-      const stage = {
-        prepare: (gen: number) => temp.prepare(gen),
-        // Called only once etcd names the new generation: from then on the prepared temp is
-        // the file's content and must never be discarded. One retry covers a transient
-        // failure; otherwise start-up recovery rolls the journaled temp forward.
-        commit: async () => {
-          named = true;
-          await temp.commit().catch(() => temp.commit());
+      const stage: CommitStage = {
+        id: temp.id,
+        prepare: (gen) => temp.prepare(gen),
+        commit: async (gen) => {
+          this.done = true;
+          try {
+            await temp.commit();
+          } catch {
+            this.o.reconciler.adopt({ path, gen, temp });
+          }
+        },
+        keepPending: (gen) => {
+          this.done = true;
+          const claim = this.o.claim;
+          const release = claim ? () => this.o.service.releaseClaim(claim) : undefined;
+          this.o.reconciler.adopt({ path, gen, temp, release });
         },
       };
-      try {
-        const { record, created } = await this.o.service.commit(
-          path,
-          this.o.claim,
-          size,
-          stage,
-          ctx,
-        );
-        this.done = true;
-        return { created: this.o.created || created, info: toFileInfo(record) };
-      } catch (err) {
-        if (named) this.done = true;
-        throw err;
-      }
+      const { record, created } =
+        this.o.smallSize === undefined
+          ? await this.o.service.commit(path, this.o.claim, size, stage, ctx, this.o.createOnly)
+          : await this.o.service.commitCreate(path, size, stage, ctx);
+      this.done = true;
+      return { created: this.o.created || created, info: toFileInfo(record) };
     } catch (err) {
       await this.abort();
       throw err;
     }
+  }
+
+  /** Streams the body into the temp; a small create's body must match its announced length. */
+  private async receive(
+    temp: TempFile,
+    body: AsyncIterable<Buffer>,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    const expected = this.o.smallSize;
+    if (expected === undefined) return temp.write(body, { maxBytes: this.o.maxBytes, signal });
+    let size: number;
+    try {
+      size = await temp.write(body, { maxBytes: expected, signal });
+    } catch (err) {
+      if (err instanceof PayloadTooLargeError) throw this.lengthMismatch('more than');
+      throw err;
+    }
+    if (size !== expected) throw this.lengthMismatch(`${size}, not`);
+    return size;
+  }
+
+  private lengthMismatch(what: string): BadRequestError {
+    return new BadRequestError(
+      `the body of ${this.o.path} has ${what} the ${this.o.smallSize} bytes its length announced`,
+    );
   }
 
   async abort(): Promise<void> {

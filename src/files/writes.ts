@@ -14,7 +14,7 @@ import {
   StaleRevisionError,
   WrongOwnerError,
 } from './errors.js';
-import { FILE_MODE, canModify } from './info.js';
+import { FILE_MODE, canModify, isVisible } from './info.js';
 import type { PathLocks } from './path-lock.js';
 import type {
   CallContext,
@@ -28,7 +28,8 @@ import type {
   WriteSession,
 } from './ports.js';
 import type { Router } from './routing.js';
-import { LocalWriteSession } from './write-session.js';
+import { type CommitStage, LocalWriteSession } from './write-session.js';
+import type { Reconciler } from './reconciler.js';
 
 export interface WritesOptions {
   instanceId: string;
@@ -37,8 +38,16 @@ export interface WritesOptions {
   storage: Storage;
   owners: OwnerClient;
   maxBodyBytes: number;
+  /**
+   * A POST whose body has a known length up to this many bytes is staged before anything is
+   * claimed and committed with one transaction (no claim); longer or unknown-length bodies
+   * claim the path first, so a conflict is answered before they flow. 0 turns it off.
+   */
+  smallBodyBytes?: number;
   locks: PathLocks;
   router: Router;
+  /** Takes the journaled temps whose commit outcome is not known yet. */
+  reconciler: Reconciler;
 }
 
 const COMMIT_ATTEMPTS = 5;
@@ -52,6 +61,11 @@ export class Writes {
     if (path === '/') throw new NotAFileError('the root is a directory');
     if (header.expected_size > this.o.maxBodyBytes) {
       throw new PayloadTooLargeError(`body exceeds the limit of ${this.o.maxBodyBytes} bytes`);
+    }
+    if (createOnly && this.isSmall(header.expected_size)) {
+      // A small create decides nothing before its body: the one commit transaction does.
+      this.assertServing();
+      return this.session(ctx, path, true, null, createOnly, header.expected_size);
     }
     // Two rounds: a PUT that loses a create race becomes a replace on the winner.
     for (let round = 0; ; round++) {
@@ -77,9 +91,12 @@ export class Writes {
           throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
         }
         this.assertServing();
-        return this.session(ctx, path, false, null);
+        await this.o.storage.checkPath(path);
+        return this.session(ctx, path, false, null, createOnly);
       }
       this.assertServing();
+      // Before the claim: a path this node's disk cannot hold must never reach the namespace.
+      await this.o.storage.checkPath(path);
       const now = Date.now();
       const claim: Inode = {
         type: 'file',
@@ -97,7 +114,7 @@ export class Writes {
           parents: this.parentTemplate(ctx, now),
           leased: true,
         });
-        return this.session(ctx, path, true, claimed);
+        return this.session(ctx, path, true, claimed, createOnly);
       } catch (err) {
         if (err instanceof AlreadyExistsError && !createOnly && round < 2) continue;
         if (err instanceof AlreadyExistsError)
@@ -111,53 +128,69 @@ export class Writes {
    * Commits a staged write as the next generation of `path`, serialized per path on this node.
    * `claim` is the create's claim record (null for a replace). A replace whose file vanished
    * while it uploaded (a create it lost to failed, or a delete) creates the file, as PUT does:
-   * `created` then says so.
+   * `created` then says so. A create whose claim vanished answers a retryable error (or, for a
+   * POST whose path a PUT completed meanwhile, 409): it never reports the file as not found.
    */
   async commit(
     path: string,
     claim: InodeRecord | null,
     size: number,
-    stage: { prepare(gen: number): Promise<void>; commit(): Promise<void> },
+    stage: CommitStage,
     writer: CallContext,
+    createOnly = false,
   ): Promise<{ record: InodeRecord; created: boolean }> {
     return this.o.locks.run(path, async () => {
       for (let attempt = 1; ; attempt++) {
         const cur = await this.o.metadata.get(path);
+        if (claim && cur?.revision !== claim.revision) {
+          // The claim is gone: its lease lapsed (the node registered again while the body
+          // uploaded), or a PUT completed the path and maybe a DELETE removed it since.
+          if (createOnly && isVisible(cur)) throw await this.o.router.conflict(cur, 'file');
+          if (!isVisible(cur)) {
+            throw new NodeNotServingError(
+              `the claim on ${path} lapsed while its body was uploading; nothing was written`,
+            );
+          }
+          // A PUT whose claimed path now holds a file replaces it, as any PUT would.
+          claim = null;
+        }
         if (!cur && !claim) {
           this.assertServing();
           await stage.prepare(1);
+          const now = Date.now();
+          const inode: Inode = {
+            type: 'file',
+            instance_id: this.o.instanceId,
+            backend_type: this.o.storage.backendType,
+            size,
+            mode: FILE_MODE,
+            owner: writer.caller.user,
+            mtime: now,
+            gen: 1,
+            state: 'ready',
+            write: stage.id,
+          };
+          let record: InodeRecord;
           try {
-            const now = Date.now();
-            const record = await this.o.metadata.create(
-              path,
-              {
-                type: 'file',
-                instance_id: this.o.instanceId,
-                backend_type: this.o.storage.backendType,
-                size,
-                mode: FILE_MODE,
-                owner: writer.caller.user,
-                mtime: now,
-                gen: 1,
-                state: 'ready',
-              },
-              { parents: this.parentTemplate(writer, now) },
-            );
-            await stage.commit();
-            return { record, created: true };
+            // Never re-creates a directory: a file whose directory was moved (or deleted)
+            // while it uploaded must not reappear at its old path.
+            record = await this.o.metadata.create(path, inode, {});
           } catch (err) {
             if (err instanceof AlreadyExistsError && attempt < COMMIT_ATTEMPTS) continue;
-            throw err;
+            if (err instanceof NotFoundError) {
+              throw new StaleRevisionError(`the directory of ${path} moved while it was written`, {
+                cause: err,
+              });
+            }
+            record = await this.afterUnanswered(err, path, 1, stage);
           }
+          await stage.commit(1);
+          return { record, created: true };
         }
         if (!cur || cur.inode.type !== 'file' || cur.inode.instance_id !== this.o.instanceId) {
           this.assertServing();
           if (cur && cur.inode.type === 'file') throw new WrongOwnerError(cur.inode.instance_id);
-          if (cur) throw new NotAFileError(`${path} became a directory while it was written`);
-          throw new NotFoundError(`${path} was removed while it was being written`);
-        }
-        if (claim && cur.revision !== claim.revision && cur.inode.state === 'writing') {
-          throw new StaleRevisionError(`the claim on ${path} changed`);
+          throw new NotAFileError(`${path} became a directory while it was written`);
         }
         // A replace was authorized against the file as it was; it may since have been deleted
         // and re-created by another user.
@@ -174,20 +207,83 @@ export class Writes {
             mtime: Date.now(),
             gen,
             state: 'ready',
+            write: stage.id,
           });
         } catch (err) {
           if (err instanceof StaleRevisionError && attempt < COMMIT_ATTEMPTS) continue;
-          // etcd did not answer: the transaction may have committed. If it did, the bytes
-          // must follow it; if it cannot be told, the journaled temp waits for recovery.
-          if (!(err instanceof MetadataUnavailableError)) throw err;
-          const now = await this.o.metadata.get(path).catch(() => null);
-          if (now?.inode.gen !== gen || now.inode.instance_id !== this.o.instanceId) throw err;
-          record = now;
+          record = await this.afterUnanswered(err, path, gen, stage);
         }
-        await stage.commit();
+        await stage.commit(gen);
         return { record, created: false };
       }
     });
+  }
+
+  /**
+   * Commits a small create staged without a claim: the journaled temp first, then one
+   * transaction that puts the finished inode if the path is still absent (and its missing
+   * parents as directories), then the rename. The transaction alone decides the winner; a
+   * loser's temp is discarded by its session, so it leaves no bytes.
+   */
+  async commitCreate(
+    path: string,
+    size: number,
+    stage: CommitStage,
+    writer: CallContext,
+  ): Promise<{ record: InodeRecord; created: boolean }> {
+    return this.o.locks.run(path, async () => {
+      this.assertServing();
+      await stage.prepare(1);
+      const now = Date.now();
+      const inode: Inode = {
+        type: 'file',
+        instance_id: this.o.instanceId,
+        backend_type: this.o.storage.backendType,
+        size,
+        mode: FILE_MODE,
+        owner: writer.caller.user,
+        mtime: now,
+        gen: 1,
+        state: 'ready',
+        write: stage.id,
+      };
+      let record: InodeRecord;
+      try {
+        record = await this.o.metadata.create(path, inode, {
+          parents: this.parentTemplate(writer, now),
+        });
+      } catch (err) {
+        if (err instanceof AlreadyExistsError) {
+          throw await this.o.router.conflict(null, 'file', err);
+        }
+        record = await this.afterUnanswered(err, path, 1, stage);
+      }
+      await stage.commit(1);
+      return { record, created: true };
+    });
+  }
+
+  /**
+   * A commit transaction failed. If etcd did not answer, it may have committed: a re-read
+   * tells, and then the bytes must follow it. If even the re-read fails the outcome is
+   * unknown: the journaled temp is kept for the reconciler, and the caller gets the error.
+   */
+  private async afterUnanswered(
+    err: unknown,
+    path: string,
+    gen: number,
+    stage: CommitStage,
+  ): Promise<InodeRecord> {
+    if (!(err instanceof MetadataUnavailableError)) throw err;
+    let now: InodeRecord | null;
+    try {
+      now = await this.o.metadata.get(path);
+    } catch {
+      stage.keepPending(gen);
+      throw err;
+    }
+    if (now?.inode.write !== stage.id || now.inode.gen !== gen) throw err;
+    return now;
   }
 
   /** Removes a create's claim after a failed or cut upload, unless something replaced it. */
@@ -205,13 +301,18 @@ export class Writes {
     path: string,
     created: boolean,
     claim: InodeRecord | null,
+    createOnly: boolean,
+    smallSize?: number,
   ): WriteSession {
     return new LocalWriteSession({
+      smallSize,
       service: this,
       storage: this.o.storage,
+      reconciler: this.o.reconciler,
       path,
       created,
       claim,
+      createOnly,
       maxBytes: this.o.maxBodyBytes,
       ctx,
     });
@@ -224,6 +325,11 @@ export class Writes {
       backend_type: this.o.storage.backendType,
       mtime: now,
     };
+  }
+
+  private isSmall(expectedSize: number): boolean {
+    const limit = this.o.smallBodyBytes ?? 0;
+    return expectedSize >= 0 && expectedSize <= limit && expectedSize <= this.o.maxBodyBytes;
   }
 
   private assertServing(): void {

@@ -20,6 +20,11 @@ export interface LinkRecord {
   /** `active` until the one redemption flips it to `used`. */
   state: 'active' | 'used';
   created: number;
+  /**
+   * The create revision of the file's inode when the link was made: the link serves that file
+   * (whatever its current content) and never a later file at the same path.
+   */
+  inode: string;
 }
 
 /** A link as read, with the store revision that fences its redemption. */

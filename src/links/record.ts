@@ -3,8 +3,8 @@
 import type { LinkRecord } from './ports.js';
 
 export function encodeLink(link: LinkRecord): string {
-  const { path, creator, expires, state, created } = link;
-  return JSON.stringify({ path, creator, expires, state, created });
+  const { path, creator, expires, state, created, inode } = link;
+  return JSON.stringify({ path, creator, expires, state, created, inode });
 }
 
 /** The record, or null when the JSON does not have the expected fields. */
@@ -32,5 +32,7 @@ export function decodeLink(json: string): LinkRecord | null {
     expires: r.expires,
     state: r.state,
     created: r.created,
+    // A record from before links were bound to a file names none: it serves nothing.
+    inode: typeof r.inode === 'string' ? r.inode : '',
   };
 }

@@ -21,7 +21,6 @@ import {
   BadRequestError,
   DirectoryNotEmptyError,
   NotFoundError,
-  ParentNotADirectoryError,
   StaleRevisionError,
 } from '../files/errors.js';
 import type {
@@ -34,11 +33,19 @@ import type {
   Metadata,
   MoveOptions,
   NodeRecord,
+  RekeyResult,
   ScanOptions,
   ScanPage,
 } from '../files/ports.js';
-import { rebasePath } from '../files/paths.js';
-import { callOptions, mapEtcdError, type MetadataLogger, silentLogger } from './etcd-call.js';
+import { EtcdBulk, MAX_TXN_OPS } from './etcd-bulk.js';
+import {
+  callOptions,
+  etcdFaultHandling,
+  mapEtcdError,
+  type MetadataLogger,
+  silentLogger,
+} from './etcd-call.js';
+import { absent, unchanged } from './etcd-compares.js';
 import { EtcdMembership, type HeldRegistration } from './etcd-membership.js';
 import {
   ancestorsOf,
@@ -63,6 +70,7 @@ import {
   ancestorInode,
   decodeInode,
   encodeInode,
+  assertUsableParent,
   isUsableParent,
   MAX_MISSING_ANCESTORS,
   pickInode,
@@ -89,10 +97,6 @@ export interface EtcdMetadataOptions {
   logger?: MetadataLogger;
 }
 
-/** etcd's default --max-txn-ops: the most ops one read transaction may carry. */
-const MAX_TXN_OPS = 128;
-/** What one removeMany transaction may weigh, well under etcd's --max-request-bytes. */
-const MAX_TXN_BYTES = 1024 * 1024;
 /** Keys per range read when list() pages internally. */
 const LIST_PAGE = 1000;
 /** Keys counted per step when a depth-limited subtree is counted (keys-only reads). */
@@ -102,6 +106,10 @@ const COUNT_PAGE = 10_000;
  * values stay well under the 4 MiB a gRPC response may carry. Scans simply read again.
  */
 const MAX_RANGE_KEYS = 500;
+/** Directories whose last seen mod_revision a create may compare without reading them first. */
+const PARENT_HINTS = 4096;
+/** Deeper paths take the read path: each hinted ancestor is one compare of the transaction. */
+const MAX_HINTED_DEPTH = 64;
 
 export class EtcdMetadata implements Metadata, Membership {
   readonly prefix: string;
@@ -112,6 +120,13 @@ export class EtcdMetadata implements Metadata, Membership {
   private readonly maxCreateAttempts: number;
   private readonly membership: EtcdMembership;
   private readonly logger: MetadataLogger;
+  /**
+   * Usable directories and the mod_revision they were last seen at, most recent last. A create
+   * under one of them goes straight to its transaction, comparing that revision: one etcd
+   * request. A hint is never trusted: a stale one fails the compare and the create reads anew.
+   */
+  private readonly parentHints = new Map<string, string>();
+  private readonly bulk: EtcdBulk;
 
   constructor(options: EtcdMetadataOptions) {
     this.prefix = normalizePrefix(options.prefix ?? DEFAULT_PREFIX);
@@ -128,6 +143,7 @@ export class EtcdMetadata implements Metadata, Membership {
       this.client = new Etcd3({
         hosts: options.endpoints,
         dialTimeout: timeout,
+        faultHandling: etcdFaultHandling(),
         auth: options.auth && { ...options.auth, callOptions: () => callOptions(timeout) },
       });
       this.ownsClient = true;
@@ -141,6 +157,13 @@ export class EtcdMetadata implements Metadata, Membership {
       registerRetryMs: options.registerRetryMs ?? 2 * ttl * 1000,
       requestTimeoutMs: this.timeoutMs,
       logger: this.logger,
+    });
+    this.bulk = new EtcdBulk({
+      prefix: this.prefix,
+      membership: this.membership,
+      keyOf: (path) => this.keyOf(path),
+      txn: (req, what, held) => this.txn(req, what, held),
+      checkFence: (held, kv) => this.checkFence(held, kv),
     });
   }
 
@@ -247,72 +270,13 @@ export class EtcdMetadata implements Metadata, Membership {
       assertCanonical(r.path);
       if (r.path === '/') throw new BadRequestError('the root cannot be removed');
     }
-    const held = this.membership.current();
-    const left: InodeRecord[] = [];
-    // A file costs one compare (and one failure read), a directory two (its emptiness too);
-    // the membership fence takes one more: at most MAX_TXN_OPS per transaction. Each op
-    // carries the key (a directory's emptiness check its children range, two keys), and the
-    // request must stay under etcd's 1.5 MiB limit even for 4 KiB paths.
-    const cost = (r: InodeRecord): number => (r.inode.type === 'directory' ? 2 : 1);
-    const bytes = (r: InodeRecord): number => 64 + 3 * cost(r) * Buffer.byteLength(r.path) * 2;
-    for (let i = 0; i < records.length;) {
-      const chunk: InodeRecord[] = [];
-      let ops = 1;
-      let size = 0;
-      for (; i < records.length; i++) {
-        const r = records[i]!;
-        const full = ops + cost(r) > MAX_TXN_OPS || size + bytes(r) > MAX_TXN_BYTES;
-        if (full && chunk.length > 0) break;
-        ops += cost(r);
-        size += bytes(r);
-        chunk.push(r);
-      }
-      left.push(...(await this.removeChunk(chunk, held)));
-    }
-    return left;
+    return this.bulk.removeMany(records);
   }
 
-  async rekey(records: InodeRecord[], from: string, to: string): Promise<InodeRecord[]> {
+  async rekey(records: InodeRecord[], from: string, to: string): Promise<RekeyResult> {
     assertCanonical(from);
     assertCanonical(to);
-    const held = this.membership.current();
-    const left: InodeRecord[] = [];
-    // Each record: one put and one delete (success), one compare and one read (failure).
-    const per = 2;
-    const size = Math.floor((MAX_TXN_OPS - 1) / per);
-    for (let i = 0; i < records.length; i += size) {
-      let pending = records.slice(i, i + size);
-      while (pending.length > 0) {
-        const compare: ICompare[] = [this.membership.fence(held)];
-        const success: IRequestOp[] = [];
-        const failure: IRequestOp[] = [{ request_range: { key: this.membership.membershipKey } }];
-        for (const r of pending) {
-          const oldKey = this.keyOf(r.path);
-          compare.push(unchanged(oldKey, r.revision));
-          success.push({ request_delete_range: { key: oldKey } });
-          success.push({
-            request_put: {
-              key: this.keyOf(rebasePath(r.path, from, to)),
-              value: Buffer.from(encodeInode(r.inode)),
-            },
-          });
-          failure.push({ request_range: { key: oldKey, keys_only: true } });
-        }
-        const res = await this.txn({ compare, success, failure }, 'rekey', held);
-        if (res.succeeded) break;
-        this.checkFence(held, res.responses[0]?.response_range.kvs[0]);
-        // Drop the records that changed since read, and try the rest again.
-        const stale = new Set<string>();
-        pending.forEach((r, k) => {
-          if (res.responses[k + 1]?.response_range.kvs[0]?.mod_revision !== r.revision) {
-            stale.add(r.path);
-          }
-        });
-        left.push(...pending.filter((r) => stale.has(r.path)));
-        pending = pending.filter((r) => !stale.has(r.path));
-      }
-    }
-    return left;
+    return this.bulk.rekey(records, from, to);
   }
 
   async putJournal(entry: JournalEntry): Promise<void> {
@@ -327,45 +291,6 @@ export class EtcdMetadata implements Metadata, Membership {
     } catch (err) {
       throw mapEtcdError(err, 'putJournal');
     }
-  }
-
-  /** One fenced transaction, retried without the records its failure branch shows stale. */
-  private async removeChunk(chunk: InodeRecord[], held: HeldRegistration): Promise<InodeRecord[]> {
-    const left: InodeRecord[] = [];
-    let pending = chunk;
-    while (pending.length > 0) {
-      const compare: ICompare[] = [this.membership.fence(held)];
-      const success: IRequestOp[] = [];
-      const failure: IRequestOp[] = [{ request_range: { key: this.membership.membershipKey } }];
-      for (const r of pending) {
-        const key = this.keyOf(r.path);
-        compare.push(unchanged(key, r.revision));
-        success.push({ request_delete_range: { key } });
-        failure.push({ request_range: { key, keys_only: true } });
-        if (r.inode.type === 'directory') {
-          const children = Buffer.from(childrenPrefix(this.prefix, r.path));
-          const end = prefixEnd(children);
-          compare.push(noKeysIn(children, end));
-          failure.push({ request_range: { key: children, range_end: end, count_only: true } });
-        }
-      }
-      const res = await this.txn({ compare, success, failure }, 'removeMany', held);
-      if (res.succeeded) return left;
-      this.checkFence(held, res.responses[0]?.response_range.kvs[0]);
-      const fine: InodeRecord[] = [];
-      let at = 1;
-      for (const r of pending) {
-        let ok = res.responses[at++]?.response_range.kvs[0]?.mod_revision === r.revision;
-        if (r.inode.type === 'directory') {
-          ok &&= Number(res.responses[at++]?.response_range.count ?? 0) === 0;
-        }
-        (ok ? fine : left).push(r);
-      }
-      // Nothing explains the failure (it cannot happen): leave the chunk to the caller.
-      if (fine.length === pending.length) return [...left, ...fine];
-      pending = fine;
-    }
-    return left;
   }
 
   private async scan(dir: string, range: KeyRange, o: ScanOptions): Promise<ScanPage> {
@@ -484,16 +409,21 @@ export class EtcdMetadata implements Metadata, Membership {
     const held = this.membership.current();
     const target = this.keyOf(path);
     const ancestors = ancestorsOf(path);
+    if (!o.moveFrom && !o.overwrite && !o.journal) {
+      const placed = await this.placeUnderKnownParent(path, inode, ancestors, o, held);
+      if (placed) return placed;
+    }
     for (let attempt = 1; ; attempt++) {
       const [targetKv, ...ancestorKvs] = await this.readMany([path, ...ancestors]);
+      ancestorKvs.forEach((kv, i) => {
+        if (kv) this.noteParent(ancestors[i]!, this.record(ancestors[i]!, kv));
+      });
       if (targetKv && targetKv.mod_revision !== o.overwrite?.revision) {
         throw alreadyExists(this.record(path, targetKv), inode);
       }
       for (let i = 0; i < ancestors.length; i++) {
         const kv = ancestorKvs[i];
-        if (kv && !isUsableParent(this.record(ancestors[i], kv).inode)) {
-          throw new ParentNotADirectoryError(`${ancestors[i]} is not a directory`);
-        }
+        if (kv) assertUsableParent(ancestors[i]!, this.record(ancestors[i]!, kv).inode);
       }
       // Below the nearest existing ancestor everything is missing and is added here.
       const nearest = ancestorKvs.findLastIndex((kv) => kv !== null);
@@ -546,7 +476,16 @@ export class EtcdMetadata implements Metadata, Membership {
       }
       const what = o.moveFrom ? 'move' : 'create';
       const res = await this.txn({ compare, success, failure }, what, held);
-      if (res.succeeded) return { path, inode: pickInode(inode), revision: res.header.revision };
+      if (res.succeeded) {
+        const revision = res.header.revision;
+        if (o.parents) for (const dir of missing) this.rememberParent(dir, revision);
+        if (o.moveFrom) this.parentHints.delete(o.moveFrom.path);
+        // A put over an existing key (an overwrite) keeps that key's create revision.
+        const created = targetKv?.create_revision ?? revision;
+        const record = { path, inode: pickInode(inode), revision, created };
+        this.noteParent(path, record);
+        return record;
+      }
       const existing = res.responses[0]?.response_range.kvs[0];
       if (existing && existing.mod_revision !== o.overwrite?.revision) {
         throw alreadyExists(this.record(path, existing), inode);
@@ -564,6 +503,74 @@ export class EtcdMetadata implements Metadata, Membership {
           `${o.moveFrom?.path ?? ''} ${path}: kept changing; gave up after ${attempt} attempts`.trim(),
         );
       }
+    }
+  }
+
+  /**
+   * The warm create: the parent is a directory seen at a known revision (or the root), so one
+   * transaction compares the target's absence, that revision and the lease, and puts the inode.
+   * Returns null when there is no hint or the parent changed since it: the caller reads and
+   * decides as for any create. A conflict on the target or a lost lease throws as usual.
+   */
+  private async placeUnderKnownParent(
+    path: string,
+    inode: Inode,
+    ancestors: string[],
+    o: { leased?: boolean },
+    held: HeldRegistration,
+  ): Promise<InodeRecord | null> {
+    // Every ancestor must be a known, usable directory, each compared unchanged: a directory
+    // move marks its top directories `moving` (a new revision), and a create anywhere below
+    // them must then take the read path, which answers 503 (ARCHITECTURE.md invariant 8).
+    if (ancestors.length > MAX_HINTED_DEPTH) return null;
+    const known: [string, string][] = [];
+    for (const dir of ancestors) {
+      const revision = this.parentHints.get(dir);
+      if (revision === undefined) return null;
+      known.push([dir, revision]);
+    }
+    const target = this.keyOf(path);
+    const compare: ICompare[] = [absent(target), this.membership.fence(held)];
+    const failure: IRequestOp[] = [
+      { request_range: { key: target } },
+      { request_range: { key: this.membership.membershipKey } },
+    ];
+    for (const [dir, revision] of known) compare.push(unchanged(this.keyOf(dir), revision));
+    const success: IRequestOp[] = [
+      {
+        request_put: {
+          key: target,
+          value: Buffer.from(encodeInode(inode)),
+          lease: o.leased ? held.leaseId : undefined,
+        },
+      },
+    ];
+    const res = await this.txn({ compare, success, failure }, 'create', held);
+    if (res.succeeded) {
+      const revision = res.header.revision;
+      const record = { path, inode: pickInode(inode), revision, created: revision };
+      this.noteParent(path, record);
+      return record;
+    }
+    const existing = res.responses[0]?.response_range.kvs[0];
+    if (existing) throw alreadyExists(this.record(path, existing), inode);
+    this.checkFence(held, res.responses[1]?.response_range.kvs[0]);
+    for (const [dir] of known) this.parentHints.delete(dir);
+    return null;
+  }
+
+  /** Keeps (or drops) the hint for `path` from a record just read or written. */
+  private noteParent(path: string, rec: InodeRecord): void {
+    if (isUsableParent(rec.inode)) this.rememberParent(path, rec.revision);
+    else this.parentHints.delete(path);
+  }
+
+  private rememberParent(path: string, revision: string): void {
+    this.parentHints.delete(path);
+    this.parentHints.set(path, revision);
+    if (this.parentHints.size > PARENT_HINTS) {
+      const oldest = this.parentHints.keys().next().value;
+      if (oldest !== undefined) this.parentHints.delete(oldest);
     }
   }
 
@@ -586,7 +593,12 @@ export class EtcdMetadata implements Metadata, Membership {
       this.checkFence(held, res.responses[0]?.response_range.kvs[0]);
       throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
     }
-    return { path: expected.path, inode: pickInode(inode), revision: res.header.revision };
+    return {
+      path: expected.path,
+      inode: pickInode(inode),
+      revision: res.header.revision,
+      created: expected.created,
+    };
   }
 
   async remove(expected: InodeRecord): Promise<void> {
@@ -635,7 +647,12 @@ export class EtcdMetadata implements Metadata, Membership {
   }
 
   private record(path: string, kv: IKeyValue): InodeRecord {
-    return { path, inode: decodeInode(path, kv.value.toString('utf8')), revision: kv.mod_revision };
+    return {
+      path,
+      inode: decodeInode(path, kv.value.toString('utf8')),
+      revision: kv.mod_revision,
+      created: kv.create_revision,
+    };
   }
 
   /** Throws NodeNotServingError unless the membership key read in a failed txn is still ours. */
@@ -679,23 +696,4 @@ export class EtcdMetadata implements Metadata, Membership {
       throw mapped;
     }
   }
-}
-
-function absent(key: Buffer): ICompare {
-  return { key, target: CompareTarget.Version, result: CompareResult.Equal, version: 0 };
-}
-
-/** etcd treats an empty range as one key of version 0: this holds exactly when none exists. */
-function noKeysIn(key: Buffer, rangeEnd: Buffer): ICompare {
-  return {
-    key,
-    range_end: rangeEnd,
-    target: CompareTarget.Version,
-    result: CompareResult.Equal,
-    version: 0,
-  };
-}
-
-function unchanged(key: Buffer, revision: string): ICompare {
-  return { key, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: revision };
 }

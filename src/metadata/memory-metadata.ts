@@ -10,7 +10,6 @@ import {
   InternalError,
   NodeNotServingError,
   NotFoundError,
-  ParentNotADirectoryError,
   StaleRevisionError,
 } from '../files/errors.js';
 import type {
@@ -18,6 +17,7 @@ import type {
   CreateOptions,
   Inode,
   InodeRecord,
+  RekeyResult,
   JournalEntry,
   Membership,
   Metadata,
@@ -40,7 +40,7 @@ import {
 import {
   alreadyExists,
   ancestorInode,
-  isUsableParent,
+  assertUsableParent,
   MAX_MISSING_ANCESTORS,
   pickInode,
   rootRecord,
@@ -49,6 +49,8 @@ import {
 interface StoredInode {
   inode: Inode;
   revision: string;
+  /** The revision that created the key; a put over an existing key keeps it, as etcd does. */
+  created: string;
   /** The lease the entry is attached to, or 0. */
   lease: number;
 }
@@ -231,15 +233,28 @@ export class MemoryMetadata implements Metadata, Membership {
     const existing = this.store.inodes.get(path);
     if (existing) throw alreadyExists(record(path, existing), inode);
     const missing = this.missingAncestors(path);
+    if (missing.length > 0 && !options.parents) {
+      throw new NotFoundError(`parent directory ${missing[0]} does not exist`);
+    }
     if (missing.length > MAX_MISSING_ANCESTORS) {
       throw new BadRequestError(`too many missing parent directories (${missing.length})`);
     }
     this.checkFence(held);
     const revision = this.store.nextRevision();
     for (const dir of missing) {
-      this.store.inodes.set(dir, { inode: ancestorInode(options.parents), revision, lease: 0 });
+      this.store.inodes.set(dir, {
+        inode: ancestorInode(options.parents!),
+        revision,
+        created: revision,
+        lease: 0,
+      });
     }
-    const stored = { inode: pickInode(inode), revision, lease: options.leased ? held.lease : 0 };
+    const stored = {
+      inode: pickInode(inode),
+      revision,
+      created: revision,
+      lease: options.leased ? held.lease : 0,
+    };
     this.store.inodes.set(path, stored);
     return record(path, stored);
   }
@@ -251,7 +266,7 @@ export class MemoryMetadata implements Metadata, Membership {
     ancestors.forEach((dir, i) => {
       const e = this.store.inodes.get(dir);
       if (!e) return;
-      if (!isUsableParent(e.inode)) throw new ParentNotADirectoryError(`${dir} is not a directory`);
+      assertUsableParent(dir, e.inode);
       nearest = i;
     });
     return ancestors.slice(nearest + 1);
@@ -282,35 +297,49 @@ export class MemoryMetadata implements Metadata, Membership {
     const revision = this.store.nextRevision();
     if (options.parents) {
       for (const dir of missing) {
-        this.store.inodes.set(dir, { inode: ancestorInode(options.parents), revision, lease: 0 });
+        this.store.inodes.set(dir, {
+          inode: ancestorInode(options.parents),
+          revision,
+          created: revision,
+          lease: 0,
+        });
       }
     }
     this.store.inodes.delete(from.path);
-    const stored = { inode: pickInode(inode), revision, lease: 0 };
+    const created = existing?.created ?? revision;
+    const stored = { inode: pickInode(inode), revision, created, lease: 0 };
     this.store.inodes.set(to, stored);
     if (options.journal) this.store.journal.set(options.journal.id, options.journal.value);
     return record(to, stored);
   }
 
-  async rekey(records: InodeRecord[], from: string, to: string): Promise<InodeRecord[]> {
+  async rekey(records: InodeRecord[], from: string, to: string): Promise<RekeyResult> {
     assertCanonical(from);
     assertCanonical(to);
     this.checkFence(this.current());
-    const left: InodeRecord[] = [];
+    const out: RekeyResult = { stale: [], taken: [] };
     for (const r of records) {
       const e = this.store.inodes.get(r.path);
+      const dest = rebasePath(r.path, from, to);
       if (!e || e.revision !== r.revision) {
-        left.push(r);
+        out.stale.push(r);
+        continue;
+      }
+      if (this.store.inodes.get(dest)) {
+        out.taken.push(r);
         continue;
       }
       this.store.inodes.delete(r.path);
-      this.store.inodes.set(rebasePath(r.path, from, to), {
+      const revision = this.store.nextRevision();
+      this.store.inodes.set(dest, {
         inode: pickInode(r.inode),
-        revision: this.store.nextRevision(),
+        revision,
+        // The destination was absent: a re-keyed inode is a new key, as in etcd.
+        created: revision,
         lease: 0,
       });
     }
-    return left;
+    return out;
   }
 
   async journal(node: string): Promise<JournalEntry[]> {
@@ -402,7 +431,12 @@ export class MemoryMetadata implements Metadata, Membership {
       throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
     }
     // Not leased: a committed inode outlives the node's membership.
-    const stored = { inode: pickInode(inode), revision: this.store.nextRevision(), lease: 0 };
+    const stored = {
+      inode: pickInode(inode),
+      revision: this.store.nextRevision(),
+      created: e.created,
+      lease: 0,
+    };
     this.store.inodes.set(expected.path, stored);
     return record(expected.path, stored);
   }
@@ -500,7 +534,7 @@ function fetchFrom(snapshot: Snapshot<StoredInode>, keys: KeyedPath[]): Fetch<St
 }
 
 function record(path: string, e: StoredInode): InodeRecord {
-  return { path, inode: pickInode(e.inode), revision: e.revision };
+  return { path, inode: pickInode(e.inode), revision: e.revision, created: e.created };
 }
 
 /** Byte order of the UTF-8 names, as etcd sorts keys. */

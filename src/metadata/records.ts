@@ -1,7 +1,12 @@
 // The values stored in the namespace and the records both metadata adapters (etcd and the
 // in-memory fake) build from them, so the two agree byte for byte: inode JSON with exactly the
 // Inode fields in a fixed order, membership JSON, the synthesized root, and the 409 details.
-import { AlreadyExistsError, InternalError } from '../files/errors.js';
+import {
+  AlreadyExistsError,
+  InternalError,
+  ParentNotADirectoryError,
+  StaleRevisionError,
+} from '../files/errors.js';
 import type { CreateOptions, Inode, InodeRecord, NodeRecord } from '../files/ports.js';
 
 /** The root is a directory owned by `root`, on no node, never stored (revision "0"). */
@@ -20,6 +25,7 @@ export function rootRecord(): InodeRecord {
       state: 'ready',
     },
     revision: '0',
+    created: '0',
   };
 }
 
@@ -35,6 +41,7 @@ export function pickInode(inode: Inode): Inode {
     mtime: inode.mtime,
     gen: inode.gen,
     state: inode.state,
+    ...(typeof inode.write === 'string' ? { write: inode.write } : {}),
   };
 }
 
@@ -61,7 +68,8 @@ export function decodeInode(path: string, raw: string): Inode {
     typeof o.owner !== 'string' ||
     typeof o.mtime !== 'number' ||
     typeof o.gen !== 'number' ||
-    (o.state !== 'ready' && o.state !== 'writing')
+    (o.state !== 'ready' && o.state !== 'writing' && o.state !== 'moving') ||
+    (o.write !== undefined && typeof o.write !== 'string')
   ) {
     throw new InternalError(`corrupt inode for ${path}: ${raw.slice(0, 200)}`);
   }
@@ -69,7 +77,7 @@ export function decodeInode(path: string, raw: string): Inode {
 }
 
 /** The directory inode put for an ancestor that a create adds. */
-export function ancestorInode(parents: CreateOptions['parents']): Inode {
+export function ancestorInode(parents: NonNullable<CreateOptions['parents']>): Inode {
   return {
     type: 'directory',
     instance_id: parents.instance_id,
@@ -83,9 +91,23 @@ export function ancestorInode(parents: CreateOptions['parents']): Inode {
   };
 }
 
-/** A directory, ready: something a child may be created under. */
+/**
+ * Throws unless a child may be created under this existing ancestor: a file (or a claim) is
+ * ParentNotADirectoryError; a directory that a move is re-keying refuses new entries with a
+ * retryable StaleRevisionError (503), so nothing lands where the move cannot see it.
+ */
+export function assertUsableParent(path: string, inode: Inode): void {
+  if (inode.type !== 'directory' || inode.state === 'writing') {
+    throw new ParentNotADirectoryError(`${path} is not a directory`);
+  }
+  if (inode.state === 'moving') {
+    throw new StaleRevisionError(`${path} is being moved; try again once the move is done`);
+  }
+}
+
+/** A directory a create may go under right now (what assertUsableParent lets through). */
 export function isUsableParent(inode: Inode): boolean {
-  return inode.type === 'directory' && inode.state !== 'writing';
+  return inode.type === 'directory' && inode.state === 'ready';
 }
 
 export function alreadyExists(existing: InodeRecord, requested: Inode): AlreadyExistsError {

@@ -31,20 +31,31 @@ export async function* rechunk(
   if (held > 0) yield Buffer.concat(parts, held);
 }
 
+/** What a writer does when the other side takes no bytes for a while. */
+export interface StallBound {
+  ms: number;
+  /** The error the wait fails with (it names the stalled peer). */
+  error: () => Error;
+}
+
 /**
  * Writes a message, waiting for 'drain' when the stream's buffer is full. `failed` aborts the
  * wait (and any later write) once the other side has ended the call: a gRPC call that fails
- * does not always emit 'close', and a writer waiting for 'drain' would wait for ever.
+ * does not always emit 'close', and a writer waiting for 'drain' would wait for ever. `stalled`
+ * bounds the wait by progress: a receiver that is alive but takes no bytes fails the write.
  */
 export async function writeWithBackpressure(
   stream: Writable,
   message: unknown,
   failed?: AbortSignal,
+  stalled?: StallBound,
 ): Promise<void> {
   failed?.throwIfAborted();
   if (stream.write(message)) return;
   await new Promise<void>((resolve, reject) => {
+    const timer = stalled ? setTimeout(() => done(stalled.error()), stalled.ms) : undefined;
     const done = (err?: unknown): void => {
+      clearTimeout(timer);
       stream.off('drain', onDrain);
       stream.off('close', onClose);
       stream.off('error', onError);

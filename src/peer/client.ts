@@ -3,9 +3,16 @@
 // as forwarded so the owner never forwards it again. Bodies stream in chunks with backpressure
 // both ways; transport failures become OWNER_UNAVAILABLE naming the owner, fast: a refused port
 // fails at once, a hung owner within the Ready deadline (never a whole-transfer timeout).
+//
+// Each call is bounded by what it does. Small unary calls (Stat, Delete of one path, a Move that
+// stays on the owner, FinishStaged) have a short deadline. Bulk calls (a Move that carries a
+// file's bytes to another node, StageFile, ApplyMove) are bounded by progress instead: the
+// callee answers its response headers as soon as it has the call, which must happen within
+// the Ready deadline; after that the call runs as long as HTTP/2 keepalive shows the callee
+// alive, and every hop that carries bytes is cut when they stop flowing for the idle bound.
 import { Readable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
-import { CallfsError, InternalError } from '../files/errors.js';
+import { CallfsError, InternalError, OwnerUnavailableError } from '../files/errors.js';
 import type {
   CallContext,
   FileInfo,
@@ -27,7 +34,7 @@ import type { StatResponse__Output } from '../generated/callfs/v1/StatResponse.j
 import type { ReadResponse__Output } from '../generated/callfs/v1/ReadResponse.js';
 import type { WriteRequest } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse__Output } from '../generated/callfs/v1/WriteResponse.js';
-import { rechunk, writeWithBackpressure } from './chunks.js';
+import { rechunk, writeWithBackpressure, type StallBound } from './chunks.js';
 import { loadNodeProto, loadProto, MD } from './proto.js';
 import { fromGrpcError } from './status-map.js';
 
@@ -39,6 +46,8 @@ export interface GrpcOwnerClientOptions {
   /** Deadline for an owner to answer a unary call, a Read header or a Write Ready. */
   readyTimeoutMs: number;
   keepaliveTimeMs: number;
+  /** A receiver that takes no bytes of a Write or StageFile for this long fails the call. */
+  writeIdleTimeoutMs: number;
   credentials?: grpc.ChannelCredentials;
 }
 
@@ -82,13 +91,15 @@ export class GrpcOwnerClient implements OwnerClient {
     return md;
   }
 
-  private deadline(): Date {
-    return new Date(Date.now() + this.o.readyTimeoutMs);
-  }
-
+  /**
+   * A unary call to `owner`. `bulk` calls have no total deadline: the owner must send its
+   * response headers within the Ready deadline (a hung owner fails fast), then keepalive
+   * bounds the wait. Other calls must be answered within the Ready deadline.
+   */
   private unary<Res>(
     owner: NodeRecord,
     ctx: CallContext,
+    bulk: boolean,
     invoke: (
       c: FileServiceClient,
       md: grpc.Metadata,
@@ -97,23 +108,44 @@ export class GrpcOwnerClient implements OwnerClient {
     ) => grpc.ClientUnaryCall,
   ): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
-      const call = invoke(
-        this.client(owner),
-        this.metadata(ctx),
-        { deadline: this.deadline() },
-        (err, res) => {
-          ctx.signal?.removeEventListener('abort', cancel);
-          if (err || !res) reject(fromGrpcError(err, owner.instance_id));
-          else resolve(res);
-        },
-      );
+      const opts: grpc.CallOptions = bulk
+        ? {}
+        : { deadline: new Date(Date.now() + this.o.readyTimeoutMs) };
+      let unanswered: NodeJS.Timeout | undefined;
+      const call = invoke(this.client(owner), this.metadata(ctx), opts, (err, res) => {
+        clearTimeout(unanswered);
+        ctx.signal?.removeEventListener('abort', cancel);
+        if (err || !res) reject(fromGrpcError(err, owner.instance_id));
+        else resolve(res);
+      });
       const cancel = (): void => call.cancel();
+      if (bulk) unanswered = this.untilAccepted(call);
       ctx.signal?.addEventListener('abort', cancel, { once: true });
     });
   }
 
+  /** Cancels `call` unless the callee sends its response headers within the Ready deadline. */
+  private untilAccepted(call: grpc.Call): NodeJS.Timeout {
+    const timer = setTimeout(() => call.cancel(), this.o.readyTimeoutMs);
+    call.once('metadata', () => clearTimeout(timer));
+    return timer;
+  }
+
+  /** The progress bound of a stream carrying bytes to `node`. */
+  private stallBound(node: NodeRecord): StallBound {
+    const ms = this.o.writeIdleTimeoutMs;
+    return {
+      ms,
+      error: () =>
+        new OwnerUnavailableError(
+          node.instance_id,
+          `node ${node.instance_id} took no bytes for ${ms} ms`,
+        ),
+    };
+  }
+
   async stat(owner: NodeRecord, ctx: CallContext, path: string): Promise<FileInfo> {
-    const res = await this.unary<StatResponse__Output>(owner, ctx, (c, md, opts, cb) =>
+    const res = await this.unary<StatResponse__Output>(owner, ctx, false, (c, md, opts, cb) =>
       c.Stat({ path }, md, opts, cb),
     );
     if (!res.info) throw new InternalError('owner answered Stat without info');
@@ -121,7 +153,7 @@ export class GrpcOwnerClient implements OwnerClient {
   }
 
   async remove(owner: NodeRecord, ctx: CallContext, path: string): Promise<void> {
-    await this.unary<DeleteResponse__Output>(owner, ctx, (c, md, opts, cb) =>
+    await this.unary<DeleteResponse__Output>(owner, ctx, false, (c, md, opts, cb) =>
       c.Delete({ path }, md, opts, cb),
     );
   }
@@ -132,7 +164,9 @@ export class GrpcOwnerClient implements OwnerClient {
     source: string,
     spec: MoveSpec,
   ): Promise<FileInfo> {
-    const res = await this.unary<MoveResponse__Output>(owner, ctx, (c, md, opts, cb) =>
+    // Moving the bytes to another node takes as long as the file is large.
+    const bulk = spec.instance !== '';
+    const res = await this.unary<MoveResponse__Output>(owner, ctx, bulk, (c, md, opts, cb) =>
       c.Move({ source, ...spec }, md, opts, cb),
     );
     if (!res.info) throw new InternalError('owner answered Move without info');
@@ -169,16 +203,19 @@ export class GrpcOwnerClient implements OwnerClient {
     });
     const ended = new AbortController();
     const call = this.nodeClient(node).StageFile(this.internalMetadata(), (err) => {
+      clearTimeout(unanswered);
       ended.abort(new Error('stage call ended'));
       settle(err);
     });
+    const unanswered = this.untilAccepted(call);
     call.on('error', () => undefined);
+    const stalled = this.stallBound(node);
     try {
       await writeWithBackpressure(call, {
         header: { stage_id: stage.stageId, path: stage.path, gen: stage.gen, size: stage.size },
       });
       for await (const chunk of rechunk(body, this.o.chunkSize)) {
-        await writeWithBackpressure(call, { chunk }, ended.signal);
+        await writeWithBackpressure(call, { chunk }, ended.signal, stalled);
       }
       call.end();
     } catch (err) {
@@ -204,15 +241,19 @@ export class GrpcOwnerClient implements OwnerClient {
   async applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number> {
     const md = this.internalMetadata();
     const client = this.nodeClient(node);
-    // Renaming a large directory file by file may take a while: a generous deadline.
-    const res = await new Promise<ApplyMoveResponse__Output>((resolve, reject) =>
-      client.ApplyMove(
+    // Renaming a large directory file by file may take long: bounded by progress, not time.
+    const res = await new Promise<ApplyMoveResponse__Output>((resolve, reject) => {
+      const call = client.ApplyMove(
         { journal_id: journalId, source: from, destination: to },
         md,
-        { deadline: new Date(Date.now() + 10 * 60_000) },
-        (err, r) => (err || !r ? reject(fromGrpcError(err, node.instance_id)) : resolve(r)),
-      ),
-    );
+        (err, r) => {
+          clearTimeout(unanswered);
+          if (err || !r) reject(fromGrpcError(err, node.instance_id));
+          else resolve(r);
+        },
+      );
+      const unanswered = this.untilAccepted(call);
+    });
     return res.files;
   }
 
@@ -301,6 +342,7 @@ export class GrpcOwnerClient implements OwnerClient {
       Math.min(ready.chunk_size || this.o.chunkSize, this.o.chunkSize),
     );
     let finished = false;
+    const stalled = this.stallBound(owner);
     return {
       exists: ready.exists,
       write: async (body: AsyncIterable<Buffer>): Promise<WriteResult> => {
@@ -308,7 +350,12 @@ export class GrpcOwnerClient implements OwnerClient {
           let size = 0;
           for await (const chunk of rechunk(body, chunkSize)) {
             size += chunk.length;
-            await writeWithBackpressure(call, { chunk } satisfies WriteRequest, ended.signal);
+            await writeWithBackpressure(
+              call,
+              { chunk } satisfies WriteRequest,
+              ended.signal,
+              stalled,
+            );
           }
           await writeWithBackpressure(
             call,

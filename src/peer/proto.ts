@@ -52,4 +52,5 @@ export const MD = {
   existingPath: 'x-callfs-existing-path',
   requestedType: 'x-callfs-requested-type',
   updateUrl: 'x-callfs-update-url',
+  retryAfter: 'x-callfs-retry-after',
 } as const;

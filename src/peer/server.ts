@@ -5,7 +5,12 @@ import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { callerFor, type Authenticator } from '../auth/api-keys.js';
-import { AuthenticationError, BadRequestError } from '../files/errors.js';
+import {
+  AuthenticationError,
+  BadRequestError,
+  InvalidPathError,
+  PayloadTooLargeError,
+} from '../files/errors.js';
 import { canonicalize } from '../files/paths.js';
 import type { CallContext, FilesApi } from '../files/ports.js';
 import type { FileServiceHandlers } from '../generated/callfs/v1/FileService.js';
@@ -14,8 +19,12 @@ import type { StageFileRequest__Output } from '../generated/callfs/v1/StageFileR
 import type { WriteRequest__Output } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse } from '../generated/callfs/v1/WriteResponse.js';
 import { rechunk, writeWithBackpressure } from './chunks.js';
+import { listMessages } from './list-stream.js';
+import { moveSpecOf } from './move-request.js';
+import { incoming } from './incoming.js';
 import { loadNodeProto, loadProto, MD } from './proto.js';
 import { toGrpcStatus } from './status-map.js';
+import { installCallfsTrailers } from './status-trailer.js';
 
 export interface PeerServerOptions {
   files: FilesApi;
@@ -24,7 +33,11 @@ export interface PeerServerOptions {
   chunkSize: number;
   /** HTTP/2 flow-control window for data flowing into this server (uploads). */
   flowControlWindow: number;
+  /** A Write or StageFile whose caller sends nothing for this long is ended. */
+  writeIdleTimeoutMs: number;
   credentials?: grpc.ServerCredentials;
+  /** Further services on the same server (health, reflection). */
+  services?: Array<(server: grpc.Server) => void>;
 }
 
 function first(md: grpc.Metadata, key: string): string | undefined {
@@ -53,6 +66,16 @@ function cancelSignal(call: { once(event: 'cancelled', fn: () => void): unknown 
 }
 
 const path = (p: string): string => canonicalize(p).path;
+
+/**
+ * Answers the response headers at once. A call that may run long (a Move carrying a file's
+ * bytes, a recursive Delete, a directory's ApplyMove, a StageFile) is bounded by progress, not
+ * by a total deadline: the caller waits `ready_timeout_ms` for these headers (a hung node is
+ * noticed fast), and after them only for as long as keepalive shows this node alive.
+ */
+function accepted(call: { sendMetadata(md: grpc.Metadata): void }): void {
+  call.sendMetadata(new grpc.Metadata());
+}
 
 /** Runs a unary handler's work and answers its result, or its error mapped once to gRPC. */
 function answer<T>(work: () => Promise<T>, cb: grpc.sendUnaryData<T>): void {
@@ -97,15 +120,19 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     Write: (call) => {
       const signal = cancelSignal(call);
       (async () => {
-        const messages = call[Symbol.asyncIterator]() as AsyncIterator<WriteRequest__Output>;
-        const firstMsg = await messages.next();
-        const header = firstMsg.done ? undefined : firstMsg.value.header;
+        const messages = incoming<WriteRequest__Output>(call, o.writeIdleTimeoutMs, 'the Write');
+        const header = (await messages.next())?.header;
         if (!header) throw new BadRequestError('the first Write message must be a header');
         const ctx = contextOf(auth, call.metadata, signal);
+        const target = canonicalize(header.path);
+        if (target.trailingSlash && target.path !== '/') {
+          throw new InvalidPathError('a Write needs a file path (no trailing slash)');
+        }
+        const expected = header.expected_size;
         const session = await files.openWrite(ctx, {
-          path: path(header.path),
+          path: target.path,
           write_mode: header.write_mode,
-          expected_size: header.expected_size,
+          expected_size: expected,
         });
         let ended = false;
         try {
@@ -113,23 +140,36 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
             ready: { chunk_size: o.chunkSize, exists: session.exists },
           };
           await writeWithBackpressure(call, ready);
+          // Every check throws before the body ends, so the session never commits a bad write.
           const body = async function* (): AsyncGenerator<Buffer> {
             let received = 0;
             for (;;) {
-              const next = await messages.next();
-              if (next.done) throw new BadRequestError('the write stream ended without Finish');
-              const msg = next.value;
+              const msg = await messages.next();
+              if (!msg) throw new BadRequestError('the Write ended without Finish');
               if (msg.finish) {
                 if (msg.finish.size !== received) {
                   throw new BadRequestError(
                     `Finish says ${msg.finish.size} bytes but ${received} arrived`,
                   );
                 }
+                if (expected >= 0 && received !== expected) {
+                  throw new BadRequestError(
+                    `expected_size is ${expected} bytes but ${received} arrived`,
+                  );
+                }
                 ended = true;
                 return;
               }
               if (!msg.chunk) throw new BadRequestError('expected a chunk or Finish');
+              if (msg.chunk.length > o.chunkSize) {
+                throw new PayloadTooLargeError(
+                  `a Write chunk may be at most ${o.chunkSize} bytes (Ready.chunk_size)`,
+                );
+              }
               received += msg.chunk.length;
+              if (expected >= 0 && received > expected) {
+                throw new BadRequestError(`more bytes arrived than expected_size ${expected}`);
+              }
               yield msg.chunk;
             }
           };
@@ -145,6 +185,7 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     },
 
     Delete: (call, cb) => {
+      accepted(call);
       answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
         await files.remove(ctx, path(call.request.path), { recursive: call.request.recursive });
@@ -163,10 +204,10 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
       (async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
         // Read from etcd page by page while the entries stream out.
-        const entries = await files.listEntries(ctx, path(call.request.path));
-        for await (const entry of entries) {
+        const messages = await listMessages(files, ctx, path(call.request.path), call.request);
+        for await (const message of messages) {
           if (call.cancelled) return;
-          await writeWithBackpressure(call, { entry });
+          await writeWithBackpressure(call, message);
         }
         call.end();
       })().catch((err) => {
@@ -175,16 +216,11 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     },
 
     Move: (call, cb) => {
+      accepted(call);
       answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
-        const r = call.request;
-        const info = await files.move(ctx, path(r.source), {
-          destination: path(r.destination),
-          overwrite: r.overwrite,
-          create_parents: r.create_parents,
-          instance: r.instance,
-          backend: r.backend,
-        });
+        const source = path(call.request.source);
+        const info = await files.move(ctx, source, moveSpecOf(source, call.request));
         return { info };
       }, cb);
     },
@@ -200,17 +236,21 @@ export function createNodeHandlers(o: PeerServerOptions): NodeServiceHandlers {
   };
   return {
     StageFile: (call, cb) => {
+      accepted(call);
       answer(async () => {
         internalOnly(call.metadata);
-        const messages = call[Symbol.asyncIterator]() as AsyncIterator<StageFileRequest__Output>;
-        const firstMsg = await messages.next();
-        const header = firstMsg.done ? undefined : firstMsg.value.header;
+        const messages = incoming<StageFileRequest__Output>(
+          call,
+          o.writeIdleTimeoutMs,
+          'the StageFile',
+        );
+        const header = (await messages.next())?.header;
         if (!header) throw new BadRequestError('the first StageFile message must be a header');
         const body = async function* (): AsyncGenerator<Buffer> {
           for (;;) {
-            const next = await messages.next();
-            if (next.done) return;
-            if (next.value.chunk) yield next.value.chunk;
+            const msg = await messages.next();
+            if (!msg) return;
+            if (msg.chunk) yield msg.chunk;
           }
         };
         const size = await o.files.stageFile(
@@ -233,6 +273,7 @@ export function createNodeHandlers(o: PeerServerOptions): NodeServiceHandlers {
       }, cb);
     },
     ApplyMove: (call, cb) => {
+      accepted(call);
       answer(async () => {
         internalOnly(call.metadata);
         const r = call.request;
@@ -242,6 +283,9 @@ export function createNodeHandlers(o: PeerServerOptions): NodeServiceHandlers {
     },
   };
 }
+
+/** Twice the largest configurable chunk (peer.chunk_size_bytes ≤ 4 MiB), plus framing. */
+export const MAX_RECEIVE_MESSAGE = 8 * 1024 * 1024 + 64 * 1024;
 
 export interface PeerServer {
   /** The bound port (useful with port 0). */
@@ -255,7 +299,10 @@ export async function startPeerServer(
   port: number,
 ): Promise<PeerServer> {
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': o.chunkSize + 64 * 1024,
+    // Above any chunk a node may send (StageFile uses the sender's chunk size), so that a Write
+    // chunk over Ready.chunk_size reaches the handler and fails with PAYLOAD_TOO_LARGE in
+    // x-callfs-code; grpc-js refuses larger messages itself, without that trailer.
+    'grpc.max_receive_message_length': MAX_RECEIVE_MESSAGE,
     'grpc.max_send_message_length': o.chunkSize + 64 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 1000,
@@ -263,6 +310,7 @@ export async function startPeerServer(
   const proto = loadProto();
   server.addService(proto.callfs.v1.FileService.service, createPeerHandlers(o));
   server.addService(loadNodeProto().callfs.v1.NodeService.service, createNodeHandlers(o));
+  for (const add of o.services ?? []) add(server);
   const bindHost = host.includes(':') ? `[${host}]` : host;
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
@@ -272,6 +320,8 @@ export async function startPeerServer(
     ),
   );
   widenUploadWindow(server, o.flowControlWindow, o.logger);
+  if (!installCallfsTrailers(server))
+    o.logger.warn('grpc-js internals changed: some errors lack x-callfs-code');
   return {
     port: bound,
     close: () =>

@@ -9,7 +9,10 @@ import {
   type CallfsError,
   CursorExpiredError,
   DirectoryNotEmptyError,
+  ExpectationFailedError,
+  HeadersTooLargeError,
   InternalError,
+  InvalidCursorError,
   InvalidPathError,
   LinkExpiredError,
   LinkUsedError,
@@ -33,11 +36,15 @@ import { MD } from './proto.js';
 
 const S = grpc.status;
 
-const GRPC_STATUS: Record<string, grpc.status> = {
+/** Every API code and the gRPC status it travels as (the README's gRPC error table). */
+export const GRPC_STATUS: Readonly<Record<string, grpc.status>> = {
   INVALID_PATH: S.INVALID_ARGUMENT,
   BAD_REQUEST: S.INVALID_ARGUMENT,
   NOT_A_FILE: S.INVALID_ARGUMENT,
   NOT_A_DIRECTORY: S.INVALID_ARGUMENT,
+  INVALID_CURSOR: S.INVALID_ARGUMENT,
+  EXPECTATION_FAILED: S.INVALID_ARGUMENT,
+  REQUEST_HEADER_FIELDS_TOO_LARGE: S.RESOURCE_EXHAUSTED,
   AUTHENTICATION_FAILED: S.UNAUTHENTICATED,
   PERMISSION_DENIED: S.PERMISSION_DENIED,
   FILE_NOT_FOUND: S.NOT_FOUND,
@@ -59,12 +66,30 @@ const GRPC_STATUS: Record<string, grpc.status> = {
   INTERNAL_ERROR: S.INTERNAL,
 };
 
+/** Seconds a client should wait before retrying, as HTTP's Retry-After says. */
+export const RETRY_AFTER_SECONDS = '1';
+
+/** Codes HTTP answers 503 or 429 with a Retry-After: the same hint travels as a trailer. */
+const RETRY_AFTER_CODES = new Set([
+  'OWNER_UNAVAILABLE',
+  'METADATA_UNAVAILABLE',
+  'NODE_NOT_SERVING',
+  'RATE_LIMIT_EXCEEDED',
+  'STALE_REVISION',
+  'WRONG_OWNER',
+]);
+
+export function retryAfterFor(code: string): boolean {
+  return RETRY_AFTER_CODES.has(code);
+}
+
 /** Domain error → the status object a grpc-js handler emits. */
 export function toGrpcStatus(err: unknown): Partial<grpc.StatusObject> {
   const e = toCallfsError(err);
   const code = GRPC_STATUS[e.code] ?? S.INTERNAL;
   const metadata = new grpc.Metadata();
   metadata.set(MD.code, e.code);
+  if (retryAfterFor(e.code)) metadata.set(MD.retryAfter, RETRY_AFTER_SECONDS);
   if (e instanceof OwnerUnavailableError || e instanceof WrongOwnerError) {
     metadata.set(MD.instanceId, e.instanceId);
   }
@@ -88,6 +113,9 @@ const BY_CODE: Record<string, Ctor> = {
   BAD_REQUEST: BadRequestError,
   NOT_A_FILE: NotAFileError,
   NOT_A_DIRECTORY: NotADirectoryError,
+  INVALID_CURSOR: InvalidCursorError,
+  EXPECTATION_FAILED: ExpectationFailedError,
+  REQUEST_HEADER_FIELDS_TOO_LARGE: HeadersTooLargeError,
   AUTHENTICATION_FAILED: AuthenticationError,
   PERMISSION_DENIED: PermissionDeniedError,
   FILE_NOT_FOUND: NotFoundError,

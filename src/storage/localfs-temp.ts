@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { type DiskRoot, fsyncDir } from './localfs-disk.js';
+import type { DiskRoot } from './localfs-disk.js';
 import { SizeLimit } from './size-limit.js';
 import { StagedTemp } from './staged-temp.js';
 
@@ -17,6 +17,8 @@ export const JOURNAL_SUFFIX = '.commit';
 export interface JournalEntry {
   path: string;
   gen: number;
+  /** The write id the inode names once committed (absent in journals of older versions). */
+  write?: string;
 }
 
 export class LocalfsTemp extends StagedTemp {
@@ -28,7 +30,7 @@ export class LocalfsTemp extends StagedTemp {
     path: string,
     id: string,
   ) {
-    super(path);
+    super(path, id);
     this.partPath = join(disk.tmpDir, id + PART_SUFFIX);
     this.journalPath = join(disk.tmpDir, id + JOURNAL_SUFFIX);
   }
@@ -53,7 +55,7 @@ export class LocalfsTemp extends StagedTemp {
   }
 
   protected async writeJournal(gen: number): Promise<void> {
-    const entry: JournalEntry = { path: this.path, gen };
+    const entry: JournalEntry = { path: this.path, gen, write: this.id };
     // 'w': a commit that retries with a new generation rewrites its own journal entry.
     const handle = await open(this.journalPath, 'w');
     try {
@@ -66,7 +68,7 @@ export class LocalfsTemp extends StagedTemp {
       await handle.close();
     }
     // Makes both directory entries durable: the part's (from write) and the journal's.
-    await fsyncDir(this.disk.tmpDir);
+    await this.disk.syncDir(this.disk.tmpDir);
   }
 
   protected async place(): Promise<void> {

@@ -4,8 +4,15 @@
 // It buffers whole bodies, which is fine for a test fake and nowhere else.
 import { Readable, Writable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InternalError, NotFoundError } from '../files/errors.js';
-import type { OpenedFile, RecoveryReport, Storage, TempFile } from '../files/ports.js';
+import { InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
+import type {
+  IsCurrent,
+  OpenedFile,
+  QuarantinedEntry,
+  RecoveryReport,
+  Storage,
+  TempFile,
+} from '../files/ports.js';
 import { pathSegments } from './paths.js';
 import { SizeLimit } from './size-limit.js';
 import { StagedTemp } from './staged-temp.js';
@@ -22,20 +29,23 @@ interface Staged {
   path: string;
   bytes: Buffer;
   gen: number | null;
+  write: string;
 }
 
 export interface MemoryStorageOptions {
   backendType?: string;
+  /** The longest path it holds, as a disk's PATH_MAX less its root would (default 4096). */
+  maxPathBytes?: number;
 }
 
 class MemoryTemp extends StagedTemp {
   constructor(
     private readonly staged: Map<number, Staged>,
     private readonly files: Map<string, StoredFile>,
-    private readonly id: number,
+    private readonly key: number,
     path: string,
   ) {
-    super(path);
+    super(path, `m${key}`);
   }
 
   protected async writePart(
@@ -43,8 +53,8 @@ class MemoryTemp extends StagedTemp {
     maxBytes: number,
     signal: AbortSignal,
   ): Promise<number> {
-    const entry: Staged = { path: this.path, bytes: Buffer.alloc(0), gen: null };
-    this.staged.set(this.id, entry);
+    const entry: Staged = { path: this.path, bytes: Buffer.alloc(0), gen: null, write: this.id };
+    this.staged.set(this.key, entry);
     const chunks: Buffer[] = [];
     const limit = new SizeLimit(maxBytes);
     const sink = new Writable({
@@ -59,33 +69,51 @@ class MemoryTemp extends StagedTemp {
   }
 
   protected async writeJournal(gen: number): Promise<void> {
-    const entry = this.staged.get(this.id);
+    const entry = this.staged.get(this.key);
     if (!entry) throw new InternalError(`temp file of ${this.path} is gone`);
     entry.gen = gen;
   }
 
   protected async place(): Promise<void> {
-    const entry = this.staged.get(this.id);
+    const entry = this.staged.get(this.key);
     if (!entry) throw new InternalError(`temp file of ${this.path} is gone`);
     this.files.set(this.path, { bytes: entry.bytes, mtimeMs: Date.now() });
-    this.staged.delete(this.id);
+    this.staged.delete(this.key);
   }
 
   protected async removeStaged(): Promise<void> {
-    this.staged.delete(this.id);
+    this.staged.delete(this.key);
   }
 }
 
 export class MemoryStorage implements Storage {
   readonly backendType: string;
+  readonly maxPathBytes: number;
   /** Set to false to make checkWritable() fail, as a full or read-only disk would. */
   writable = true;
+  /** Paths something foreign sits at (as a symlink would on a disk): checkPath refuses them. */
+  readonly foreign = new Set<string>();
+  private readonly setAside: QuarantinedEntry[] = [];
   private readonly files = new Map<string, StoredFile>();
   private readonly staged = new Map<number, Staged>();
   private nextId = 1;
 
   constructor(options: MemoryStorageOptions = {}) {
     this.backendType = options.backendType ?? 'memory';
+    this.maxPathBytes = options.maxPathBytes ?? 4096;
+  }
+
+  async checkPath(path: string): Promise<void> {
+    pathSegments(path);
+    const bytes = Buffer.byteLength(path, 'utf8');
+    if (bytes > this.maxPathBytes) {
+      throw new InvalidPathError(
+        `path is ${bytes} bytes; this node's storage holds paths of at most ${this.maxPathBytes} bytes`,
+      );
+    }
+    if (this.foreign.has(path)) {
+      throw new InvalidPathError(`${path} is a foreign object on this node's storage`);
+    }
   }
 
   async open(path: string, signal?: AbortSignal): Promise<OpenedFile> {
@@ -102,7 +130,7 @@ export class MemoryStorage implements Storage {
   }
 
   async createTemp(path: string): Promise<TempFile> {
-    pathSegments(path);
+    await this.checkPath(path);
     return new MemoryTemp(this.staged, this.files, this.nextId++, path);
   }
 
@@ -113,7 +141,7 @@ export class MemoryStorage implements Storage {
 
   async rename(from: string, to: string): Promise<void> {
     pathSegments(from);
-    pathSegments(to);
+    await this.checkPath(to);
     const file = this.files.get(from);
     if (!file) throw new NotFoundError(`${from} not found`);
     this.files.delete(from);
@@ -159,16 +187,30 @@ export class MemoryStorage implements Storage {
     return this.files.has(path);
   }
 
-  async recover(
-    isCurrent: (path: string, gen: number) => Promise<boolean>,
-  ): Promise<RecoveryReport> {
-    const report: RecoveryReport = { rolledForward: [], discarded: 0 };
+  async recover(isCurrent: IsCurrent): Promise<RecoveryReport> {
+    const report: RecoveryReport = { rolledForward: [], discarded: 0, quarantined: [] };
     const placed = new Set<string>();
     for (const [id, entry] of [...this.staged]) {
       const rollForward =
-        entry.gen !== null && !placed.has(entry.path) && (await isCurrent(entry.path, entry.gen));
+        entry.gen !== null &&
+        !placed.has(entry.path) &&
+        (await isCurrent(entry.path, entry.gen, entry.write));
       this.staged.delete(id);
       if (rollForward) {
+        try {
+          await this.checkPath(entry.path);
+        } catch (err) {
+          const kept: QuarantinedEntry = {
+            kind: 'memory-commit',
+            id: String(id),
+            path: entry.path,
+            reason: (err as Error).message,
+            keptAt: 'memory',
+          };
+          this.setAside.push(kept);
+          report.quarantined.push(kept);
+          continue;
+        }
         this.files.set(entry.path, { bytes: entry.bytes, mtimeMs: Date.now() });
         placed.add(entry.path);
         report.rolledForward.push(entry.path);
@@ -177,6 +219,10 @@ export class MemoryStorage implements Storage {
       }
     }
     return report;
+  }
+
+  async quarantinedEntries(): Promise<QuarantinedEntry[]> {
+    return [...this.setAside];
   }
 
   async checkWritable(): Promise<void> {

@@ -16,7 +16,10 @@ export abstract class StagedTemp implements TempFile {
   /** The step in progress, settled, so discard can wait for it without inheriting its error. */
   private inflight: Promise<void> = Promise.resolve();
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    readonly id: string,
+  ) {}
 
   /** Streams the body into the staged part; returns its size once it is durable. */
   protected abstract writePart(

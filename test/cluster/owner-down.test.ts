@@ -70,6 +70,14 @@ describe('cluster: owner down', function () {
       expect(res.status).to.equal(503);
       expect(body.instance_id).to.equal('node-2');
     });
+    it('should answer 503 naming the owner when a move of its bytes to another node finds it hung', async () => {
+      const res = await call(n1, 'PATCH', '/v1/files/od/two.txt', {
+        body: JSON.stringify({ destination: '/od/two.txt', instance: 'node-3' }),
+      });
+      const body = await jsonOf(res);
+      expect(res.status).to.equal(503);
+      expect(body.instance_id).to.equal('node-2');
+    });
     it('should keep serving paths of other owners when one owner hangs', async () => {
       const res = await call(n1, 'GET', '/v1/files/od/one.txt');
       expect(await res.text()).to.equal('one');

@@ -24,6 +24,7 @@ export function sampleLink(overrides: Partial<LinkRecord> = {}): LinkRecord {
     expires: now + 3_600_000,
     state: 'active',
     created: now,
+    inode: '42',
     ...overrides,
   };
 }

@@ -256,6 +256,36 @@ export function metadataContract(name: string, make: () => Promise<MetadataSubje
       });
     });
 
+    describe('create revision', () => {
+      it('should keep the create revision when a file is replaced', async () => {
+        const old = await m.create('/f', file(), opts());
+        const next = await m.replace(old, file({ size: 99, gen: 2 }));
+        expect(next.created).to.equal(old.created);
+        expect((await m.get('/f'))?.created).to.equal(old.created);
+      });
+
+      it('should give a new create revision when a path is deleted and created again', async () => {
+        const old = await m.create('/f', file(), opts());
+        await m.remove(old);
+        const again = await m.create('/f', file(), opts());
+        expect(again.created).to.not.equal(old.created);
+        expect((await m.get('/f'))?.created).to.equal(again.created);
+      });
+
+      it('should give a new create revision when a file is moved to a free path', async () => {
+        const old = await m.create('/f', file(), opts());
+        const moved = await m.move(old, '/g', file(), {});
+        expect(moved.created).to.not.equal(old.created);
+        expect((await m.get('/g'))?.created).to.equal(moved.created);
+      });
+
+      it('should list the same create revision as a read when a directory is paged', async () => {
+        const created = await m.create('/d/x', file(), opts());
+        const page = await m.listPage('/d', { limit: 10 });
+        expect(page.records[0]?.created).to.equal(created.created);
+      });
+    });
+
     describe('replace', () => {
       it('should store the new inode with a new revision when the revision matches', async () => {
         const old = await m.create('/f', file(), opts());

@@ -105,15 +105,45 @@ export function metadataMoveContract(name: string, make: () => Promise<MetadataS
       await m.create('/rk/a/f.txt', fileInode(id), parentsOf(id));
       const recs = [(await m.get('/rk/a'))!, (await m.get('/rk/a/f.txt'))!];
       const left = await m.rekey(recs, '/rk', '/rk2');
-      expect(left).to.deep.equal([]);
+      expect(left).to.deep.equal({ stale: [], taken: [] });
       expect((await m.get('/rk2/a/f.txt'))?.inode.type).to.equal('file');
     });
     it('should leave out records that changed since read when re-keying', async () => {
       const rec = await m.create('/rs/f.txt', fileInode(id), parentsOf(id));
       await m.replace(rec, fileInode(id, { size: 7 }));
       const left = await m.rekey([rec], '/rs', '/rs2');
-      expect(left.map((r) => r.path)).to.deep.equal(['/rs/f.txt']);
+      expect(left.stale.map((r) => r.path)).to.deep.equal(['/rs/f.txt']);
       expect(await m.get('/rs2/f.txt')).to.equal(null);
+    });
+    it('should leave a record at its source when its destination key exists', async () => {
+      const rec = await m.create('/rt/f.txt', fileInode(id, { size: 1 }), parentsOf(id));
+      await m.create('/rt2/f.txt', fileInode(id, { size: 2 }), parentsOf(id));
+      const left = await m.rekey([rec], '/rt', '/rt2');
+      const after = [
+        (await m.get('/rt/f.txt'))?.inode.size,
+        (await m.get('/rt2/f.txt'))?.inode.size,
+      ];
+      expect(left.taken.map((r) => r.path)).to.deep.equal(['/rt/f.txt']);
+      expect(after).to.deep.equal([1, 2]);
+    });
+    it('should move the free records of a batch when another record of it is taken', async () => {
+      const a = await m.create('/ru/a', fileInode(id), parentsOf(id));
+      const b = await m.create('/ru/b', fileInode(id), parentsOf(id));
+      await m.create('/ru2/a', fileInode(id, { size: 5 }), parentsOf(id));
+      const left = await m.rekey([a, b], '/ru', '/ru2');
+      expect([left.taken.length, (await m.get('/ru2/b'))?.inode.type]).to.deep.equal([1, 'file']);
+    });
+    it('should refuse a create with StaleRevisionError when an ancestor directory is moving', async () => {
+      const dir = await m.create('/mv', dirInode(id), parentsOf(id));
+      await m.replace(dir, { ...dir.inode, state: 'moving' });
+      expect(
+        await failure(m.create('/mv/sub/f.txt', fileInode(id), parentsOf(id))),
+      ).to.be.instanceOf(StaleRevisionError);
+    });
+    it('should refuse with NotFoundError a create without parents when the parent is missing', async () => {
+      expect(await failure(m.create('/np/f.txt', fileInode(id), {}))).to.be.instanceOf(
+        NotFoundError,
+      );
     });
     it('should keep directories out of the way when moving next to one', async () => {
       await m.create('/k/dir', dirInode(id), parentsOf(id));

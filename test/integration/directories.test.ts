@@ -144,9 +144,38 @@ describe('directories on one node', function () {
       ]);
     });
 
-    it('should answer 400 BAD_REQUEST when the cursor is malformed', async () => {
+    it('should answer 400 INVALID_CURSOR when the cursor is malformed', async () => {
       const res = await call(base, 'GET', '/v1/directories/pg?cursor=not-a-cursor');
-      expect([res.status, (await jsonOf(res)).code]).to.deep.equal([400, 'BAD_REQUEST']);
+      expect([res.status, (await jsonOf(res)).code]).to.deep.equal([400, 'INVALID_CURSOR']);
+    });
+
+    describe('on a second node', () => {
+      let other: InProcessNode;
+      before(async () => {
+        other = await startInProcessNode(etcd.endpoint, { prefix: PREFIX, instanceId: 'node-2' });
+      });
+      after(async () => {
+        await other?.stop();
+      });
+
+      it('should continue the listing when a cursor made on one node is used on another', async () => {
+        const first = await list('/v1/directories/pg?limit=2');
+        const cursor = encodeURIComponent(first.next_cursor as string);
+        const res = await call(other.url, 'GET', `/v1/directories/pg?limit=2&cursor=${cursor}`);
+        const second = await jsonOf(res);
+        expect([res.status, second.count]).to.deep.equal([200, first.count]);
+        expect(names(second)[0]! > names(first)[1]!).to.equal(true);
+      });
+
+      it('should answer 400 INVALID_CURSOR when a cursor is altered to list deleted names and invent a count', async () => {
+        const first = await list('/v1/directories/pg?limit=1');
+        const [payload, mac] = (first.next_cursor as string).split('.') as [string, string];
+        const state = JSON.parse(Buffer.from(payload, 'base64url').toString()) as object;
+        const altered = Buffer.from(JSON.stringify({ ...state, rev: '2', n: 1_000_000 }));
+        const cursor = `${altered.toString('base64url')}.${mac}`;
+        const res = await call(other.url, 'GET', `/v1/directories/pg?limit=1&cursor=${cursor}`);
+        expect([res.status, (await jsonOf(res)).code]).to.deep.equal([400, 'INVALID_CURSOR']);
+      });
     });
 
     it('should answer 410 CURSOR_EXPIRED when etcd compacted the cursor revision', async () => {

@@ -9,7 +9,12 @@ import { MetadataUnavailableError } from '../../src/files/errors.js';
 import { EtcdLinkStore } from '../../src/links/etcd-link-store.js';
 import { startEtcd, untilHung, type EtcdHandle } from '../support/etcd.js';
 import { call, jsonOf, sha256 } from '../support/http.js';
-import { startInProcessNode, uniquePrefix, type InProcessNode } from '../support/node.js';
+import {
+  OTHER_KEY,
+  startInProcessNode,
+  uniquePrefix,
+  type InProcessNode,
+} from '../support/node.js';
 import { linkStoreContract, newId, sampleLink } from '../contract/link-store-contract.js';
 
 interface Download {
@@ -162,6 +167,31 @@ describe('single-use links on one node', function () {
       const res = await download(base, token);
       expect(res.status).to.equal(404);
       expect(codeOf(res)).to.equal('FILE_NOT_FOUND');
+      expect(res.body.toString('utf8')).to.not.include('gone.bin');
+    });
+
+    it('should answer 404 without the path when the file was deleted and created again by another user', async () => {
+      await call(base, 'POST', '/v1/files/share/swapped.bin', { body: 'the original' });
+      const token = await tokenFor('/share/swapped.bin');
+      await call(base, 'DELETE', '/v1/files/share/swapped.bin');
+      const planted = await call(base, 'POST', '/v1/files/share/swapped.bin', {
+        key: OTHER_KEY,
+        body: 'planted by alice',
+      });
+      expect(planted.status, 'planted').to.equal(201);
+      const res = await download(base, token);
+      expect(res.status).to.equal(404);
+      expect(codeOf(res)).to.equal('FILE_NOT_FOUND');
+      expect(res.body.toString('utf8')).to.not.include('swapped');
+    });
+
+    it('should serve the new content when the file was replaced by its owner', async () => {
+      await call(base, 'POST', '/v1/files/share/edited.bin', { body: 'draft' });
+      const token = await tokenFor('/share/edited.bin');
+      await call(base, 'PUT', '/v1/files/share/edited.bin', { body: 'final text' });
+      const res = await download(base, token);
+      expect(res.status).to.equal(200);
+      expect(sha256(res.body)).to.equal(sha256('final text'));
     });
 
     it('should answer 429 RATE_LIMIT_EXCEEDED when one client downloads too fast', async () => {

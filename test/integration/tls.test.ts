@@ -219,6 +219,7 @@ describe('TLS', function () {
         flowControlWindow: 1024 * 1024,
         readyTimeoutMs: 1500,
         keepaliveTimeMs: 10_000,
+        writeIdleTimeoutMs: 60_000,
         credentials,
       });
     const ctx = { caller: callerFor('root') };

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { callerFor } from '../../src/auth/api-keys.js';
+import { deriveCursorKey } from '../../src/files/cursor.js';
 import { InProcessOwnerClient } from '../../src/files/in-process-owner-client.js';
 import type {
   CallContext,
@@ -20,6 +21,8 @@ import { createMemoryStorage, type MemoryStorage } from '../../src/storage/memor
 export const MiB = 1024 * 1024;
 /** The body limit of fake nodes unless a test asks for another one. */
 export const FAKE_MAX_BODY_BYTES = 8 * MiB;
+/** The cursor key every fake node shares, as real nodes share the internal secret. */
+export const FAKE_CURSOR_KEY = deriveCursorKey('fake-cluster-internal-secret-0123456789');
 
 export interface FakeNode {
   id: string;
@@ -43,6 +46,8 @@ export interface FakeCluster {
 
 export interface FakeClusterOptions {
   maxBodyBytes?: number;
+  /** POSTs of a known length up to this take the one-transaction create (default: off). */
+  smallBodyBytes?: number;
   backendType?: string;
   /** The advertised HTTP URL of each node (default: `fakeHttpUrl(id)`). */
   httpUrl?: (id: string) => string;
@@ -73,8 +78,10 @@ export async function fakeCluster(
       metadata,
       membership: metadata,
       storage,
+      cursorKey: FAKE_CURSOR_KEY,
       owners,
       maxBodyBytes: options.maxBodyBytes ?? FAKE_MAX_BODY_BYTES,
+      smallBodyBytes: options.smallBodyBytes,
     });
     const record: NodeRecord = {
       instance_id: id,

@@ -12,6 +12,11 @@ import { startNode, type RunningNode } from '../../src/node.js';
 import { startNodeProcess } from '../../devkit/node-process.js';
 import { freePort } from '../../devkit/proc.js';
 
+/** The environment switch of the metadata cache, read here so in-process nodes honour it too. */
+const CACHE_SWITCH = 'CALLFS_METADATA_STORE__CACHE_ENABLED';
+/** Start-up bound: generous, since three nodes compiling their TypeScript on a busy 2-core host take a while. */
+const START_MS = 90_000;
+
 export const API_KEY = 'test-key-0123456789abcdef';
 export const OTHER_KEY = 'other-key-0123456789abcdef';
 export const ROOT_KEY = 'root-key-0123456789abcdef';
@@ -54,6 +59,8 @@ export function rawConfig(spec: NodeSpec): Record<string, Record<string, unknown
       etcd_prefix: spec.prefix,
       lease_ttl_seconds: 3,
       request_timeout_ms: 1500,
+      // `CALLFS_METADATA_STORE__CACHE_ENABLED=false npm test` runs the suite without the cache.
+      cache_enabled: process.env[CACHE_SWITCH] !== 'false',
     },
     instance_discovery: { instance_id: spec.instanceId },
     log: { level: 'warn', format: 'json' },
@@ -137,6 +144,9 @@ export async function startChildNode(
     configFile,
     url: `http://127.0.0.1:${httpPort}`,
     runtime: 'tsx',
+    readyTimeoutMs: START_MS,
+    // The config file already carries the cache switch (and a test's override of it).
+    env: withoutCacheSwitch(process.env),
   });
   return {
     instanceId: spec.instanceId,
@@ -157,4 +167,10 @@ export async function startChildNode(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+function withoutCacheSwitch(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  delete out[CACHE_SWITCH];
+  return out;
 }

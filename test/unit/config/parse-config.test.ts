@@ -86,23 +86,50 @@ describe('parseConfig', () => {
       expect(err.message).to.match(/^auth\.api_keys\[0\]: must be at least 16 characters/);
     });
 
-    it('should reject a secret when it contains a placeholder word', () => {
-      const err = thrown(() =>
-        parseConfig(withAuth({ internal_proxy_secret: `${INTERNAL}-ChangeMe` })),
-      );
-      expect(err.message).to.match(/^auth\.internal_proxy_secret: looks like a placeholder/);
+    it('should warn but accept a secret when it contains a placeholder word', () => {
+      const { warnings } = parseConfig(withAuth({ internal_proxy_secret: `${INTERNAL}-ChangeMe` }));
+      expect(warnings.join('\n')).to.match(/auth\.internal_proxy_secret: looks like a placeholder/);
     });
 
-    it('should reject a secret when it is one repeated character', () => {
-      const err = thrown(() => parseConfig(withAuth({ single_use_link_secret: '7'.repeat(40) })));
-      expect(err.message).to.match(/^auth\.single_use_link_secret: looks like a placeholder/);
+    it('should warn but accept a secret when it is one repeated character', () => {
+      const { warnings } = parseConfig(withAuth({ single_use_link_secret: '7'.repeat(40) }));
+      expect(warnings.join('\n')).to.match(
+        /auth\.single_use_link_secret: looks like a placeholder/,
+      );
     });
 
-    it('should reject a secret when it is shorter than 32 characters', () => {
-      const err = thrown(() =>
-        parseConfig(withAuth({ internal_proxy_secret: INTERNAL.slice(0, 31) })),
+    it('should accept a secret when upstream CallFS does (16 characters with a common word)', () => {
+      const { config } = parseConfig(
+        withAuth({ internal_proxy_secret: 'internal-secret-at-least-16' }),
       );
-      expect(err.message).to.match(/^auth\.internal_proxy_secret: must be at least 32 characters/);
+      expect(config.auth.internal_proxy_secret).to.equal('internal-secret-at-least-16');
+    });
+
+    it('should reject a secret when it is shorter than 16 characters', () => {
+      const err = thrown(() =>
+        parseConfig(withAuth({ internal_proxy_secret: INTERNAL.slice(0, 15) })),
+      );
+      expect(err.message).to.match(/^auth\.internal_proxy_secret: must be at least 16 characters/);
+    });
+
+    for (const [key, value] of [
+      ['internal_proxy_secret', 'change-me-internal-secret'],
+      ['single_use_link_secret', 'change-me-link-secret'],
+      ['internal_proxy_secret', 'your-internal-secret-here'],
+    ] as const) {
+      it(`should reject ${key} when it is upstream CallFS's published default ${value}`, () => {
+        const err = thrown(() => parseConfig(withAuth({ [key]: value })));
+        expect(err.message).to.match(
+          new RegExp(`^auth\\.${key}: is a published default of upstream CallFS`),
+        );
+      });
+    }
+
+    it("should reject an API key when it is upstream CallFS's documented your-api-key-here", () => {
+      const err = thrown(() => parseConfig(withAuth({ api_keys: ['your-api-key-here'] })));
+      expect(err.message).to.match(
+        /^auth\.api_keys\[0\]: is a published default of upstream CallFS/,
+      );
     });
 
     it('should reject the config when no API key is configured', () => {
@@ -130,9 +157,9 @@ describe('parseConfig', () => {
 
     it('should not echo the rejected value when a credential is invalid', () => {
       const err = thrown(() =>
-        parseConfig(withAuth({ single_use_link_secret: 'example-0123456789abcdef0123456789' })),
+        parseConfig(withAuth({ single_use_link_secret: 'change-me-link-secret' })),
       );
-      expect(err.message).to.not.contain('0123456789abcdef');
+      expect(err.message).to.not.contain('change-me');
     });
   });
 
@@ -142,6 +169,20 @@ describe('parseConfig', () => {
       expect(thrown(() => parseConfig(raw)).message).to.match(
         /^metadata_store\.etcd_prefix: must start and end with "\/"/,
       );
+    });
+
+    it('should default the link rate limits to 100/s burst 20 and 10/s burst 5', () => {
+      expect(parseConfig(minimalRaw()).config.links).to.deep.equal({
+        generate_rate_per_second: 100,
+        generate_burst: 20,
+        download_rate_per_second: 10,
+        download_burst: 5,
+      });
+    });
+
+    it('should reject links.generate_burst when it is 0', () => {
+      const raw = { ...minimalRaw(), links: { generate_burst: 0 } };
+      expect(thrown(() => parseConfig(raw)).message).to.match(/^links\.generate_burst: /);
     });
 
     it('should reject chunk_size_bytes when it exceeds 4 MiB', () => {

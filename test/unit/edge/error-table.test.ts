@@ -13,7 +13,10 @@ import {
   type CallfsError,
   CursorExpiredError,
   DirectoryNotEmptyError,
+  ExpectationFailedError,
+  HeadersTooLargeError,
   InternalError,
+  InvalidCursorError,
   InvalidPathError,
   LinkExpiredError,
   LinkUsedError,
@@ -66,6 +69,12 @@ const ROWS: Row[] = [
     code: 'NOT_A_DIRECTORY',
     type: NotADirectoryError,
     make: () => new NotADirectoryError('a file'),
+  },
+  {
+    status: 400,
+    code: 'INVALID_CURSOR',
+    type: InvalidCursorError,
+    make: () => new InvalidCursorError('altered cursor'),
   },
   {
     status: 401,
@@ -133,6 +142,18 @@ const ROWS: Row[] = [
     code: 'PAYLOAD_TOO_LARGE',
     type: PayloadTooLargeError,
     make: () => new PayloadTooLargeError('too big'),
+  },
+  {
+    status: 417,
+    code: 'EXPECTATION_FAILED',
+    type: ExpectationFailedError,
+    make: () => new ExpectationFailedError('expect what?'),
+  },
+  {
+    status: 431,
+    code: 'REQUEST_HEADER_FIELDS_TOO_LARGE',
+    type: HeadersTooLargeError,
+    make: () => new HeadersTooLargeError('headers too large'),
   },
   {
     status: 429,

@@ -3,6 +3,7 @@
 // operation the app lacks; the document is OpenAPI 3.1 whose refs all resolve, with the error
 // schema and codes of the edge's one error table and the X-CallFS headers the edge sends.
 import { readFileSync } from 'node:fs';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { parse } from 'yaml';
@@ -189,5 +190,12 @@ describe('openapi.yaml', () => {
       return !Object.keys(responses).some((s) => /^2\d\d$/.test(s));
     });
     expect(without).to.deep.equal([]);
+  });
+
+  it('should be a valid OpenAPI document when checked against the official schema', async () => {
+    const result = await new Validator().validate(
+      new URL('../../../openapi.yaml', import.meta.url).pathname,
+    );
+    expect(result.errors ?? []).to.deep.equal([]);
   });
 });

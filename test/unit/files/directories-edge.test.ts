@@ -109,12 +109,17 @@ describe('HTTP edge: directories', () => {
       'max_depth=-1',
       'max_depth=1.5',
       'recursive=maybe',
-      'cursor=',
-      'cursor=bm9wZQ',
     ]) {
       it(`should answer 400 BAD_REQUEST when the query is ${q}`, async () => {
         const res = await send('GET', `/v1/directories/d?${q}`);
         expect([res.status, (await json(res)).code]).to.deep.equal([400, 'BAD_REQUEST']);
+      });
+    }
+
+    for (const q of ['cursor=', 'cursor=bm9wZQ']) {
+      it(`should answer 400 INVALID_CURSOR when the query is ${q}`, async () => {
+        const res = await send('GET', `/v1/directories/d?${q}`);
+        expect([res.status, (await json(res)).code]).to.deep.equal([400, 'INVALID_CURSOR']);
       });
     }
 

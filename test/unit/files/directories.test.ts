@@ -6,6 +6,7 @@ import {
   BadRequestError,
   CursorExpiredError,
   DirectoryNotEmptyError,
+  InvalidCursorError,
   NotADirectoryError,
   NotFoundError,
   OwnerUnavailableError,
@@ -126,15 +127,55 @@ describe('directories in the files service', () => {
       expect(seen).to.deep.equal(['/r/a', '/r/b', '/r/a/x', '/r/a/y', '/r/b/z']);
     });
 
-    it('should reject with BadRequestError when the cursor is malformed', async () => {
+    it('should reject with InvalidCursorError when the cursor is malformed', async () => {
       await writeFile(a.files, alice, '/p/a', 'a');
       for (const cursor of ['%%%', 'bm90IGpzb24', Buffer.from('{"v":1}').toString('base64url')]) {
         const err = await rejection(a.files.listDirectory(alice, '/p', query({ cursor })));
-        expect(err, cursor).to.be.instanceOf(BadRequestError);
+        expect(err, cursor).to.be.instanceOf(InvalidCursorError);
       }
     });
 
-    it('should reject with BadRequestError when the cursor belongs to another listing', async () => {
+    it('should reject with InvalidCursorError when any byte of a cursor is changed', async () => {
+      for (const n of ['a', 'b', 'c']) await writeFile(a.files, alice, `/p/${n}`, n);
+      const { nextCursor } = await a.files.listDirectory(alice, '/p', query({ limit: 1 }));
+      const cursor = nextCursor as string;
+      const flip = (i: number) =>
+        cursor.slice(0, i) + (cursor[i] === 'A' ? 'B' : 'A') + cursor.slice(i + 1);
+      const codes = new Set<string>();
+      for (let i = 0; i < cursor.length; i++) {
+        const err = await rejection(a.files.listDirectory(alice, '/p', query({ cursor: flip(i) })));
+        codes.add((err as { code: string }).code);
+      }
+      expect([...codes]).to.deep.equal(['INVALID_CURSOR']);
+    });
+
+    it('should reject with InvalidCursorError when a cursor claims another revision and count', async () => {
+      for (const n of ['a', 'b']) await writeFile(a.files, alice, `/p/${n}`, n);
+      const { nextCursor } = await a.files.listDirectory(alice, '/p', query({ limit: 1 }));
+      const [payload, mac] = (nextCursor as string).split('.') as [string, string];
+      const state = JSON.parse(Buffer.from(payload, 'base64url').toString()) as object;
+      const forged = Buffer.from(JSON.stringify({ ...state, rev: '2', n: 999 })).toString(
+        'base64url',
+      );
+      const errs = [
+        await rejection(a.files.listDirectory(alice, '/p', query({ cursor: forged }))),
+        await rejection(a.files.listDirectory(alice, '/p', query({ cursor: `${forged}.${mac}` }))),
+      ];
+      expect(errs.map((e) => e instanceof InvalidCursorError)).to.deep.equal([true, true]);
+    });
+
+    it('should continue on another node when the cursor was made on one', async () => {
+      for (const n of ['a', 'b', 'c']) await writeFile(a.files, alice, `/p/${n}`, n);
+      const first = await a.files.listDirectory(alice, '/p', query({ limit: 2 }));
+      const second = await c.files.listDirectory(
+        alice,
+        '/p',
+        query({ limit: 2, cursor: first.nextCursor }),
+      );
+      expect(paths(second)).to.deep.equal(['/p/c']);
+    });
+
+    it('should reject with InvalidCursorError when the cursor belongs to another listing', async () => {
       for (const p of ['/p/a', '/p/b', '/q/a']) await writeFile(a.files, alice, p, 'x');
       const { nextCursor } = await a.files.listDirectory(alice, '/p', query({ limit: 1 }));
       const errs = [
@@ -143,7 +184,7 @@ describe('directories in the files service', () => {
           a.files.listDirectory(alice, '/p', query({ cursor: nextCursor, recursive: true })),
         ),
       ];
-      expect(errs.map((e) => e instanceof BadRequestError)).to.deep.equal([true, true]);
+      expect(errs.map((e) => e instanceof InvalidCursorError)).to.deep.equal([true, true]);
     });
 
     it('should reject with CursorExpiredError when the revision was compacted', async () => {

@@ -1,7 +1,12 @@
 // Directory moves on fakes: the subtree re-keyed in the namespace, each owner's bytes renamed
 // on its own disk, and the journal finishing what a crash or a down node left.
 import { expect } from 'chai';
-import { AlreadyExistsError, BadRequestError } from '../../../src/files/errors.js';
+import {
+  AlreadyExistsError,
+  BadRequestError,
+  PermissionDeniedError,
+  StaleRevisionError,
+} from '../../../src/files/errors.js';
 import {
   caller,
   moveSpec,
@@ -77,5 +82,48 @@ describe('directory moves', () => {
     });
     await n1.files.recoverJournal();
     expect((await readFile(n1.files, alice, '/f/sub/b.txt')).toString()).to.equal('b on 2');
+  });
+
+  it('should refuse with PermissionDeniedError and move nothing when the tree holds another user file', async () => {
+    const n1 = cluster.node('node-1');
+    await writeFile(n1.files, caller('bob'), '/d/bob.txt', 'bob');
+    const err = await rejection(n1.files.move(alice, '/d', spec('/e')));
+    expect([err instanceof PermissionDeniedError, await n1.metadata.get('/e')]).to.deep.equal([
+      true,
+      null,
+    ]);
+  });
+  it('should let an admin move a tree holding files of several users', async () => {
+    const n1 = cluster.node('node-1');
+    await writeFile(n1.files, caller('bob'), '/d/bob.txt', 'bob');
+    await n1.files.move(caller('root'), '/d', spec('/e'));
+    expect((await readFile(n1.files, alice, '/e/bob.txt')).toString()).to.equal('bob');
+  });
+  it('should refuse a create with StaleRevisionError when its directory is being moved', async () => {
+    const n1 = cluster.node('node-1');
+    const dir = (await n1.metadata.get('/d'))!;
+    await n1.metadata.replace(dir, { ...dir.inode, state: 'moving' });
+    const err = await rejection(writeFile(n1.files, alice, '/d/sub/new.txt', 'new'));
+    expect(err).to.be.instanceOf(StaleRevisionError);
+  });
+  it('should fail a replace with StaleRevisionError and not re-create the old path when its directory moved meanwhile', async () => {
+    const n1 = cluster.node('node-1');
+    const session = await n1.files.openWrite(alice, {
+      path: '/d/a.txt',
+      write_mode: 'WRITE_MODE_UNSPECIFIED',
+      expected_size: 3,
+    } as never);
+    await n1.files.move(alice, '/d', spec('/e'));
+    const err = await rejection(
+      session.write(
+        (async function* () {
+          yield Buffer.from('new');
+        })(),
+      ),
+    );
+    expect([err instanceof StaleRevisionError, await n1.metadata.get('/d')]).to.deep.equal([
+      true,
+      null,
+    ]);
   });
 });

@@ -47,6 +47,7 @@ describe('HTTP link routes', () => {
     const service = new LinkService({
       store: new MemoryLinkStore(),
       files: node.files,
+      metadata: node.metadata,
       secret: SECRET,
       baseUrl: () => 'https://a.callfs.test',
     });

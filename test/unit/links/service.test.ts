@@ -5,8 +5,11 @@ import { expect } from 'chai';
 import {
   LinkExpiredError,
   LinkUsedError,
+  MetadataUnavailableError,
   NotAFileError,
   NotFoundError,
+  OwnerUnavailableError,
+  PermissionDeniedError,
 } from '../../../src/files/errors.js';
 import { MemoryLinkStore } from '../../../src/links/memory-link-store.js';
 import type { LinkStore } from '../../../src/links/ports.js';
@@ -34,6 +37,7 @@ describe('LinkService', () => {
     return new LinkService({
       store: linkStore,
       files: cluster.node(id).files,
+      metadata: cluster.node(id).metadata,
       secret: SECRET,
       baseUrl: () => `http://${id}.callfs.test:8443/`,
       now: () => now,
@@ -149,14 +153,44 @@ describe('LinkService', () => {
       expect(reads).to.equal(0);
     });
 
-    it('should throw NotFoundError and keep the link when the file was deleted', async () => {
+    it('should throw NotFoundError when the file was deleted', async () => {
       const { token } = await serviceOf('node-a').generate(user, '/docs/b.txt', 60);
       await cluster.node('node-b').files.remove(user, '/docs/b.txt');
       const err = await rejection(serviceOf('node-a').redeem(token));
-      await writeFile(cluster.node('node-a').files, user, '/docs/b.txt', 'back again');
-      const again = await serviceOf('node-a').redeem(token);
       expect(err).to.be.instanceOf(NotFoundError);
-      expect((await readStream(again.body)).toString()).to.equal('back again');
+      expect((err as Error).message).to.not.include('/docs');
+    });
+
+    it('should throw NotFoundError when the file was deleted and created again by another user', async () => {
+      const { token } = await serviceOf('node-a').generate(user, '/docs/b.txt', 60);
+      await cluster.node('node-b').files.remove(user, '/docs/b.txt');
+      await writeFile(cluster.node('node-a').files, caller('mallory'), '/docs/b.txt', 'planted');
+      const err = await rejection(serviceOf('node-c').redeem(token));
+      expect(err).to.be.instanceOf(NotFoundError);
+      expect((err as Error).message).to.not.include('/docs');
+    });
+
+    it('should throw NotFoundError on inspect when the file was deleted and created again', async () => {
+      const { token } = await serviceOf('node-a').generate(user, '/docs/b.txt', 60);
+      await cluster.node('node-b').files.remove(user, '/docs/b.txt');
+      await writeFile(cluster.node('node-b').files, user, '/docs/b.txt', 'planted');
+      expect(await rejection(serviceOf('node-a').inspect(token))).to.be.instanceOf(NotFoundError);
+    });
+
+    it('should keep the link unspent when the file was deleted and created again', async () => {
+      const { token } = await serviceOf('node-a').generate(user, '/docs/b.txt', 60);
+      await cluster.node('node-b').files.remove(user, '/docs/b.txt');
+      await writeFile(cluster.node('node-b').files, user, '/docs/b.txt', 'planted');
+      await rejection(serviceOf('node-a').redeem(token));
+      const id = token.split('.')[0]!;
+      expect((await store.get(id))?.link.state).to.equal('active');
+    });
+
+    it('should serve the current content when the file was replaced by its owner', async () => {
+      const { token } = await serviceOf('node-a').generate(user, '/docs/b.txt', 60);
+      await writeFile(cluster.node('node-c').files, user, '/docs/b.txt', 'second version');
+      const { body } = await serviceOf('node-a').redeem(token);
+      expect((await readStream(body)).toString()).to.equal('second version');
     });
 
     it('should serve the file when its creator is not the file owner', async () => {
@@ -165,6 +199,37 @@ describe('LinkService', () => {
       const { body } = await serviceOf('node-c').redeem(token);
       expect((await readStream(body)).toString()).to.equal('owned by node-b');
     });
+  });
+
+  describe('errors of downloads', () => {
+    const failures = [
+      new MetadataUnavailableError('etcd timed out reading /docs/b.txt'),
+      new OwnerUnavailableError('node-b', 'node-b did not answer for /docs/b.txt'),
+      new PermissionDeniedError('/docs/b.txt: denied'),
+      new NotFoundError('/docs/b.txt not found'),
+    ];
+    for (const failure of failures) {
+      it(`should keep ${failure.code} without the path when the owner answers it`, async () => {
+        const { token } = await serviceOf('node-a').generate(user, '/docs/b.txt', 60);
+        const failing = new LinkService({
+          store,
+          files: { stat: () => Promise.reject(failure), read: () => Promise.reject(failure) },
+          metadata: cluster.node('node-a').metadata,
+          secret: SECRET,
+          baseUrl: () => 'http://node-a',
+          now: () => now,
+        });
+        const errs = [
+          await rejection(failing.redeem(token)),
+          await rejection(failing.inspect(token)),
+        ];
+        expect(errs.map((e) => (e as { code: string }).code)).to.deep.equal([
+          failure.code,
+          failure.code,
+        ]);
+        for (const e of errs) expect((e as Error).message).to.not.include('docs');
+      });
+    }
   });
 
   describe('inspect', () => {

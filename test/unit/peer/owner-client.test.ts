@@ -32,6 +32,7 @@ function clientOptions(overrides: Partial<GrpcOwnerClientOptions> = {}): GrpcOwn
     flowControlWindow: 1024 * 1024,
     readyTimeoutMs: 5_000,
     keepaliveTimeMs: 10_000,
+    writeIdleTimeoutMs: 60_000,
     ...overrides,
   };
 }
@@ -48,6 +49,7 @@ async function startOwnerServer(cluster: FakeCluster): Promise<PeerServer> {
       logger: pino({ level: 'silent' }),
       chunkSize: 64 * 1024,
       flowControlWindow: 1024 * 1024,
+      writeIdleTimeoutMs: 60_000,
     },
     '127.0.0.1',
     0,

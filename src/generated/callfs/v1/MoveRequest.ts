@@ -9,6 +9,7 @@ export interface MoveRequest {
   'create_parents'?: (boolean);
   'instance'?: (string);
   'backend'?: (string);
+  'name'?: (string);
 }
 
 export interface MoveRequest__Output {
@@ -18,4 +19,5 @@ export interface MoveRequest__Output {
   'create_parents': (boolean);
   'instance': (string);
   'backend': (string);
+  'name': (string);
 }

@@ -1,0 +1,121 @@
+// The Node HTTP(S) server in front of the edge app. Some requests are answered before the app
+// sees them: ones Node's parser refuses (bad syntax → 400, headers over `maxHeaderSize` → 431),
+// an `Expect` other than `100-continue` (417), and ones the Hono adapter cannot turn into a URL
+// (no or a bad Host, a backslash in the path). Each of those still gets the API's answer: the
+// JSON error body with a code matching the status, the security headers and an X-Request-ID.
+// `100 Continue` is never sent here: the edge sends it when a handler first reads the body,
+// which is after authentication and after the owner has accepted the write (request.ts).
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { getRequestListener, RequestError } from '@hono/node-server';
+import type { Logger } from 'pino';
+import {
+  BadRequestError,
+  type CallfsError,
+  ExpectationFailedError,
+  HeadersTooLargeError,
+  InvalidPathError,
+} from '../files/errors.js';
+import { errorResponse } from './error-map.js';
+import { standardHeaders } from './security.js';
+
+export interface EdgeServerOptions {
+  /** The edge's fetch handler (edgeFetch(app)). */
+  fetch: Parameters<typeof getRequestListener>[0];
+  instanceId: string;
+  logger: Logger;
+  /** Certificate and key: serve HTTPS. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Idle timeout of a connection; there is no total request timeout. */
+  idleTimeoutMs: number;
+  /** Largest request line + headers, in bytes (Node's default is 16 KiB). */
+  maxHeaderSize?: number;
+}
+
+/** Status line reasons of the answers written straight to a socket. */
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  417: 'Expectation Failed',
+  431: 'Request Header Fields Too Large',
+};
+
+export function createEdgeServer(o: EdgeServerOptions): Server {
+  const tls = o.tls !== undefined;
+  const answer = (err: CallfsError) => {
+    const { status, body } = errorResponse(err, o.instanceId);
+    const text = JSON.stringify(body);
+    const headers: Record<string, string> = {
+      ...standardHeaders({ tls }),
+      'Content-Type': 'application/json',
+      'Content-Length': String(Buffer.byteLength(text)),
+      Connection: 'close',
+    };
+    return { status, headers, text };
+  };
+  const listener = getRequestListener(o.fetch, {
+    // The adapter could not build the request's URL.
+    errorHandler: (err) => {
+      const message = err instanceof Error ? err.message : 'bad request';
+      o.logger.debug({ err: message }, 'request refused by the HTTP adapter');
+      const error = /backslash/i.test(message)
+        ? new InvalidPathError('the request path contains a backslash')
+        : new BadRequestError(`malformed request: ${adapterReason(err)}`);
+      const { status, headers, text } = answer(error);
+      return new Response(text, { status, headers });
+    },
+  });
+  const serverOptions = {
+    // Checked by the adapter instead, so a missing Host gets the API's answer, not Node's.
+    requireHostHeader: false,
+    ...(o.maxHeaderSize ? { maxHeaderSize: o.maxHeaderSize } : {}),
+  };
+  const server: Server = o.tls
+    ? (createHttpsServer(
+        { ...serverOptions, cert: o.tls.cert, key: o.tls.key },
+        listener,
+      ) as Server)
+    : createHttpServer(serverOptions, listener);
+
+  // Idle timeouts only: Node's default 5-minute total request timeout would cut a slow large
+  // transfer, which the API promises never to do.
+  server.setTimeout(o.idleTimeoutMs);
+  server.requestTimeout = 0;
+  server.headersTimeout = 30_000;
+
+  // Without this listener Node answers `100 Continue` at once, before anyone checked the key.
+  server.on('checkContinue', (req: IncomingMessage, res) => server.emit('request', req, res));
+  server.on('checkExpectation', (_req: IncomingMessage, res) => {
+    const { status, headers, text } = answer(
+      new ExpectationFailedError('the only expectation supported is 100-continue'),
+    );
+    res.writeHead(status, headers).end(text);
+  });
+  // A request Node's parser refuses: answered on the raw socket (there is no response object).
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    o.logger.debug({ err: err.code }, 'malformed HTTP request');
+    const code = err.code as string | undefined;
+    if (!socket.writable || code === 'ECONNRESET' || code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      socket.destroy();
+      return;
+    }
+    const { status, headers, text } = answer(
+      code === 'HPE_HEADER_OVERFLOW'
+        ? new HeadersTooLargeError('the request line and headers are too large')
+        : new BadRequestError('malformed HTTP request'),
+    );
+    const head = Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n${head}\r\n${text}`);
+  });
+  return server;
+}
+
+/** The adapter's reasons are fixed strings ("Missing host header", ...); nothing of the input. */
+function adapterReason(err: unknown): string {
+  const m = err instanceof RequestError ? err.message : '';
+  return /^(missing|invalid|unsupported) [a-z ]{1,40}$/i.test(m)
+    ? m.toLowerCase()
+    : 'invalid request target';
+}

@@ -1,0 +1,84 @@
+// The disk step of a directory move, run by each node for its own files once the namespace
+// has moved (ARCHITECTURE.md invariant 8). It is driven by etcd, not by the disk: it moves
+// exactly the files etcd now names under the destination as this node's, one by one, each
+// under the commit locks of both paths (path-lock.ts), so a commit of either path and the
+// rename of its bytes never interleave. It never removes bytes: a file etcd still names under
+// the source stays, and an old generation whose new path already holds a newer commit is
+// quarantined for an operator, not deleted.
+import type { PathLocks } from './path-lock.js';
+import { rebasePath } from './paths.js';
+import type { InodeRecord, Metadata, Storage } from './ports.js';
+
+export interface MoveDirDiskDeps {
+  instanceId: string;
+  metadata: Metadata;
+  storage: Storage;
+  locks: PathLocks;
+}
+
+const PAGE = 500;
+/** Files renamed side by side on this node (each rename waits for fsyncs; they batch). */
+const CONCURRENCY = 32;
+
+/** This node's disk step of the move `from` → `to`; returns how many files it renamed. */
+export async function applyLocal(
+  d: MoveDirDiskDeps,
+  journalId: string,
+  from: string,
+  to: string,
+): Promise<number> {
+  // What etcd still names under the source (uploads that finished there, entries that stayed
+  // because their destination was taken): their bytes stay where they are.
+  const stayed = new Set<string>();
+  for await (const r of subtree(d.metadata, from)) stayed.add(r.path);
+  let moved = 0;
+  const queue: InodeRecord[] = [];
+  const drain = async (): Promise<void> => {
+    const worker = async (): Promise<void> => {
+      for (let r = queue.shift(); r; r = queue.shift()) {
+        const old = rebasePath(r.path, to, from);
+        if (stayed.has(old)) continue;
+        const n = await d.locks.runAll([old, r.path], () => moveBytes(d.storage, old, r.path));
+        moved += n;
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  };
+  for await (const r of subtree(d.metadata, to)) {
+    const mine = r.inode.type === 'file' && r.inode.instance_id === d.instanceId;
+    if (mine && r.inode.state === 'ready') queue.push(r);
+    if (queue.length >= PAGE) await drain();
+  }
+  await drain();
+  await d.metadata.clearJournal(journalId);
+  return moved;
+}
+
+async function moveBytes(storage: Storage, old: string, path: string): Promise<number> {
+  if (!(await storage.has(old))) return 0; // moved already (a step run again), or never here
+  if (await storage.has(path)) {
+    // A replace committed at the new path after the namespace moved: etcd names those bytes.
+    // The old generation is not named anywhere, yet it is kept, never deleted.
+    await storage.quarantine(old);
+    return 0;
+  }
+  try {
+    await storage.rename(old, path);
+  } catch (err) {
+    // The rename landed but its follow-up failed (a sibling's rename pruned the emptied
+    // source directory before this one synced it): the bytes are where etcd names them.
+    if ((await storage.has(old)) || !(await storage.has(path))) throw err;
+  }
+  return 1;
+}
+
+/** Every record under `dir`, page by page at one revision. */
+async function* subtree(metadata: Metadata, dir: string): AsyncGenerator<InodeRecord> {
+  let from: string | undefined;
+  let revision: string | undefined;
+  do {
+    const page = await metadata.scanSubtree(dir, { limit: PAGE, from, revision });
+    yield* page.records;
+    ({ next: from, revision } = page);
+  } while (from !== undefined);
+}

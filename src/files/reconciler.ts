@@ -1,0 +1,115 @@
+// Finishes, while the node runs, the journaled writes whose outcome the commit could not
+// settle: a commit transaction etcd did not answer (nor the re-read after it), and a rename
+// that failed after etcd named the new generation. Each such temp stays on disk, journaled,
+// until etcd can be read: then it is renamed into place if etcd names its (path, gen, write
+// id), else dropped — the decision start-up recovery makes (the same `isCurrent`), taken under
+// the path's commit lock so it never races a newer commit of the path. Retries back off while
+// etcd or the disk keeps failing; on shutdown what is left waits for start-up recovery.
+import type { PathLocks } from './path-lock.js';
+import type { IsCurrent, TempFile } from './ports.js';
+
+export interface PendingWrite {
+  path: string;
+  gen: number;
+  /** Prepared (journaled) as `gen` of `path`; its `id` is the write id etcd would name. */
+  temp: TempFile;
+  /** Undoes what else the write held (a create's claim) when it turns out not committed. */
+  release?: () => Promise<void>;
+}
+
+export interface ReconcilerOptions {
+  locks: PathLocks;
+  isCurrent: IsCurrent;
+  /** First retry delay after a failed pass (default 100 ms), doubled up to `maxDelayMs`. */
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  warn?: (message: string, err: unknown) => void;
+}
+
+export class Reconciler {
+  private readonly pending = new Map<string, PendingWrite>();
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private delay: number;
+  private pass: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: ReconcilerOptions) {
+    this.delay = o.minDelayMs ?? 100;
+  }
+
+  /** Writes waiting for their outcome. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Takes charge of a prepared temp whose outcome is not known yet. */
+  adopt(write: PendingWrite): void {
+    this.pending.set(write.temp.id, write);
+    this.delay = this.o.minDelayMs ?? 100;
+    if (this.running) this.schedule(0);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    if (this.pending.size > 0) this.schedule(0);
+  }
+
+  /** Stops retrying (after the pass in progress); pending temps stay journaled on disk. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.pass;
+  }
+
+  /** One attempt at every pending write; resolves with how many are still pending. */
+  async runOnce(): Promise<number> {
+    const run = this.pass.then(() => this.resolveAll());
+    this.pass = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    await run;
+    return this.pending.size;
+  }
+
+  private async resolveAll(): Promise<void> {
+    for (const [id, write] of [...this.pending]) {
+      try {
+        await this.o.locks.run(write.path, async () => {
+          // Errors (etcd unreachable, the disk refusing the rename) keep the write pending.
+          if (await this.o.isCurrent(write.path, write.gen, write.temp.id)) {
+            await write.temp.commit();
+          } else {
+            await write.temp.discard();
+            await write.release?.();
+          }
+        });
+        this.pending.delete(id);
+      } catch (err) {
+        this.o.warn?.(`write of ${write.path} (gen ${write.gen}) is still unresolved`, err);
+      }
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) {
+      if (ms > 0) return;
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.runOnce().then((left) => {
+        if (!this.running || left === 0) {
+          this.delay = this.o.minDelayMs ?? 100;
+          return;
+        }
+        const wait = this.delay;
+        this.delay = Math.min(wait * 2, this.o.maxDelayMs ?? 5_000);
+        this.schedule(wait);
+      });
+    }, ms);
+    this.timer.unref();
+  }
+}

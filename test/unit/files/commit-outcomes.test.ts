@@ -1,0 +1,242 @@
+// The write path under faults, on fakes: a commit whose etcd reply is lost, a rename that fails
+// after etcd named the generation, a create whose claim lapsed mid-body, and the races of a
+// PUT or POST with a DELETE of the same path. None of them may answer FILE_NOT_FOUND for the
+// written file, and bytes stay what the namespace names.
+import { expect } from 'chai';
+import {
+  AlreadyExistsError,
+  type CallfsError,
+  MetadataUnavailableError,
+  NodeNotServingError,
+} from '../../../src/files/errors.js';
+import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
+import type { Metadata, Storage, TempFile } from '../../../src/files/ports.js';
+import { FilesService } from '../../../src/files/service.js';
+import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
+import { createMemoryStorage, type MemoryStorage } from '../../../src/storage/memory.js';
+import {
+  bodyOf,
+  caller,
+  fakeCluster,
+  readFile,
+  rejection,
+  writeFile,
+} from '../../support/fakes.js';
+import { FAKE_CURSOR_KEY } from '../../support/fakes.js';
+
+const alice = caller('alice');
+
+/** etcd as seen through a cut link: while `down`, calls fail; `loseReply` drops one answer. */
+class FlakyMetadata {
+  down = false;
+  loseNextReply = false;
+  failNextCommit = false;
+  constructor(private readonly inner: MemoryMetadata) {}
+
+  wrap(): Metadata {
+    const inner = this.inner;
+    return new Proxy(inner, {
+      get: (target, key) => {
+        if (key === 'get') {
+          return async (path: string) => {
+            if (this.down) throw new MetadataUnavailableError('etcd is unavailable');
+            return target.get(path);
+          };
+        }
+        if (key === 'replace' || key === 'create') {
+          return async (...args: unknown[]) => {
+            if (this.down) throw new MetadataUnavailableError('etcd is unavailable');
+            if (this.failNextCommit) {
+              this.failNextCommit = false;
+              this.down = true;
+              throw new MetadataUnavailableError('etcd went away before the commit');
+            }
+            const fn = Reflect.get(target, key) as (...a: unknown[]) => Promise<unknown>;
+            const result = await fn.apply(target, args);
+            if (this.loseNextReply) {
+              // The transaction applied; its answer (and etcd) is gone until `down` clears.
+              this.loseNextReply = false;
+              this.down = true;
+              throw new MetadataUnavailableError('etcd did not answer the commit');
+            }
+            return result;
+          };
+        }
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+}
+
+/** A storage whose next `failRenames` temp commits fail, as a full or flaky disk would. */
+function failingRenames(storage: MemoryStorage): { storage: Storage; failRenames: number } {
+  const state = { failRenames: 0, storage: storage as Storage };
+  state.storage = new Proxy(storage, {
+    get: (target, key) => {
+      if (key === 'createTemp') {
+        return async (path: string): Promise<TempFile> => {
+          const temp = await target.createTemp(path);
+          const commit = temp.commit.bind(temp);
+          return Object.assign(temp, {
+            commit: async () => {
+              if (state.failRenames > 0) {
+                state.failRenames -= 1;
+                throw new Error('EIO: rename failed');
+              }
+              return commit();
+            },
+          });
+        };
+      }
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return state;
+}
+
+async function oneNode() {
+  const meta = new MemoryMetadata({ instanceId: 'n1', store: new MemoryStore() });
+  const flaky = new FlakyMetadata(meta);
+  const mem = createMemoryStorage();
+  const disk = failingRenames(mem);
+  const files = new FilesService({
+    cursorKey: FAKE_CURSOR_KEY,
+    instanceId: 'n1',
+    metadata: flaky.wrap(),
+    membership: meta,
+    storage: disk.storage,
+    owners: new InProcessOwnerClient(() => undefined),
+    maxBodyBytes: 1 << 20,
+  });
+  await meta.register({
+    instance_id: 'n1',
+    http_url: 'http://n1',
+    grpc_addr: 'n1:1',
+    backends: ['localfs'],
+    started: Date.now(),
+  });
+  return { meta, flaky, mem, disk, files };
+}
+
+describe('commit outcomes', () => {
+  describe('unknown outcome of the commit transaction', () => {
+    it('should roll the kept temp forward when etcd turns out to have committed it', async () => {
+      const { flaky, mem, files } = await oneNode();
+      await writeFile(files, alice, '/u.txt', 'old');
+      flaky.loseNextReply = true;
+      const err = await rejection(writeFile(files, alice, '/u.txt', 'new'));
+      expect((err as CallfsError).code).to.equal('METADATA_UNAVAILABLE');
+      expect(await files.reconciler.runOnce()).to.equal(1);
+      flaky.down = false;
+      expect(await files.reconciler.runOnce()).to.equal(0);
+      expect(mem.read('/u.txt')?.toString()).to.equal('new');
+      expect(mem.stagedCount()).to.equal(0);
+    });
+
+    it('should keep a created file once etcd turns out to have committed its create', async () => {
+      const { flaky, mem, files } = await oneNode();
+      // A PUT whose file vanished while it uploaded commits with a create.
+      await writeFile(files, alice, '/c.txt', 'x');
+      const session = await files.openWrite(alice, {
+        path: '/c.txt',
+        write_mode: 'WRITE_MODE_CREATE_OR_REPLACE',
+        expected_size: -1,
+      });
+      await files.remove(alice, '/c.txt');
+      flaky.loseNextReply = true;
+      await rejection(session.write(bodyOf('created')));
+      flaky.down = false;
+      expect(await files.reconciler.runOnce()).to.equal(0);
+      expect(mem.read('/c.txt')?.toString()).to.equal('created');
+    });
+
+    it('should drop the kept temp when a later write took the same generation', async () => {
+      const { flaky, mem, files } = await oneNode();
+      await writeFile(files, alice, '/g.txt', 'gen1');
+      // etcd fails before the commit applies: gen 2 is not this write's.
+      flaky.failNextCommit = true;
+      await rejection(writeFile(files, alice, '/g.txt', 'lost write'));
+      flaky.down = false;
+      await writeFile(files, alice, '/g.txt', 'winner of gen 2');
+      expect(await files.reconciler.runOnce()).to.equal(0);
+      expect(mem.read('/g.txt')?.toString()).to.equal('winner of gen 2');
+    });
+  });
+
+  describe('rename failing after etcd named the generation', () => {
+    it('should serve the new bytes once the reconciler rolls the temp forward', async () => {
+      const { disk, files } = await oneNode();
+      await writeFile(files, alice, '/r.txt', 'old');
+      disk.failRenames = 1;
+      const result = await writeFile(files, alice, '/r.txt', 'new');
+      expect(result.info.gen).to.equal(2);
+      expect(files.reconciler.size).to.equal(1);
+      await files.reconciler.runOnce();
+      expect((await readFile(files, alice, '/r.txt')).toString()).to.equal('new');
+    });
+  });
+
+  describe('a create whose claim lapsed', () => {
+    it('should answer NODE_NOT_SERVING and commit nothing when the lease lapsed mid-body', async () => {
+      const { meta, mem, files } = await oneNode();
+      const session = await files.openWrite(alice, {
+        path: '/lapsed.txt',
+        write_mode: 'WRITE_MODE_CREATE_ONLY',
+        expected_size: -1,
+      });
+      await meta.expireLease();
+      const err = await rejection(session.write(bodyOf('body')));
+      expect(err).to.be.instanceOf(NodeNotServingError);
+      expect(await meta.get('/lapsed.txt')).to.equal(null);
+      expect(mem.stagedCount()).to.equal(0);
+    });
+  });
+
+  describe('races with a DELETE of the same path', () => {
+    async function claimReplacedThenDeleted(
+      mode: 'WRITE_MODE_CREATE_ONLY' | 'WRITE_MODE_CREATE_OR_REPLACE',
+      del: boolean,
+    ) {
+      const cluster = await fakeCluster(['node-a', 'node-b']);
+      const [a, b] = [cluster.node('node-a'), cluster.node('node-b')];
+      // The first write claims the path on node-a; a PUT through node-b completes it first.
+      const first = await a.files.openWrite(alice, {
+        path: '/race.txt',
+        write_mode: mode,
+        expected_size: -1,
+      });
+      await writeFile(b.files, alice, '/race.txt', 'the put');
+      if (del) await b.files.remove(alice, '/race.txt');
+      const outcome = await first.write(bodyOf('first')).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      await cluster.close();
+      return outcome;
+    }
+
+    it('should answer a retryable error, not 404, when a PUT’s claim was completed and deleted', async () => {
+      const err = await claimReplacedThenDeleted('WRITE_MODE_CREATE_OR_REPLACE', true);
+      expect((err as CallfsError).code).to.not.equal('FILE_NOT_FOUND');
+      expect((err as CallfsError).retryable).to.equal(true);
+    });
+
+    it('should answer a retryable error, not 404, when a POST’s claim was completed and deleted', async () => {
+      const err = await claimReplacedThenDeleted('WRITE_MODE_CREATE_ONLY', true);
+      expect((err as CallfsError).code).to.not.equal('FILE_NOT_FOUND');
+      expect((err as CallfsError).retryable).to.equal(true);
+    });
+
+    it('should answer 409 when a PUT completed the path a POST had claimed', async () => {
+      const err = await claimReplacedThenDeleted('WRITE_MODE_CREATE_ONLY', false);
+      expect(err).to.be.instanceOf(AlreadyExistsError);
+    });
+
+    it('should replace the file when a PUT completed the path another PUT had claimed', async () => {
+      const err = await claimReplacedThenDeleted('WRITE_MODE_CREATE_OR_REPLACE', false);
+      expect(err).to.equal(null);
+    });
+  });
+});
