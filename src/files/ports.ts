@@ -230,6 +230,25 @@ export type IsCurrent = (path: string, gen: number, write?: string) => Promise<b
 export interface RecoveryReport {
   rolledForward: string[];
   discarded: number;
+  /** Journal entries that could be neither rolled forward nor dropped, set aside. */
+  quarantined: QuarantinedEntry[];
+}
+
+/**
+ * A journal entry start-up recovery could not finish nor safely drop (unreadable, naming a
+ * path the disk refuses, a foreign object in the way, a permission error...). It is kept for
+ * an operator, never retried silently, and never blocks the node from starting.
+ */
+export interface QuarantinedEntry {
+  /** A bounded label: which journal and which kind of entry (e.g. `local-commit`, `move-file`). */
+  kind: string;
+  /** The entry's id (a file name in the backend's journal, or an etcd `ops/` id). */
+  id: string;
+  /** The API path it names, when it could be read. */
+  path?: string;
+  reason: string;
+  /** Where it was kept (a folder of the backend, or `etcd` when left in place). */
+  keptAt: string;
 }
 
 /** A node's byte store. Paths are canonical API paths; the backend maps them under its root. */
@@ -240,7 +259,16 @@ export interface Storage {
    * the chosen span only, read from its offset (the bytes before it are never read).
    */
   open(path: string, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile>;
-  /** Starts a write of `path` into a temp file in the backend's internal folder. */
+  /** The longest API path (UTF-8 bytes) this backend can hold a file at. */
+  readonly maxPathBytes: number;
+  /**
+   * Decides, before anything is committed, whether this backend can hold a file at `path`:
+   * InvalidPathError naming the limit when the path is too long for it, or naming the object
+   * when something the backend did not put there (a symbolic link, a FIFO, a device, a
+   * non-empty directory) is in the way or on the way.
+   */
+  checkPath(path: string): Promise<void>;
+  /** Starts a write of `path` into a temp file in the backend's internal folder (checkPath). */
   createTemp(path: string): Promise<TempFile>;
   /** Removes a file's bytes (missing is fine) and empty disk directories left behind. */
   remove(path: string): Promise<void>;
@@ -263,9 +291,13 @@ export interface Storage {
   /**
    * Start-up journal recovery: each prepared temp whose (path, gen, write id) `isCurrent`
    * confirms is renamed into place; every other temp is deleted. Journals written before write
-   * ids existed pass `write` undefined.
+   * ids existed pass `write` undefined. An entry that can be neither is moved aside (reported
+   * in `quarantined`) and the others are still recovered; only an `isCurrent` that cannot
+   * answer (the metadata store is down) stops recovery.
    */
   recover(isCurrent: IsCurrent): Promise<RecoveryReport>;
+  /** The journal entries recovery has set aside so far (for `callfs fsck`). */
+  quarantinedEntries(): Promise<QuarantinedEntry[]>;
   /** Throws when the backend cannot be written (for readiness). */
   checkWritable(): Promise<void>;
 }

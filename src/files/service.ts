@@ -21,6 +21,7 @@ import type {
   FilesApi,
   Inode,
   InodeRecord,
+  JournalEntry,
   ListQuery,
   Membership,
   Metadata,
@@ -30,6 +31,7 @@ import type {
   StagedFile,
   OwnerClient,
   ReadOptions,
+  QuarantinedEntry,
   ReadResult,
   RemoveOptions,
   Storage,
@@ -46,12 +48,13 @@ import {
   runDirectoryMove,
 } from './move-dir.js';
 import { listDirectory, listEntries } from './directories.js';
-import { deleteSubtree } from './subtree-delete.js';
+import { DELETE_JOB, deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
 import { Reconciler } from './reconciler.js';
 import { Writes } from './writes.js';
 import { evaluateConditions, type Conditions } from './conditions.js';
 import { readLocal } from './read-local.js';
+import { isTransient, malformed, setAside } from './journal-entries.js';
 
 export interface FilesServiceOptions {
   instanceId: string;
@@ -60,10 +63,14 @@ export interface FilesServiceOptions {
   storage: Storage;
   owners: OwnerClient;
   maxBodyBytes: number;
+  /** POSTs of a known length up to this are created with one transaction (0 = off). */
+  smallBodyBytes?: number;
   /** Seals listing cursors; the same on every node (deriveCursorKey of the internal secret). */
   cursorKey: Buffer;
   /** Reports a background step that failed without failing the request. */
   warn?: (message: string, err: unknown) => void;
+  /** Reports a journal entry start-up recovery could not finish and left for an operator. */
+  onSetAside?: (entry: QuarantinedEntry) => void;
 }
 
 export class FilesService implements FilesApi {
@@ -71,6 +78,8 @@ export class FilesService implements FilesApi {
   private readonly staging: Staging;
   private readonly router: Router;
   private readonly writes: Writes;
+  /** Journal entries set aside in this process: reported once, not retried. */
+  private readonly setAside = new Set<string>();
   /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
   readonly reconciler: Reconciler;
   readonly instanceId: string;
@@ -272,24 +281,56 @@ export class FilesService implements FilesApi {
     );
   }
 
-  /** Start-up: finishes journaled work of this node that a crash interrupted. */
+  /**
+   * Start-up: finishes journaled work of this node that a crash interrupted. An entry that
+   * cannot be finished is left in etcd, reported once to `onSetAside`, and skipped from then
+   * on in this process; the others still run.
+   */
   async recoverJournal(): Promise<number> {
-    let finished = await recoverMoves({ ...this.o, instanceId: this.instanceId });
+    const setAsideAs = async (q: QuarantinedEntry, entry: JournalEntry): Promise<void> => {
+      this.setAside.add(q.id);
+      this.o.onSetAside?.(q);
+      // The reason stays with the entry, for fsck and the operator; it is still retried at
+      // the next start (the cause may be fixed by then).
+      if (entry.value.set_aside !== q.reason) {
+        await this.o.metadata
+          .putJournal({ id: entry.id, value: { ...entry.value, set_aside: q.reason } })
+          .catch(() => undefined);
+      }
+    };
+    let finished = await recoverMoves(
+      { ...this.o, instanceId: this.instanceId },
+      setAsideAs,
+      this.setAside,
+    );
     for (const entry of await this.o.metadata.journal(this.instanceId)) {
+      const type = entry.value.type;
+      const handledElsewhere = ['move-file', 'move-file-out', DELETE_JOB].includes(type);
+      if (handledElsewhere || this.setAside.has(entry.id)) continue;
+      const problem = malformed(entry);
+      if (problem) {
+        await setAsideAs(setAside(entry, problem), entry);
+        continue;
+      }
       const { from, to, user } = entry.value as unknown as {
         from: string;
         to: string;
         user: string;
       };
-      if (entry.value.type === MOVE_DIR) {
-        // Re-keying needs this node's membership (fenced transactions): before registration
-        // it waits for the call made once the node serves.
-        if (!this.o.membership.isServing()) continue;
-        await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
-        finished += 1;
-      } else if (entry.value.type === MOVE_DIR_DISK) {
-        await applyLocal(this.moveDirDeps(), entry.id, from, to);
-        finished += 1;
+      try {
+        if (type === MOVE_DIR) {
+          // Re-keying needs this node's membership (fenced transactions): before registration
+          // it waits for the call made once the node serves.
+          if (!this.o.membership.isServing()) continue;
+          await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
+          finished += 1;
+        } else if (type === MOVE_DIR_DISK) {
+          await applyLocal(this.moveDirDeps(), entry.id, from, to);
+          finished += 1;
+        }
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        await setAsideAs(setAside(entry, err), entry);
       }
     }
     return finished;

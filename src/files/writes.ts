@@ -39,6 +39,12 @@ export interface WritesOptions {
   storage: Storage;
   owners: OwnerClient;
   maxBodyBytes: number;
+  /**
+   * A POST whose body has a known length up to this many bytes is staged before anything is
+   * claimed and committed with one transaction (no claim); longer or unknown-length bodies
+   * claim the path first, so a conflict is answered before they flow. 0 turns it off.
+   */
+  smallBodyBytes?: number;
   locks: PathLocks;
   router: Router;
   /** Takes the journaled temps whose commit outcome is not known yet. */
@@ -56,6 +62,11 @@ export class Writes {
     if (path === '/') throw new NotAFileError('the root is a directory');
     if (header.expected_size > this.o.maxBodyBytes) {
       throw new PayloadTooLargeError(`body exceeds the limit of ${this.o.maxBodyBytes} bytes`);
+    }
+    if (createOnly && !header.conditions && this.isSmall(header.expected_size)) {
+      // A small create decides nothing before its body: the one commit transaction does.
+      this.assertServing();
+      return this.session(ctx, path, true, null, createOnly, undefined, header.expected_size);
     }
     // Two rounds: a PUT that loses a create race becomes a replace on the winner.
     for (let round = 0; ; round++) {
@@ -85,10 +96,13 @@ export class Writes {
           throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
         }
         this.assertServing();
+        await this.o.storage.checkPath(path);
         return this.session(ctx, path, false, null, createOnly, header.conditions);
       }
       checkWriteConditions(null, header.conditions);
       this.assertServing();
+      // Before the claim: a path this node's disk cannot hold must never reach the namespace.
+      await this.o.storage.checkPath(path);
       const now = Date.now();
       const claim: Inode = {
         type: 'file',
@@ -217,6 +231,50 @@ export class Writes {
   }
 
   /**
+   * Commits a small create staged without a claim: the journaled temp first, then one
+   * transaction that puts the finished inode if the path is still absent (and its missing
+   * parents as directories), then the rename. The transaction alone decides the winner; a
+   * loser's temp is discarded by its session, so it leaves no bytes.
+   */
+  async commitCreate(
+    path: string,
+    size: number,
+    stage: CommitStage,
+    writer: CallContext,
+  ): Promise<{ record: InodeRecord; created: boolean }> {
+    return this.o.locks.run(path, async () => {
+      this.assertServing();
+      await stage.prepare(1);
+      const now = Date.now();
+      const inode: Inode = {
+        type: 'file',
+        instance_id: this.o.instanceId,
+        backend_type: this.o.storage.backendType,
+        size,
+        mode: FILE_MODE,
+        owner: writer.caller.user,
+        mtime: now,
+        gen: 1,
+        state: 'ready',
+        write: stage.id,
+      };
+      let record: InodeRecord;
+      try {
+        record = await this.o.metadata.create(path, inode, {
+          parents: this.parentTemplate(writer, now),
+        });
+      } catch (err) {
+        if (err instanceof AlreadyExistsError) {
+          throw await this.o.router.conflict(null, 'file', err);
+        }
+        record = await this.afterUnanswered(err, path, 1, stage);
+      }
+      await stage.commit(1);
+      return { record, created: true };
+    });
+  }
+
+  /**
    * A commit transaction failed. If etcd did not answer, it may have committed: a re-read
    * tells, and then the bytes must follow it. If even the re-read fails the outcome is
    * unknown: the journaled temp is kept for the reconciler, and the caller gets the error.
@@ -255,10 +313,12 @@ export class Writes {
     created: boolean,
     claim: InodeRecord | null,
     createOnly: boolean,
-    conditions: Conditions | undefined,
+    conditions?: Conditions,
+    smallSize?: number,
   ): WriteSession {
     return new LocalWriteSession({
       conditions,
+      smallSize,
       service: this,
       storage: this.o.storage,
       reconciler: this.o.reconciler,
@@ -278,6 +338,11 @@ export class Writes {
       backend_type: this.o.storage.backendType,
       mtime: now,
     };
+  }
+
+  private isSmall(expectedSize: number): boolean {
+    const limit = this.o.smallBodyBytes ?? 0;
+    return expectedSize >= 0 && expectedSize <= limit && expectedSize <= this.o.maxBodyBytes;
   }
 
   private assertServing(): void {

@@ -8,6 +8,7 @@ import type { DeleteRequest as _callfs_v1_DeleteRequest, DeleteRequest__Output a
 import type { DeleteResponse as _callfs_v1_DeleteResponse, DeleteResponse__Output as _callfs_v1_DeleteResponse__Output } from './callfs/v1/DeleteResponse.js';
 import type { FileInfo as _callfs_v1_FileInfo, FileInfo__Output as _callfs_v1_FileInfo__Output } from './callfs/v1/FileInfo.js';
 import type { FileServiceClient as _callfs_v1_FileServiceClient, FileServiceDefinition as _callfs_v1_FileServiceDefinition } from './callfs/v1/FileService.js';
+import type { ListPage as _callfs_v1_ListPage, ListPage__Output as _callfs_v1_ListPage__Output } from './callfs/v1/ListPage.js';
 import type { ListRequest as _callfs_v1_ListRequest, ListRequest__Output as _callfs_v1_ListRequest__Output } from './callfs/v1/ListRequest.js';
 import type { ListResponse as _callfs_v1_ListResponse, ListResponse__Output as _callfs_v1_ListResponse__Output } from './callfs/v1/ListResponse.js';
 import type { MkdirRequest as _callfs_v1_MkdirRequest, MkdirRequest__Output as _callfs_v1_MkdirRequest__Output } from './callfs/v1/MkdirRequest.js';
@@ -39,6 +40,7 @@ export interface ProtoGrpcType {
       FileInfo: MessageTypeDefinition<_callfs_v1_FileInfo, _callfs_v1_FileInfo__Output>
       FileService: SubtypeConstructor<typeof grpc.Client, _callfs_v1_FileServiceClient> & { service: _callfs_v1_FileServiceDefinition }
       FileType: EnumTypeDefinition
+      ListPage: MessageTypeDefinition<_callfs_v1_ListPage, _callfs_v1_ListPage__Output>
       ListRequest: MessageTypeDefinition<_callfs_v1_ListRequest, _callfs_v1_ListRequest__Output>
       ListResponse: MessageTypeDefinition<_callfs_v1_ListResponse, _callfs_v1_ListResponse__Output>
       MkdirRequest: MessageTypeDefinition<_callfs_v1_MkdirRequest, _callfs_v1_MkdirRequest__Output>

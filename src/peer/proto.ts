@@ -53,4 +53,5 @@ export const MD = {
   requestedType: 'x-callfs-requested-type',
   updateUrl: 'x-callfs-update-url',
   size: 'x-callfs-size',
+  retryAfter: 'x-callfs-retry-after',
 } as const;

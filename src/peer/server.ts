@@ -19,11 +19,14 @@ import type { StageFileRequest__Output } from '../generated/callfs/v1/StageFileR
 import type { WriteRequest__Output } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse } from '../generated/callfs/v1/WriteResponse.js';
 import { rechunk, writeWithBackpressure } from './chunks.js';
+import { listMessages } from './list-stream.js';
+import { moveSpecOf } from './move-request.js';
 import { incoming } from './incoming.js';
 import { loadNodeProto, loadProto, MD } from './proto.js';
 import { toGrpcStatus } from './status-map.js';
 import { conditionsFromWire, readOptionsFromWire } from './conditions-wire.js';
 import { evaluateConditions } from '../files/conditions.js';
+import { installCallfsTrailers } from './status-trailer.js';
 
 export interface PeerServerOptions {
   files: FilesApi;
@@ -35,6 +38,8 @@ export interface PeerServerOptions {
   /** A Write or StageFile whose caller sends nothing for this long is ended. */
   writeIdleTimeoutMs: number;
   credentials?: grpc.ServerCredentials;
+  /** Further services on the same server (health, reflection). */
+  services?: Array<(server: grpc.Server) => void>;
 }
 
 function first(md: grpc.Metadata, key: string): string | undefined {
@@ -217,10 +222,10 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
       (async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
         // Read from etcd page by page while the entries stream out.
-        const entries = await files.listEntries(ctx, path(call.request.path));
-        for await (const entry of entries) {
+        const messages = await listMessages(files, ctx, path(call.request.path), call.request);
+        for await (const message of messages) {
           if (call.cancelled) return;
-          await writeWithBackpressure(call, { entry });
+          await writeWithBackpressure(call, message);
         }
         call.end();
       })().catch((err) => {
@@ -232,18 +237,12 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
       accepted(call);
       answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
-        const r = call.request;
+        const source = path(call.request.source);
         const info = await files.move(
           ctx,
-          path(r.source),
-          {
-            destination: path(r.destination),
-            overwrite: r.overwrite,
-            create_parents: r.create_parents,
-            instance: r.instance,
-            backend: r.backend,
-          },
-          conditionsFromWire(r.conditions),
+          source,
+          moveSpecOf(source, call.request),
+          conditionsFromWire(call.request.conditions),
         );
         return { info };
       }, cb);
@@ -334,6 +333,7 @@ export async function startPeerServer(
   const proto = loadProto();
   server.addService(proto.callfs.v1.FileService.service, createPeerHandlers(o));
   server.addService(loadNodeProto().callfs.v1.NodeService.service, createNodeHandlers(o));
+  for (const add of o.services ?? []) add(server);
   const bindHost = host.includes(':') ? `[${host}]` : host;
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
@@ -343,6 +343,8 @@ export async function startPeerServer(
     ),
   );
   widenUploadWindow(server, o.flowControlWindow, o.logger);
+  if (!installCallfsTrailers(server))
+    o.logger.warn('grpc-js internals changed: some errors lack x-callfs-code');
   return {
     port: bound,
     close: () =>

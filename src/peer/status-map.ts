@@ -38,7 +38,8 @@ import { MD } from './proto.js';
 
 const S = grpc.status;
 
-const GRPC_STATUS: Record<string, grpc.status> = {
+/** Every API code and the gRPC status it travels as (the README's gRPC error table). */
+export const GRPC_STATUS: Readonly<Record<string, grpc.status>> = {
   INVALID_PATH: S.INVALID_ARGUMENT,
   BAD_REQUEST: S.INVALID_ARGUMENT,
   NOT_A_FILE: S.INVALID_ARGUMENT,
@@ -69,12 +70,30 @@ const GRPC_STATUS: Record<string, grpc.status> = {
   INTERNAL_ERROR: S.INTERNAL,
 };
 
+/** Seconds a client should wait before retrying, as HTTP's Retry-After says. */
+export const RETRY_AFTER_SECONDS = '1';
+
+/** Codes HTTP answers 503 or 429 with a Retry-After: the same hint travels as a trailer. */
+const RETRY_AFTER_CODES = new Set([
+  'OWNER_UNAVAILABLE',
+  'METADATA_UNAVAILABLE',
+  'NODE_NOT_SERVING',
+  'RATE_LIMIT_EXCEEDED',
+  'STALE_REVISION',
+  'WRONG_OWNER',
+]);
+
+export function retryAfterFor(code: string): boolean {
+  return RETRY_AFTER_CODES.has(code);
+}
+
 /** Domain error → the status object a grpc-js handler emits. */
 export function toGrpcStatus(err: unknown): Partial<grpc.StatusObject> {
   const e = toCallfsError(err);
   const code = GRPC_STATUS[e.code] ?? S.INTERNAL;
   const metadata = new grpc.Metadata();
   metadata.set(MD.code, e.code);
+  if (retryAfterFor(e.code)) metadata.set(MD.retryAfter, RETRY_AFTER_SECONDS);
   if (e instanceof OwnerUnavailableError || e instanceof WrongOwnerError) {
     metadata.set(MD.instanceId, e.instanceId);
   }

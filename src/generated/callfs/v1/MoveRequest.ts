@@ -10,6 +10,7 @@ export interface MoveRequest {
   'create_parents'?: (boolean);
   'instance'?: (string);
   'backend'?: (string);
+  'name'?: (string);
   'conditions'?: (_callfs_v1_Conditions | null);
 }
 
@@ -20,5 +21,6 @@ export interface MoveRequest__Output {
   'create_parents': (boolean);
   'instance': (string);
   'backend': (string);
+  'name': (string);
   'conditions': (_callfs_v1_Conditions__Output | null);
 }
