@@ -19,6 +19,11 @@ import { filesCaller, redirectToOwner, type RedirectEdgeOptions } from './redire
 import type { RedirectMethod } from './redirect-token.js';
 import { sendBody } from './send-body.js';
 import { clientGoneSignal, contentLength, rawUrl, requestBody, type EdgeEnv } from './request.js';
+import { evaluateConditions } from '../files/conditions.js';
+import type { FileInfo } from '../files/ports.js';
+import { requestConditions, validatorHeaders } from './conditional.js';
+import { contentTypeOf } from './content-type.js';
+import { contentRange, parseRange } from './ranges.js';
 
 const PREFIX = '/v1/files';
 
@@ -30,6 +35,16 @@ function filePath(c: Context<EdgeEnv>): ParsedPath {
     throw new BadRequestError('a file path must follow /v1/files/ in the request target');
   }
   return parseRawPath(rest);
+}
+
+/** Headers of a file's answer: CallFS metadata, validators, its type and range support. */
+function fileHeaders(info: FileInfo): Record<string, string> {
+  return {
+    ...callfsHeaders(info),
+    ...validatorHeaders(info),
+    'Content-Type': contentTypeOf(info.name),
+    'Accept-Ranges': 'bytes',
+  };
 }
 
 function callContext(c: Context<EdgeEnv>): CallContext {
@@ -51,35 +66,55 @@ export function filesRoutes(files: FilesApi, redirect?: RedirectEdgeOptions): Ho
   const get = async (c: Context<EdgeEnv>, head: boolean) => {
     const { path } = filePath(c);
     const ctx = bulkContext(c, 'GET', path);
+    const conditions = requestConditions(c);
     if (!head) {
       const moved = await redirectToOwner(c, redirect, ctx, 'GET', path);
       if (moved) return moved;
     }
     if (head) {
       const info = await files.stat(ctx, path);
-      const headers = callfsHeaders(info);
-      if (!isDirectory(info)) {
-        headers['Content-Type'] = 'application/octet-stream';
-        headers['Content-Length'] = String(info.size);
+      if (evaluateConditions(info, conditions, true) === 'not-modified') {
+        return c.body(null, 304, { ...callfsHeaders(info), ...validatorHeaders(info) });
       }
+      if (isDirectory(info)) return c.body(null, 200, callfsHeaders(info));
+      const headers = fileHeaders(info);
+      headers['Content-Length'] = String(info.size);
       return c.body(null, 200, headers);
     }
     // One lookup (and for a remote file one call to its owner) in the common case: read, and
-    // only when the path turns out to be a directory, list it.
+    // only when the path turns out to be a directory, list it. The owner evaluates the
+    // conditions and the range, so a 304 or a slice never carries the skipped bytes.
     let opened: ReadResult;
+    const range = parseRange(c.req.header('range'));
     try {
-      opened = await files.read(ctx, path);
+      opened = await files.read(ctx, path, {
+        conditions,
+        range,
+        ifRange: range ? c.req.header('if-range') : undefined,
+      });
     } catch (err) {
       if (!(err instanceof NotAFileError)) throw err;
       const info = await files.stat(ctx, path);
+      if (evaluateConditions(info, conditions, true) === 'not-modified') {
+        return c.body(null, 304, callfsHeaders(info));
+      }
       // The CallFS array, streamed as etcd is read page by page (directories-routes.ts).
       const entries = jsonArray(await files.listEntries(ctx, path));
       const headers = { ...callfsHeaders(info), 'Content-Type': 'application/json' };
       return c.body(Readable.toWeb(entries) as ReadableStream, 200, headers);
     }
     const { info: served, body } = opened;
-    const headers = callfsHeaders(served);
-    headers['Content-Type'] = 'application/octet-stream';
+    if (opened.notModified) {
+      body.destroy();
+      return c.body(null, 304, { ...callfsHeaders(served), ...validatorHeaders(served) });
+    }
+    const headers = fileHeaders(served);
+    const span = opened.range;
+    if (span) {
+      headers['Content-Range'] = contentRange(span, served.size);
+      headers['Content-Length'] = String(span.end - span.start + 1);
+      return c.body(Readable.toWeb(body) as ReadableStream, 206, headers);
+    }
     headers['Content-Length'] = String(served.size);
     return sendBody(c, headers, body, served.size);
   };
@@ -103,10 +138,12 @@ export function filesRoutes(files: FilesApi, redirect?: RedirectEdgeOptions): Ho
       path,
       write_mode: mode,
       expected_size: contentLength(c),
+      conditions: requestConditions(c),
     });
     // The owner decided (Ready): only now is the body read.
     const { created, info } = await session.write(requestBody(c));
-    return c.json(entryJson(info), created ? 201 : 200, callfsHeaders(info));
+    const headers = { ...callfsHeaders(info), ...validatorHeaders(info) };
+    return c.json(entryJson(info), created ? 201 : 200, headers);
   };
 
   // Hono routes HEAD to the GET handler; the method tells them apart (HEAD never opens a body).
@@ -116,13 +153,13 @@ export function filesRoutes(files: FilesApi, redirect?: RedirectEdgeOptions): Ho
   app.delete('/*', async (c) => {
     const { path } = filePath(c);
     const recursive = booleanQuery('recursive', c.req.query('recursive'));
-    await files.remove(callContext(c), path, { recursive });
+    await files.remove(callContext(c), path, { recursive, conditions: requestConditions(c) });
     return c.body(null, 204);
   });
   app.patch('/*', async (c) => {
     const { path } = filePath(c);
     const spec = await parseMoveBody(path, requestBody(c));
-    const info = await files.move(callContext(c), path, spec);
+    const info = await files.move(callContext(c), path, spec, requestConditions(c));
     return c.json({ path: info.path }, 200);
   });
   app.all('/*', () => {

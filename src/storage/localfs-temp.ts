@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { type DiskRoot, fsyncDir } from './localfs-disk.js';
+import type { DiskRoot } from './localfs-disk.js';
 import { SizeLimit } from './size-limit.js';
 import { StagedTemp } from './staged-temp.js';
 
@@ -76,7 +76,7 @@ export class LocalfsTemp extends StagedTemp {
       await handle.close();
     }
     // Makes both directory entries durable: the part's (from write) and the journal's.
-    await fsyncDir(this.disk.tmpDir);
+    await this.disk.syncDir(this.disk.tmpDir);
   }
 
   protected async place(): Promise<void> {
