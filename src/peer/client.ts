@@ -55,20 +55,18 @@ export interface GrpcOwnerClientOptions {
 }
 
 export class GrpcOwnerClient implements OwnerClient {
-  private readonly clients = new Map<string, FileServiceClient>();
-  private readonly nodeClients = new Map<string, NodeServiceClient>();
+  private readonly clients = new Channels<FileServiceClient>();
+  private readonly nodeClients = new Channels<NodeServiceClient>();
 
   constructor(private readonly o: GrpcOwnerClientOptions) {}
 
   close(): void {
-    for (const c of this.clients.values()) c.close();
-    this.clients.clear();
-    for (const c of this.nodeClients.values()) c.close();
-    this.nodeClients.clear();
+    this.clients.close();
+    this.nodeClients.close();
   }
 
   private client(owner: NodeRecord): FileServiceClient {
-    let c = this.clients.get(owner.grpc_addr);
+    let c = this.clients.get(owner);
     if (!c) {
       const Ctor = loadProto().callfs.v1.FileService;
       c = new Ctor(owner.grpc_addr, this.o.credentials ?? grpc.credentials.createInsecure(), {
@@ -81,7 +79,7 @@ export class GrpcOwnerClient implements OwnerClient {
         'grpc.initial_reconnect_backoff_ms': 200,
         'grpc.max_reconnect_backoff_ms': 1000,
       });
-      this.clients.set(owner.grpc_addr, c);
+      this.clients.set(owner, c);
     }
     return c;
   }
@@ -183,7 +181,7 @@ export class GrpcOwnerClient implements OwnerClient {
   }
 
   private nodeClient(node: NodeRecord): NodeServiceClient {
-    let c = this.nodeClients.get(node.grpc_addr);
+    let c = this.nodeClients.get(node);
     if (!c) {
       const Ctor = loadNodeProto().callfs.v1.NodeService;
       c = new Ctor(node.grpc_addr, this.o.credentials ?? grpc.credentials.createInsecure(), {
@@ -194,7 +192,7 @@ export class GrpcOwnerClient implements OwnerClient {
         'grpc.keepalive_timeout_ms': this.o.readyTimeoutMs,
         'grpc.keepalive_permit_without_calls': 1,
       });
-      this.nodeClients.set(node.grpc_addr, c);
+      this.nodeClients.set(node, c);
     }
     return c;
   }
@@ -411,5 +409,35 @@ export class GrpcOwnerClient implements OwnerClient {
         ctx.signal?.removeEventListener('abort', cancel);
       },
     };
+  }
+}
+
+/**
+ * One channel per node address, renewed when the node has restarted: a node that comes back
+ * registers again with a newer `started`, and gets a fresh channel rather than the old one,
+ * which may still be backing off from the node's death (answering UNAVAILABLE for a node that
+ * is back). A caller holding an older record of the node uses the current channel.
+ */
+class Channels<C extends grpc.Client> {
+  private readonly byAddr = new Map<string, { started: number; client: C }>();
+
+  get(node: NodeRecord): C | undefined {
+    const cur = this.byAddr.get(node.grpc_addr);
+    if (!cur) return undefined;
+    if (node.started > cur.started) {
+      cur.client.close();
+      this.byAddr.delete(node.grpc_addr);
+      return undefined;
+    }
+    return cur.client;
+  }
+
+  set(node: NodeRecord, client: C): void {
+    this.byAddr.set(node.grpc_addr, { started: node.started, client });
+  }
+
+  close(): void {
+    for (const { client } of this.byAddr.values()) client.close();
+    this.byAddr.clear();
   }
 }
