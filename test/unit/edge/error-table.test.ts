@@ -12,6 +12,7 @@ import {
   BadRequestError,
   type CallfsError,
   CursorExpiredError,
+  RevisionCompactedError,
   DirectoryNotEmptyError,
   ExpectationFailedError,
   HeadersTooLargeError,
@@ -136,6 +137,12 @@ const ROWS: Row[] = [
     code: 'CURSOR_EXPIRED',
     type: CursorExpiredError,
     make: () => new CursorExpiredError('compacted'),
+  },
+  {
+    status: 410,
+    code: 'REVISION_COMPACTED',
+    type: RevisionCompactedError,
+    make: () => new RevisionCompactedError('compacted'),
   },
   {
     status: 413,
