@@ -16,6 +16,7 @@ import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
 import { etcdFaultHandling } from './metadata/etcd-call.js';
 import { EtcdMetadata } from './metadata/etcd-metadata.js';
+import { EtcdChangeFeed } from './metadata/etcd-watch.js';
 import { instrumentMetadata } from './metrics/metadata.js';
 import { Metrics } from './metrics/metrics.js';
 import { instrumentOwnerClient } from './metrics/owner-client.js';
@@ -150,6 +151,15 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       ready,
       metrics,
       links: { service: links },
+      watch: {
+        feed: new EtcdChangeFeed({
+          client: etcd,
+          prefix: ms.etcd_prefix,
+          requestTimeoutMs: ms.request_timeout_ms,
+        }),
+        // Under the idle timeout, so a quiet stream is never cut as idle.
+        heartbeatMs: Math.min(15_000, Math.floor(config.server.request_idle_timeout_ms / 2)),
+      },
     });
     const http = createEdgeServer({
       fetch: edgeFetch(app) as EdgeServerOptions['fetch'],

@@ -5,15 +5,9 @@ import { Etcd3 } from 'etcd3';
 import { EtcdMetadata } from '../../../src/metadata/etcd-metadata.js';
 import { EtcdChangeFeed } from '../../../src/metadata/etcd-watch.js';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
+import { etcdWatchers } from '../../support/etcd-metrics.js';
 import { changeFeedContract } from '../../contract/change-feed-contract.js';
 import { dirInode, nodeRecord, parentsOf, waitFor } from '../../contract/metadata-contract.js';
-
-/** etcd's own count of open watchers (its Prometheus metrics). */
-export async function etcdWatchers(endpoint: string): Promise<number> {
-  const text = await (await fetch(`${endpoint}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('etcd_debugging_mvcc_watcher_total '));
-  return Number(line?.split(' ')[1] ?? NaN);
-}
 
 describe('EtcdChangeFeed against etcd', function () {
   this.timeout(30_000);
