@@ -84,6 +84,11 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     cursorKey: deriveCursorKey(config.auth.internal_proxy_secret),
     warn: (message, err) => logger.warn({ err }, message),
   });
+  const feed = new EtcdChangeFeed({
+    client: etcd,
+    prefix: ms.etcd_prefix,
+    requestTimeoutMs: ms.request_timeout_ms,
+  });
   const auth = createAuthenticator({
     apiKeys: config.auth.api_keys,
     apiKeyUsers: config.auth.api_key_users,
@@ -113,6 +118,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         flowControlWindow: config.peer.flow_control_window_bytes,
         writeIdleTimeoutMs: config.peer.write_idle_timeout_ms,
         credentials: serverCredentials(config),
+        feed,
       },
       bindHost(peerListen.host),
       peerListen.port,
@@ -152,11 +158,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       metrics,
       links: { service: links },
       watch: {
-        feed: new EtcdChangeFeed({
-          client: etcd,
-          prefix: ms.etcd_prefix,
-          requestTimeoutMs: ms.request_timeout_ms,
-        }),
+        feed,
         // Under the idle timeout, so a quiet stream is never cut as idle.
         heartbeatMs: Math.min(15_000, Math.floor(config.server.request_idle_timeout_ms / 2)),
       },
@@ -197,6 +199,8 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
           });
         }),
     );
+    // Runs first: open watch streams end, so the drain below does not wait on them.
+    cleanups.push(async () => feed.close());
     const httpPort = (http.address() as AddressInfo).port;
     const httpUrl = config.server.external_url.replace(/:0(?=\/|$)/, `:${httpPort}`);
     const grpcAddr = config.peer.advertise_addr.replace(/:0$/, `:${peer.port}`);

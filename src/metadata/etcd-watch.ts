@@ -34,6 +34,7 @@ export class EtcdChangeFeed implements ChangeFeed {
   private readonly client: Etcd3;
   private readonly prefix: string;
   private readonly timeoutMs: number;
+  private readonly open = new Set<WatchQueue>();
 
   constructor(o: EtcdChangeFeedOptions) {
     this.client = o.client;
@@ -65,9 +66,15 @@ export class EtcdChangeFeed implements ChangeFeed {
       ranges.push({ prefix });
     }
     const watchers: Watcher[] = [];
+    // The queue may end (and release) while it is being built, when the signal already fired.
+    const self: { queue?: WatchQueue; released?: boolean } = {};
     const queue = new WatchQueue(() => {
+      self.released = true;
+      if (self.queue) this.open.delete(self.queue);
       for (const w of watchers) void w.cancel().catch(() => undefined);
     }, options.signal);
+    self.queue = queue;
+    if (!self.released) this.open.add(queue);
     try {
       for (const r of ranges) {
         let b = this.client.watch();
@@ -77,7 +84,7 @@ export class EtcdChangeFeed implements ChangeFeed {
           .withPreviousKV()
           .create();
         watchers.push(watcher);
-        if (options.signal.aborted) void watcher.cancel().catch(() => undefined);
+        if (self.released) void watcher.cancel().catch(() => undefined);
         watcher.on('data', (res: IWatchResponse) => queue.push(batchesOf(this.rawEvents(res))));
         watcher.on('error', (err: Error) => {
           queue.fail(
@@ -92,6 +99,11 @@ export class EtcdChangeFeed implements ChangeFeed {
       throw mapEtcdError(err, 'watch');
     }
     return { startRevision: String(start), batches: queue };
+  }
+
+  /** Ends every open watch (its stream ends cleanly), so a stopping node is not held open. */
+  close(): void {
+    for (const q of [...this.open]) q.end();
   }
 
   /** True for a directory; NotFoundError when nothing visible is at `path` now. */

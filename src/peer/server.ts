@@ -12,6 +12,7 @@ import {
   PayloadTooLargeError,
 } from '../files/errors.js';
 import { canonicalize } from '../files/paths.js';
+import type { ChangeFeed } from '../files/change-feed.js';
 import type { CallContext, FilesApi } from '../files/ports.js';
 import type { FileServiceHandlers } from '../generated/callfs/v1/FileService.js';
 import type { NodeServiceHandlers } from '../generated/callfs/v1/NodeService.js';
@@ -22,6 +23,7 @@ import { rechunk, writeWithBackpressure } from './chunks.js';
 import { incoming } from './incoming.js';
 import { loadNodeProto, loadProto, MD } from './proto.js';
 import { toGrpcStatus } from './status-map.js';
+import { watchStream } from './watch-stream.js';
 
 export interface PeerServerOptions {
   files: FilesApi;
@@ -33,6 +35,8 @@ export interface PeerServerOptions {
   /** A Write or StageFile whose caller sends nothing for this long is ended. */
   writeIdleTimeoutMs: number;
   credentials?: grpc.ServerCredentials;
+  /** The change feed served by `Watch` (UNIMPLEMENTED without it). */
+  feed?: ChangeFeed;
 }
 
 function first(md: grpc.Metadata, key: string): string | undefined {
@@ -225,6 +229,9 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
         return { info };
       }, cb);
     },
+
+    // Anyone authenticated may watch, as anyone may list.
+    Watch: (call) => watchStream(call, o.feed, () => contextOf(auth, call.metadata)),
   };
 }
 

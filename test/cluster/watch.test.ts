@@ -2,8 +2,11 @@
 // revision; it resumes after a revision (query or Last-Event-ID), refuses a compacted resume
 // point with 410, and releases its etcd watchers when the client goes away.
 import { expect } from 'chai';
+import * as grpc from '@grpc/grpc-js';
 import { Etcd3 } from 'etcd3';
 import { readSse, type SseEvent } from '../../src/cli/client/sse.js';
+import type { WatchEvent__Output } from '../../src/generated/callfs/v1/WatchEvent.js';
+import { loadProto } from '../../src/peer/proto.js';
 import { waitFor } from '../contract/metadata-contract.js';
 import { etcdWatchers } from '../support/etcd-metrics.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
@@ -160,4 +163,55 @@ describe('cluster: change feed across 3 nodes', function () {
     );
     expect(await etcdWatchers(cluster.etcd.endpoint)).to.be.at.most(before);
   });
+
+  it('should stream the same changes over gRPC Watch when called on node-3', async () => {
+    const Ctor = loadProto().callfs.v1.FileService;
+    const client = new Ctor(cluster.nodes[2]!.grpcAddr, grpc.credentials.createInsecure());
+    const md = new grpc.Metadata();
+    md.set('authorization', `Bearer ${API_KEY}`);
+    const call = client.Watch({ path: '/feed', recursive: true }, md);
+    const events: WatchEvent__Output[] = [];
+    const got = new Promise<void>((resolve, reject) => {
+      call.on('data', (e: WatchEvent__Output) => {
+        events.push(e);
+        if (events.length === 1) void call_(n1, 'POST', '/v1/files/feed/g/rpc.txt', 'abc');
+        if (events.length === 3) resolve();
+      });
+      call.on('error', (err: grpc.ServiceError) => {
+        if (err.code !== grpc.status.CANCELLED) reject(err);
+      });
+    });
+    try {
+      await got;
+      expect(events.map((e) => [e.type, e.path, e.instance_id])).to.deep.equal([
+        ['ready', '', ''],
+        ['create', '/feed/g', 'node-1'],
+        ['create', '/feed/g/rpc.txt', 'node-1'],
+      ]);
+    } finally {
+      call.cancel();
+      client.close();
+    }
+  });
+
+  it('should end gRPC Watch with REVISION_COMPACTED when since was compacted', async () => {
+    const etcd = new Etcd3({ hosts: cluster.etcd.endpoint });
+    const rev = (await etcd.kv.range({ key: Buffer.from('x') })).header.revision;
+    await etcd.kv.compact({ revision: rev }).finally(() => etcd.close());
+    const Ctor = loadProto().callfs.v1.FileService;
+    const client = new Ctor(cluster.nodes[1]!.grpcAddr, grpc.credentials.createInsecure());
+    const md = new grpc.Metadata();
+    md.set('authorization', `Bearer ${API_KEY}`);
+    const call = client.Watch({ path: '/feed', since: String(Number(rev) - 1) }, md);
+    const err = await new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
+    client.close();
+    expect([err.code, err.metadata.get('x-callfs-code')[0]]).to.deep.equal([
+      grpc.status.OUT_OF_RANGE,
+      'REVISION_COMPACTED',
+    ]);
+  });
 });
+
+function call_(base: string, method: string, path: string, body: string) {
+  return call(base, method, path, { body });
+}
