@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createLogger } from '../logger.js';
 import { startNode } from '../node.js';
+import { addClientCommands } from './client/commands.js';
 import { formatFsckReport, runFsck } from './fsck.js';
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -31,6 +32,10 @@ export async function runCli(argv: string[]): Promise<number> {
     .action(async (opts: { config: string; repair?: boolean; json?: boolean }) => {
       exitCode = await runFsckCommand(opts.config, opts.repair ?? false, opts.json ?? false);
     });
+
+  addClientCommands(program, (code) => {
+    exitCode = code;
+  });
 
   const config = program.command('config').description('configuration tools');
   config
