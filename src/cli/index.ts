@@ -6,6 +6,7 @@ import { createLogger } from '../logger.js';
 import { startNode } from '../node.js';
 import { addClientCommands } from './client/commands.js';
 import { formatFsckReport, runFsck } from './fsck.js';
+import { runImportCommand } from './import-command.js';
 
 export async function runCli(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -32,6 +33,23 @@ export async function runCli(argv: string[]): Promise<number> {
     .action(async (opts: { config: string; repair?: boolean; json?: boolean }) => {
       exitCode = await runFsckCommand(opts.config, opts.repair ?? false, opts.json ?? false);
     });
+
+  program
+    .command('import')
+    .description("register a tree already on this node's disk into the namespace, without copying")
+    .requiredOption('-c, --config <file>', 'the node configuration')
+    .requiredOption(
+      '--path <dir>',
+      'the tree on this node (in place at <root>/<as>, or hard-linked there)',
+    )
+    .requiredOption('--as <path>', 'where it appears in the namespace')
+    .option('--owner <user>', 'the user owning the imported entries', 'root')
+    .option('--json', 'print the report as JSON')
+    .action(
+      async (opts: { config: string; path: string; as: string; owner: string; json?: boolean }) => {
+        exitCode = await runImportCommand(opts);
+      },
+    );
 
   addClientCommands(program, (code) => {
     exitCode = code;

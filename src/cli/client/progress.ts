@@ -18,7 +18,12 @@ function human(n: number): string {
   return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
-export function progressBar(label: string, total: number, start = 0): Progress {
+export function progressBar(
+  label: string,
+  total: number,
+  start = 0,
+  unit: 'bytes' | 'files' = 'bytes',
+): Progress {
   const out = process.stderr;
   if (!out.isTTY) return { add: () => undefined, done: () => undefined };
   let done = start;
@@ -27,8 +32,9 @@ export function progressBar(label: string, total: number, start = 0): Progress {
     const frac = total > 0 ? Math.min(1, done / total) : 0;
     const fill = Math.round(frac * WIDTH);
     const bar = total > 0 ? `[${'#'.repeat(fill)}${'-'.repeat(WIDTH - fill)}] ` : '';
-    const of = total > 0 ? ` / ${human(total)}` : '';
-    out.write(`\r${label} ${bar}${human(done)}${of}\x1b[K`);
+    const fmt = unit === 'bytes' ? human : (n: number) => `${n} files`;
+    const of = total > 0 ? ` / ${fmt(total)}` : '';
+    out.write(`\r${label} ${bar}${fmt(done)}${of}\x1b[K`);
   };
   return {
     add(bytes) {
