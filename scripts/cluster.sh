@@ -300,6 +300,12 @@ cmd_up() {
   fi
   command -v etcd >/dev/null 2>&1 || die "etcd is not on the PATH"
   command -v curl >/dev/null 2>&1 || die "curl is required"
+  # The nodes run the compiled build (bin/callfs refuses a missing or stale dist/): build it
+  # when needed. Building installs nothing, so this runs with CALLFS_DEV_SKIP_SETUP=1 too.
+  if ! node "$ROOT/bin/callfs" --version >/dev/null 2>&1; then
+    say "building dist/ (npm run build)"
+    (cd "$ROOT" && npm run --silent build) || die "npm run build failed"
+  fi
 
   local stale=0
   if [[ -e $MARKER ]]; then

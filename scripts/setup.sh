@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks to build, test and run CallFS: the npm packages (from
-# package-lock.json) and, when `etcd` is not on the PATH, Debian's etcd-server and etcd-client.
+# package-lock.json); when `etcd` is not on the PATH, Debian's etcd-server and etcd-client; when
+# Debian's Python gRPC is missing, python3-grpcio and python3-grpc-tools (the Python client test
+# generates stubs from proto/ with them; they serve /usr/bin/python3, not another python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,4 +17,12 @@ if ! command -v etcd >/dev/null 2>&1; then
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq etcd-server etcd-client >/dev/null
+fi
+
+if ! /usr/bin/python3 -c 'import grpc, grpc_tools' >/dev/null 2>&1; then
+  echo "setup: installing python3-grpcio and python3-grpc-tools (Debian)"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3-grpcio python3-grpc-tools >/dev/null
 fi

@@ -9,19 +9,26 @@ import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/api-keys.js';
 import { parseListenAddr, type Config } from './config/index.js';
 import { createEdgeApp, edgeFetch } from './edge/app.js';
+import type { QuarantinedEntry } from './files/ports.js';
 import { createEdgeServer, type EdgeServerOptions } from './edge/http-server.js';
 import { deriveCursorKey } from './files/cursor.js';
+import { deriveRedirectKey, RedirectTokens } from './edge/redirect-token.js';
 import { FilesService } from './files/service.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
+import { CachedMetadata } from './metadata/cached-metadata.js';
 import { etcdFaultHandling } from './metadata/etcd-call.js';
 import { EtcdMetadata } from './metadata/etcd-metadata.js';
 import { EtcdChangeFeed } from './metadata/etcd-watch.js';
+import { EtcdWatchFeed } from './metadata/watch-feed.js';
+import { instrumentFiles } from './metrics/files.js';
 import { instrumentMetadata } from './metrics/metadata.js';
 import { Metrics } from './metrics/metrics.js';
 import { instrumentOwnerClient } from './metrics/owner-client.js';
 import { instrumentStorage } from './metrics/storage.js';
 import { GrpcOwnerClient } from './peer/client.js';
+import { createNodeHealth } from './peer/health.js';
+import { addReflection } from './peer/reflection.js';
 import { startPeerServer } from './peer/server.js';
 import { createLocalfsStorage } from './storage/localfs.js';
 
@@ -71,24 +78,45 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     writeIdleTimeoutMs: config.peer.write_idle_timeout_ms,
     credentials: clientCredentials(config),
   });
-  // One registry per node. The files service sees timed ports; membership (lease, registry)
-  // stays the original object.
+  // One registry per node. The files service sees timed ports, under the cache when it is on
+  // (a read it answers makes no etcd request); registration and the lease stay with `metadata`.
   const metrics = new Metrics({ defaultMetrics: true });
+  const timed = instrumentMetadata(metadata, metrics);
+  const feed = ms.cache_enabled
+    ? new EtcdWatchFeed({ client: etcd, prefix: ms.etcd_prefix, logger })
+    : null;
+  const store = feed
+    ? new CachedMetadata({
+        inner: timed,
+        feed,
+        maxEntries: ms.cache_max_entries,
+        onLookup: (kind, result) => metrics.cacheLookup(kind, result),
+      })
+    : timed;
+  if (store instanceof CachedMetadata) metrics.observeCacheSize(() => store.size);
+  const setAside = (entry: QuarantinedEntry): void => {
+    metrics.journalQuarantined(entry.kind);
+    logger.error({ journalEntry: entry }, 'journal entry set aside: recovery cannot finish it');
+  };
   const files = new FilesService({
     instanceId,
-    metadata: instrumentMetadata(metadata, metrics),
-    membership: metadata,
+    metadata: store,
+    membership: store,
     storage: instrumentStorage(storage, metrics),
     owners: instrumentOwnerClient(owners, metrics),
     maxBodyBytes: config.server.max_body_bytes,
+    smallBodyBytes: config.server.small_body_bytes,
     cursorKey: deriveCursorKey(config.auth.internal_proxy_secret),
     warn: (message, err) => logger.warn({ err }, message),
+    onSetAside: setAside,
   });
-  const feed = new EtcdChangeFeed({
+  const changeFeed = new EtcdChangeFeed({
     client: etcd,
     prefix: ms.etcd_prefix,
     requestTimeoutMs: ms.request_timeout_ms,
   });
+  // What the edge and the gRPC server call: also counts listings and mkdirs.
+  const api = instrumentFiles(files, metrics, storage.backendType);
   const auth = createAuthenticator({
     apiKeys: config.auth.api_keys,
     apiKeyUsers: config.auth.api_key_users,
@@ -104,21 +132,33 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     }
   };
   cleanups.push(async () => etcd.close());
+  if (feed) cleanups.push(async () => feed.close());
   cleanups.push(async () => owners.close());
   // Harmless before registration: revokes nothing.
   cleanups.push(() => metadata.deregister());
+  // GET /ready and the gRPC health service say the same thing.
+  const ready = async (): Promise<boolean> => {
+    if (!metadata.isServing()) return false;
+    return storage.checkWritable().then(
+      () => true,
+      () => false,
+    );
+  };
+  const health = createNodeHealth({ ready });
+  cleanups.push(async () => health.close());
   try {
     const peerListen = parseListenAddr(config.peer.listen_addr);
     const peer = await startPeerServer(
       {
-        files,
+        files: api,
         auth,
         logger,
         chunkSize: config.peer.chunk_size_bytes,
         flowControlWindow: config.peer.flow_control_window_bytes,
         writeIdleTimeoutMs: config.peer.write_idle_timeout_ms,
         credentials: serverCredentials(config),
-        feed,
+        feed: changeFeed,
+        services: [(server) => health.addToServer(server), addReflection],
       },
       bindHost(peerListen.host),
       peerListen.port,
@@ -127,13 +167,6 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
 
     const httpListen = parseListenAddr(config.server.listen_addr);
     const tls = Boolean(config.server.tls_cert_file && config.server.tls_key_file);
-    const ready = async (): Promise<boolean> => {
-      if (!metadata.isServing()) return false;
-      return storage.checkWritable().then(
-        () => true,
-        () => false,
-      );
-    };
     // The advertised URL is final once the port is bound (external_url may say :0).
     let linkBaseUrl = config.server.external_url;
     const links = new LinkService({
@@ -149,18 +182,35 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       onGenerated: () => metrics.linkGenerated(),
     });
     const app = createEdgeApp({
-      files,
+      files: api,
       auth,
       logger,
       instanceId,
       tls,
       ready,
       metrics,
-      links: { service: links },
       watch: {
-        feed,
+        feed: changeFeed,
         // Under the idle timeout, so a quiet stream is never cut as idle.
         heartbeatMs: Math.min(15_000, Math.floor(config.server.request_idle_timeout_ms / 2)),
+      },
+      links: {
+        service: links,
+        generateLimit: {
+          ratePerSecond: config.links.generate_rate_per_second,
+          burst: config.links.generate_burst,
+        },
+        downloadLimit: {
+          ratePerSecond: config.links.download_rate_per_second,
+          burst: config.links.download_burst,
+        },
+      },
+      redirect: {
+        tokens: new RedirectTokens({
+          key: deriveRedirectKey(config.auth.internal_proxy_secret),
+          instanceId,
+        }),
+        remoteOwner: (path) => files.remoteOwner(path),
       },
     });
     const http = createEdgeServer({
@@ -200,16 +250,23 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         }),
     );
     // Runs first: open watch streams end, so the drain below does not wait on them.
-    cleanups.push(async () => feed.close());
+    cleanups.push(async () => changeFeed.close());
     const httpPort = (http.address() as AddressInfo).port;
     const httpUrl = config.server.external_url.replace(/:0(?=\/|$)/, `:${httpPort}`);
     const grpcAddr = config.peer.advertise_addr.replace(/:0$/, `:${peer.port}`);
     linkBaseUrl = httpUrl;
 
+    // Not awaited: until the watch is up every read goes to etcd, and the cache fills as reads
+    // miss once it is.
+    void feed?.start();
     // Journal recovery needs etcd's view but must finish before this node serves writes.
     const report = await storage.recover((p, gen, write) => files.isCurrent(p, gen, write));
+    report.quarantined.forEach(setAside);
     if (report.rolledForward.length || report.discarded) {
-      logger.info(report, 'storage journal recovered');
+      logger.info(
+        { rolledForward: report.rolledForward, discarded: report.discarded },
+        'storage journal recovered',
+      );
     }
     // Writes whose commit outcome is unknown are settled while the node runs; once it stops,
     // what is left stays journaled for the next start-up recovery.
@@ -225,6 +282,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       backends: [storage.backendType],
       started: Date.now(),
     });
+    void health.refresh();
     // Journaled jobs that need the membership fence (directory moves) resume now.
     void files
       .recoverJournal()

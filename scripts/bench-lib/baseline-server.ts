@@ -1,7 +1,7 @@
-// The baseline: a plain node:http server doing what a file server must do at the least, with
-// `pipeline` and no framework, started by the bench in its own process.
-//   PUT /NAME  body → DIR/NAME.tmp, fsync, rename (CallFS fsyncs each upload too) → 200
-//   GET /NAME  DIR/NAME opened per request, Content-Length from fstat → 200
+// The baseline: the strongest simple server doing the durable work a file server owes, on
+// node:http with `pipeline` and no framework, started by the bench in its own process.
+//   PUT /NAME  body → DIR/NAME.tmp (1 MiB writes), fsync, rename, fsync of DIR → 200
+//   GET /NAME  DIR/NAME opened per request, Content-Length from fstat, 1 MiB reads → 200
 // Prints {"port":N} once listening on 127.0.0.1. Exits on SIGTERM or when its stdin closes
 // (the bench died), so it never outlives the bench.
 //   node --import tsx scripts/bench-lib/baseline-server.ts DIR
@@ -11,6 +11,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
+const MiB = 1024 * 1024;
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: baseline-server.ts DIR');
 
@@ -22,15 +23,15 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
   }
   const file = join(dir, name);
   if (req.method === 'PUT') {
-    await pipeline(req, createWriteStream(`${file}.tmp`));
-    // fsync through a second descriptor: it flushes the same inode's data.
-    const fh = await open(`${file}.tmp`, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    // `flush`: fsync before the descriptor is closed, which ends the pipeline.
+    await pipeline(req, createWriteStream(`${file}.tmp`, { highWaterMark: MiB, flush: true }));
     await rename(`${file}.tmp`, file);
+    const dh = await open(dir, 'r');
+    try {
+      await dh.sync(); // the rename itself is durable only once the folder is
+    } finally {
+      await dh.close();
+    }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   } else if (req.method === 'GET') {
     const fh = await open(file, 'r');
@@ -39,7 +40,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       'content-type': 'application/octet-stream',
       'content-length': String(size),
     });
-    await pipeline(createReadStream('', { fd: fh }), res);
+    await pipeline(createReadStream('', { fd: fh, highWaterMark: MiB }), res);
   } else {
     res.writeHead(405).end();
   }

@@ -8,9 +8,10 @@ import { basename, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { parseConfig } from '../../src/config/index.js';
 import { send } from './http.js';
-import { cmdlineOf, isAlive, launchDetached, run, signal, sleep, waitExit } from './proc.js';
+import { callfsArgv, REPO } from '../../devkit/node-process.js';
+import { cmdlineOf, procs, run, signal, sleep, stopPid } from '../../devkit/proc.js';
 
-export const REPO = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+export { REPO };
 export const NODE_IDS = ['node-1', 'node-2', 'node-3'] as const;
 export const PREFIX = '/callfs/';
 
@@ -134,23 +135,14 @@ export class DevCluster {
 
   /** Sends `sig` (SIGCONT first, so a paused node can act on it) and waits for the exit. */
   async stopNode(i: number, sig: NodeJS.Signals, waitMs = 45_000): Promise<boolean> {
-    const pid = this.pid(this.node(i).id);
-    if (!isAlive(pid)) return true;
-    signal(pid, 'SIGCONT');
-    signal(pid, sig);
-    const exited = await waitExit(pid, waitMs);
-    if (!exited) {
-      signal(pid, 'SIGKILL');
-      await waitExit(pid, 10_000);
-    }
-    return exited;
+    return stopPid(this.pid(this.node(i).id), sig, waitMs);
   }
 
   /** Starts node i again with its configuration; returns the new pid. */
   startNode(i: number): number {
     const n = this.node(i);
-    const argv = [process.execPath, join(REPO, 'bin/callfs'), 'server', '--config', n.config];
-    const pid = launchDetached(argv, n.log, nodeEnv());
+    const argv = callfsArgv('dist', ['server', '--config', n.config]);
+    const { pid } = procs.spawn(n.id, argv, { log: n.log, env: nodeEnv(), detached: true });
     writeFileSync(this.pidFile(n.id), `${pid}\n`);
     return pid;
   }
@@ -196,16 +188,14 @@ export class DevCluster {
   }
 
   async killEtcd(): Promise<void> {
-    const pid = this.pid('etcd');
-    signal(pid, 'SIGCONT');
-    signal(pid, 'SIGKILL');
-    await waitExit(pid, 10_000);
+    await stopPid(this.pid('etcd'), 'SIGKILL', 10_000);
   }
 
   /** Starts etcd again with its original command line (same data dir); returns the pid. */
   startEtcd(): number {
     if (!this.etcdArgv) throw new Error('etcd command line unknown');
-    const pid = launchDetached(this.etcdArgv, join(this.state, 'logs', 'etcd.log'), process.env);
+    const log = join(this.state, 'logs', 'etcd.log');
+    const { pid } = procs.spawn('etcd', this.etcdArgv, { log, detached: true });
     writeFileSync(this.pidFile('etcd'), `${pid}\n`);
     return pid;
   }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { type DevCluster, inodeOf, pathOfKey } from './cluster.js';
 import { filesUrl, outcome, send, sha256, upload, type Reply } from './http.js';
-import { sleep } from './proc.js';
+import { sleep } from '../../devkit/proc.js';
 import { Section, log, ms, table, tally } from './report.js';
 
 const MiB = 1024 * 1024;

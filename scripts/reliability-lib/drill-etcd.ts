@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { type DevCluster } from './cluster.js';
 import { checkConsistency, consistencyLines } from './consistency.js';
 import { filesUrl, outcome, send, sha256, upload, type Reply } from './http.js';
-import { sleep } from './proc.js';
+import { sleep } from '../../devkit/proc.js';
 import { Section, log, ms, percentile, table, tally } from './report.js';
 
 const MiB = 1024 * 1024;
@@ -84,14 +84,18 @@ async function writesBack(
 }
 
 function probeChecks(s: Section, what: string, probes: Probe[], deadlineMs: number): void {
-  // A HEAD answer has no body, so it cannot carry the code: its 503 status is what counts.
+  // A HEAD answer has no body, so it cannot carry the code: its 503 status is what counts. A
+  // write may also meet NODE_NOT_SERVING: once etcd has not answered the node's keep-alive for
+  // a while, the node cannot vouch for its lease and refuses writes before touching etcd.
   const right = probes.filter(
     (p) =>
       p.reply.status === 503 &&
-      (p.reply.code === 'METADATA_UNAVAILABLE' || (p.what === 'HEAD file' && !p.reply.code)),
+      (p.reply.code === 'METADATA_UNAVAILABLE' ||
+        p.reply.code === 'NODE_NOT_SERVING' ||
+        (p.what === 'HEAD file' && !p.reply.code)),
   );
   s.check(
-    `${what}: requests needing metadata answer 503 METADATA_UNAVAILABLE (HEAD: 503, no body)`,
+    `${what}: requests needing metadata answer 503 METADATA_UNAVAILABLE or NODE_NOT_SERVING (HEAD: 503, no body)`,
     right.length === probes.length,
     `${right.length}/${probes.length}; answers: ${tally(probes.map((p) => `${p.what} → ${outcome(p.reply)}`))}`,
   );

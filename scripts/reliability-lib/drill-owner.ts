@@ -4,7 +4,7 @@
 // SIGCONT) its files must be served again with no manual step.
 import { type DevCluster } from './cluster.js';
 import { filesUrl, outcome, send, type Reply } from './http.js';
-import { sleep } from './proc.js';
+import { sleep } from '../../devkit/proc.js';
 import { Section, log, ms, percentile, table, tally } from './report.js';
 
 const REQUESTS = 20;

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { type DevCluster, pathOfKey } from './cluster.js';
 import { checkConsistency, consistencyLines } from './consistency.js';
 import { filesUrl, outcome, send, sha256, type Reply } from './http.js';
-import { sleep } from './proc.js';
+import { sleep } from '../../devkit/proc.js';
 import { Section, log, ms, percentile, table, tally } from './report.js';
 
 const MiB = 1024 * 1024;

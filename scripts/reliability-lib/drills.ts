@@ -12,7 +12,7 @@ import { drillCrash } from './drill-crash.js';
 import { drillEtcd } from './drill-etcd.js';
 import { drillOwner } from './drill-owner.js';
 import { drillRaces } from './drill-races.js';
-import { run } from './proc.js';
+import { run } from '../../devkit/proc.js';
 import { Section, log } from './report.js';
 
 const DRILLS: Record<string, (c: DevCluster) => Promise<Section>> = {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { DevCluster, REPO } from './cluster.js';
 import { checkConsistency, consistencyLines } from './consistency.js';
 import { filesUrl, outcome, send, sha256, type Reply } from './http.js';
-import { exitOf, run, sleep } from './proc.js';
+import { exitOf, run, sleep } from '../../devkit/proc.js';
 import { Section, log, ms, percentile, table, tally } from './report.js';
 import { ABSENT, SoakModel } from './soak-model.js';
 

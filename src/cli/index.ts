@@ -1,18 +1,30 @@
 // The `callfs` command line (commander): `server` runs a node until SIGINT/SIGTERM, and
 // `config validate` checks a configuration file (exit 0 when valid, 2 with the reasons).
+// `--version` prints package.json's version.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createLogger } from '../logger.js';
 import { startNode } from '../node.js';
 import { addClientCommands } from './client/commands.js';
+import { storableLimits } from '../storage/localfs-disk.js';
 import { formatFsckReport, runFsck } from './fsck.js';
 import { runImportCommand } from './import-command.js';
+
+/** package.json sits two levels up from both src/cli/ and dist/cli/. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
 
 export async function runCli(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command()
     .name('callfs')
     .description('CallFS: a clustered file server with its namespace in etcd')
+    .version(packageVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -60,11 +72,19 @@ export async function runCli(argv: string[]): Promise<number> {
     .command('validate')
     .description('validate a configuration file (and CALLFS_ environment overrides)')
     .requiredOption('-c, --config <file>', 'YAML or JSON configuration file')
-    .action((opts: { config: string }) => {
+    .action(async (opts: { config: string }) => {
       try {
-        const { warnings } = loadConfig({ file: opts.config });
+        const { config: loaded, warnings } = loadConfig({ file: opts.config });
         for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
         process.stdout.write(`${opts.config}: valid\n`);
+        // Paths are checked against this before anything is committed (PUT, PATCH: 400).
+        const limits = await storableLimits(loaded.backend.localfs_root_path).catch(() => null);
+        if (limits) {
+          process.stdout.write(
+            `storage root ${limits.root}: paths up to ${limits.maxPathBytes} bytes ` +
+              `(PATH_MAX ${limits.pathMax} less the root), names up to ${limits.nameMax} bytes\n`,
+          );
+        }
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         process.stderr.write(`${opts.config}: invalid\n${err.message}\n`);

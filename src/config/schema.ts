@@ -10,6 +10,7 @@ export interface Config {
     listen_addr: string;
     external_url: string;
     max_body_bytes: number;
+    small_body_bytes: number;
     request_idle_timeout_ms: number;
     tls_cert_file?: string;
     tls_key_file?: string;
@@ -42,8 +43,18 @@ export interface Config {
     etcd_password?: string;
     lease_ttl_seconds: number;
     request_timeout_ms: number;
+    /** Serve warm inode and membership reads from a watch-fed cache. */
+    cache_enabled: boolean;
+    /** The most inodes that cache holds (least recently used ones are dropped). */
+    cache_max_entries: number;
   };
   instance_discovery: { instance_id: string };
+  links: {
+    generate_rate_per_second: number;
+    generate_burst: number;
+    download_rate_per_second: number;
+    download_burst: number;
+  };
   log: {
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
     format: 'json' | 'text';
@@ -130,6 +141,12 @@ const serverSchema = z
     listen_addr: listenAddr(':8443'),
     external_url: httpUrl.optional(),
     max_body_bytes: positiveInt().default(10 * GiB),
+    // POSTs with a known length up to this are staged first and created with one etcd txn.
+    small_body_bytes: z
+      .int()
+      .min(0, 'must be 0 (off) or a positive integer')
+      .max(16 * MiB, 'must be at most 16777216 (16 MiB)')
+      .default(64 * KiB),
     request_idle_timeout_ms: positiveInt().default(60_000),
     tls_cert_file: filePath.optional(),
     tls_key_file: filePath.optional(),
@@ -268,6 +285,8 @@ const metadataStoreSchema = z
       .max(60, 'must be at most 60')
       .default(10),
     request_timeout_ms: positiveInt().default(2000),
+    cache_enabled: z.boolean().default(true),
+    cache_max_entries: positiveInt().max(10_000_000, 'must be at most 10000000').default(10_000),
   })
   .superRefine((store, ctx) => {
     if (store.etcd_username !== undefined && store.etcd_password === undefined) {
@@ -293,6 +312,17 @@ const instanceDiscoverySchema = z.strictObject({
     .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".."'),
 });
 
+const ratePerSecond = () =>
+  z.number().positive('must be a positive number (fractions allowed, e.g. 0.5)');
+
+/** Per-client token buckets of the link routes (429 RATE_LIMIT_EXCEEDED beyond them). */
+const linksSchema = z.strictObject({
+  generate_rate_per_second: ratePerSecond().default(100),
+  generate_burst: positiveInt().default(20),
+  download_rate_per_second: ratePerSecond().default(10),
+  download_burst: positiveInt().default(5),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   format: z.enum(['json', 'text']).default('json'),
@@ -309,6 +339,7 @@ export const configSchema = z.strictObject({
   instance_discovery: instanceDiscoverySchema.prefault(
     {} as z.input<typeof instanceDiscoverySchema>,
   ),
+  links: linksSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 

@@ -11,7 +11,8 @@ import { directoriesRoutes } from './directories-routes.js';
 import { filesRoutes } from './files-routes.js';
 import { downloadRoutes, linksRoutes, type LinksEdgeOptions } from './links-routes.js';
 import { httpMetrics, metricsHandler } from './metrics-route.js';
-import type { EdgeEnv } from './request.js';
+import { carriesRedirectToken, type RedirectEdgeOptions } from './redirect.js';
+import { rawUrl, type EdgeEnv } from './request.js';
 import { requestLog } from './request-log.js';
 import { securityHeaders } from './security.js';
 import { watchRoutes, type WatchEdgeOptions } from './watch-routes.js';
@@ -30,6 +31,8 @@ export interface EdgeOptions {
   links?: LinksEdgeOptions;
   /** The change feed (`/v1/watch/{path}`, Server-Sent Events). */
   watch?: WatchEdgeOptions;
+  /** Redirects of bulk GET/PUT to a file's owner, with tokens the owner accepts (redirect.ts). */
+  redirect?: RedirectEdgeOptions;
 }
 
 export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
@@ -48,10 +51,12 @@ export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
     return c.json({ status: 'not_ready' }, 503);
   });
   app.use('/v1/*', async (c, next) => {
-    c.set('caller', o.auth.authenticate(c.req.header('authorization')));
+    // A request under /v1/files with a redirect token and no key: the files routes check it.
+    const byToken = o.redirect && carriesRedirectToken(c) && rawUrl(c).startsWith('/v1/files/');
+    if (!byToken) c.set('caller', o.auth.authenticate(c.req.header('authorization')));
     await next();
   });
-  app.route('/v1/files', filesRoutes(o.files));
+  app.route('/v1/files', filesRoutes(o.files, o.redirect));
   app.route('/v1/directories', directoriesRoutes(o.files));
   if (o.watch) app.route('/v1/watch', watchRoutes(o.watch));
   if (o.links) {

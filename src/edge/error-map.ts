@@ -6,6 +6,7 @@ import {
   AlreadyExistsError,
   type CallfsError,
   OwnerUnavailableError,
+  RangeNotSatisfiableError,
   toCallfsError,
 } from '../files/errors.js';
 
@@ -27,7 +28,9 @@ export const HTTP_STATUS: Record<string, ContentfulStatusCode> = {
   LINK_USED: 410,
   CURSOR_EXPIRED: 410,
   REVISION_COMPACTED: 410,
+  PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
+  RANGE_NOT_SATISFIABLE: 416,
   EXPECTATION_FAILED: 417,
   REQUEST_HEADER_FIELDS_TOO_LARGE: 431,
   RATE_LIMIT_EXCEEDED: 429,
@@ -104,6 +107,9 @@ export function onError(selfInstanceId: string, log: (err: unknown, c: Context) 
     if (status === 503 || status === 429) c.header('Retry-After', RETRY_AFTER_SECONDS);
     // An upload refused before its body was read must not keep the socket for the rest.
     if (status === 413 || status === 401) c.header('Connection', 'close');
+    if (error instanceof RangeNotSatisfiableError) {
+      c.header('Content-Range', `bytes */${error.size}`);
+    }
     return c.json(body, status);
   };
 }

@@ -12,6 +12,7 @@ import type { FileInfo } from '../files/ports.js';
 import { DEFAULT_EXPIRY_SECONDS, MAX_EXPIRY_SECONDS, type LinksApi } from '../links/ports.js';
 import { rateLimit, socketAddress, TokenBuckets, type RateLimitOptions } from './rate-limit.js';
 import { clientGoneSignal, requestBody, type EdgeEnv } from './request.js';
+import { contentTypeOf } from './content-type.js';
 
 /** Per user: about 100 links a second, 20 at once. */
 export const GENERATE_LIMIT: RateLimitOptions = { ratePerSecond: 100, burst: 20 };
@@ -98,7 +99,8 @@ export function attachmentDisposition(name: string): string {
 function downloadHeaders(info: FileInfo): Record<string, string> {
   const name = info.name || info.path.slice(info.path.lastIndexOf('/') + 1);
   return {
-    'Content-Type': 'application/octet-stream',
+    // Its type from its name; `attachment` keeps a browser from rendering it either way.
+    'Content-Type': contentTypeOf(name),
     'Content-Length': String(info.size),
     'Content-Disposition': attachmentDisposition(name),
     // A single-use answer must not be replayed from a cache.

@@ -19,7 +19,7 @@ export const UNMATCHED_ROUTE = 'unmatched';
  * `unmatched`. Middleware-only patterns (`*`, `/v1/*`) are never a label. Call after `next()`.
  */
 export function routePattern(c: Context, routes: readonly RouterRoute[]): string {
-  const endpoints = new Set(routes.filter((r) => r.method !== 'ALL').map((r) => r.path));
+  const endpoints = endpointPatterns(routes);
   const matched = matchedRoutes(c);
   const responder = matched[c.req.routeIndex]?.path;
   if (responder !== undefined && endpoints.has(responder)) return responder;
@@ -27,6 +27,24 @@ export function routePattern(c: Context, routes: readonly RouterRoute[]): string
     if (endpoints.has(matched[i].path)) return matched[i].path;
   }
   return UNMATCHED_ROUTE;
+}
+
+/**
+ * The endpoint patterns of a route table, computed once per table (and again only if routes
+ * were added since): building the set on every request cost more than the rest of the label.
+ */
+const endpointCache = new WeakMap<readonly RouterRoute[], { n: number; set: Set<string> }>();
+
+function endpointPatterns(routes: readonly RouterRoute[]): ReadonlySet<string> {
+  let hit = endpointCache.get(routes);
+  if (hit?.n !== routes.length) {
+    hit = {
+      n: routes.length,
+      set: new Set(routes.filter((r) => r.method !== 'ALL').map((r) => r.path)),
+    };
+    endpointCache.set(routes, hit);
+  }
+  return hit.set;
 }
 
 /** Logs each request once answered. `routes` is the app's route table (`() => app.routes`). */

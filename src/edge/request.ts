@@ -10,6 +10,8 @@ export type EdgeEnv = { Bindings: Partial<HttpBindings>; Variables: EdgeVariable
 export interface EdgeVariables {
   requestId: string;
   caller: import('../files/ports.js').Caller;
+  /** X-Request-ID and the security headers of this request's answer (security.ts). */
+  standardHeaders: Record<string, string>;
 }
 
 /** The raw path and query exactly as the client sent them. */

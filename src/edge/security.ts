@@ -27,13 +27,17 @@ export function standardHeaders(options: { tls: boolean }): Record<string, strin
   };
 }
 
+/**
+ * Sets the request id and the standard headers on every answer. They are also kept in the
+ * context (`standardHeaders`) for a handler that writes its response head itself (send-body.ts).
+ */
 export function securityHeaders(options: { tls: boolean }): MiddlewareHandler<EdgeEnv> {
   return async (c, next) => {
-    const requestId = newRequestId();
-    c.set('requestId', requestId);
+    const headers = standardHeaders(options);
+    c.set('requestId', headers['X-Request-ID'] as string);
+    c.set('standardHeaders', headers);
     await next();
-    c.res.headers.set('X-Request-ID', requestId);
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v);
-    if (options.tls) c.res.headers.set('Strict-Transport-Security', 'max-age=31536000');
+    const target = c.res.headers;
+    for (const k in headers) target.set(k, headers[k] as string);
   };
 }

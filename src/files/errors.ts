@@ -97,6 +97,23 @@ export class ExpectationFailedError extends CallfsError {
 export class HeadersTooLargeError extends CallfsError {
   readonly code = 'REQUEST_HEADER_FIELDS_TOO_LARGE';
 }
+/**
+ * A request's preconditions (If-Match, If-Unmodified-Since, If-None-Match on a write) do not
+ * hold for the path's current version, checked against the record its commit is fenced on.
+ */
+export class PreconditionFailedError extends CallfsError {
+  readonly code = 'PRECONDITION_FAILED';
+}
+/** A byte range that starts past the end of the file; `size` names the file's length. */
+export class RangeNotSatisfiableError extends CallfsError {
+  readonly code = 'RANGE_NOT_SATISFIABLE';
+  constructor(
+    readonly size: number,
+    message = `no byte of the range lies within the file's ${size} bytes`,
+  ) {
+    super(message);
+  }
+}
 export class PayloadTooLargeError extends CallfsError {
   readonly code = 'PAYLOAD_TOO_LARGE';
 }

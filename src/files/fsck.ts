@@ -1,14 +1,22 @@
 // The consistency check of one node (`callfs fsck`): compares what etcd says this node owns
 // with what its storage holds. It reports orphan files (bytes no inode of this node names),
 // missing files (inodes whose bytes are gone), size mismatches, stale claims (creates that
-// never committed) and unfinished journaled moves; with `repair` it quarantines orphans,
+// never committed), unfinished journaled moves, journal entries that cannot be acted on as
+// written, and the local journal entries start-up recovery set aside; with `repair` it quarantines orphans,
 // removes inodes of missing files and stale claims, and finishes the moves. Repairs change the
 // namespace, so they run only while this node's membership is held by the check itself.
+import { malformed } from './journal-entries.js';
 import { recoverMoves } from './move.js';
-import type { InodeRecord, Metadata, Storage } from './ports.js';
+import type { InodeRecord, Metadata, QuarantinedEntry, Storage } from './ports.js';
 
 export type FsckIssueKind =
-  'orphan-file' | 'missing-file' | 'size-mismatch' | 'stale-claim' | 'pending-move';
+  | 'orphan-file'
+  | 'missing-file'
+  | 'size-mismatch'
+  | 'stale-claim'
+  | 'pending-move'
+  | 'bad-journal'
+  | 'set-aside-journal';
 
 export interface FsckIssue {
   kind: FsckIssueKind;
@@ -87,15 +95,29 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
     if (o.repair) issue.repaired = `moved to ${await o.storage.quarantine(path)}`;
     report.issues.push(issue);
   }
-  for (const entry of await o.metadata.journal(o.instanceId)) {
+  const entries = await o.metadata.journal(o.instanceId);
+  const unfinished = new Map<string, string>();
+  if (o.repair) {
+    await recoverMoves(o, (q: QuarantinedEntry) => void unfinished.set(q.id, q.reason));
+  }
+  for (const entry of entries) {
+    const marked = entry.value.set_aside;
+    const reason =
+      malformed(entry) ?? unfinished.get(entry.id) ?? (typeof marked === 'string' ? marked : null);
     report.issues.push({
-      kind: 'pending-move',
-      path: String(entry.value.from ?? entry.id),
-      detail: `journal entry ${entry.id} (${entry.value.type})`,
-      ...(o.repair ? { repaired: 'finished' } : {}),
+      kind: reason ? 'bad-journal' : 'pending-move',
+      path: String(entry.value.from ?? entry.value.path ?? entry.id),
+      detail: `journal entry ${entry.id} (${String(entry.value.type)})${reason ? `: ${reason}` : ''}`,
+      ...(o.repair ? { repaired: reason ? 'not repaired: kept in etcd' : 'finished' } : {}),
     });
   }
-  if (o.repair) await recoverMoves(o);
+  for (const q of await o.storage.quarantinedEntries()) {
+    report.issues.push({
+      kind: 'set-aside-journal',
+      path: q.path ?? q.id,
+      detail: `${q.kind} ${q.id}: ${q.reason} (kept in ${q.keptAt})`,
+    });
+  }
   return report;
 }
 

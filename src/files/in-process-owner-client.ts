@@ -6,6 +6,7 @@
 // shared owner-client contract suite checks. An owner the resolver does not know is treated
 // like a node whose port refuses connections: OwnerUnavailableError naming it.
 import { OwnerUnavailableError } from './errors.js';
+import type { Conditions } from './conditions.js';
 import type {
   CallContext,
   FileInfo,
@@ -13,6 +14,7 @@ import type {
   MoveSpec,
   NodeRecord,
   OwnerClient,
+  ReadOptions,
   ReadResult,
   StagedFile,
   WriteRequestHeader,
@@ -29,8 +31,13 @@ export class InProcessOwnerClient implements OwnerClient {
     return this.files(owner).stat(forwarded(ctx), path);
   }
 
-  async read(owner: NodeRecord, ctx: CallContext, path: string): Promise<ReadResult> {
-    return this.files(owner).read(forwarded(ctx), path);
+  async read(
+    owner: NodeRecord,
+    ctx: CallContext,
+    path: string,
+    options?: ReadOptions,
+  ): Promise<ReadResult> {
+    return this.files(owner).read(forwarded(ctx), path, options);
   }
 
   async openWrite(
@@ -41,8 +48,13 @@ export class InProcessOwnerClient implements OwnerClient {
     return this.files(owner).openWrite(forwarded(ctx), header);
   }
 
-  async remove(owner: NodeRecord, ctx: CallContext, path: string): Promise<void> {
-    return this.files(owner).remove(forwarded(ctx), path);
+  async remove(
+    owner: NodeRecord,
+    ctx: CallContext,
+    path: string,
+    conditions?: Conditions,
+  ): Promise<void> {
+    return this.files(owner).remove(forwarded(ctx), path, { conditions });
   }
 
   async move(
@@ -50,8 +62,9 @@ export class InProcessOwnerClient implements OwnerClient {
     ctx: CallContext,
     source: string,
     spec: MoveSpec,
+    conditions?: Conditions,
   ): Promise<FileInfo> {
-    return this.files(owner).move(forwarded(ctx), source, spec);
+    return this.files(owner).move(forwarded(ctx), source, spec, conditions);
   }
 
   async applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number> {

@@ -2,6 +2,7 @@
 // every operation (API.md §2): anyone authenticated reads; owners and admins modify.
 import type { Caller, FileInfo, Inode, InodeRecord } from './ports.js';
 import { nameOf } from './paths.js';
+import { etagOf } from './conditions.js';
 
 export const FILE_MODE = 0o644;
 export const DIR_MODE = 0o755;
@@ -19,6 +20,7 @@ export function toFileInfo(record: InodeRecord): FileInfo {
     instance_id: inode.instance_id,
     backend_type: inode.backend_type,
     gen: inode.gen,
+    etag: etagOf(record),
   };
 }
 

@@ -86,12 +86,35 @@ export async function moveDirectory(
       throw new ParentNotADirectoryError(`${parentOf(to)} is not a directory`);
     }
   }
+  await checkDestinations(d, from, to);
   const id = randomBytes(12).toString('hex');
   await d.metadata.putJournal({
     id,
     value: { type: MOVE_DIR, node: d.instanceId, from, to, user: ctx.caller.user },
   });
   return runDirectoryMove(d, id, from, to, ctx.caller.user);
+}
+
+/**
+ * Refuses the move before anything is journaled when one of this node's files would land at a
+ * path its disk cannot hold (the longest destination decides). Other owners' disks are not
+ * asked: their disk step fails alone and their start-up sets the journal entry aside.
+ */
+async function checkDestinations(d: MoveDirDeps, from: string, to: string): Promise<void> {
+  let longest: string | null = null;
+  let next: string | undefined;
+  let revision: string | undefined;
+  do {
+    const page = await d.metadata.scanSubtree(from, { limit: PAGE, from: next, revision });
+    for (const r of page.records) {
+      if (r.inode.type !== 'file' || r.inode.instance_id !== d.instanceId) continue;
+      const dest = to + r.path.slice(from.length);
+      if (longest === null || Buffer.byteLength(dest) > Buffer.byteLength(longest)) longest = dest;
+    }
+    next = page.next;
+    revision = page.revision;
+  } while (next);
+  if (longest !== null) await d.storage.checkPath(longest);
 }
 
 /**

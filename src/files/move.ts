@@ -6,11 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { AlreadyExistsError, PermissionDeniedError, NotFoundError } from './errors.js';
 import { canModify, isVisible, toFileInfo } from './info.js';
+import { evaluateConditions, type Conditions } from './conditions.js';
 import type { PathLocks } from './path-lock.js';
+import { isTransient, malformed, setAside } from './journal-entries.js';
 import type {
   CallContext,
   FileInfo,
   InodeRecord,
+  JournalEntry,
+  QuarantinedEntry,
   Metadata,
   MoveSpec,
   NodeRecord,
@@ -28,8 +32,16 @@ export interface MoveDeps {
 const MOVE_FILE = 'move-file';
 const MOVE_FILE_OUT = 'move-file-out';
 
-/** The source of a move as read under its lock: a visible file of this node the caller may move. */
-async function ownFileToMove(d: MoveDeps, ctx: CallContext, source: string): Promise<InodeRecord> {
+/**
+ * The source of a move as read under its lock: a visible file of this node the caller may move,
+ * whose version meets the request's conditions (the record the move's transaction compares).
+ */
+async function ownFileToMove(
+  d: MoveDeps,
+  ctx: CallContext,
+  source: string,
+  conditions: Conditions | undefined,
+): Promise<InodeRecord> {
   const cur = await d.metadata.get(source);
   if (!isVisible(cur) || cur.inode.type !== 'file' || cur.inode.instance_id !== d.instanceId) {
     throw new NotFoundError(`${source} not found`);
@@ -37,6 +49,7 @@ async function ownFileToMove(d: MoveDeps, ctx: CallContext, source: string): Pro
   if (!canModify(ctx.caller, cur.inode)) {
     throw new PermissionDeniedError(`only the owner may move ${source}`);
   }
+  evaluateConditions(toFileInfo(cur), conditions, false);
   return cur;
 }
 
@@ -45,10 +58,13 @@ export async function moveLocalFile(
   ctx: CallContext,
   source: string,
   spec: MoveSpec,
+  conditions?: Conditions,
 ): Promise<FileInfo> {
   const to = spec.destination;
   return d.locks.runAll([source, to], async () => {
-    const cur = await ownFileToMove(d, ctx, source);
+    const cur = await ownFileToMove(d, ctx, source, conditions);
+    // Before the namespace switch: a destination this disk cannot hold must never be named.
+    await d.storage.checkPath(to);
     const existing = await d.metadata.get(to);
     const overwrite = existing ? checkOverwrite(d, ctx, existing, spec) : null;
     const id = randomBytes(12).toString('hex');
@@ -85,10 +101,11 @@ export async function moveFileToNode(
   source: string,
   spec: MoveSpec,
   target: NodeRecord,
+  conditions?: Conditions,
 ): Promise<FileInfo> {
   const to = spec.destination;
   return d.locks.runAll([source, to], async () => {
-    const cur = await ownFileToMove(d, ctx, source);
+    const cur = await ownFileToMove(d, ctx, source, conditions);
     const existing = to === source ? null : await d.metadata.get(to);
     if (existing) {
       throw new AlreadyExistsError(
@@ -179,31 +196,54 @@ function checkOverwrite(
 /**
  * Finishes the disk renames of moves this node journaled but did not complete (a crash between
  * the metadata switch and the rename). The bytes still at `from` are moved only while etcd says
- * `to` is this node's file and nothing new was created at `from`.
+ * `to` is this node's file and nothing new was created at `from`. An entry that cannot be
+ * finished (malformed, or its disk step fails for good) stays in etcd and goes to `setAsideAs`;
+ * only an unavailable store stops recovery.
  */
-export async function recoverMoves(d: Omit<MoveDeps, 'locks'>): Promise<number> {
+export async function recoverMoves(
+  d: Omit<MoveDeps, 'locks'>,
+  setAsideAs: (q: QuarantinedEntry, entry: JournalEntry) => Promise<void> | void = () => undefined,
+  skip: ReadonlySet<string> = new Set(),
+): Promise<number> {
   let finished = 0;
   for (const entry of await d.metadata.journal(d.instanceId)) {
-    if (entry.value.type === MOVE_FILE_OUT) {
-      // Our copy of a file sent to another node: drop it once etcd no longer names us.
-      const from = String(entry.value.from);
-      const now = await d.metadata.get(from);
-      if (now?.inode.instance_id !== d.instanceId && (await d.storage.has(from))) {
-        await d.storage.remove(from);
-        finished += 1;
-      }
-      await d.metadata.clearJournal(entry.id);
+    if (entry.value.type !== MOVE_FILE_OUT && entry.value.type !== MOVE_FILE) continue;
+    if (skip.has(entry.id)) continue;
+    const problem = malformed(entry);
+    if (problem) {
+      await setAsideAs(setAside(entry, problem), entry);
       continue;
     }
-    if (entry.value.type !== MOVE_FILE) continue;
-    const { from, to } = entry.value as unknown as { from: string; to: string };
-    const [src, dst] = [await d.metadata.get(from), await d.metadata.get(to)];
-    const ours = dst?.inode.type === 'file' && dst.inode.instance_id === d.instanceId;
-    if (ours && !src && (await d.storage.has(from))) {
-      await d.storage.rename(from, to);
+    try {
+      finished += await recoverMove(d, entry);
+    } catch (err) {
+      if (isTransient(err)) throw err;
+      await setAsideAs(setAside(entry, err), entry);
+    }
+  }
+  return finished;
+}
+
+async function recoverMove(d: Omit<MoveDeps, 'locks'>, entry: JournalEntry): Promise<number> {
+  let finished = 0;
+  if (entry.value.type === MOVE_FILE_OUT) {
+    // Our copy of a file sent to another node: drop it once etcd no longer names us.
+    const from = String(entry.value.from);
+    const now = await d.metadata.get(from);
+    if (now?.inode.instance_id !== d.instanceId && (await d.storage.has(from))) {
+      await d.storage.remove(from);
       finished += 1;
     }
     await d.metadata.clearJournal(entry.id);
+    return finished;
   }
+  const { from, to } = entry.value as unknown as { from: string; to: string };
+  const [src, dst] = [await d.metadata.get(from), await d.metadata.get(to)];
+  const ours = dst?.inode.type === 'file' && dst.inode.instance_id === d.instanceId;
+  if (ours && !src && (await d.storage.has(from))) {
+    await d.storage.rename(from, to);
+    finished += 1;
+  }
+  await d.metadata.clearJournal(entry.id);
   return finished;
 }

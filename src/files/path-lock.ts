@@ -20,6 +20,14 @@ export class PathLocks {
     }
   }
 
+  /**
+   * While anyone holds or waits for `path`: a promise that settles once they all released it.
+   * Undefined when the path is free, which tells a reader that no commit of it is half done.
+   */
+  settled(path: string): Promise<void> | undefined {
+    return this.tails.get(path);
+  }
+
   /** Holds the locks of several paths, taken in sorted order so two callers cannot deadlock. */
   async runAll<T>(paths: string[], fn: () => Promise<T>): Promise<T> {
     const sorted = [...new Set(paths)].sort();

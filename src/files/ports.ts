@@ -5,6 +5,8 @@
 import type { Readable } from 'node:stream';
 import type { FileInfo__Output } from '../generated/callfs/v1/FileInfo.js';
 import type { WriteMode } from '../generated/callfs/v1/WriteMode.js';
+import type { ByteRange, ByteSpan } from './byte-range.js';
+import type { Conditions } from './conditions.js';
 
 /** A file or directory as the API reports it (the proto's FileInfo). */
 export type FileInfo = FileInfo__Output;
@@ -212,8 +214,15 @@ export interface OpenedFile {
   /** From fstat of the opened file, so Content-Length matches the bytes served. */
   size: number;
   mtimeMs: number;
+  /** The whole file, or the span `select` chose. */
   body: Readable;
 }
+
+/**
+ * Chooses which bytes of an opened file to read, once its size is known: a span, or null for
+ * the whole file. It may throw (an unsatisfiable range), which fails the open.
+ */
+export type SpanSelector = (size: number) => ByteSpan | null;
 
 /** Whether etcd names this (path, gen, write id) as the path's current content on this node. */
 export type IsCurrent = (path: string, gen: number, write?: string) => Promise<boolean>;
@@ -221,14 +230,45 @@ export type IsCurrent = (path: string, gen: number, write?: string) => Promise<b
 export interface RecoveryReport {
   rolledForward: string[];
   discarded: number;
+  /** Journal entries that could be neither rolled forward nor dropped, set aside. */
+  quarantined: QuarantinedEntry[];
+}
+
+/**
+ * A journal entry start-up recovery could not finish nor safely drop (unreadable, naming a
+ * path the disk refuses, a foreign object in the way, a permission error...). It is kept for
+ * an operator, never retried silently, and never blocks the node from starting.
+ */
+export interface QuarantinedEntry {
+  /** A bounded label: which journal and which kind of entry (e.g. `local-commit`, `move-file`). */
+  kind: string;
+  /** The entry's id (a file name in the backend's journal, or an etcd `ops/` id). */
+  id: string;
+  /** The API path it names, when it could be read. */
+  path?: string;
+  reason: string;
+  /** Where it was kept (a folder of the backend, or `etcd` when left in place). */
+  keptAt: string;
 }
 
 /** A node's byte store. Paths are canonical API paths; the backend maps them under its root. */
 export interface Storage {
   readonly backendType: string;
-  /** Opens a file for reading; NotFoundError when it is not there. */
-  open(path: string, signal?: AbortSignal): Promise<OpenedFile>;
-  /** Starts a write of `path` into a temp file in the backend's internal folder. */
+  /**
+   * Opens a file for reading; NotFoundError when it is not there. With `select`, the body is
+   * the chosen span only, read from its offset (the bytes before it are never read).
+   */
+  open(path: string, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile>;
+  /** The longest API path (UTF-8 bytes) this backend can hold a file at. */
+  readonly maxPathBytes: number;
+  /**
+   * Decides, before anything is committed, whether this backend can hold a file at `path`:
+   * InvalidPathError naming the limit when the path is too long for it, or naming the object
+   * when something the backend did not put there (a symbolic link, a FIFO, a device, a
+   * non-empty directory) is in the way or on the way.
+   */
+  checkPath(path: string): Promise<void>;
+  /** Starts a write of `path` into a temp file in the backend's internal folder (checkPath). */
   createTemp(path: string): Promise<TempFile>;
   /** Removes a file's bytes (missing is fine) and empty disk directories left behind. */
   remove(path: string): Promise<void>;
@@ -251,9 +291,13 @@ export interface Storage {
   /**
    * Start-up journal recovery: each prepared temp whose (path, gen, write id) `isCurrent`
    * confirms is renamed into place; every other temp is deleted. Journals written before write
-   * ids existed pass `write` undefined.
+   * ids existed pass `write` undefined. An entry that can be neither is moved aside (reported
+   * in `quarantined`) and the others are still recovered; only an `isCurrent` that cannot
+   * answer (the metadata store is down) stops recovery.
    */
   recover(isCurrent: IsCurrent): Promise<RecoveryReport>;
+  /** The journal entries recovery has set aside so far (for `callfs fsck`). */
+  quarantinedEntries(): Promise<QuarantinedEntry[]>;
   /** Throws when the backend cannot be written (for readiness). */
   checkWritable(): Promise<void>;
 }
@@ -269,6 +313,11 @@ export interface CallContext {
   signal?: AbortSignal;
   /** The call was forwarded by a peer: it must run here and never be forwarded again. */
   forwarded?: boolean;
+  /**
+   * The call may act only on the file whose inode this store revision created (a redirect
+   * token's file): anything else at the path is AuthenticationError.
+   */
+  boundTo?: string;
 }
 
 export interface WriteRequestHeader {
@@ -276,6 +325,8 @@ export interface WriteRequestHeader {
   write_mode: WriteMode;
   /** Known body length, or -1. */
   expected_size: number;
+  /** Checked before Ready and again against the record the commit is fenced on. */
+  conditions?: Conditions;
 }
 
 export interface WriteResult {
@@ -295,7 +346,19 @@ export interface WriteSession {
 
 export interface ReadResult {
   info: FileInfo;
+  /** Empty when `notModified`. */
   body: Readable;
+  /** The body is this span of the file (info.size is the whole file's size). */
+  range?: ByteSpan;
+  /** The read's conditions say the caller's copy is current (HTTP 304): no bytes. */
+  notModified?: boolean;
+}
+
+export interface ReadOptions {
+  conditions?: Conditions;
+  range?: ByteRange;
+  /** HTTP If-Range (an entity tag or an HTTP date): the range applies only while it holds. */
+  ifRange?: string;
 }
 
 /** A rename or move of one path (API.md §3.6), with the destination already canonical. */
@@ -312,6 +375,7 @@ export interface MoveSpec {
 export interface RemoveOptions {
   /** Delete a directory with everything under it, on every owner (API.md §3.4). */
   recursive?: boolean;
+  conditions?: Conditions;
 }
 
 /** A page request of `GET /v1/directories/{path}`. */
@@ -341,7 +405,7 @@ export interface MkdirResult {
 /** The files service: what the edge and the gRPC server call. */
 export interface FilesApi {
   stat(ctx: CallContext, path: string): Promise<FileInfo>;
-  read(ctx: CallContext, path: string): Promise<ReadResult>;
+  read(ctx: CallContext, path: string, options?: ReadOptions): Promise<ReadResult>;
   openWrite(ctx: CallContext, header: WriteRequestHeader): Promise<WriteSession>;
   remove(ctx: CallContext, path: string, options?: RemoveOptions): Promise<void>;
   mkdir(ctx: CallContext, path: string): Promise<MkdirResult>;
@@ -353,7 +417,12 @@ export interface FilesApi {
    * once the directory is checked and the first page read, so those errors come first.
    */
   listEntries(ctx: CallContext, path: string): Promise<AsyncIterable<FileInfo>>;
-  move(ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo>;
+  move(
+    ctx: CallContext,
+    source: string,
+    spec: MoveSpec,
+    conditions?: Conditions,
+  ): Promise<FileInfo>;
   /** Node-internal: this node's disk step of a directory move (journal entry `journalId`). */
   applyMove(journalId: string, from: string, to: string): Promise<number>;
   /** Node-internal: receives a file's bytes moving to this node (see NodeService.StageFile). */
@@ -373,10 +442,21 @@ export interface StagedFile {
 /** Reaches the owner of a path on another node (implemented over gRPC in src/peer). */
 export interface OwnerClient {
   stat(owner: NodeRecord, ctx: CallContext, path: string): Promise<FileInfo>;
-  read(owner: NodeRecord, ctx: CallContext, path: string): Promise<ReadResult>;
+  read(
+    owner: NodeRecord,
+    ctx: CallContext,
+    path: string,
+    options?: ReadOptions,
+  ): Promise<ReadResult>;
   openWrite(owner: NodeRecord, ctx: CallContext, header: WriteRequestHeader): Promise<WriteSession>;
-  remove(owner: NodeRecord, ctx: CallContext, path: string): Promise<void>;
-  move(owner: NodeRecord, ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo>;
+  remove(owner: NodeRecord, ctx: CallContext, path: string, conditions?: Conditions): Promise<void>;
+  move(
+    owner: NodeRecord,
+    ctx: CallContext,
+    source: string,
+    spec: MoveSpec,
+    conditions?: Conditions,
+  ): Promise<FileInfo>;
   /** Asks a node to apply a directory move to its own disk (its journal entry `journalId`). */
   applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number>;
   /** Streams a file's bytes to a node that stages them (safe on its disk, not yet visible). */

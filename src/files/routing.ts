@@ -3,6 +3,7 @@
 // the 409 that names where an existing path lives (API.md §3.1).
 import {
   AlreadyExistsError,
+  AuthenticationError,
   NotFoundError,
   OwnerUnavailableError,
   WrongOwnerError,
@@ -22,6 +23,13 @@ export interface RouteHandlers<T> {
   remote: (owner: NodeRecord) => Promise<T>;
 }
 
+/** A call bound to one file (CallContext.boundTo) acts on that file or on nothing. */
+export function assertBound(ctx: CallContext, rec: InodeRecord | null): void {
+  if (ctx.boundTo !== undefined && rec?.created !== ctx.boundTo) {
+    throw new AuthenticationError(`the credential was issued for another file at this path`);
+  }
+}
+
 export class Router {
   constructor(private readonly o: RouterOptions) {}
 
@@ -30,6 +38,7 @@ export class Router {
     for (let round = 0; ; round++) {
       const rec = await this.o.metadata.get(path);
       if (!isVisible(rec)) throw new NotFoundError(`${path} not found`);
+      assertBound(ctx, rec);
       if (rec.inode.type === 'directory') return run.directory(rec);
       if (rec.inode.instance_id === this.o.instanceId) return run.local(rec);
       try {
@@ -53,6 +62,18 @@ export class Router {
     const owner = await this.o.membership.getNode(ownerId);
     if (!owner) throw new OwnerUnavailableError(ownerId);
     return call(owner);
+  }
+
+  /**
+   * The live owner of a file stored on another node, with the file's identity (for redirects);
+   * null when the path is missing, a directory, stored here, or its owner is not registered.
+   */
+  async remoteOwner(path: string): Promise<{ node: NodeRecord; created: string } | null> {
+    const rec = await this.o.metadata.get(path);
+    if (!isVisible(rec) || rec.inode.type !== 'file') return null;
+    if (rec.inode.instance_id === this.o.instanceId) return null;
+    const node = await this.o.membership.getNode(rec.inode.instance_id);
+    return node ? { node, created: rec.created } : null;
   }
 
   /** Builds the 409 for a path that exists, naming where it lives. */

@@ -21,6 +21,7 @@ import type {
   FilesApi,
   Inode,
   InodeRecord,
+  JournalEntry,
   ListQuery,
   Membership,
   Metadata,
@@ -29,6 +30,8 @@ import type {
   NodeRecord,
   StagedFile,
   OwnerClient,
+  ReadOptions,
+  QuarantinedEntry,
   ReadResult,
   RemoveOptions,
   Storage,
@@ -45,10 +48,13 @@ import {
   runDirectoryMove,
 } from './move-dir.js';
 import { listDirectory, listEntries } from './directories.js';
-import { deleteSubtree } from './subtree-delete.js';
+import { DELETE_JOB, deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
 import { Reconciler } from './reconciler.js';
 import { Writes } from './writes.js';
+import { evaluateConditions, type Conditions } from './conditions.js';
+import { readLocal } from './read-local.js';
+import { isTransient, malformed, setAside } from './journal-entries.js';
 
 export interface FilesServiceOptions {
   instanceId: string;
@@ -57,10 +63,14 @@ export interface FilesServiceOptions {
   storage: Storage;
   owners: OwnerClient;
   maxBodyBytes: number;
+  /** POSTs of a known length up to this are created with one transaction (0 = off). */
+  smallBodyBytes?: number;
   /** Seals listing cursors; the same on every node (deriveCursorKey of the internal secret). */
   cursorKey: Buffer;
   /** Reports a background step that failed without failing the request. */
   warn?: (message: string, err: unknown) => void;
+  /** Reports a journal entry start-up recovery could not finish and left for an operator. */
+  onSetAside?: (entry: QuarantinedEntry) => void;
 }
 
 export class FilesService implements FilesApi {
@@ -68,6 +78,8 @@ export class FilesService implements FilesApi {
   private readonly staging: Staging;
   private readonly router: Router;
   private readonly writes: Writes;
+  /** Journal entries set aside in this process: reported once, not retried. */
+  private readonly setAside = new Set<string>();
   /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
   readonly reconciler: Reconciler;
   readonly instanceId: string;
@@ -97,19 +109,24 @@ export class FilesService implements FilesApi {
     });
   }
 
-  async read(ctx: CallContext, path: string): Promise<ReadResult> {
+  /** Where a file stored on another node lives (redirects to its owner); null otherwise. */
+  async remoteOwner(path: string): Promise<{ node: NodeRecord; created: string } | null> {
+    return this.router.remoteOwner(path);
+  }
+
+  async read(ctx: CallContext, path: string, options: ReadOptions = {}): Promise<ReadResult> {
     return this.routed(ctx, path, {
       directory: async () => {
         throw new NotAFileError(`${path} is a directory`);
       },
-      local: async (rec) => {
-        const opened = await this.o.storage.open(path, ctx.signal);
-        const info = toFileInfo(rec);
-        info.size = opened.size;
-        info.mtime_ms = Math.trunc(opened.mtimeMs);
-        return { info, body: opened.body };
-      },
-      remote: (owner) => this.o.owners.read(owner, ctx, path),
+      local: () =>
+        readLocal(
+          { ...this.o, locks: this.locks, instanceId: this.instanceId },
+          ctx,
+          path,
+          options,
+        ),
+      remote: (owner) => this.o.owners.read(owner, ctx, path, options),
     });
   }
 
@@ -119,10 +136,12 @@ export class FilesService implements FilesApi {
 
   async remove(ctx: CallContext, path: string, options: RemoveOptions = {}): Promise<void> {
     if (path === '/') throw new BadRequestError('the root cannot be deleted');
+    const { conditions } = options;
     if (options.recursive) {
       // A directory goes with its subtree (subtree-delete.ts); a file is deleted as usual.
       const rec = await this.o.metadata.get(path);
       if (isVisible(rec) && rec.inode.type === 'directory') {
+        evaluateConditions(toFileInfo(rec), conditions, false);
         return deleteSubtree(
           { ...this.o, locks: this.locks, instanceId: this.instanceId },
           ctx,
@@ -133,6 +152,7 @@ export class FilesService implements FilesApi {
     await this.routed(ctx, path, {
       directory: async (rec) => {
         this.assertCanModify(ctx, rec);
+        evaluateConditions(toFileInfo(rec), conditions, false);
         this.assertServing();
         await this.o.metadata.remove(rec);
       },
@@ -146,12 +166,15 @@ export class FilesService implements FilesApi {
           }
           // The file may have been deleted and re-created by someone else since it was read.
           this.assertCanModify(ctx, cur);
+          // Checked against the record the delete is fenced on: a version written since the
+          // client read its ETag is never deleted.
+          evaluateConditions(toFileInfo(cur), conditions, false);
           // Namespace first: the file vanishes atomically; the bytes follow.
           await this.o.metadata.remove(cur);
           await this.o.storage.remove(path);
         });
       },
-      remote: (owner) => this.o.owners.remove(owner, ctx, path),
+      remote: (owner) => this.o.owners.remove(owner, ctx, path, conditions),
     });
   }
 
@@ -208,7 +231,12 @@ export class FilesService implements FilesApi {
     return listDirectory(this.o.metadata, path, query, this.o.cursorKey);
   }
 
-  async move(ctx: CallContext, source: string, spec: MoveSpec): Promise<FileInfo> {
+  async move(
+    ctx: CallContext,
+    source: string,
+    spec: MoveSpec,
+    conditions?: Conditions,
+  ): Promise<FileInfo> {
     const to = spec.destination;
     if (source === '/' || to === '/') throw new BadRequestError('the root cannot be moved');
     if (to.startsWith(`${source}/`)) {
@@ -221,14 +249,20 @@ export class FilesService implements FilesApi {
     if (!isVisible(rec)) throw new NotFoundError(`${source} not found`);
     if (rec.inode.type === 'directory') {
       if (spec.instance) throw new BadRequestError('"instance" applies to files only');
+      evaluateConditions(toFileInfo(rec), conditions, false);
       if (to === source) return toFileInfo(rec);
       this.assertServing();
       return moveDirectory(this.moveDirDeps(), ctx, rec, spec);
     }
     const toNode = spec.instance && spec.instance !== rec.inode.instance_id;
-    if (to === source && !toNode) return this.stat(ctx, source);
+    if (to === source && !toNode) {
+      evaluateConditions(toFileInfo(rec), conditions, false);
+      return this.stat(ctx, source);
+    }
     if (rec.inode.instance_id !== this.instanceId) {
-      return this.forward(ctx, rec, (owner) => this.o.owners.move(owner, ctx, source, spec));
+      return this.forward(ctx, rec, (owner) =>
+        this.o.owners.move(owner, ctx, source, spec, conditions),
+      );
     }
     this.assertServing();
     if (toNode) {
@@ -240,6 +274,7 @@ export class FilesService implements FilesApi {
         source,
         spec,
         target,
+        conditions,
       );
     }
     return moveLocalFile(
@@ -247,27 +282,60 @@ export class FilesService implements FilesApi {
       ctx,
       source,
       spec,
+      conditions,
     );
   }
 
-  /** Start-up: finishes journaled work of this node that a crash interrupted. */
+  /**
+   * Start-up: finishes journaled work of this node that a crash interrupted. An entry that
+   * cannot be finished is left in etcd, reported once to `onSetAside`, and skipped from then
+   * on in this process; the others still run.
+   */
   async recoverJournal(): Promise<number> {
-    let finished = await recoverMoves({ ...this.o, instanceId: this.instanceId });
+    const setAsideAs = async (q: QuarantinedEntry, entry: JournalEntry): Promise<void> => {
+      this.setAside.add(q.id);
+      this.o.onSetAside?.(q);
+      // The reason stays with the entry, for fsck and the operator; it is still retried at
+      // the next start (the cause may be fixed by then).
+      if (entry.value.set_aside !== q.reason) {
+        await this.o.metadata
+          .putJournal({ id: entry.id, value: { ...entry.value, set_aside: q.reason } })
+          .catch(() => undefined);
+      }
+    };
+    let finished = await recoverMoves(
+      { ...this.o, instanceId: this.instanceId },
+      setAsideAs,
+      this.setAside,
+    );
     for (const entry of await this.o.metadata.journal(this.instanceId)) {
+      const type = entry.value.type;
+      const handledElsewhere = ['move-file', 'move-file-out', DELETE_JOB].includes(type);
+      if (handledElsewhere || this.setAside.has(entry.id)) continue;
+      const problem = malformed(entry);
+      if (problem) {
+        await setAsideAs(setAside(entry, problem), entry);
+        continue;
+      }
       const { from, to, user } = entry.value as unknown as {
         from: string;
         to: string;
         user: string;
       };
-      if (entry.value.type === MOVE_DIR) {
-        // Re-keying needs this node's membership (fenced transactions): before registration
-        // it waits for the call made once the node serves.
-        if (!this.o.membership.isServing()) continue;
-        await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
-        finished += 1;
-      } else if (entry.value.type === MOVE_DIR_DISK) {
-        await applyLocal(this.moveDirDeps(), entry.id, from, to);
-        finished += 1;
+      try {
+        if (type === MOVE_DIR) {
+          // Re-keying needs this node's membership (fenced transactions): before registration
+          // it waits for the call made once the node serves.
+          if (!this.o.membership.isServing()) continue;
+          await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
+          finished += 1;
+        } else if (type === MOVE_DIR_DISK) {
+          await applyLocal(this.moveDirDeps(), entry.id, from, to);
+          finished += 1;
+        }
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        await setAsideAs(setAside(entry, err), entry);
       }
     }
     return finished;

@@ -11,7 +11,9 @@ import type {
   WriteResult,
   WriteSession,
 } from './ports.js';
+import { BadRequestError, PayloadTooLargeError } from './errors.js';
 import { toFileInfo } from './info.js';
+import type { Conditions } from './conditions.js';
 import type { Reconciler } from './reconciler.js';
 
 /** What the commit step does with the staged bytes, in the journaled order. */
@@ -37,6 +39,13 @@ interface Committer {
     stage: CommitStage,
     writer: CallContext,
     createOnly: boolean,
+    conditions: Conditions | undefined,
+  ): Promise<{ record: InodeRecord; created: boolean }>;
+  commitCreate(
+    path: string,
+    size: number,
+    stage: CommitStage,
+    writer: CallContext,
   ): Promise<{ record: InodeRecord; created: boolean }>;
   releaseClaim(claim: InodeRecord): Promise<void>;
 }
@@ -49,8 +58,14 @@ export interface LocalWriteSessionOptions {
   created: boolean;
   claim: InodeRecord | null;
   createOnly: boolean;
+  conditions?: Conditions;
   maxBytes: number;
   ctx: CallContext;
+  /**
+   * A small create (no claim): the body's announced length. The body must have exactly this
+   * many bytes, and the commit transaction alone decides the create.
+   */
+  smallSize?: number;
 }
 
 export class LocalWriteSession implements WriteSession {
@@ -63,11 +78,11 @@ export class LocalWriteSession implements WriteSession {
   }
 
   async write(body: AsyncIterable<Buffer>): Promise<WriteResult> {
-    const { storage, path, maxBytes, ctx } = this.o;
+    const { storage, path, ctx } = this.o;
     const signal = ctx.signal;
     try {
       this.temp = await storage.createTemp(path);
-      const size = await this.temp.write(body, { maxBytes, signal });
+      const size = await this.receive(this.temp, body, signal);
       const temp = this.temp;
       const stage: CommitStage = {
         id: temp.id,
@@ -87,20 +102,49 @@ export class LocalWriteSession implements WriteSession {
           this.o.reconciler.adopt({ path, gen, temp, release });
         },
       };
-      const { record, created } = await this.o.service.commit(
-        path,
-        this.o.claim,
-        size,
-        stage,
-        ctx,
-        this.o.createOnly,
-      );
+      const { record, created } =
+        this.o.smallSize === undefined
+          ? await this.o.service.commit(
+              path,
+              this.o.claim,
+              size,
+              stage,
+              ctx,
+              this.o.createOnly,
+              this.o.conditions,
+            )
+          : await this.o.service.commitCreate(path, size, stage, ctx);
       this.done = true;
       return { created: this.o.created || created, info: toFileInfo(record) };
     } catch (err) {
       await this.abort();
       throw err;
     }
+  }
+
+  /** Streams the body into the temp; a small create's body must match its announced length. */
+  private async receive(
+    temp: TempFile,
+    body: AsyncIterable<Buffer>,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    const expected = this.o.smallSize;
+    if (expected === undefined) return temp.write(body, { maxBytes: this.o.maxBytes, signal });
+    let size: number;
+    try {
+      size = await temp.write(body, { maxBytes: expected, signal });
+    } catch (err) {
+      if (err instanceof PayloadTooLargeError) throw this.lengthMismatch('more than');
+      throw err;
+    }
+    if (size !== expected) throw this.lengthMismatch(`${size}, not`);
+    return size;
+  }
+
+  private lengthMismatch(what: string): BadRequestError {
+    return new BadRequestError(
+      `the body of ${this.o.path} has ${what} the ${this.o.smallSize} bytes its length announced`,
+    );
   }
 
   async abort(): Promise<void> {

@@ -15,6 +15,7 @@ import {
   WrongOwnerError,
 } from './errors.js';
 import { FILE_MODE, canModify, isVisible } from './info.js';
+import { checkWriteConditions, type Conditions } from './conditions.js';
 import type { PathLocks } from './path-lock.js';
 import type {
   CallContext,
@@ -27,7 +28,7 @@ import type {
   WriteRequestHeader,
   WriteSession,
 } from './ports.js';
-import type { Router } from './routing.js';
+import { assertBound, type Router } from './routing.js';
 import { type CommitStage, LocalWriteSession } from './write-session.js';
 import type { Reconciler } from './reconciler.js';
 
@@ -38,6 +39,12 @@ export interface WritesOptions {
   storage: Storage;
   owners: OwnerClient;
   maxBodyBytes: number;
+  /**
+   * A POST whose body has a known length up to this many bytes is staged before anything is
+   * claimed and committed with one transaction (no claim); longer or unknown-length bodies
+   * claim the path first, so a conflict is answered before they flow. 0 turns it off.
+   */
+  smallBodyBytes?: number;
   locks: PathLocks;
   router: Router;
   /** Takes the journaled temps whose commit outcome is not known yet. */
@@ -56,15 +63,25 @@ export class Writes {
     if (header.expected_size > this.o.maxBodyBytes) {
       throw new PayloadTooLargeError(`body exceeds the limit of ${this.o.maxBodyBytes} bytes`);
     }
+    if (createOnly && !header.conditions && this.isSmall(header.expected_size)) {
+      // A small create decides nothing before its body: the one commit transaction does.
+      this.assertServing();
+      return this.session(ctx, path, true, null, createOnly, undefined, header.expected_size);
+    }
     // Two rounds: a PUT that loses a create race becomes a replace on the winner.
     for (let round = 0; ; round++) {
       const rec = await this.o.metadata.get(path);
+      assertBound(ctx, rec);
       if (rec?.inode.type === 'directory') {
         if (createOnly) throw await this.o.router.conflict(rec, 'file');
         throw new NotAFileError(`${path} is a directory`);
       }
       if (rec) {
         if (createOnly) throw await this.o.router.conflict(rec, 'file');
+        // A file owned elsewhere is checked there; here, a 412 comes before any byte flows.
+        if (rec.inode.instance_id === this.o.instanceId) {
+          checkWriteConditions(rec, header.conditions);
+        }
         if (rec.inode.instance_id !== this.o.instanceId) {
           try {
             return await this.o.router.forward(ctx, rec, (owner) =>
@@ -80,9 +97,13 @@ export class Writes {
           throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
         }
         this.assertServing();
-        return this.session(ctx, path, false, null, createOnly);
+        await this.o.storage.checkPath(path);
+        return this.session(ctx, path, false, null, createOnly, header.conditions);
       }
+      checkWriteConditions(null, header.conditions);
       this.assertServing();
+      // Before the claim: a path this node's disk cannot hold must never reach the namespace.
+      await this.o.storage.checkPath(path);
       const now = Date.now();
       const claim: Inode = {
         type: 'file',
@@ -100,7 +121,7 @@ export class Writes {
           parents: this.parentTemplate(ctx, now),
           leased: true,
         });
-        return this.session(ctx, path, true, claimed, createOnly);
+        return this.session(ctx, path, true, claimed, createOnly, header.conditions);
       } catch (err) {
         if (err instanceof AlreadyExistsError && !createOnly && round < 2) continue;
         if (err instanceof AlreadyExistsError)
@@ -124,6 +145,7 @@ export class Writes {
     stage: CommitStage,
     writer: CallContext,
     createOnly = false,
+    conditions?: Conditions,
   ): Promise<{ record: InodeRecord; created: boolean }> {
     return this.o.locks.run(path, async () => {
       for (let attempt = 1; ; attempt++) {
@@ -140,6 +162,9 @@ export class Writes {
           // A PUT whose claimed path now holds a file replaces it, as any PUT would.
           claim = null;
         }
+        // The version this commit replaces (none for a create), the very record the
+        // transaction below compares: of two writers with one If-Match, one commits.
+        checkWriteConditions(claim ? null : cur, conditions);
         if (!cur && !claim) {
           this.assertServing();
           await stage.prepare(1);
@@ -200,8 +225,53 @@ export class Writes {
           record = await this.afterUnanswered(err, path, gen, stage);
         }
         await stage.commit(gen);
-        return { record, created: false };
+        // Over another create's claim (its bytes still in flight) this write made the file.
+        return { record, created: !isVisible(cur) };
       }
+    });
+  }
+
+  /**
+   * Commits a small create staged without a claim: the journaled temp first, then one
+   * transaction that puts the finished inode if the path is still absent (and its missing
+   * parents as directories), then the rename. The transaction alone decides the winner; a
+   * loser's temp is discarded by its session, so it leaves no bytes.
+   */
+  async commitCreate(
+    path: string,
+    size: number,
+    stage: CommitStage,
+    writer: CallContext,
+  ): Promise<{ record: InodeRecord; created: boolean }> {
+    return this.o.locks.run(path, async () => {
+      this.assertServing();
+      await stage.prepare(1);
+      const now = Date.now();
+      const inode: Inode = {
+        type: 'file',
+        instance_id: this.o.instanceId,
+        backend_type: this.o.storage.backendType,
+        size,
+        mode: FILE_MODE,
+        owner: writer.caller.user,
+        mtime: now,
+        gen: 1,
+        state: 'ready',
+        write: stage.id,
+      };
+      let record: InodeRecord;
+      try {
+        record = await this.o.metadata.create(path, inode, {
+          parents: this.parentTemplate(writer, now),
+        });
+      } catch (err) {
+        if (err instanceof AlreadyExistsError) {
+          throw await this.o.router.conflict(null, 'file', err);
+        }
+        record = await this.afterUnanswered(err, path, 1, stage);
+      }
+      await stage.commit(1);
+      return { record, created: true };
     });
   }
 
@@ -244,8 +314,12 @@ export class Writes {
     created: boolean,
     claim: InodeRecord | null,
     createOnly: boolean,
+    conditions?: Conditions,
+    smallSize?: number,
   ): WriteSession {
     return new LocalWriteSession({
+      conditions,
+      smallSize,
       service: this,
       storage: this.o.storage,
       reconciler: this.o.reconciler,
@@ -265,6 +339,11 @@ export class Writes {
       backend_type: this.o.storage.backendType,
       mtime: now,
     };
+  }
+
+  private isSmall(expectedSize: number): boolean {
+    const limit = this.o.smallBodyBytes ?? 0;
+    return expectedSize >= 0 && expectedSize <= limit && expectedSize <= this.o.maxBodyBytes;
   }
 
   private assertServing(): void {

@@ -2,10 +2,13 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { ByteSpan as _callfs_v1_ByteSpan, ByteSpan__Output as _callfs_v1_ByteSpan__Output } from './callfs/v1/ByteSpan.js';
+import type { Conditions as _callfs_v1_Conditions, Conditions__Output as _callfs_v1_Conditions__Output } from './callfs/v1/Conditions.js';
 import type { DeleteRequest as _callfs_v1_DeleteRequest, DeleteRequest__Output as _callfs_v1_DeleteRequest__Output } from './callfs/v1/DeleteRequest.js';
 import type { DeleteResponse as _callfs_v1_DeleteResponse, DeleteResponse__Output as _callfs_v1_DeleteResponse__Output } from './callfs/v1/DeleteResponse.js';
 import type { FileInfo as _callfs_v1_FileInfo, FileInfo__Output as _callfs_v1_FileInfo__Output } from './callfs/v1/FileInfo.js';
 import type { FileServiceClient as _callfs_v1_FileServiceClient, FileServiceDefinition as _callfs_v1_FileServiceDefinition } from './callfs/v1/FileService.js';
+import type { ListPage as _callfs_v1_ListPage, ListPage__Output as _callfs_v1_ListPage__Output } from './callfs/v1/ListPage.js';
 import type { ListRequest as _callfs_v1_ListRequest, ListRequest__Output as _callfs_v1_ListRequest__Output } from './callfs/v1/ListRequest.js';
 import type { ListResponse as _callfs_v1_ListResponse, ListResponse__Output as _callfs_v1_ListResponse__Output } from './callfs/v1/ListResponse.js';
 import type { MkdirRequest as _callfs_v1_MkdirRequest, MkdirRequest__Output as _callfs_v1_MkdirRequest__Output } from './callfs/v1/MkdirRequest.js';
@@ -32,11 +35,14 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   callfs: {
     v1: {
+      ByteSpan: MessageTypeDefinition<_callfs_v1_ByteSpan, _callfs_v1_ByteSpan__Output>
+      Conditions: MessageTypeDefinition<_callfs_v1_Conditions, _callfs_v1_Conditions__Output>
       DeleteRequest: MessageTypeDefinition<_callfs_v1_DeleteRequest, _callfs_v1_DeleteRequest__Output>
       DeleteResponse: MessageTypeDefinition<_callfs_v1_DeleteResponse, _callfs_v1_DeleteResponse__Output>
       FileInfo: MessageTypeDefinition<_callfs_v1_FileInfo, _callfs_v1_FileInfo__Output>
       FileService: SubtypeConstructor<typeof grpc.Client, _callfs_v1_FileServiceClient> & { service: _callfs_v1_FileServiceDefinition }
       FileType: EnumTypeDefinition
+      ListPage: MessageTypeDefinition<_callfs_v1_ListPage, _callfs_v1_ListPage__Output>
       ListRequest: MessageTypeDefinition<_callfs_v1_ListRequest, _callfs_v1_ListRequest__Output>
       ListResponse: MessageTypeDefinition<_callfs_v1_ListResponse, _callfs_v1_ListResponse__Output>
       MkdirRequest: MessageTypeDefinition<_callfs_v1_MkdirRequest, _callfs_v1_MkdirRequest__Output>

@@ -71,6 +71,7 @@ import {
   decodeInode,
   encodeInode,
   assertUsableParent,
+  isUsableParent,
   MAX_MISSING_ANCESTORS,
   pickInode,
   rootRecord,
@@ -105,6 +106,10 @@ const COUNT_PAGE = 10_000;
  * values stay well under the 4 MiB a gRPC response may carry. Scans simply read again.
  */
 const MAX_RANGE_KEYS = 500;
+/** Directories whose last seen mod_revision a create may compare without reading them first. */
+const PARENT_HINTS = 4096;
+/** Deeper paths take the read path: each hinted ancestor is one compare of the transaction. */
+const MAX_HINTED_DEPTH = 64;
 
 export class EtcdMetadata implements Metadata, Membership {
   readonly prefix: string;
@@ -115,6 +120,12 @@ export class EtcdMetadata implements Metadata, Membership {
   private readonly maxCreateAttempts: number;
   private readonly membership: EtcdMembership;
   private readonly logger: MetadataLogger;
+  /**
+   * Usable directories and the mod_revision they were last seen at, most recent last. A create
+   * under one of them goes straight to its transaction, comparing that revision: one etcd
+   * request. A hint is never trusted: a stale one fails the compare and the create reads anew.
+   */
+  private readonly parentHints = new Map<string, string>();
   private readonly bulk: EtcdBulk;
 
   constructor(options: EtcdMetadataOptions) {
@@ -398,8 +409,15 @@ export class EtcdMetadata implements Metadata, Membership {
     const held = this.membership.current();
     const target = this.keyOf(path);
     const ancestors = ancestorsOf(path);
+    if (!o.moveFrom && !o.overwrite && !o.journal) {
+      const placed = await this.placeUnderKnownParent(path, inode, ancestors, o, held);
+      if (placed) return placed;
+    }
     for (let attempt = 1; ; attempt++) {
       const [targetKv, ...ancestorKvs] = await this.readMany([path, ...ancestors]);
+      ancestorKvs.forEach((kv, i) => {
+        if (kv) this.noteParent(ancestors[i]!, this.record(ancestors[i]!, kv));
+      });
       if (targetKv && targetKv.mod_revision !== o.overwrite?.revision) {
         throw alreadyExists(this.record(path, targetKv), inode);
       }
@@ -459,9 +477,14 @@ export class EtcdMetadata implements Metadata, Membership {
       const what = o.moveFrom ? 'move' : 'create';
       const res = await this.txn({ compare, success, failure }, what, held);
       if (res.succeeded) {
+        const revision = res.header.revision;
+        if (o.parents) for (const dir of missing) this.rememberParent(dir, revision);
+        if (o.moveFrom) this.parentHints.delete(o.moveFrom.path);
         // A put over an existing key (an overwrite) keeps that key's create revision.
-        const created = targetKv?.create_revision ?? res.header.revision;
-        return { path, inode: pickInode(inode), revision: res.header.revision, created };
+        const created = targetKv?.create_revision ?? revision;
+        const record = { path, inode: pickInode(inode), revision, created };
+        this.noteParent(path, record);
+        return record;
       }
       const existing = res.responses[0]?.response_range.kvs[0];
       if (existing && existing.mod_revision !== o.overwrite?.revision) {
@@ -480,6 +503,74 @@ export class EtcdMetadata implements Metadata, Membership {
           `${o.moveFrom?.path ?? ''} ${path}: kept changing; gave up after ${attempt} attempts`.trim(),
         );
       }
+    }
+  }
+
+  /**
+   * The warm create: the parent is a directory seen at a known revision (or the root), so one
+   * transaction compares the target's absence, that revision and the lease, and puts the inode.
+   * Returns null when there is no hint or the parent changed since it: the caller reads and
+   * decides as for any create. A conflict on the target or a lost lease throws as usual.
+   */
+  private async placeUnderKnownParent(
+    path: string,
+    inode: Inode,
+    ancestors: string[],
+    o: { leased?: boolean },
+    held: HeldRegistration,
+  ): Promise<InodeRecord | null> {
+    // Every ancestor must be a known, usable directory, each compared unchanged: a directory
+    // move marks its top directories `moving` (a new revision), and a create anywhere below
+    // them must then take the read path, which answers 503 (ARCHITECTURE.md invariant 8).
+    if (ancestors.length > MAX_HINTED_DEPTH) return null;
+    const known: [string, string][] = [];
+    for (const dir of ancestors) {
+      const revision = this.parentHints.get(dir);
+      if (revision === undefined) return null;
+      known.push([dir, revision]);
+    }
+    const target = this.keyOf(path);
+    const compare: ICompare[] = [absent(target), this.membership.fence(held)];
+    const failure: IRequestOp[] = [
+      { request_range: { key: target } },
+      { request_range: { key: this.membership.membershipKey } },
+    ];
+    for (const [dir, revision] of known) compare.push(unchanged(this.keyOf(dir), revision));
+    const success: IRequestOp[] = [
+      {
+        request_put: {
+          key: target,
+          value: Buffer.from(encodeInode(inode)),
+          lease: o.leased ? held.leaseId : undefined,
+        },
+      },
+    ];
+    const res = await this.txn({ compare, success, failure }, 'create', held);
+    if (res.succeeded) {
+      const revision = res.header.revision;
+      const record = { path, inode: pickInode(inode), revision, created: revision };
+      this.noteParent(path, record);
+      return record;
+    }
+    const existing = res.responses[0]?.response_range.kvs[0];
+    if (existing) throw alreadyExists(this.record(path, existing), inode);
+    this.checkFence(held, res.responses[1]?.response_range.kvs[0]);
+    for (const [dir] of known) this.parentHints.delete(dir);
+    return null;
+  }
+
+  /** Keeps (or drops) the hint for `path` from a record just read or written. */
+  private noteParent(path: string, rec: InodeRecord): void {
+    if (isUsableParent(rec.inode)) this.rememberParent(path, rec.revision);
+    else this.parentHints.delete(path);
+  }
+
+  private rememberParent(path: string, revision: string): void {
+    this.parentHints.delete(path);
+    this.parentHints.set(path, revision);
+    if (this.parentHints.size > PARENT_HINTS) {
+      const oldest = this.parentHints.keys().next().value;
+      if (oldest !== undefined) this.parentHints.delete(oldest);
     }
   }
 

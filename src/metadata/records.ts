@@ -105,6 +105,11 @@ export function assertUsableParent(path: string, inode: Inode): void {
   }
 }
 
+/** A directory a create may go under right now (what assertUsableParent lets through). */
+export function isUsableParent(inode: Inode): boolean {
+  return inode.type === 'directory' && inode.state === 'ready';
+}
+
 export function alreadyExists(existing: InodeRecord, requested: Inode): AlreadyExistsError {
   return new AlreadyExistsError(
     `${existing.path} already exists`,

@@ -31,6 +31,9 @@ export class Metrics {
   private readonly linkGenerations: Counter;
   private readonly proxyDuration: Histogram<'operation' | 'outcome'>;
   private readonly etcdDuration: Histogram<'operation' | 'outcome'>;
+  private readonly cacheLookups: Counter<'kind' | 'result'>;
+  private cacheSize: () => number = () => 0;
+  private readonly journalSetAside: Counter<'kind'>;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -49,7 +52,7 @@ export class Metrics {
     });
     this.fileOperations = new Counter({
       name: 'callfs_file_operations_total',
-      help: "File operations done on this node's backend (read, write, delete, rename).",
+      help: 'File operations done on this node, by upstream CallFS operation (create, read, update, delete, list, move) and backend type.',
       labelNames: ['operation', 'backend_type'],
       registers,
     });
@@ -77,6 +80,27 @@ export class Metrics {
       help: 'Duration of metadata store (etcd) requests, by operation and outcome (ok or the error code).',
       labelNames: ['operation', 'outcome'],
       buckets: ETCD_BUCKETS,
+      registers,
+    });
+    this.cacheLookups = new Counter({
+      name: 'callfs_metadata_cache_lookups_total',
+      help: 'Reads of the metadata cache, by kind (inode, node) and result: hit (no etcd request), miss (read from etcd), bypass (cache not current: read from etcd).',
+      labelNames: ['kind', 'result'],
+      registers,
+    });
+    const size = (): number => this.cacheSize();
+    new Gauge({
+      name: 'callfs_metadata_cache_entries',
+      help: 'Inodes held by the metadata cache.',
+      registers,
+      collect() {
+        this.set(size());
+      },
+    });
+    this.journalSetAside = new Counter({
+      name: 'callfs_journal_quarantined_total',
+      help: 'Journal entries start-up recovery could neither finish nor drop and set aside for an operator (see callfs fsck), by journal and entry kind.',
+      labelNames: ['kind'],
       registers,
     });
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
@@ -116,6 +140,20 @@ export class Metrics {
 
   etcdRequest(operation: string, outcome: string, seconds: number): void {
     this.etcdDuration.observe({ operation, outcome }, seconds);
+  }
+
+  cacheLookup(kind: string, result: string): void {
+    this.cacheLookups.inc({ kind, result });
+  }
+
+  /** Where the cache-size gauge reads its value when scraped. */
+  observeCacheSize(size: () => number): void {
+    this.cacheSize = size;
+  }
+
+  /** A journal entry was set aside; `kind` is a bounded label (`local-commit`, `ops-move-dir`...). */
+  journalQuarantined(kind: string): void {
+    this.journalSetAside.inc({ kind });
   }
 
   /** Reports, at each scrape, how many journaled writes wait for their commit outcome. */

@@ -1,18 +1,24 @@
 // Storage instrumented for metrics: every backend operation's duration (the temp file's steps
-// as `temp_write`, `temp_commit`, ...), and the file operations done on this node's backend:
-// `read` (a file opened), `write` (a temp committed into place), `delete`, `rename`, each
-// counted once it succeeded.
+// as `temp_write`, `temp_commit`, ...), and the file operations done on this node's backend,
+// with upstream CallFS's label values so its dashboards keep working: `read` (a file opened),
+// `create` (a temp committed as a path's first generation), `update` (committed as a later
+// one), `delete`, `move` (bytes renamed), each counted once it succeeded. Listings and
+// directories live in etcd, not on a backend: files.ts counts those.
 import type { Storage, TempFile } from '../files/ports.js';
 import type { Metrics } from './metrics.js';
 import { timeMethods } from './timing.js';
 
-/** Backend operation → the file operation it completes. */
+/** Backend operation → the file operation it completes (a commit is decided by generation). */
 const FILE_OPERATIONS: Record<string, string> = {
   open: 'read',
-  temp_commit: 'write',
   remove: 'delete',
-  rename: 'rename',
+  rename: 'move',
 };
+
+/** A path's first generation is its create (writes.ts prepares a new file as gen 1). */
+export function commitOperation(gen: number): 'create' | 'update' {
+  return gen <= 1 ? 'create' : 'update';
+}
 
 export function instrumentStorage<T extends Storage>(storage: T, metrics: Metrics): T {
   const backend = storage.backendType;
@@ -21,10 +27,26 @@ export function instrumentStorage<T extends Storage>(storage: T, metrics: Metric
     const fileOperation = FILE_OPERATIONS[operation];
     if (fileOperation && outcome === 'ok') metrics.fileOperation(fileOperation, backend);
   };
-  const instrumentTemp = (temp: TempFile): TempFile =>
-    timeMethods(temp, {
-      observe: (operation, outcome, seconds) => record(`temp_${operation}`, outcome, seconds),
+  const instrumentTemp = (temp: TempFile): TempFile => {
+    let gen = 0;
+    const timed = timeMethods(temp, {
+      observe: (operation, outcome, seconds) => {
+        record(`temp_${operation}`, outcome, seconds);
+        if (operation === 'commit' && outcome === 'ok') {
+          metrics.fileOperation(commitOperation(gen), backend);
+        }
+      },
     });
+    return new Proxy(timed, {
+      get(target, prop) {
+        if (prop !== 'prepare') return Reflect.get(target, prop, target);
+        return (next: number) => {
+          gen = next;
+          return target.prepare(next);
+        };
+      },
+    });
+  };
   return timeMethods(storage, {
     observe: record,
     onResult: (operation, value) =>

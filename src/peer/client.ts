@@ -19,6 +19,7 @@ import type {
   MoveSpec,
   NodeRecord,
   OwnerClient,
+  ReadOptions,
   ReadResult,
   StagedFile,
   WriteRequestHeader,
@@ -37,6 +38,8 @@ import type { WriteResponse__Output } from '../generated/callfs/v1/WriteResponse
 import { rechunk, writeWithBackpressure, type StallBound } from './chunks.js';
 import { loadNodeProto, loadProto, MD } from './proto.js';
 import { fromGrpcError } from './status-map.js';
+import { conditionsToWire, readRequestToWire } from './conditions-wire.js';
+import type { Conditions } from '../files/conditions.js';
 
 export interface GrpcOwnerClientOptions {
   internalSecret: string;
@@ -152,9 +155,14 @@ export class GrpcOwnerClient implements OwnerClient {
     return res.info;
   }
 
-  async remove(owner: NodeRecord, ctx: CallContext, path: string): Promise<void> {
+  async remove(
+    owner: NodeRecord,
+    ctx: CallContext,
+    path: string,
+    conditions?: Conditions,
+  ): Promise<void> {
     await this.unary<DeleteResponse__Output>(owner, ctx, false, (c, md, opts, cb) =>
-      c.Delete({ path }, md, opts, cb),
+      c.Delete({ path, conditions: conditionsToWire(conditions) }, md, opts, cb),
     );
   }
 
@@ -163,11 +171,12 @@ export class GrpcOwnerClient implements OwnerClient {
     ctx: CallContext,
     source: string,
     spec: MoveSpec,
+    conditions?: Conditions,
   ): Promise<FileInfo> {
     // Moving the bytes to another node takes as long as the file is large.
     const bulk = spec.instance !== '';
     const res = await this.unary<MoveResponse__Output>(owner, ctx, bulk, (c, md, opts, cb) =>
-      c.Move({ source, ...spec }, md, opts, cb),
+      c.Move({ source, ...spec, conditions: conditionsToWire(conditions) }, md, opts, cb),
     );
     if (!res.info) throw new InternalError('owner answered Move without info');
     return res.info;
@@ -257,8 +266,13 @@ export class GrpcOwnerClient implements OwnerClient {
     return res.files;
   }
 
-  async read(owner: NodeRecord, ctx: CallContext, path: string): Promise<ReadResult> {
-    const call = this.client(owner).Read({ path }, this.metadata(ctx));
+  async read(
+    owner: NodeRecord,
+    ctx: CallContext,
+    path: string,
+    options?: ReadOptions,
+  ): Promise<ReadResult> {
+    const call = this.client(owner).Read(readRequestToWire(path, options), this.metadata(ctx));
     const cancel = (): void => call.cancel();
     ctx.signal?.addEventListener('abort', cancel, { once: true });
     const iterator = call[Symbol.asyncIterator]() as AsyncIterator<ReadResponse__Output>;
@@ -276,6 +290,12 @@ export class GrpcOwnerClient implements OwnerClient {
     if (!info) {
       call.cancel();
       throw new InternalError('owner answered Read without a header');
+    }
+    const range = first.done ? null : first.value.range;
+    if (!first.done && first.value.not_modified) {
+      call.cancel();
+      ctx.signal?.removeEventListener('abort', cancel);
+      return { info, body: Readable.from([]), notModified: true };
     }
     const ownerId = owner.instance_id;
     // The body ends cleanly only if the owner ended the stream cleanly; any failure after the
@@ -302,7 +322,7 @@ export class GrpcOwnerClient implements OwnerClient {
       ctx.signal?.removeEventListener('abort', cancel);
       call.cancel();
     });
-    return { info, body };
+    return { info, body, ...(range ? { range: { start: range.start, end: range.end } } : {}) };
   }
 
   async openWrite(
@@ -324,7 +344,10 @@ export class GrpcOwnerClient implements OwnerClient {
     const timer = setTimeout(cancel, this.o.readyTimeoutMs);
     let ready: WriteResponse__Output['ready'];
     try {
-      call.write({ header } satisfies WriteRequest);
+      const { conditions, ...rest } = header;
+      call.write({
+        header: { ...rest, conditions: conditionsToWire(conditions) },
+      } satisfies WriteRequest);
       const first = await responses.next();
       ready = first.done ? undefined : first.value.ready;
     } catch (err) {

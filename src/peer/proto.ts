@@ -52,4 +52,6 @@ export const MD = {
   existingPath: 'x-callfs-existing-path',
   requestedType: 'x-callfs-requested-type',
   updateUrl: 'x-callfs-update-url',
+  size: 'x-callfs-size',
+  retryAfter: 'x-callfs-retry-after',
 } as const;

@@ -20,10 +20,15 @@ import type { StageFileRequest__Output } from '../generated/callfs/v1/StageFileR
 import type { WriteRequest__Output } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse } from '../generated/callfs/v1/WriteResponse.js';
 import { rechunk, writeWithBackpressure } from './chunks.js';
+import { listMessages } from './list-stream.js';
+import { moveSpecOf } from './move-request.js';
 import { incoming } from './incoming.js';
 import { loadNodeProto, loadProto, MD } from './proto.js';
 import { toGrpcStatus } from './status-map.js';
 import { watchStream } from './watch-stream.js';
+import { conditionsFromWire, readOptionsFromWire } from './conditions-wire.js';
+import { evaluateConditions } from '../files/conditions.js';
+import { installCallfsTrailers } from './status-trailer.js';
 
 export interface PeerServerOptions {
   files: FilesApi;
@@ -37,6 +42,8 @@ export interface PeerServerOptions {
   credentials?: grpc.ServerCredentials;
   /** The change feed served by `Watch` (UNIMPLEMENTED without it). */
   feed?: ChangeFeed;
+  /** Further services on the same server (health, reflection). */
+  services?: Array<(server: grpc.Server) => void>;
 }
 
 function first(md: grpc.Metadata, key: string): string | undefined {
@@ -92,7 +99,10 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     Stat: (call, cb) => {
       answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
-        return { info: await files.stat(ctx, path(call.request.path)) };
+        const info = await files.stat(ctx, path(call.request.path));
+        const conditions = conditionsFromWire(call.request.conditions);
+        const verdict = evaluateConditions(info, conditions, true);
+        return { info, not_modified: verdict === 'not-modified' };
       }, cb);
     },
 
@@ -101,9 +111,18 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
         // Created first, so a cancel that comes while the file is being opened is not missed.
         const cancelled = cancelSignal(call);
         const ctx = contextOf(auth, call.metadata, cancelled);
-        const { info, body } = await files.read(ctx, path(call.request.path));
+        const options = readOptionsFromWire(call.request);
+        const { info, body, range, notModified } = await files.read(
+          ctx,
+          path(call.request.path),
+          options,
+        );
         try {
-          await writeWithBackpressure(call, { header: info }, cancelled);
+          await writeWithBackpressure(
+            call,
+            { header: info, range: range ?? null, not_modified: notModified ?? false },
+            cancelled,
+          );
           for await (const chunk of rechunk(body, o.chunkSize)) {
             await writeWithBackpressure(call, { chunk }, cancelled);
           }
@@ -132,6 +151,7 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
           path: target.path,
           write_mode: header.write_mode,
           expected_size: expected,
+          conditions: conditionsFromWire(header.conditions),
         });
         let ended = false;
         try {
@@ -187,7 +207,10 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
       accepted(call);
       answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
-        await files.remove(ctx, path(call.request.path), { recursive: call.request.recursive });
+        await files.remove(ctx, path(call.request.path), {
+          recursive: call.request.recursive,
+          conditions: conditionsFromWire(call.request.conditions),
+        });
         return {};
       }, cb);
     },
@@ -203,10 +226,10 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
       (async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
         // Read from etcd page by page while the entries stream out.
-        const entries = await files.listEntries(ctx, path(call.request.path));
-        for await (const entry of entries) {
+        const messages = await listMessages(files, ctx, path(call.request.path), call.request);
+        for await (const message of messages) {
           if (call.cancelled) return;
-          await writeWithBackpressure(call, { entry });
+          await writeWithBackpressure(call, message);
         }
         call.end();
       })().catch((err) => {
@@ -218,14 +241,13 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
       accepted(call);
       answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));
-        const r = call.request;
-        const info = await files.move(ctx, path(r.source), {
-          destination: path(r.destination),
-          overwrite: r.overwrite,
-          create_parents: r.create_parents,
-          instance: r.instance,
-          backend: r.backend,
-        });
+        const source = path(call.request.source);
+        const info = await files.move(
+          ctx,
+          source,
+          moveSpecOf(source, call.request),
+          conditionsFromWire(call.request.conditions),
+        );
         return { info };
       }, cb);
     },
@@ -318,6 +340,7 @@ export async function startPeerServer(
   const proto = loadProto();
   server.addService(proto.callfs.v1.FileService.service, createPeerHandlers(o));
   server.addService(loadNodeProto().callfs.v1.NodeService.service, createNodeHandlers(o));
+  for (const add of o.services ?? []) add(server);
   const bindHost = host.includes(':') ? `[${host}]` : host;
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
@@ -327,6 +350,8 @@ export async function startPeerServer(
     ),
   );
   widenUploadWindow(server, o.flowControlWindow, o.logger);
+  if (!installCallfsTrailers(server))
+    o.logger.warn('grpc-js internals changed: some errors lack x-callfs-code');
   return {
     port: bound,
     close: () =>

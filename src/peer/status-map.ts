@@ -27,6 +27,8 @@ import {
   ParentNotADirectoryError,
   PayloadTooLargeError,
   PermissionDeniedError,
+  PreconditionFailedError,
+  RangeNotSatisfiableError,
   RateLimitError,
   RouteNotFoundError,
   StaleRevisionError,
@@ -37,7 +39,8 @@ import { MD } from './proto.js';
 
 const S = grpc.status;
 
-const GRPC_STATUS: Record<string, grpc.status> = {
+/** Every API code and the gRPC status it travels as (the README's gRPC error table). */
+export const GRPC_STATUS: Readonly<Record<string, grpc.status>> = {
   INVALID_PATH: S.INVALID_ARGUMENT,
   BAD_REQUEST: S.INVALID_ARGUMENT,
   NOT_A_FILE: S.INVALID_ARGUMENT,
@@ -58,6 +61,8 @@ const GRPC_STATUS: Record<string, grpc.status> = {
   LINK_USED: S.FAILED_PRECONDITION,
   CURSOR_EXPIRED: S.FAILED_PRECONDITION,
   REVISION_COMPACTED: S.OUT_OF_RANGE,
+  PRECONDITION_FAILED: S.FAILED_PRECONDITION,
+  RANGE_NOT_SATISFIABLE: S.OUT_OF_RANGE,
   PAYLOAD_TOO_LARGE: S.RESOURCE_EXHAUSTED,
   RATE_LIMIT_EXCEEDED: S.RESOURCE_EXHAUSTED,
   OWNER_UNAVAILABLE: S.UNAVAILABLE,
@@ -67,15 +72,34 @@ const GRPC_STATUS: Record<string, grpc.status> = {
   INTERNAL_ERROR: S.INTERNAL,
 };
 
+/** Seconds a client should wait before retrying, as HTTP's Retry-After says. */
+export const RETRY_AFTER_SECONDS = '1';
+
+/** Codes HTTP answers 503 or 429 with a Retry-After: the same hint travels as a trailer. */
+const RETRY_AFTER_CODES = new Set([
+  'OWNER_UNAVAILABLE',
+  'METADATA_UNAVAILABLE',
+  'NODE_NOT_SERVING',
+  'RATE_LIMIT_EXCEEDED',
+  'STALE_REVISION',
+  'WRONG_OWNER',
+]);
+
+export function retryAfterFor(code: string): boolean {
+  return RETRY_AFTER_CODES.has(code);
+}
+
 /** Domain error → the status object a grpc-js handler emits. */
 export function toGrpcStatus(err: unknown): Partial<grpc.StatusObject> {
   const e = toCallfsError(err);
   const code = GRPC_STATUS[e.code] ?? S.INTERNAL;
   const metadata = new grpc.Metadata();
   metadata.set(MD.code, e.code);
+  if (retryAfterFor(e.code)) metadata.set(MD.retryAfter, RETRY_AFTER_SECONDS);
   if (e instanceof OwnerUnavailableError || e instanceof WrongOwnerError) {
     metadata.set(MD.instanceId, e.instanceId);
   }
+  if (e instanceof RangeNotSatisfiableError) metadata.set(MD.size, String(e.size));
   if (e instanceof AlreadyExistsError) {
     metadata.set(MD.requestedType, e.requestedType);
     if (e.existing) {
@@ -110,6 +134,7 @@ const BY_CODE: Record<string, Ctor> = {
   LINK_USED: LinkUsedError,
   CURSOR_EXPIRED: CursorExpiredError,
   REVISION_COMPACTED: RevisionCompactedError,
+  PRECONDITION_FAILED: PreconditionFailedError,
   PAYLOAD_TOO_LARGE: PayloadTooLargeError,
   RATE_LIMIT_EXCEEDED: RateLimitError,
   METADATA_UNAVAILABLE: MetadataUnavailableError,
@@ -151,6 +176,9 @@ export function fromGrpcError(err: unknown, ownerId: string): CallfsError {
   }
   if (code === 'OWNER_UNAVAILABLE') {
     return new OwnerUnavailableError(first(md, MD.instanceId) ?? ownerId, message);
+  }
+  if (code === 'RANGE_NOT_SATISFIABLE') {
+    return new RangeNotSatisfiableError(Number(first(md, MD.size) ?? 0), message);
   }
   if (code === 'WRONG_OWNER') return new WrongOwnerError(first(md, MD.instanceId) ?? '', message);
   if (code && BY_CODE[code]) return new BY_CODE[code](message);

@@ -1,11 +1,36 @@
 // The localfs backend's view of its root directory: maps API paths to real paths, keeps every
-// disk operation inside the root (and out of its internal folder) even through symlinks, puts
-// staged files in place, and fsyncs the directories a change touched so it survives a crash.
+// disk operation inside the root (and out of its internal folder) even through symlinks, decides
+// whether a path can hold a file at all (its length against PATH_MAX/NAME_MAX, and nothing
+// foreign in the way), puts staged files in place, and fsyncs the directories a change touched
+// so it survives a crash.
+import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, realpath, rename, rmdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
-import { InternalError, InvalidPathError } from '../files/errors.js';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { InternalError, InvalidPathError, ParentNotADirectoryError } from '../files/errors.js';
+import { DirSyncs } from './dir-syncs.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
+
+/** Linux's limits, used when `getconf` cannot tell the root filesystem's own. */
+const DEFAULT_PATH_MAX = 4096;
+const DEFAULT_NAME_MAX = 255;
+
+export interface DiskLimits {
+  /** Bytes of a whole absolute path, its terminating NUL included (as `pathconf` reports). */
+  pathMax: number;
+  /** Bytes of one name. */
+  nameMax: number;
+}
+
+/** `pathconf(dir, name)` through getconf (Node has no binding); `fallback` when unknown. */
+function pathconf(dir: string, name: string, fallback: number): Promise<number> {
+  return new Promise((resolve) => {
+    execFile('getconf', [name, dir], { timeout: 5000 }, (err, stdout) => {
+      const value = Number.parseInt(String(stdout).trim(), 10);
+      resolve(!err && Number.isSafeInteger(value) && value > 0 ? value : fallback);
+    });
+  });
+}
 
 export function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
@@ -32,6 +57,14 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** True when a directory holds nothing but (nested) empty directories. */
+async function isEmptyTree(dir: string): Promise<boolean> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !(await isEmptyTree(join(dir, entry.name)))) return false;
+  }
+  return true;
+}
+
 /** Removes a directory holding nothing but (nested) empty directories; false if it holds more. */
 async function removeEmptyTree(dir: string): Promise<boolean> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -46,20 +79,54 @@ async function removeEmptyTree(dir: string): Promise<boolean> {
   }
 }
 
+/**
+ * The longest API path a root would hold, without creating it (for `callfs config validate`):
+ * limits are read on its nearest existing ancestor, symlinks there resolved.
+ */
+export async function storableLimits(
+  root: string,
+): Promise<DiskLimits & { root: string; maxPathBytes: number }> {
+  let existing = resolve(root);
+  const missing: string[] = [];
+  for (;;) {
+    try {
+      existing = await realpath(existing);
+      break;
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT' || dirname(existing) === existing) throw err;
+      missing.unshift(basename(existing));
+      existing = dirname(existing);
+    }
+  }
+  const real = join(existing, ...missing);
+  const pathMax = await pathconf(existing, 'PATH_MAX', DEFAULT_PATH_MAX);
+  const nameMax = await pathconf(existing, 'NAME_MAX', DEFAULT_NAME_MAX);
+  const maxPathBytes = Math.max(0, pathMax - 1 - Buffer.byteLength(real, 'utf8'));
+  return { root: real, pathMax, nameMax, maxPathBytes };
+}
+
 export class DiskRoot {
   private readonly rootPrefix: string;
   private readonly internalDir: string;
+  private readonly syncs = new DirSyncs(fsyncDir);
+
+  /** The longest API path a file can have here: the root's real path takes the rest. */
+  readonly maxPathBytes: number;
 
   private constructor(
     /** The root's real path: every containment check compares real paths with it. */
     readonly root: string,
     readonly tmpDir: string,
+    readonly limits: DiskLimits,
   ) {
     this.rootPrefix = root.endsWith(sep) ? root : root + sep;
     this.internalDir = join(root, INTERNAL_DIR);
+    // `<root><path>` and its NUL must fit PATH_MAX. Temps and the quarantine live under the
+    // root with fixed-length names, so the final path is always the longest one.
+    this.maxPathBytes = Math.max(0, limits.pathMax - 1 - Buffer.byteLength(root, 'utf8'));
   }
 
-  static async open(root: string): Promise<DiskRoot> {
+  static async open(root: string, limits?: Partial<DiskLimits>): Promise<DiskRoot> {
     await mkdir(root, { recursive: true });
     const real = await realpath(root);
     const tmpDir = join(real, INTERNAL_DIR, 'tmp');
@@ -68,7 +135,81 @@ export class DiskRoot {
     if ((await realpath(tmpDir)) !== tmpDir) {
       throw new InternalError(`${tmpDir} must be a plain directory, not a symbolic link`);
     }
-    return new DiskRoot(real, tmpDir);
+    return new DiskRoot(real, tmpDir, {
+      pathMax: limits?.pathMax ?? (await pathconf(real, 'PATH_MAX', DEFAULT_PATH_MAX)),
+      nameMax: limits?.nameMax ?? (await pathconf(real, 'NAME_MAX', DEFAULT_NAME_MAX)),
+    });
+  }
+
+  /** InvalidPathError naming the limit when `apiPath` is too long for this disk. */
+  checkLength(apiPath: string): void {
+    const segments = pathSegments(apiPath);
+    const bytes = Buffer.byteLength(apiPath, 'utf8');
+    if (bytes > this.maxPathBytes) {
+      throw new InvalidPathError(
+        `path is ${bytes} bytes; this node's storage holds paths of at most ` +
+          `${this.maxPathBytes} bytes (PATH_MAX ${this.limits.pathMax} less its storage root)`,
+      );
+    }
+    for (const segment of segments) {
+      const length = Buffer.byteLength(segment, 'utf8');
+      if (length > this.limits.nameMax) {
+        throw new InvalidPathError(
+          `a path segment is ${length} bytes; this node's storage holds names of at most ` +
+            `${this.limits.nameMax} bytes (NAME_MAX)`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Refuses a path this backend cannot put a file at without touching something it did not
+   * make: a symbolic link as the file or on the way to it (even one that stays inside the
+   * root: a rename through it would land elsewhere), a file where a directory goes
+   * (ParentNotADirectoryError, as the namespace answers), or a FIFO,
+   * socket, device or non-empty directory where the file goes. Walks with lstat, following
+   * nothing. An empty directory tree is fine: it gives way at commit.
+   */
+  async checkTarget(apiPath: string): Promise<void> {
+    this.checkLength(apiPath);
+    const segments = pathSegments(apiPath);
+    let dir = this.root;
+    for (let i = 0; i < segments.length; i++) {
+      const current = join(dir, segments[i]);
+      const shown = '/' + segments.slice(0, i + 1).join('/');
+      let info;
+      try {
+        info = await lstat(current);
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') return;
+        throw err;
+      }
+      const last = i === segments.length - 1;
+      if (info.isSymbolicLink()) {
+        throw new InvalidPathError(`${shown} is a symbolic link on this node's disk`);
+      }
+      if (!last) {
+        if (info.isFile()) {
+          // The same answer the namespace gives when a parent is a file.
+          throw new ParentNotADirectoryError(`${shown} is a file on this node's disk`);
+        }
+        if (!info.isDirectory()) {
+          throw new InvalidPathError(`${shown} is not a directory on this node's disk`);
+        }
+      } else if (info.isDirectory()) {
+        if (!(await isEmptyTree(current))) {
+          throw new InvalidPathError(`${shown} is a non-empty directory on this node's disk`);
+        }
+      } else if (!info.isFile()) {
+        throw new InvalidPathError(`${shown} is not a regular file on this node's disk`);
+      }
+      dir = current;
+    }
+  }
+
+  /** Makes the entries of `dir` durable; concurrent callers share fsyncs (dir-syncs.ts). */
+  syncDir(dir: string): Promise<void> {
+    return this.syncs.sync(dir);
   }
 
   /** Where an API path lives under the root, before any symlink is resolved. */
@@ -118,8 +259,9 @@ export class DiskRoot {
     return real;
   }
 
-  /** Fails early, before any byte flows, when a path's existing ancestors leave the root. */
+  /** Fails early, before any byte flows, when a path cannot hold a file or leaves the root. */
   async checkWritablePath(apiPath: string): Promise<void> {
+    await this.checkTarget(apiPath);
     const { real } = await this.resolveExisting(dirname(this.pathOf(apiPath)));
     this.assertContained(real, apiPath);
   }
@@ -151,12 +293,14 @@ export class DiskRoot {
   }
 
   private async placeOnce(part: string, apiPath: string): Promise<void> {
+    // Again at rename time: something foreign may have appeared since the write was decided.
+    await this.checkTarget(apiPath);
     const { parent, created } = await this.ensureParent(apiPath);
     const target = join(parent, basename(this.pathOf(apiPath)));
     await this.clearWay(target, apiPath);
     await rename(part, target);
     const touched = new Set([...created.map((dir) => dirname(dir)), parent]);
-    for (const dir of touched) await fsyncDir(dir);
+    for (const dir of touched) await this.syncDir(dir);
   }
 
   /** mkdir -p of a file's parent, on real paths only; returns it and the directories made. */

@@ -4,22 +4,45 @@
 // same filesystem, so a commit is one rename and a crash never exposes half a file.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
-import { InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
-import type { IsCurrent, OpenedFile, RecoveryReport, Storage, TempFile } from '../files/ports.js';
-import { DiskRoot, errnoCode, fsyncDir } from './localfs-disk.js';
+import { CallfsError, InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
+import type {
+  IsCurrent,
+  OpenedFile,
+  QuarantinedEntry,
+  RecoveryReport,
+  SpanSelector,
+  Storage,
+  TempFile,
+} from '../files/ports.js';
+import { DiskRoot, type DiskLimits, errnoCode, fsyncDir } from './localfs-disk.js';
 import { JOURNAL_SUFFIX, type JournalEntry, LocalfsTemp, PART_SUFFIX } from './localfs-temp.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
 
 /** Large reads: fewer, bigger chunks keep the gRPC and HTTP paths near their fast case. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 const PROBE_SUFFIX = '.probe';
+/** Journal entries recovery could not finish, with a `<id>.json` saying why (for fsck). */
+const QUARANTINE_DIR = 'quarantine';
+const REASON_SUFFIX = '.json';
 
 export interface LocalfsOptions {
   /** The data root; created when missing. */
   root: string;
+  /** Overrides the root filesystem's PATH_MAX / NAME_MAX (tests). */
+  limits?: Partial<DiskLimits>;
 }
 
 function randomId(): string {
@@ -44,7 +67,15 @@ export class LocalfsStorage implements Storage {
     return this.disk.root;
   }
 
-  async open(path: string, signal?: AbortSignal): Promise<OpenedFile> {
+  get maxPathBytes(): number {
+    return this.disk.maxPathBytes;
+  }
+
+  async checkPath(path: string): Promise<void> {
+    await this.disk.checkWritablePath(path);
+  }
+
+  async open(path: string, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile> {
     signal?.throwIfAborted();
     const parent = await this.disk.existingParent(path);
     if (parent === null) throw new NotFoundError(`${path} not found`);
@@ -64,18 +95,21 @@ export class LocalfsStorage implements Storage {
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw new NotFoundError(`${path} is not a regular file on disk`);
+      // Bounded by the fstat size so the bytes served always match the size reported; a
+      // range is read from its offset, never through the bytes before it.
+      const span = select?.(info.size) ?? { start: 0, end: info.size - 1 };
+      const length = span.end - span.start + 1;
       let body: Readable;
-      if (info.size === 0) {
+      if (length <= 0) {
         await handle.close();
         body = emptyBody();
       } else {
-        // Bounded by the fstat size so the bytes served always match the size reported.
         body = handle.createReadStream({
-          start: 0,
-          end: info.size - 1,
+          start: span.start,
+          end: span.end,
           // Small files get a small buffer: a 1 MiB buffer per request makes 1 KiB reads ~3×
           // slower (TOOLCHAIN.md); large ones get big chunks for the gRPC and HTTP paths.
-          highWaterMark: Math.min(READ_CHUNK_BYTES, Math.max(64 * 1024, info.size)),
+          highWaterMark: Math.min(READ_CHUNK_BYTES, Math.max(64 * 1024, length)),
         });
       }
       if (signal) addAbortSignal(signal, body);
@@ -202,22 +236,37 @@ export class LocalfsStorage implements Storage {
     const tmp = this.disk.tmpDir;
     const names = (await readdir(tmp)).sort();
     const orphanParts = new Set(names.filter((name) => name.endsWith(PART_SUFFIX)));
-    const report: RecoveryReport = { rolledForward: [], discarded: 0 };
+    const report: RecoveryReport = { rolledForward: [], discarded: 0, quarantined: [] };
     const placed = new Set<string>();
-    const failures: unknown[] = [];
 
     for (const name of names.filter((n) => n.endsWith(JOURNAL_SUFFIX))) {
       const id = name.slice(0, -JOURNAL_SUFFIX.length);
       const part = join(tmp, id + PART_SUFFIX);
       const hasPart = orphanParts.delete(id + PART_SUFFIX);
       const entry = await readJournal(join(tmp, name));
-      // isCurrent errors (metadata unreachable) stop recovery: nothing may be dropped unsure.
-      // Two journals naming one path cannot both be current; only the first one is placed.
-      const rollForward =
-        entry !== null &&
-        hasPart &&
-        !placed.has(entry.path) &&
-        (await isCurrent(entry.path, entry.gen, entry.write));
+      if (entry === null) {
+        // Not ours to judge: whatever wrote it may still be wanted by an operator.
+        report.quarantined.push(
+          await this.quarantineJournal(id, 'local-unreadable', undefined, 'unreadable journal'),
+        );
+        continue;
+      }
+      let rollForward: boolean;
+      try {
+        // Two journals naming one path cannot both be current; only the first one is placed.
+        rollForward =
+          hasPart &&
+          !placed.has(entry.path) &&
+          (await isCurrent(entry.path, entry.gen, entry.write));
+      } catch (err) {
+        // The metadata store could not answer: nothing may be dropped unsure, stop here. An
+        // answer it can never give (a path it refuses) is this entry's problem alone.
+        if (!(err instanceof CallfsError) || err.retryable) throw err;
+        report.quarantined.push(
+          await this.quarantineJournal(id, 'local-commit', entry.path, describe(err)),
+        );
+        continue;
+      }
       try {
         if (rollForward) {
           await this.disk.place(part, entry.path);
@@ -229,23 +278,86 @@ export class LocalfsStorage implements Storage {
         }
         await rm(join(tmp, name), { force: true });
       } catch (err) {
-        // Keep this journal for the next start and finish the others first.
-        failures.push(err);
+        // The part may be the committed content of a file etcd names (a path too long or a
+        // foreign object in the way): keep it for an operator and serve everything else.
+        report.quarantined.push(
+          await this.quarantineJournal(id, 'local-commit', entry.path, describe(err)),
+        );
       }
     }
     for (const part of orphanParts) {
-      await rm(join(tmp, part), { force: true });
-      report.discarded += 1;
+      try {
+        await rm(join(tmp, part), { force: true });
+        report.discarded += 1;
+      } catch (err) {
+        const id = part.slice(0, -PART_SUFFIX.length);
+        report.quarantined.push(
+          await this.quarantineJournal(id, 'local-part', undefined, describe(err)),
+        );
+      }
     }
     for (const probe of names.filter((n) => n.endsWith(PROBE_SUFFIX))) {
-      await rm(join(tmp, probe), { force: true });
-    }
-    if (failures.length > 0) {
-      throw new InternalError(`could not roll forward ${failures.length} prepared write(s)`, {
-        cause: failures.length === 1 ? failures[0] : new AggregateError(failures),
-      });
+      await rm(join(tmp, probe), { force: true }).catch(() => undefined);
     }
     return report;
+  }
+
+  async quarantinedEntries(): Promise<QuarantinedEntry[]> {
+    const dir = join(this.disk.root, INTERNAL_DIR, QUARANTINE_DIR);
+    let names: string[];
+    try {
+      names = (await readdir(dir)).sort();
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+    const out: QuarantinedEntry[] = [];
+    for (const name of names.filter((n) => n.endsWith(REASON_SUFFIX))) {
+      try {
+        out.push(JSON.parse(await readFile(join(dir, name), 'utf8')) as QuarantinedEntry);
+      } catch {
+        out.push({
+          kind: 'local-unreadable',
+          id: name.slice(0, -REASON_SUFFIX.length),
+          reason: 'unreadable quarantine record',
+          keptAt: dir,
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Moves a journal entry's files (`<id>.commit`, `<id>.part`) to `.callfs/quarantine/` with a
+   * `<id>.json` saying why. When even that fails (a read-only tmp folder), they stay where
+   * they are, and the next start tries again.
+   */
+  private async quarantineJournal(
+    id: string,
+    kind: string,
+    path: string | undefined,
+    reason: string,
+  ): Promise<QuarantinedEntry> {
+    const dir = join(this.disk.root, INTERNAL_DIR, QUARANTINE_DIR);
+    const entry: QuarantinedEntry = { kind, id, reason, keptAt: dir };
+    if (path !== undefined) entry.path = path;
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, id + REASON_SUFFIX), JSON.stringify(entry));
+      for (const suffix of [JOURNAL_SUFFIX, PART_SUFFIX]) {
+        try {
+          await rename(join(this.disk.tmpDir, id + suffix), join(dir, id + suffix));
+        } catch (err) {
+          if (errnoCode(err) !== 'ENOENT') throw err;
+        }
+      }
+      await fsyncDir(dir);
+      await fsyncDir(this.disk.tmpDir);
+    } catch (err) {
+      entry.keptAt = this.disk.tmpDir;
+      entry.reason = `${reason}; could not be moved aside: ${describe(err)}`;
+    }
+    return entry;
   }
 
   async checkWritable(): Promise<void> {
@@ -263,6 +375,13 @@ export class LocalfsStorage implements Storage {
       throw new InternalError(`storage root ${this.disk.root} is not writable`, { cause: err });
     }
   }
+}
+
+/** An error as one line for an operator (the errno code first when there is one). */
+function describe(err: unknown): string {
+  const code = errnoCode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return code && !message.startsWith(code) ? `${code}: ${message}` : message;
 }
 
 /** A journal's entry, or null when it is unreadable or not one of ours. */
@@ -283,5 +402,5 @@ async function readJournal(file: string): Promise<JournalEntry | null> {
 }
 
 export async function createLocalfsStorage(options: LocalfsOptions): Promise<LocalfsStorage> {
-  return new LocalfsStorage(await DiskRoot.open(options.root));
+  return new LocalfsStorage(await DiskRoot.open(options.root, options.limits));
 }

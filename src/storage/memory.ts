@@ -4,8 +4,16 @@
 // It buffers whole bodies, which is fine for a test fake and nowhere else.
 import { Readable, Writable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InternalError, NotFoundError } from '../files/errors.js';
-import type { IsCurrent, OpenedFile, RecoveryReport, Storage, TempFile } from '../files/ports.js';
+import { InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
+import type {
+  IsCurrent,
+  OpenedFile,
+  QuarantinedEntry,
+  RecoveryReport,
+  SpanSelector,
+  Storage,
+  TempFile,
+} from '../files/ports.js';
 import { pathSegments } from './paths.js';
 import { SizeLimit } from './size-limit.js';
 import { StagedTemp } from './staged-temp.js';
@@ -27,6 +35,8 @@ interface Staged {
 
 export interface MemoryStorageOptions {
   backendType?: string;
+  /** The longest path it holds, as a disk's PATH_MAX less its root would (default 4096). */
+  maxPathBytes?: number;
 }
 
 class MemoryTemp extends StagedTemp {
@@ -79,31 +89,51 @@ class MemoryTemp extends StagedTemp {
 
 export class MemoryStorage implements Storage {
   readonly backendType: string;
+  readonly maxPathBytes: number;
   /** Set to false to make checkWritable() fail, as a full or read-only disk would. */
   writable = true;
+  /** Paths something foreign sits at (as a symlink would on a disk): checkPath refuses them. */
+  readonly foreign = new Set<string>();
+  private readonly setAside: QuarantinedEntry[] = [];
   private readonly files = new Map<string, StoredFile>();
   private readonly staged = new Map<number, Staged>();
   private nextId = 1;
 
   constructor(options: MemoryStorageOptions = {}) {
     this.backendType = options.backendType ?? 'memory';
+    this.maxPathBytes = options.maxPathBytes ?? 4096;
   }
 
-  async open(path: string, signal?: AbortSignal): Promise<OpenedFile> {
+  async checkPath(path: string): Promise<void> {
+    pathSegments(path);
+    const bytes = Buffer.byteLength(path, 'utf8');
+    if (bytes > this.maxPathBytes) {
+      throw new InvalidPathError(
+        `path is ${bytes} bytes; this node's storage holds paths of at most ${this.maxPathBytes} bytes`,
+      );
+    }
+    if (this.foreign.has(path)) {
+      throw new InvalidPathError(`${path} is a foreign object on this node's storage`);
+    }
+  }
+
+  async open(path: string, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile> {
     signal?.throwIfAborted();
     pathSegments(path);
     const file = this.files.get(path);
     if (!file) throw new NotFoundError(`${path} not found`);
     // A snapshot, as an open fd keeps the old inode when a replace renames over it.
     const { bytes } = file;
-    const body = Readable.from(chunked(bytes), { objectMode: false });
+    const span = select?.(bytes.length);
+    const served = span ? bytes.subarray(span.start, span.end + 1) : bytes;
+    const body = Readable.from(chunked(served), { objectMode: false });
     if (signal) addAbortSignal(signal, body);
     body.on('error', () => undefined);
     return { size: bytes.length, mtimeMs: file.mtimeMs, body };
   }
 
   async createTemp(path: string): Promise<TempFile> {
-    pathSegments(path);
+    await this.checkPath(path);
     return new MemoryTemp(this.staged, this.files, this.nextId++, path);
   }
 
@@ -114,7 +144,7 @@ export class MemoryStorage implements Storage {
 
   async rename(from: string, to: string): Promise<void> {
     pathSegments(from);
-    pathSegments(to);
+    await this.checkPath(to);
     const file = this.files.get(from);
     if (!file) throw new NotFoundError(`${from} not found`);
     this.files.delete(from);
@@ -161,7 +191,7 @@ export class MemoryStorage implements Storage {
   }
 
   async recover(isCurrent: IsCurrent): Promise<RecoveryReport> {
-    const report: RecoveryReport = { rolledForward: [], discarded: 0 };
+    const report: RecoveryReport = { rolledForward: [], discarded: 0, quarantined: [] };
     const placed = new Set<string>();
     for (const [id, entry] of [...this.staged]) {
       const rollForward =
@@ -170,6 +200,20 @@ export class MemoryStorage implements Storage {
         (await isCurrent(entry.path, entry.gen, entry.write));
       this.staged.delete(id);
       if (rollForward) {
+        try {
+          await this.checkPath(entry.path);
+        } catch (err) {
+          const kept: QuarantinedEntry = {
+            kind: 'memory-commit',
+            id: String(id),
+            path: entry.path,
+            reason: (err as Error).message,
+            keptAt: 'memory',
+          };
+          this.setAside.push(kept);
+          report.quarantined.push(kept);
+          continue;
+        }
         this.files.set(entry.path, { bytes: entry.bytes, mtimeMs: Date.now() });
         placed.add(entry.path);
         report.rolledForward.push(entry.path);
@@ -178,6 +222,10 @@ export class MemoryStorage implements Storage {
       }
     }
     return report;
+  }
+
+  async quarantinedEntries(): Promise<QuarantinedEntry[]> {
+    return [...this.setAside];
   }
 
   async checkWritable(): Promise<void> {

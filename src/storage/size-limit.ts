@@ -8,8 +8,11 @@ export class SizeLimit extends Transform {
   /** Bytes passed so far: the body's size once the pipeline has finished. */
   bytes = 0;
 
-  constructor(private readonly maxBytes: number) {
-    super();
+  constructor(
+    private readonly maxBytes: number,
+    highWaterMark?: number,
+  ) {
+    super(highWaterMark ? { highWaterMark } : {});
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { isAlive } from '../../devkit/proc.js';
 import { call, sha256 } from '../support/http.js';
 
 const SCRIPT = new URL('../../scripts/cluster.sh', import.meta.url).pathname;
@@ -54,21 +55,6 @@ async function freeBase(span: number, claimed: Set<number>): Promise<number> {
     }
   }
   throw new Error(`no ${span} consecutive free ports found`);
-}
-
-/** Alive and not a zombie (an orphan's zombie still answers kill 0 until it is reaped). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
 }
 
 function startedFrom(pid: number, stateDir: string): boolean {

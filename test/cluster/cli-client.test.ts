@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, sha256 } from '../support/http.js';
 import { API_KEY } from '../support/node.js';
+import { callfsArgv } from '../../devkit/node-process.js';
 
-const BIN = new URL('../../bin/callfs', import.meta.url).pathname;
+// The TypeScript sources through tsx (as test/support/node.ts), so no fresh build is needed.
+const CALLFS = callfsArgv('tsx', []).slice(1);
 
 interface Run {
   code: number;
@@ -23,7 +25,7 @@ function cli(url: string, args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [BIN, ...args],
+      [...CALLFS, ...args],
       { env: { ...process.env, CALLFS_URL: url, CALLFS_API_KEY: API_KEY }, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         const code = err ? ((err as { code?: number }).code ?? 1) : 0;
@@ -116,7 +118,7 @@ describe('cluster: the callfs client commands', function () {
     await call(n1, 'POST', '/v1/files/clw/');
     const proc = spawn(
       process.execPath,
-      [BIN, 'watch', '/clw', '--recursive', '--json', '--count', '2'],
+      [...CALLFS, 'watch', '/clw', '--recursive', '--json', '--count', '2'],
       { env: { ...process.env, CALLFS_URL: n2, CALLFS_API_KEY: API_KEY } },
     );
     let out = '';

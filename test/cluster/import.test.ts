@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, sha256 } from '../support/http.js';
 import { rawConfig } from '../support/node.js';
+import { callfsArgv } from '../../devkit/node-process.js';
 
-const BIN = new URL('../../bin/callfs', import.meta.url).pathname;
+// The TypeScript sources through tsx (as test/support/node.ts), so no fresh build is needed.
+const CALLFS = callfsArgv('tsx', []).slice(1);
 
 interface Report {
   mode: string;
@@ -34,7 +36,7 @@ describe('cluster: callfs import', function () {
       execFile(
         process.execPath,
         [
-          BIN,
+          ...CALLFS,
           'import',
           '--config',
           configFile,

@@ -82,7 +82,7 @@ function leftovers(storage: Storage): Promise<RecoveryReport> {
   return storage.recover(async () => true);
 }
 
-const NOTHING_LEFT: RecoveryReport = { rolledForward: [], discarded: 0 };
+const NOTHING_LEFT: RecoveryReport = { rolledForward: [], discarded: 0, quarantined: [] };
 
 export function storageContract(name: string, make: () => Promise<StorageFixture>): void {
   describe(`Storage contract: ${name}`, function () {
@@ -105,6 +105,29 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
         const file = await storage.open('/docs/report.bin');
         expect(file.size).to.equal(data.length);
         expect(await sha256Of(file.body)).to.equal(sha256(data));
+      });
+
+      it('should serve only the selected span when a file is opened with a selector', async function () {
+        const data = randomBytes(200_000);
+        await putFile(storage, '/docs/span.bin', data);
+        const sizes: number[] = [];
+        const file = await storage.open('/docs/span.bin', undefined, (size) => {
+          sizes.push(size);
+          return { start: 150_000, end: 150_099 };
+        });
+        expect(sizes).to.deep.equal([data.length]);
+        expect(file.size).to.equal(data.length);
+        expect(await sha256Of(file.body)).to.equal(sha256(data.subarray(150_000, 150_100)));
+      });
+
+      it('should fail the open when the span selector throws', async function () {
+        await putFile(storage, '/docs/span-err.bin', randomBytes(10));
+        const err = await rejection(
+          storage.open('/docs/span-err.bin', undefined, () => {
+            throw new RangeError('no span');
+          }),
+        );
+        expect(err).to.be.instanceOf(RangeError);
       });
 
       it('should serve an empty body when a 0-byte file is committed', async function () {
@@ -437,7 +460,11 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
         const temp = await stagedTemp(storage, '/crash/forward.bin', data);
         await temp.prepare(3);
         const report = await storage.recover(async () => true);
-        expect(report).to.deep.equal({ rolledForward: ['/crash/forward.bin'], discarded: 0 });
+        expect(report).to.deep.equal({
+          rolledForward: ['/crash/forward.bin'],
+          discarded: 0,
+          quarantined: [],
+        });
         expect(await sha256Of((await storage.open('/crash/forward.bin')).body)).to.equal(
           sha256(data),
         );
@@ -459,7 +486,7 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
         const temp = await stagedTemp(storage, '/crash/back.txt', Buffer.from('new'));
         await temp.prepare(2);
         const report = await storage.recover(async () => false);
-        expect(report).to.deep.equal({ rolledForward: [], discarded: 1 });
+        expect(report).to.deep.equal({ rolledForward: [], discarded: 1, quarantined: [] });
         expect((await readAll((await storage.open('/crash/back.txt')).body)).toString()).to.equal(
           'old',
         );
@@ -469,7 +496,7 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
         await stagedTemp(storage, '/crash/unprepared.txt', Buffer.from('x'));
         let asked = false;
         const report = await storage.recover(async () => (asked = true));
-        expect(report).to.deep.equal({ rolledForward: [], discarded: 1 });
+        expect(report).to.deep.equal({ rolledForward: [], discarded: 1, quarantined: [] });
         expect(asked).to.equal(false);
       });
 
@@ -494,7 +521,61 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
         expect(await leftovers(storage)).to.deep.equal({
           rolledForward: ['/unsure.txt'],
           discarded: 0,
+          quarantined: [],
         });
+      });
+    });
+
+    describe('checkPath', function () {
+      /** A canonical path of exactly `bytes` bytes, in segments a disk accepts. */
+      function pathOf(bytes: number): string {
+        let path = '';
+        while (bytes - path.length > 201) path += '/' + 'd'.repeat(200);
+        return path + '/' + 'f'.repeat(bytes - path.length - 1);
+      }
+
+      it('should accept a path when it is exactly maxPathBytes long', async function () {
+        if (storage.maxPathBytes > 4096) this.skip();
+        const path = pathOf(storage.maxPathBytes);
+        await storage.checkPath(path);
+        await putFile(storage, path, Buffer.from('longest'));
+        expect((await readAll((await storage.open(path)).body)).toString()).to.equal('longest');
+      });
+
+      it('should refuse with InvalidPathError naming the limit when a path is one byte longer', async function () {
+        if (storage.maxPathBytes >= 4096) this.skip();
+        const err = await rejection(storage.checkPath(pathOf(storage.maxPathBytes + 1)));
+        expect(err).to.be.instanceOf(InvalidPathError);
+        expect((err as Error).message).to.contain(String(storage.maxPathBytes));
+      });
+
+      it('should refuse a temp when the path is longer than maxPathBytes', async function () {
+        if (storage.maxPathBytes >= 4096) this.skip();
+        const err = await rejection(storage.createTemp(pathOf(storage.maxPathBytes + 1)));
+        expect(err).to.be.instanceOf(InvalidPathError);
+        expect(await leftovers(storage)).to.deep.equal(NOTHING_LEFT);
+      });
+
+      it('should refuse a rename when the destination is longer than maxPathBytes', async function () {
+        if (storage.maxPathBytes >= 4096) this.skip();
+        await putFile(storage, '/short.txt', Buffer.from('x'));
+        const err = await rejection(storage.rename('/short.txt', pathOf(storage.maxPathBytes + 1)));
+        expect(err).to.be.instanceOf(InvalidPathError);
+        expect(await storage.has('/short.txt')).to.equal(true);
+      });
+
+      it('should accept a path when an existing file is there to replace', async function () {
+        await putFile(storage, '/there/file.txt', Buffer.from('x'));
+        await storage.checkPath('/there/file.txt');
+        expect(await storage.has('/there/file.txt')).to.equal(true);
+      });
+    });
+
+    describe('quarantinedEntries', function () {
+      it('should list nothing when recovery set nothing aside', async function () {
+        await putFile(storage, '/fine.txt', Buffer.from('x'));
+        await storage.recover(async () => true);
+        expect(await storage.quarantinedEntries()).to.deep.equal([]);
       });
     });
 

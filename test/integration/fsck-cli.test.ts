@@ -4,22 +4,18 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { callfsArgv } from '../../devkit/node-process.js';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
 import { call } from '../support/http.js';
 import { rawConfig, startChildNode, uniquePrefix, type ChildNode } from '../support/node.js';
 
-const BIN = new URL('../../bin/callfs', import.meta.url).pathname;
-
 function fsckCli(configFile: string, ...args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, 'fsck', '--config', configFile, ...args],
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        resolve({ code: typeof code === 'number' ? code : 1, out: stdout + stderr });
-      },
-    );
+    const [node, ...argv] = callfsArgv('tsx', ['fsck', '--config', configFile, ...args]);
+    execFile(node!, argv, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+      resolve({ code: typeof code === 'number' ? code : 1, out: stdout + stderr });
+    });
   });
 }
 

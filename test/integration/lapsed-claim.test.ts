@@ -59,7 +59,12 @@ describe('integration: a create whose claim lapsed mid-body', function () {
 
   before(async () => {
     etcd = await startEtcd();
-    node = await startInProcessNode(etcd.endpoint, { prefix, instanceId: 'lapse-1' });
+    // The claim-first path: a small POST would not claim before its body (small-creates.test.ts).
+    node = await startInProcessNode(etcd.endpoint, {
+      prefix,
+      instanceId: 'lapse-1',
+      overrides: { server: { small_body_bytes: 0 } },
+    });
     client = new Etcd3({ hosts: etcd.endpoint });
   });
   after(async () => {

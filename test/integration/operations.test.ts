@@ -126,8 +126,21 @@ describe('operations endpoints', function () {
       const samples = await scrape();
       const count = (operation: string) =>
         valueOf(samples, 'callfs_file_operations_total', { operation, backend_type: 'localfs' });
-      expect(count('write')).to.be.at.least(1);
+      expect(count('create')).to.be.at.least(1);
       expect(count('read')).to.be.at.least(1);
+    });
+
+    it("should count upstream CallFS's update, delete and list when a file is replaced, listed and deleted", async () => {
+      await call(base, 'PUT', '/v1/files/ops/cycle.txt', { body: '1' });
+      await call(base, 'PUT', '/v1/files/ops/cycle.txt', { body: '2' });
+      await call(base, 'GET', '/v1/directories/ops');
+      await call(base, 'DELETE', '/v1/files/ops/cycle.txt');
+      const samples = await scrape();
+      const count = (operation: string) =>
+        valueOf(samples, 'callfs_file_operations_total', { operation, backend_type: 'localfs' });
+      expect(
+        [count('update'), count('list'), count('delete')].map((n) => (n ?? 0) >= 1),
+      ).to.deep.equal([true, true, true]);
     });
 
     it('should time backend operations when a file is written', async () => {

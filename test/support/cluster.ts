@@ -1,7 +1,7 @@
-// A real 3-node cluster for tests: one etcd and three `bin/callfs server` processes on free
+// A real 3-node cluster for tests: one etcd and three node processes (devkit/) on free
 // loopback ports, stopped by pid afterwards with their temp folders removed.
 import { startEtcd, type EtcdHandle } from './etcd.js';
-import { startChildNode, uniquePrefix, type ChildNode } from './node.js';
+import { startChildNode, uniquePrefix, type ChildNode, type NodeSpec } from './node.js';
 
 export interface TestCluster {
   etcd: EtcdHandle;
@@ -10,7 +10,10 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(count = 3): Promise<TestCluster> {
+export async function startCluster(
+  count = 3,
+  overrides?: NodeSpec['overrides'],
+): Promise<TestCluster> {
   const etcd = await startEtcd();
   const prefix = uniquePrefix();
   const nodes: ChildNode[] = [];
@@ -18,16 +21,22 @@ export async function startCluster(count = 3): Promise<TestCluster> {
     await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
     await etcd.stop();
   };
-  try {
-    const started = await Promise.all(
-      Array.from({ length: count }, (_, i) =>
-        startChildNode({ etcdEndpoint: etcd.endpoint, prefix, instanceId: `node-${i + 1}` }),
-      ),
-    );
-    nodes.push(...started);
-  } catch (err) {
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) =>
+      startChildNode({
+        etcdEndpoint: etcd.endpoint,
+        prefix,
+        instanceId: `node-${i + 1}`,
+        overrides,
+      }),
+    ),
+  );
+  // Nodes that did start are stopped too when another one failed to.
+  for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
     await stop();
-    throw err;
+    throw failed.reason;
   }
   return { etcd, prefix, nodes, stop };
 }

@@ -46,6 +46,8 @@ export interface FakeCluster {
 
 export interface FakeClusterOptions {
   maxBodyBytes?: number;
+  /** POSTs of a known length up to this take the one-transaction create (default: off). */
+  smallBodyBytes?: number;
   backendType?: string;
   /** The advertised HTTP URL of each node (default: `fakeHttpUrl(id)`). */
   httpUrl?: (id: string) => string;
@@ -79,6 +81,7 @@ export async function fakeCluster(
       cursorKey: FAKE_CURSOR_KEY,
       owners,
       maxBodyBytes: options.maxBodyBytes ?? FAKE_MAX_BODY_BYTES,
+      smallBodyBytes: options.smallBodyBytes,
     });
     const record: NodeRecord = {
       instance_id: id,

@@ -1,7 +1,7 @@
 // Test harness for real CallFS nodes: builds a valid config for a node on free loopback ports
 // against a given etcd, and starts it either in this process (fast, for API tests) or as a
-// child process running `bin/callfs server` (for cluster and fault tests: killable by pid).
-import { spawn, type ChildProcess } from 'node:child_process';
+// child process through the shared devkit/ helper (for cluster and fault tests: killable by pid).
+import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { startNode, type RunningNode } from '../../src/node.js';
-import { freePort } from './etcd.js';
+import { startNodeProcess } from '../../devkit/node-process.js';
+import { freePort } from '../../devkit/proc.js';
+
+/** The environment switch of the metadata cache, read here so in-process nodes honour it too. */
+const CACHE_SWITCH = 'CALLFS_METADATA_STORE__CACHE_ENABLED';
+/** Start-up bound: generous, since three nodes compiling their TypeScript on a busy 2-core host take a while. */
+const START_MS = 90_000;
 
 export const API_KEY = 'test-key-0123456789abcdef';
 export const OTHER_KEY = 'other-key-0123456789abcdef';
@@ -53,6 +59,8 @@ export function rawConfig(spec: NodeSpec): Record<string, Record<string, unknown
       etcd_prefix: spec.prefix,
       lease_ttl_seconds: 3,
       request_timeout_ms: 1500,
+      // `CALLFS_METADATA_STORE__CACHE_ENABLED=false npm test` runs the suite without the cache.
+      cache_enabled: process.env[CACHE_SWITCH] !== 'false',
     },
     instance_discovery: { instance_id: spec.instanceId },
     log: { level: 'warn', format: 'json' },
@@ -118,9 +126,10 @@ export interface ChildNode {
   stop(): Promise<void>;
 }
 
-const BIN = new URL('../../bin/callfs', import.meta.url).pathname;
-
-/** Starts `bin/callfs server` as a child process and waits until it answers /health. */
+/**
+ * Starts a node as a child process (devkit/node-process.ts) and waits until /ready answers.
+ * It runs the TypeScript sources through tsx, so tests never depend on a fresh `npm run build`.
+ */
 export async function startChildNode(
   spec: Omit<NodeSpec, 'root' | 'httpPort' | 'grpcPort'> & { root?: string },
 ): Promise<ChildNode> {
@@ -130,72 +139,38 @@ export async function startChildNode(
   const dir = await mkdtemp(join(tmpdir(), 'callfs-cfg-'));
   const configFile = join(dir, 'callfs.json');
   await writeFile(configFile, JSON.stringify(rawConfig({ ...spec, root, httpPort, grpcPort })));
-  let out = '';
-  let proc!: ChildProcess;
-  const url = `http://127.0.0.1:${httpPort}`;
-  const launch = async (): Promise<void> => {
-    proc = spawn(process.execPath, [BIN, 'server', '--config', configFile], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const keep = (d: Buffer): void => {
-      out = (out + d.toString()).slice(-20_000);
-    };
-    proc.stdout?.on('data', keep);
-    proc.stderr?.on('data', keep);
-    handle.proc = proc;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`node ${spec.instanceId} exited: ${out}`);
-      try {
-        const res = await fetch(`${url}/health`);
-        if (res.ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`node ${spec.instanceId} not ready: ${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    // /health answers before membership is registered; wait for the registration too.
-    await waitForMembership(url);
-  };
-  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGCONT');
-    proc.kill(signal);
-    await exited;
-  };
-  const handle: ChildNode = {
+  const node = await startNodeProcess({
+    name: spec.instanceId,
+    configFile,
+    url: `http://127.0.0.1:${httpPort}`,
+    runtime: 'tsx',
+    readyTimeoutMs: START_MS,
+    // The config file already carries the cache switch (and a test's override of it).
+    env: withoutCacheSwitch(process.env),
+  });
+  return {
     instanceId: spec.instanceId,
-    url,
+    url: node.url,
     grpcAddr: `127.0.0.1:${grpcPort}`,
     root,
     httpPort,
     grpcPort,
-    proc,
-    output: () => out,
-    kill,
-    restart: launch,
+    get proc() {
+      return node.process.child;
+    },
+    output: () => node.output(),
+    kill: (signal: NodeJS.Signals = 'SIGKILL') => node.kill(signal),
+    restart: async () => void (await node.restart()),
     stop: async () => {
-      await kill('SIGTERM');
+      await node.kill('SIGTERM');
       await rm(root, { recursive: true, force: true });
       await rm(dir, { recursive: true, force: true });
     },
   };
-  await launch();
-  return handle;
 }
 
-async function waitForMembership(url: string): Promise<void> {
-  // /health answers as soon as HTTP listens; /ready only once the membership lease is held.
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/ready`)).status === 200) return;
-    } catch {
-      // retry
-    }
-    if (Date.now() > deadline) throw new Error('node did not become ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function withoutCacheSwitch(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  delete out[CACHE_SWITCH];
+  return out;
 }

@@ -8,6 +8,7 @@ import { EtcdMetadata, type EtcdMetadataOptions } from '../../../src/metadata/et
 import { prefixEnd } from '../../../src/metadata/keys.js';
 import { startEtcd, untilHung, type EtcdHandle } from '../../support/etcd.js';
 import {
+  dirInode,
   fileInode,
   metadataContract,
   nodeRecord,
@@ -91,6 +92,107 @@ describe('EtcdMetadata against etcd', function () {
       expect(await raw.get('/callfs/fs/shared//report.docx').json()).to.deep.equal(inode);
       expect(await raw.get('/callfs/fs//shared').exists()).to.equal(true);
       expect(await raw.get('/callfs/nodes/node-a').exists()).to.equal(true);
+    });
+
+    /** Counts the unary etcd requests (range, txn) a client sends from now on. */
+    function countRequests(client: Etcd3): { range: number; txn: number } {
+      const counts = { range: 0, txn: 0 };
+      const kv = client.kv as unknown as Record<'range' | 'txn', (...a: unknown[]) => unknown>;
+      for (const name of ['range', 'txn'] as const) {
+        const original = kv[name].bind(kv);
+        kv[name] = (...args: unknown[]) => {
+          counts[name]++;
+          return original(...args);
+        };
+      }
+      return counts;
+    }
+
+    it('should create with one txn and no read when the parent directory was seen', async () => {
+      ns = namespace();
+      const client = new Etcd3({ hosts: etcd.endpoint });
+      try {
+        const m = ns.open('node-a', { client });
+        await m.register(nodeRecord('node-a'));
+        await m.create('/warm', dirInode('node-a'), parentsOf('node-a'));
+        await m.create('/warm/first', fileInode('node-a'), parentsOf('node-a'));
+        const counts = countRequests(client);
+        await m.create('/warm/second', fileInode('node-a'), parentsOf('node-a'));
+        await m.create('/top-level', fileInode('node-a'), parentsOf('node-a'));
+        expect(counts).to.deep.equal({ range: 0, txn: 2 });
+        expect(await raw.get(`${ns.prefix}fs/warm//second`).exists()).to.equal(true);
+      } finally {
+        client.close();
+      }
+    });
+
+    it('should answer FILE_ALREADY_EXISTS with the owner when a warm create loses', async () => {
+      ns = namespace();
+      const a = ns.open('node-a');
+      const b = ns.open('node-b');
+      await a.register(nodeRecord('node-a'));
+      await b.register(nodeRecord('node-b'));
+      await a.create('/d', dirInode('node-a'), parentsOf('node-a'));
+      await a.create('/d/seen', fileInode('node-a'), parentsOf('node-a'));
+      await b.create('/d/x', fileInode('node-b'), parentsOf('node-b'));
+      const err = await a.create('/d/x', fileInode('node-a'), parentsOf('node-a')).catch((e) => e);
+      expect(err).to.have.property('code', 'FILE_ALREADY_EXISTS');
+      expect(err).to.have.nested.property('existing.instanceId', 'node-b');
+    });
+
+    it('should refuse a warm create with STALE_REVISION when a seen grandparent is being moved', async () => {
+      ns = namespace();
+      const a = ns.open('node-a');
+      const b = ns.open('node-b');
+      await a.register(nodeRecord('node-a'));
+      await b.register(nodeRecord('node-b'));
+      await a.create('/g/p/seen', fileInode('node-a'), parentsOf('node-a'));
+      await a.get('/g');
+      const top = await b.get('/g');
+      await b.replace(top!, { ...top!.inode, state: 'moving' });
+      const err = await a
+        .create('/g/p/x', fileInode('node-a'), parentsOf('node-a'))
+        .catch((e) => e);
+      expect(err).to.have.property('code', 'STALE_REVISION');
+    });
+
+    it('should refuse with PARENT_NOT_A_DIRECTORY when a seen parent became a file', async () => {
+      ns = namespace();
+      const a = ns.open('node-a');
+      const b = ns.open('node-b');
+      await a.register(nodeRecord('node-a'));
+      await b.register(nodeRecord('node-b'));
+      await a.create('/p', dirInode('node-a'), parentsOf('node-a'));
+      const dir = await b.get('/p');
+      await b.remove(dir!);
+      await b.create('/p', fileInode('node-b'), parentsOf('node-b'));
+      const err = await a.create('/p/x', fileInode('node-a'), parentsOf('node-a')).catch((e) => e);
+      expect(err).to.have.property('code', 'PARENT_NOT_A_DIRECTORY');
+      expect(await raw.get(`${ns.prefix}fs/p//x`).exists()).to.equal(false);
+    });
+
+    it('should create the parents again when a seen parent was removed', async () => {
+      ns = namespace();
+      const a = ns.open('node-a');
+      const b = ns.open('node-b');
+      await a.register(nodeRecord('node-a'));
+      await b.register(nodeRecord('node-b'));
+      await a.create('/gone', dirInode('node-a'), parentsOf('node-a'));
+      await b.remove((await b.get('/gone'))!);
+      await a.create('/gone/x', fileInode('node-a'), parentsOf('node-a'));
+      expect((await a.get('/gone'))?.inode.type).to.equal('directory');
+      expect((await a.get('/gone/x'))?.inode.type).to.equal('file');
+    });
+
+    it('should refuse with NODE_NOT_SERVING when a warm create runs after the lease is lost', async () => {
+      ns = namespace();
+      const a = ns.open('node-a');
+      await a.register(nodeRecord('node-a'));
+      await a.create('/l', dirInode('node-a'), parentsOf('node-a'));
+      await revokeLeaseOf(ns.prefix, 'node-a');
+      const err = await a.create('/l/x', fileInode('node-a'), parentsOf('node-a')).catch((e) => e);
+      expect(err).to.have.property('code', 'NODE_NOT_SERVING');
+      expect(await raw.get(`${ns.prefix}fs/l//x`).exists()).to.equal(false);
     });
 
     it('should match a version 0 range compare when the range is empty', async () => {

@@ -171,6 +171,20 @@ describe('parseConfig', () => {
       );
     });
 
+    it('should default the link rate limits to 100/s burst 20 and 10/s burst 5', () => {
+      expect(parseConfig(minimalRaw()).config.links).to.deep.equal({
+        generate_rate_per_second: 100,
+        generate_burst: 20,
+        download_rate_per_second: 10,
+        download_burst: 5,
+      });
+    });
+
+    it('should reject links.generate_burst when it is 0', () => {
+      const raw = { ...minimalRaw(), links: { generate_burst: 0 } };
+      expect(thrown(() => parseConfig(raw)).message).to.match(/^links\.generate_burst: /);
+    });
+
     it('should reject chunk_size_bytes when it exceeds 4 MiB', () => {
       const raw = { ...minimalRaw(), peer: { chunk_size_bytes: 8 * 1024 * 1024 } };
       expect(thrown(() => parseConfig(raw)).message).to.match(

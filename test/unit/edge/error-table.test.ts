@@ -31,6 +31,8 @@ import {
   ParentNotADirectoryError,
   PayloadTooLargeError,
   PermissionDeniedError,
+  PreconditionFailedError,
+  RangeNotSatisfiableError,
   RateLimitError,
   RouteNotFoundError,
 } from '../../../src/files/errors.js';
@@ -145,6 +147,18 @@ const ROWS: Row[] = [
     make: () => new RevisionCompactedError('compacted'),
   },
   {
+    status: 412,
+    code: 'PRECONDITION_FAILED',
+    type: PreconditionFailedError,
+    make: () => new PreconditionFailedError('stale If-Match'),
+  },
+  {
+    status: 416,
+    code: 'RANGE_NOT_SATISFIABLE',
+    type: RangeNotSatisfiableError,
+    make: () => new RangeNotSatisfiableError(10),
+  },
+  {
     status: 413,
     code: 'PAYLOAD_TOO_LARGE',
     type: PayloadTooLargeError,
@@ -227,6 +241,11 @@ describe('error table (API.md §3.5)', () => {
       });
     }
 
+    it('should send Content-Range bytes */size when RANGE_NOT_SATISFIABLE is answered', async () => {
+      const res = await answer(new RangeNotSatisfiableError(99));
+      expect(res.headers.get('content-range')).to.equal('bytes */99');
+    });
+
     it('should name the owner in instance_id when OWNER_UNAVAILABLE is answered', () => {
       const { body } = errorResponse(new OwnerUnavailableError('node-b'), SELF);
       expect(body.instance_id).to.equal('node-b');
@@ -274,6 +293,11 @@ describe('error table (API.md §3.5)', () => {
         expect(back.code).to.equal(row.code);
       });
     }
+
+    it('should keep the file size when RANGE_NOT_SATISFIABLE crosses gRPC', () => {
+      const back = overGrpc(new RangeNotSatisfiableError(1234));
+      expect((back as RangeNotSatisfiableError).size).to.equal(1234);
+    });
 
     it('should keep the owner instance id when OWNER_UNAVAILABLE crosses gRPC', () => {
       const back = overGrpc(new OwnerUnavailableError('node-c'));

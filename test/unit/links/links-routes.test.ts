@@ -187,10 +187,10 @@ describe('HTTP link routes', () => {
       expect(res.headers.get('content-disposition')).to.equal("attachment; filename*=UTF-8''r.txt");
     });
 
-    it('should send octet-stream, the length and no-store when serving a download', async () => {
+    it('should send the type of the extension, the length and no-store when serving a download', async () => {
       const app = edge();
       const res = await app.request(`/download/${await tokenFor(app, '/docs/r.txt')}`);
-      expect(res.headers.get('content-type')).to.equal('application/octet-stream');
+      expect(res.headers.get('content-type')).to.equal('text/plain');
       expect(res.headers.get('content-length')).to.equal('6');
       expect(res.headers.get('cache-control')).to.equal('no-store');
     });

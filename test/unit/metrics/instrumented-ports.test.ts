@@ -7,6 +7,7 @@ import { AlreadyExistsError, NotFoundError } from '../../../src/files/errors.js'
 import type { Inode, NodeRecord } from '../../../src/files/ports.js';
 import { FilesService } from '../../../src/files/service.js';
 import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
+import { instrumentFiles } from '../../../src/metrics/files.js';
 import { instrumentMetadata } from '../../../src/metrics/metadata.js';
 import { Metrics } from '../../../src/metrics/metrics.js';
 import { instrumentOwnerClient } from '../../../src/metrics/owner-client.js';
@@ -74,10 +75,32 @@ describe('instrumented ports', () => {
   });
 
   describe('storage', () => {
-    it('should count one write on the backend type when a file is written', async () => {
+    it('should count one create on the backend type when a new file is written', async () => {
       await writeFile(a.files, alice, '/w.txt', 'data');
-      const labels = { operation: 'write', backend_type: 'memfs' };
+      const labels = { operation: 'create', backend_type: 'memfs' };
       expect(await sample(a.metrics, 'callfs_file_operations_total', labels)).to.equal(1);
+    });
+
+    it('should count an update, not a create, when a file is replaced', async () => {
+      await writeFile(a.files, alice, '/u.txt', 'one');
+      await writeFile(a.files, alice, '/u.txt', 'two');
+      const count = (operation: string) =>
+        sample(a.metrics, 'callfs_file_operations_total', { operation, backend_type: 'memfs' });
+      expect([await count('create'), await count('update')]).to.deep.equal([1, 1]);
+    });
+
+    it('should count a move when a file is renamed', async () => {
+      await writeFile(a.files, alice, '/m.txt', 'data');
+      await a.files.move(alice, '/m.txt', {
+        destination: '/m2.txt',
+        overwrite: false,
+        create_parents: false,
+        instance: '',
+        backend: '',
+      });
+      expect(
+        await sample(a.metrics, 'callfs_file_operations_total', { operation: 'move' }),
+      ).to.equal(1);
     });
 
     it('should count reads and deletes when a file is read and deleted', async () => {
@@ -110,6 +133,16 @@ describe('instrumented ports', () => {
       expect(
         await sample(a.metrics, 'callfs_backend_op_duration_seconds_count', { operation: 'open' }),
       ).to.equal(1);
+    });
+
+    it('should count a list and a directory create when the files service is instrumented', async () => {
+      const files = instrumentFiles(a.files, a.metrics, 'memfs');
+      await files.mkdir(alice, '/d');
+      await files.mkdir(alice, '/d');
+      await files.list(alice, '/d');
+      const count = (operation: string) =>
+        sample(a.metrics, 'callfs_file_operations_total', { operation, backend_type: 'memfs' });
+      expect([await count('create'), await count('list')]).to.deep.equal([1, 1]);
     });
 
     it('should keep the backend type and sync methods when the storage is wrapped', () => {
@@ -152,7 +185,7 @@ describe('instrumented ports', () => {
       ).to.equal(1);
     });
 
-    it('should keep membership working when the metadata is wrapped', async () => {
+    it('should keep membership working and time its reads when the metadata is wrapped', async () => {
       const wrapped = instrumentMetadata(a.metadata, a.metrics);
       expect(wrapped.isServing()).to.equal(true);
       expect((await wrapped.getNode('node-b'))?.instance_id).to.equal('node-b');
@@ -160,7 +193,7 @@ describe('instrumented ports', () => {
         await sample(a.metrics, 'callfs_etcd_request_duration_seconds_count', {
           operation: 'get_node',
         }),
-      ).to.equal(undefined);
+      ).to.equal(1);
     });
   });
 

@@ -6,8 +6,14 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { InternalError, InvalidPathError, NotFoundError } from '../../../src/files/errors.js';
+import {
+  InternalError,
+  InvalidPathError,
+  NotFoundError,
+  ParentNotADirectoryError,
+} from '../../../src/files/errors.js';
 import { createLocalfsStorage, type LocalfsStorage } from '../../../src/storage/localfs.js';
+import { storableLimits } from '../../../src/storage/localfs-disk.js';
 import {
   chunksOf,
   putFile,
@@ -121,10 +127,10 @@ describe('LocalfsStorage', function () {
     });
 
     it('should refuse a commit over a symlinked file and leave its target unchanged', async function () {
-      await symlink(join(outside, 'secret.txt'), join(root, 'link.txt'));
       const temp = await storage.createTemp('/link.txt');
       await temp.write(chunksOf(Buffer.from('overwrite')), { maxBytes: 100 });
       await temp.prepare(1);
+      await symlink(join(outside, 'secret.txt'), join(root, 'link.txt'));
       expect(await rejection(temp.commit())).to.be.instanceOf(InvalidPathError);
       expect(await readFile(join(outside, 'secret.txt'), 'utf8')).to.equal('secret');
     });
@@ -164,14 +170,14 @@ describe('LocalfsStorage', function () {
       await mkdir(join(root, 'a', 'b.txt'), { recursive: true });
       await writeFile(join(root, 'a', 'b.txt', 'keep'), 'keep');
       const err = await rejection(putFile(storage, '/a/b.txt', Buffer.from('x')));
-      expect(err).to.be.instanceOf(InternalError);
+      expect(err).to.be.instanceOf(InvalidPathError);
       expect(await readFile(join(root, 'a', 'b.txt', 'keep'), 'utf8')).to.equal('keep');
     });
 
     it('should fail a commit when a file on disk sits where a parent directory goes', async function () {
       await writeFile(join(root, 'a'), 'stray file');
       const err = await rejection(putFile(storage, '/a/b.txt', Buffer.from('x')));
-      expect(err).to.be.instanceOf(InternalError);
+      expect(err).to.be.instanceOf(ParentNotADirectoryError);
     });
 
     it('should prune empty parent directories when the last file is removed', async function () {
@@ -216,26 +222,128 @@ describe('LocalfsStorage', function () {
       expect(await readFile(join(root, 'restart', 'file.txt'), 'utf8')).to.equal('survived');
     });
 
-    it('should delete a corrupt journal and its part when recovering', async function () {
+    it('should set a corrupt journal and its part aside when recovering', async function () {
       await writeFile(join(tmp, 'abc.commit'), '{"path": "/x", "ge');
       await writeFile(join(tmp, 'abc.part'), 'half');
       const report = await storage.recover(async () => true);
-      expect(report).to.deep.equal({ rolledForward: [], discarded: 1 });
+      expect(report.quarantined.map((q) => [q.kind, q.id])).to.deep.equal([
+        ['local-unreadable', 'abc'],
+      ]);
       expect(await readdir(tmp)).to.deep.equal([]);
+      expect(await readdir(join(root, '.callfs', 'quarantine'))).to.deep.equal([
+        'abc.commit',
+        'abc.json',
+        'abc.part',
+      ]);
     });
 
     it('should drop a journal whose part is gone when recovering', async function () {
       await writeFile(join(tmp, 'done.commit'), JSON.stringify({ path: '/done.txt', gen: 1 }));
       const report = await storage.recover(async () => true);
-      expect(report).to.deep.equal({ rolledForward: [], discarded: 0 });
+      expect(report).to.deep.equal({ rolledForward: [], discarded: 0, quarantined: [] });
       expect(await readdir(tmp)).to.deep.equal([]);
     });
 
-    it('should discard a journal naming an internal path when recovering', async function () {
+    it('should set aside a journal naming an internal path when recovering', async function () {
       await writeFile(join(tmp, 'evil.commit'), JSON.stringify({ path: '/.callfs/x', gen: 1 }));
       await writeFile(join(tmp, 'evil.part'), 'x');
       const report = await storage.recover(async () => true);
-      expect(report).to.deep.equal({ rolledForward: [], discarded: 1 });
+      expect(report.quarantined.map((q) => q.id)).to.deep.equal(['evil']);
+      expect(await exists(join(root, '.callfs', 'x'))).to.equal(false);
+    });
+
+    it('should set aside a current write and place the others when a symlink is in its way', async function () {
+      for (const [name, path] of [
+        ['a', '/blocked/file.txt'],
+        ['b', '/fine.txt'],
+      ]) {
+        const temp = await storage.createTemp(path);
+        await temp.write(chunksOf(Buffer.from(name)), { maxBytes: 10 });
+        await temp.prepare(1);
+      }
+      await symlink(outside, join(root, 'blocked'));
+      const report = await storage.recover(async () => true);
+      expect(report.rolledForward).to.deep.equal(['/fine.txt']);
+      expect(report.quarantined.map((q) => [q.kind, q.path])).to.deep.equal([
+        ['local-commit', '/blocked/file.txt'],
+      ]);
+      expect(await readdir(outside)).to.deep.equal(['secret.txt']);
+    });
+
+    it('should set aside a current write whose path is too long for a restarted root', async function () {
+      const path = '/' + 'n'.repeat(200) + '/f.txt';
+      const temp = await storage.createTemp(path);
+      await temp.write(chunksOf(Buffer.from('x')), { maxBytes: 10 });
+      await temp.prepare(1);
+      const pathMax = Buffer.byteLength(root) + 100;
+      const smaller = await createLocalfsStorage({ root, limits: { pathMax } });
+      const report = await smaller.recover(async () => true);
+      expect(report.quarantined.map((q) => q.path)).to.deep.equal([path]);
+      expect((await smaller.quarantinedEntries()).map((q) => q.reason)).to.satisfy(
+        (reasons: string[]) => reasons.every((r) => r.includes(String(smaller.maxPathBytes))),
+      );
+    });
+
+    it('should keep going when isCurrent refuses a path it cannot read', async function () {
+      const temp = await storage.createTemp('/refused.txt');
+      await temp.write(chunksOf(Buffer.from('x')), { maxBytes: 10 });
+      await temp.prepare(1);
+      const report = await storage.recover(async () => {
+        throw new InvalidPathError('not a path etcd accepts');
+      });
+      expect(report.quarantined.map((q) => q.path)).to.deep.equal(['/refused.txt']);
+    });
+  });
+
+  describe('storableLimits', function () {
+    it('should report the longest path of a root without creating it', async function () {
+      const missing = join(base, 'not', 'yet');
+      const limits = await storableLimits(missing);
+      expect(limits.maxPathBytes).to.equal(limits.pathMax - 1 - Buffer.byteLength(limits.root));
+      expect(await exists(missing)).to.equal(false);
+    });
+  });
+
+  describe('foreign objects', function () {
+    it('should refuse a path when its file on disk is a symlink inside the root', async function () {
+      await writeFile(join(root, 'target.txt'), 'target');
+      await symlink(join(root, 'target.txt'), join(root, 'link.txt'));
+      const err = await rejection(storage.checkPath('/link.txt'));
+      expect(err).to.be.instanceOf(InvalidPathError);
+      expect((err as Error).message).to.contain('symbolic link');
+    });
+
+    it('should refuse a path when a directory on the way is a symlink inside the root', async function () {
+      await mkdir(join(root, 'real'));
+      await symlink(join(root, 'real'), join(root, 'alias'));
+      expect(await rejection(storage.checkPath('/alias/new.txt'))).to.be.instanceOf(
+        InvalidPathError,
+      );
+    });
+
+    it('should refuse a path when its file on disk is a FIFO', async function () {
+      try {
+        execFileSync('mkfifo', [join(root, 'pipe')]);
+      } catch {
+        this.skip();
+      }
+      expect(await rejection(storage.checkPath('/pipe'))).to.be.instanceOf(InvalidPathError);
+    });
+
+    it('should refuse a rename when a symlinked directory appears on the destination', async function () {
+      await putFile(storage, '/src.txt', Buffer.from('x'));
+      await mkdir(join(root, 'real'));
+      await symlink(join(root, 'real'), join(root, 'alias'));
+      expect(await rejection(storage.rename('/src.txt', '/alias/dst.txt'))).to.be.instanceOf(
+        InvalidPathError,
+      );
+      expect(await readdir(join(root, 'real'))).to.deep.equal([]);
+    });
+
+    it('should name the NAME_MAX limit when a segment is longer than the root filesystem allows', async function () {
+      const small = await createLocalfsStorage({ root, limits: { nameMax: 10 } });
+      const err = await rejection(small.checkPath('/' + 'x'.repeat(11)));
+      expect((err as Error).message).to.contain('NAME_MAX');
     });
   });
 

@@ -3,10 +3,11 @@
 import { expect } from 'chai';
 import { InternalError } from '../../../src/files/errors.js';
 import { createMemoryStorage } from '../../../src/storage/memory.js';
-import { putFile, rejection, storageContract } from '../../contract/storage-contract.js';
+import { chunksOf, putFile, rejection, storageContract } from '../../contract/storage-contract.js';
 
 storageContract('memory', async () => ({
-  storage: createMemoryStorage(),
+  // A limit below the API's, so the contract's path-length cases run on the fake too.
+  storage: createMemoryStorage({ maxPathBytes: 1024 }),
   cleanup: async () => {},
 }));
 
@@ -22,6 +23,17 @@ describe('MemoryStorage', function () {
     const storage = createMemoryStorage();
     storage.writable = false;
     expect(await rejection(storage.checkWritable())).to.be.instanceOf(InternalError);
+  });
+
+  it('should set a staged write aside when its path became unusable before recovery', async function () {
+    const storage = createMemoryStorage();
+    const temp = await storage.createTemp('/odd.txt');
+    await temp.write(chunksOf(Buffer.from('x')), { maxBytes: 10 });
+    await temp.prepare(1);
+    storage.foreign.add('/odd.txt');
+    const report = await storage.recover(async () => true);
+    expect(report.quarantined.map((q) => q.path)).to.deep.equal(['/odd.txt']);
+    expect((await storage.quarantinedEntries()).length).to.equal(1);
   });
 
   it('should report its configured backend type when one is given', function () {

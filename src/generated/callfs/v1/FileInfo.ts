@@ -15,6 +15,7 @@ export interface FileInfo {
   'instance_id'?: (string);
   'backend_type'?: (string);
   'gen'?: (number | string | Long);
+  'etag'?: (string);
 }
 
 export interface FileInfo__Output {
@@ -28,4 +29,5 @@ export interface FileInfo__Output {
   'instance_id': (string);
   'backend_type': (string);
   'gen': (number);
+  'etag': (string);
 }

@@ -4,8 +4,18 @@
 
 export interface ListRequest {
   'path'?: (string);
+  'limit'?: (number);
+  'cursor'?: (string);
+  'recursive'?: (boolean);
+  'max_depth'?: (number);
+  'depth'?: "max_depth";
 }
 
 export interface ListRequest__Output {
   'path': (string);
+  'limit': (number);
+  'cursor': (string);
+  'recursive': (boolean);
+  'max_depth'?: (number);
+  'depth'?: "max_depth";
 }

@@ -1,6 +1,7 @@
 // DO NOT EDIT: generated from proto/ by `npm run gen:proto`.
 // Original file: proto/callfs/v1/files.proto
 
+import type { Conditions as _callfs_v1_Conditions, Conditions__Output as _callfs_v1_Conditions__Output } from '../../callfs/v1/Conditions.js';
 
 export interface MoveRequest {
   'source'?: (string);
@@ -9,6 +10,8 @@ export interface MoveRequest {
   'create_parents'?: (boolean);
   'instance'?: (string);
   'backend'?: (string);
+  'name'?: (string);
+  'conditions'?: (_callfs_v1_Conditions | null);
 }
 
 export interface MoveRequest__Output {
@@ -18,4 +21,6 @@ export interface MoveRequest__Output {
   'create_parents': (boolean);
   'instance': (string);
   'backend': (string);
+  'name': (string);
+  'conditions': (_callfs_v1_Conditions__Output | null);
 }

@@ -5,8 +5,10 @@ import type { FileInfo as _callfs_v1_FileInfo, FileInfo__Output as _callfs_v1_Fi
 
 export interface StatResponse {
   'info'?: (_callfs_v1_FileInfo | null);
+  'not_modified'?: (boolean);
 }
 
 export interface StatResponse__Output {
   'info': (_callfs_v1_FileInfo__Output | null);
+  'not_modified': (boolean);
 }

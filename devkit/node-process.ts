@@ -1,0 +1,88 @@
+// One CallFS node as a child process: `callfs server --config FILE`, either the compiled build
+// (`bin/callfs`, which runs dist/) or the TypeScript sources through tsx (tests, which must not
+// depend on a fresh build). Ready means /ready answers 200 (membership registered, not only
+// HTTP listening). Killable, pausable and restartable by pid with the same command line.
+import { join } from 'node:path';
+import { procs as sharedProcs, waitForStatus, type Managed, type Procs } from './proc.js';
+
+export const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+
+/** `dist`: bin/callfs (compiled JavaScript, as in production); `tsx`: src/main.ts via tsx. */
+export type Runtime = 'dist' | 'tsx';
+
+export function callfsArgv(runtime: Runtime, args: string[]): string[] {
+  return runtime === 'dist'
+    ? [process.execPath, join(REPO, 'bin/callfs'), ...args]
+    : [process.execPath, '--import', 'tsx', join(REPO, 'src/main.ts'), ...args];
+}
+
+export interface NodeProcessOptions {
+  name: string;
+  configFile: string;
+  /** Base URL of its HTTP API (where /ready is polled). */
+  url: string;
+  runtime?: Runtime;
+  env?: NodeJS.ProcessEnv;
+  log?: string;
+  detached?: boolean;
+  readyTimeoutMs?: number;
+  /** How often /ready is polled (finer for start-up measurements). */
+  pollMs?: number;
+  procs?: Procs;
+}
+
+export interface NodeProcess {
+  name: string;
+  url: string;
+  readonly pid: number;
+  readonly process: Managed;
+  output(): string;
+  pause(): void;
+  resume(): void;
+  /** SIGCONT + `sig` (SIGKILL by default); resolves at the exit. */
+  kill(sig?: NodeJS.Signals): Promise<void>;
+  /** Starts the same command line again and waits until ready; returns the ms it took. */
+  restart(): Promise<number>;
+}
+
+/** Starts a node and waits for /ready 200; the returned handle's `restart` re-launches it. */
+export async function startNodeProcess(options: NodeProcessOptions): Promise<NodeProcess> {
+  const procs = options.procs ?? sharedProcs;
+  const argv = callfsArgv(options.runtime ?? 'dist', ['server', '--config', options.configFile]);
+  let proc!: Managed;
+  const launch = async (): Promise<number> => {
+    proc = procs.spawn(options.name, argv, {
+      cwd: REPO,
+      env: options.env,
+      log: options.log,
+      detached: options.detached,
+    });
+    try {
+      return await waitForStatus(`${options.url}/ready`, {
+        timeoutMs: options.readyTimeoutMs ?? 60_000,
+        intervalMs: options.pollMs,
+        alive: () => proc.alive(),
+        what: options.name,
+      });
+    } catch (err) {
+      await proc.kill('SIGKILL');
+      throw new Error(`${(err as Error).message}: ${proc.output()}`);
+    }
+  };
+  await launch();
+  return {
+    name: options.name,
+    url: options.url,
+    get pid() {
+      return proc.pid;
+    },
+    get process() {
+      return proc;
+    },
+    output: () => proc.output(),
+    pause: () => proc.pause(),
+    resume: () => proc.resume(),
+    kill: (sig: NodeJS.Signals = 'SIGKILL') => proc.kill(sig),
+    restart: launch,
+  };
+}

@@ -1,0 +1,101 @@
+// A read on the file's owner: evaluates the request's conditions, opens the file (or the span a
+// Range asks for, read from its offset) and makes sure the bytes opened are the version whose
+// entity tag is sent. Commits switch etcd first and rename the bytes after, both under the
+// path's lock: a read that saw the lock free after reading the record, and reads the same
+// record again after opening, has opened exactly that version (see `readLocal`).
+import { Readable } from 'node:stream';
+import { resolveRange, type ByteRange, type ByteSpan } from './byte-range.js';
+import { evaluateConditions } from './conditions.js';
+import { NotAFileError, NotFoundError, WrongOwnerError } from './errors.js';
+import { isVisible, toFileInfo } from './info.js';
+import type { PathLocks } from './path-lock.js';
+import type {
+  CallContext,
+  FileInfo,
+  InodeRecord,
+  Metadata,
+  ReadOptions,
+  ReadResult,
+  Storage,
+} from './ports.js';
+import { rfc1123 } from './http-date.js';
+
+export interface ReadLocalDeps {
+  instanceId: string;
+  metadata: Metadata;
+  storage: Storage;
+  locks: PathLocks;
+}
+
+/** Attempts to catch a quiet moment between commits before serving without an ETag. */
+const ROUNDS = 8;
+
+function emptyBody(): Readable {
+  return Readable.from([]);
+}
+
+/** If-Range: the range applies only while the validator names the current version. */
+export function ifRangeHolds(ifRange: string | undefined, info: FileInfo): boolean {
+  if (!ifRange) return true;
+  if (ifRange.startsWith('"')) return info.etag !== '' && ifRange === info.etag;
+  // A date validator must match Last-Modified exactly (RFC 9110 §13.1.5).
+  return ifRange === rfc1123(info.mtime_ms);
+}
+
+async function ownFile(d: ReadLocalDeps, path: string): Promise<InodeRecord> {
+  const rec = await d.metadata.get(path);
+  if (!isVisible(rec)) throw new NotFoundError(`${path} not found`);
+  if (rec.inode.type !== 'file') throw new NotAFileError(`${path} is a directory`);
+  if (rec.inode.instance_id !== d.instanceId) throw new WrongOwnerError(rec.inode.instance_id);
+  return rec;
+}
+
+/**
+ * Reads `path`, owned by this node. Every commit of a path runs under its lock in the order
+ * txn → rename → release. If the lock is free after `before` was read, every commit `before`
+ * reflects has renamed its bytes already; if `after`, read once the file is open, is the same
+ * record, no commit switched etcd in between, so the open file is `before`'s version. Otherwise
+ * it tries again; a file rewritten without pause is finally served without an ETag rather than
+ * with one it cannot vouch for.
+ */
+export async function readLocal(
+  d: ReadLocalDeps,
+  ctx: CallContext,
+  path: string,
+  options: ReadOptions = {},
+): Promise<ReadResult> {
+  for (let round = 1; ; round++) {
+    const before = await ownFile(d, path);
+    const pending = d.locks.settled(path);
+    if (pending && round < ROUNDS) {
+      await pending;
+      continue;
+    }
+    const info = toFileInfo(before);
+    if (evaluateConditions(info, options.conditions, true) === 'not-modified') {
+      return { info, body: emptyBody(), notModified: true };
+    }
+    const range: ByteRange | undefined =
+      options.range && ifRangeHolds(options.ifRange, info) ? options.range : undefined;
+    let span: ByteSpan | undefined;
+    const opened = await d.storage.open(
+      path,
+      ctx.signal,
+      range ? (size) => (span = resolveRange(range, size)) : undefined,
+    );
+    const after = await d.metadata.get(path).catch((err: unknown) => {
+      opened.body.destroy();
+      throw err;
+    });
+    if (pending || after?.revision !== before.revision) {
+      if (round < ROUNDS) {
+        opened.body.destroy();
+        continue;
+      }
+      info.etag = '';
+    }
+    // fstat's size, so Content-Length always matches the bytes (ARCHITECTURE.md invariant 9).
+    info.size = opened.size;
+    return { info, body: opened.body, range: span };
+  }
+}
