@@ -19,6 +19,7 @@ import { LinkService } from './links/service.js';
 import { CachedMetadata } from './metadata/cached-metadata.js';
 import { etcdFaultHandling } from './metadata/etcd-call.js';
 import { EtcdMetadata } from './metadata/etcd-metadata.js';
+import { EtcdChangeFeed } from './metadata/etcd-watch.js';
 import { EtcdWatchFeed } from './metadata/watch-feed.js';
 import { instrumentFiles } from './metrics/files.js';
 import { instrumentMetadata } from './metrics/metadata.js';
@@ -109,6 +110,11 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     warn: (message, err) => logger.warn({ err }, message),
     onSetAside: setAside,
   });
+  const changeFeed = new EtcdChangeFeed({
+    client: etcd,
+    prefix: ms.etcd_prefix,
+    requestTimeoutMs: ms.request_timeout_ms,
+  });
   // What the edge and the gRPC server call: also counts listings and mkdirs.
   const api = instrumentFiles(files, metrics, storage.backendType);
   const auth = createAuthenticator({
@@ -151,6 +157,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         flowControlWindow: config.peer.flow_control_window_bytes,
         writeIdleTimeoutMs: config.peer.write_idle_timeout_ms,
         credentials: serverCredentials(config),
+        feed: changeFeed,
         services: [(server) => health.addToServer(server), addReflection],
       },
       bindHost(peerListen.host),
@@ -182,6 +189,11 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       tls,
       ready,
       metrics,
+      watch: {
+        feed: changeFeed,
+        // Under the idle timeout, so a quiet stream is never cut as idle.
+        heartbeatMs: Math.min(15_000, Math.floor(config.server.request_idle_timeout_ms / 2)),
+      },
       links: {
         service: links,
         generateLimit: {
@@ -237,6 +249,8 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
           });
         }),
     );
+    // Runs first: open watch streams end, so the drain below does not wait on them.
+    cleanups.push(async () => changeFeed.close());
     const httpPort = (http.address() as AddressInfo).port;
     const httpUrl = config.server.external_url.replace(/:0(?=\/|$)/, `:${httpPort}`);
     const grpcAddr = config.peer.advertise_addr.replace(/:0$/, `:${peer.port}`);

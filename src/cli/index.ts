@@ -6,8 +6,10 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createLogger } from '../logger.js';
 import { startNode } from '../node.js';
+import { addClientCommands } from './client/commands.js';
 import { storableLimits } from '../storage/localfs-disk.js';
 import { formatFsckReport, runFsck } from './fsck.js';
+import { runImportCommand } from './import-command.js';
 
 /** package.json sits two levels up from both src/cli/ and dist/cli/. */
 function packageVersion(): string {
@@ -43,6 +45,27 @@ export async function runCli(argv: string[]): Promise<number> {
     .action(async (opts: { config: string; repair?: boolean; json?: boolean }) => {
       exitCode = await runFsckCommand(opts.config, opts.repair ?? false, opts.json ?? false);
     });
+
+  program
+    .command('import')
+    .description("register a tree already on this node's disk into the namespace, without copying")
+    .requiredOption('-c, --config <file>', 'the node configuration')
+    .requiredOption(
+      '--path <dir>',
+      'the tree on this node (in place at <root>/<as>, or hard-linked there)',
+    )
+    .requiredOption('--as <path>', 'where it appears in the namespace')
+    .option('--owner <user>', 'the user owning the imported entries', 'root')
+    .option('--json', 'print the report as JSON')
+    .action(
+      async (opts: { config: string; path: string; as: string; owner: string; json?: boolean }) => {
+        exitCode = await runImportCommand(opts);
+      },
+    );
+
+  addClientCommands(program, (code) => {
+    exitCode = code;
+  });
 
   const config = program.command('config').description('configuration tools');
   config

@@ -2,6 +2,7 @@
 // lowercased) is written over the raw file config before validation, with each string coerced
 // to the type the schema expects. Keys are checked exactly like file keys.
 import { z } from 'zod';
+import { CLIENT_ENV_NAMES } from './client-env.js';
 import {
   isPlainObject,
   legacyKeyHint,
@@ -29,6 +30,7 @@ export function applyEnvOverrides(
 ): void {
   const names = Object.keys(env)
     .filter((name) => name.startsWith(ENV_PREFIX) && !name.startsWith(IGNORED_PREFIX))
+    .filter((name) => !CLIENT_ENV_NAMES.includes(name))
     .sort();
   for (const name of names) {
     const value = env[name];

@@ -15,6 +15,7 @@ import { carriesRedirectToken, type RedirectEdgeOptions } from './redirect.js';
 import { rawUrl, type EdgeEnv } from './request.js';
 import { requestLog } from './request-log.js';
 import { securityHeaders } from './security.js';
+import { watchRoutes, type WatchEdgeOptions } from './watch-routes.js';
 
 export interface EdgeOptions {
   files: FilesApi;
@@ -28,6 +29,8 @@ export interface EdgeOptions {
   metrics?: Metrics;
   /** Single-use links (API.md §4): `/v1/links/generate` and `/download/{token}`. */
   links?: LinksEdgeOptions;
+  /** The change feed (`/v1/watch/{path}`, Server-Sent Events). */
+  watch?: WatchEdgeOptions;
   /** Redirects of bulk GET/PUT to a file's owner, with tokens the owner accepts (redirect.ts). */
   redirect?: RedirectEdgeOptions;
 }
@@ -55,6 +58,7 @@ export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
   });
   app.route('/v1/files', filesRoutes(o.files, o.redirect));
   app.route('/v1/directories', directoriesRoutes(o.files));
+  if (o.watch) app.route('/v1/watch', watchRoutes(o.watch));
   if (o.links) {
     app.route('/v1/links', linksRoutes(o.links));
     app.route('/download', downloadRoutes(o.links));
@@ -75,7 +79,7 @@ export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
 }
 
 /** The routes whose path is parsed from the raw URL. */
-const RAW_PATH_PREFIXES = ['/v1/files/', '/v1/directories/'];
+const RAW_PATH_PREFIXES = ['/v1/files/', '/v1/directories/', '/v1/watch/'];
 
 /**
  * The request target must be a path (origin-form: `GET http://host/v1/files/x` is refused), and

@@ -81,6 +81,10 @@ export class LinkUsedError extends CallfsError {
 export class CursorExpiredError extends CallfsError {
   readonly code = 'CURSOR_EXPIRED';
 }
+/** A change feed asked to resume from a revision the store has compacted: re-list, then watch. */
+export class RevisionCompactedError extends CallfsError {
+  readonly code = 'REVISION_COMPACTED';
+}
 /** A listing cursor that this cluster did not issue, or that was altered, or is another listing's. */
 export class InvalidCursorError extends CallfsError {
   readonly code = 'INVALID_CURSOR';

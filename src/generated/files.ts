@@ -19,6 +19,8 @@ import type { ReadRequest as _callfs_v1_ReadRequest, ReadRequest__Output as _cal
 import type { ReadResponse as _callfs_v1_ReadResponse, ReadResponse__Output as _callfs_v1_ReadResponse__Output } from './callfs/v1/ReadResponse.js';
 import type { StatRequest as _callfs_v1_StatRequest, StatRequest__Output as _callfs_v1_StatRequest__Output } from './callfs/v1/StatRequest.js';
 import type { StatResponse as _callfs_v1_StatResponse, StatResponse__Output as _callfs_v1_StatResponse__Output } from './callfs/v1/StatResponse.js';
+import type { WatchEvent as _callfs_v1_WatchEvent, WatchEvent__Output as _callfs_v1_WatchEvent__Output } from './callfs/v1/WatchEvent.js';
+import type { WatchRequest as _callfs_v1_WatchRequest, WatchRequest__Output as _callfs_v1_WatchRequest__Output } from './callfs/v1/WatchRequest.js';
 import type { WriteFinish as _callfs_v1_WriteFinish, WriteFinish__Output as _callfs_v1_WriteFinish__Output } from './callfs/v1/WriteFinish.js';
 import type { WriteHeader as _callfs_v1_WriteHeader, WriteHeader__Output as _callfs_v1_WriteHeader__Output } from './callfs/v1/WriteHeader.js';
 import type { WriteReady as _callfs_v1_WriteReady, WriteReady__Output as _callfs_v1_WriteReady__Output } from './callfs/v1/WriteReady.js';
@@ -51,6 +53,8 @@ export interface ProtoGrpcType {
       ReadResponse: MessageTypeDefinition<_callfs_v1_ReadResponse, _callfs_v1_ReadResponse__Output>
       StatRequest: MessageTypeDefinition<_callfs_v1_StatRequest, _callfs_v1_StatRequest__Output>
       StatResponse: MessageTypeDefinition<_callfs_v1_StatResponse, _callfs_v1_StatResponse__Output>
+      WatchEvent: MessageTypeDefinition<_callfs_v1_WatchEvent, _callfs_v1_WatchEvent__Output>
+      WatchRequest: MessageTypeDefinition<_callfs_v1_WatchRequest, _callfs_v1_WatchRequest__Output>
       WriteFinish: MessageTypeDefinition<_callfs_v1_WriteFinish, _callfs_v1_WriteFinish__Output>
       WriteHeader: MessageTypeDefinition<_callfs_v1_WriteHeader, _callfs_v1_WriteHeader__Output>
       WriteMode: EnumTypeDefinition

@@ -24,6 +24,8 @@ export class VersionedMap<V extends { revision: string }> extends Map<string, V>
   /** Deletes of the change in progress, filed tentatively under the next revision. */
   private unsettled: Version<V>[] = [];
   private compactedAt = 0;
+  private readonly subscribers = new Set<() => void>();
+  private notifyQueued = false;
 
   constructor(private readonly current: () => number) {
     super();
@@ -36,6 +38,7 @@ export class VersionedMap<V extends { revision: string }> extends Map<string, V>
       for (const v of this.unsettled) v.revision = revision;
     }
     this.record(key, { revision, value });
+    this.queueNotify();
     return this;
   }
 
@@ -44,6 +47,7 @@ export class VersionedMap<V extends { revision: string }> extends Map<string, V>
     const v: Version<V> = { revision: this.current() + 1, value: null };
     this.unsettled.push(v);
     this.record(key, v);
+    this.queueNotify();
     return true;
   }
 
@@ -67,6 +71,46 @@ export class VersionedMap<V extends { revision: string }> extends Map<string, V>
       if (rest.length === 0) this.versions.delete(key);
       else this.versions.set(key, rest);
     }
+  }
+
+  /**
+   * Calls `fn` after changes, on a microtask: a change of the fake is one synchronous step, so
+   * by then its deletes are settled under their revision (the change feed reads them then).
+   */
+  subscribe(fn: () => void): () => void {
+    this.subscribers.add(fn);
+    return () => this.subscribers.delete(fn);
+  }
+
+  /**
+   * Every change with a revision in (after, upTo], oldest first, each with the value before it;
+   * CursorExpiredError when `after` is older than the compacted history.
+   */
+  changesBetween(
+    after: number,
+    upTo: number,
+  ): Array<{ key: string; revision: number; before: V | null; after: V | null }> {
+    if (after < this.compactedAt) {
+      throw new CursorExpiredError(`revision ${after} has been compacted (at ${this.compactedAt})`);
+    }
+    const out: Array<{ key: string; revision: number; before: V | null; after: V | null }> = [];
+    for (const [key, list] of this.versions) {
+      for (let i = 0; i < list.length; i++) {
+        const v = list[i]!;
+        if (v.revision <= after || v.revision > upTo) continue;
+        out.push({ key, revision: v.revision, before: list[i - 1]?.value ?? null, after: v.value });
+      }
+    }
+    return out.sort((a, b) => a.revision - b.revision);
+  }
+
+  private queueNotify(): void {
+    if (this.notifyQueued || this.subscribers.size === 0) return;
+    this.notifyQueued = true;
+    queueMicrotask(() => {
+      this.notifyQueued = false;
+      for (const fn of [...this.subscribers]) fn();
+    });
   }
 
   /** The map as it was at `revision` (default: now). */

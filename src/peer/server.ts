@@ -12,6 +12,7 @@ import {
   PayloadTooLargeError,
 } from '../files/errors.js';
 import { canonicalize } from '../files/paths.js';
+import type { ChangeFeed } from '../files/change-feed.js';
 import type { CallContext, FilesApi } from '../files/ports.js';
 import type { FileServiceHandlers } from '../generated/callfs/v1/FileService.js';
 import type { NodeServiceHandlers } from '../generated/callfs/v1/NodeService.js';
@@ -24,6 +25,7 @@ import { moveSpecOf } from './move-request.js';
 import { incoming } from './incoming.js';
 import { loadNodeProto, loadProto, MD } from './proto.js';
 import { toGrpcStatus } from './status-map.js';
+import { watchStream } from './watch-stream.js';
 import { conditionsFromWire, readOptionsFromWire } from './conditions-wire.js';
 import { evaluateConditions } from '../files/conditions.js';
 import { installCallfsTrailers } from './status-trailer.js';
@@ -38,6 +40,8 @@ export interface PeerServerOptions {
   /** A Write or StageFile whose caller sends nothing for this long is ended. */
   writeIdleTimeoutMs: number;
   credentials?: grpc.ServerCredentials;
+  /** The change feed served by `Watch` (UNIMPLEMENTED without it). */
+  feed?: ChangeFeed;
   /** Further services on the same server (health, reflection). */
   services?: Array<(server: grpc.Server) => void>;
 }
@@ -247,6 +251,9 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
         return { info };
       }, cb);
     },
+
+    // Anyone authenticated may watch, as anyone may list.
+    Watch: (call) => watchStream(call, o.feed, () => contextOf(auth, call.metadata)),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   BadRequestError,
   type CallfsError,
   CursorExpiredError,
+  RevisionCompactedError,
   DirectoryNotEmptyError,
   ExpectationFailedError,
   HeadersTooLargeError,
@@ -138,6 +139,12 @@ const ROWS: Row[] = [
     code: 'CURSOR_EXPIRED',
     type: CursorExpiredError,
     make: () => new CursorExpiredError('compacted'),
+  },
+  {
+    status: 410,
+    code: 'REVISION_COMPACTED',
+    type: RevisionCompactedError,
+    make: () => new RevisionCompactedError('compacted'),
   },
   {
     status: 412,

@@ -11,6 +11,7 @@ import { createAuthenticator } from '../../../src/auth/api-keys.js';
 import { createEdgeApp } from '../../../src/edge/app.js';
 import { HTTP_STATUS } from '../../../src/edge/error-map.js';
 import { callfsHeaders } from '../../../src/edge/headers.js';
+import type { ChangeFeed } from '../../../src/files/change-feed.js';
 import type { FileInfo, FilesApi } from '../../../src/files/ports.js';
 import type { LinksApi } from '../../../src/links/ports.js';
 
@@ -52,6 +53,7 @@ function buildApp() {
     instanceId: 'node-a',
     ready: async () => true,
     links: { service: stub<LinksApi>() },
+    watch: { feed: stub<ChangeFeed>() },
   });
 }
 

@@ -15,6 +15,8 @@ import type { ReadRequest as _callfs_v1_ReadRequest, ReadRequest__Output as _cal
 import type { ReadResponse as _callfs_v1_ReadResponse, ReadResponse__Output as _callfs_v1_ReadResponse__Output } from '../../callfs/v1/ReadResponse.js';
 import type { StatRequest as _callfs_v1_StatRequest, StatRequest__Output as _callfs_v1_StatRequest__Output } from '../../callfs/v1/StatRequest.js';
 import type { StatResponse as _callfs_v1_StatResponse, StatResponse__Output as _callfs_v1_StatResponse__Output } from '../../callfs/v1/StatResponse.js';
+import type { WatchEvent as _callfs_v1_WatchEvent, WatchEvent__Output as _callfs_v1_WatchEvent__Output } from '../../callfs/v1/WatchEvent.js';
+import type { WatchRequest as _callfs_v1_WatchRequest, WatchRequest__Output as _callfs_v1_WatchRequest__Output } from '../../callfs/v1/WatchRequest.js';
 import type { WriteRequest as _callfs_v1_WriteRequest, WriteRequest__Output as _callfs_v1_WriteRequest__Output } from '../../callfs/v1/WriteRequest.js';
 import type { WriteResponse as _callfs_v1_WriteResponse, WriteResponse__Output as _callfs_v1_WriteResponse__Output } from '../../callfs/v1/WriteResponse.js';
 
@@ -65,6 +67,11 @@ export interface FileServiceClient extends grpc.Client {
   stat(argument: _callfs_v1_StatRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_StatResponse__Output>): grpc.ClientUnaryCall;
   stat(argument: _callfs_v1_StatRequest, callback: grpc.requestCallback<_callfs_v1_StatResponse__Output>): grpc.ClientUnaryCall;
   
+  Watch(argument: _callfs_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_callfs_v1_WatchEvent__Output>;
+  Watch(argument: _callfs_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_callfs_v1_WatchEvent__Output>;
+  watch(argument: _callfs_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_callfs_v1_WatchEvent__Output>;
+  watch(argument: _callfs_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_callfs_v1_WatchEvent__Output>;
+  
   Write(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_callfs_v1_WriteRequest, _callfs_v1_WriteResponse__Output>;
   Write(options?: grpc.CallOptions): grpc.ClientDuplexStream<_callfs_v1_WriteRequest, _callfs_v1_WriteResponse__Output>;
   write(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_callfs_v1_WriteRequest, _callfs_v1_WriteResponse__Output>;
@@ -85,6 +92,8 @@ export interface FileServiceHandlers extends grpc.UntypedServiceImplementation {
   
   Stat: grpc.handleUnaryCall<_callfs_v1_StatRequest__Output, _callfs_v1_StatResponse>;
   
+  Watch: grpc.handleServerStreamingCall<_callfs_v1_WatchRequest__Output, _callfs_v1_WatchEvent>;
+  
   Write: grpc.handleBidiStreamingCall<_callfs_v1_WriteRequest__Output, _callfs_v1_WriteResponse>;
   
 }
@@ -96,5 +105,6 @@ export interface FileServiceDefinition extends grpc.ServiceDefinition {
   Move: MethodDefinition<_callfs_v1_MoveRequest, _callfs_v1_MoveResponse, _callfs_v1_MoveRequest__Output, _callfs_v1_MoveResponse__Output>
   Read: MethodDefinition<_callfs_v1_ReadRequest, _callfs_v1_ReadResponse, _callfs_v1_ReadRequest__Output, _callfs_v1_ReadResponse__Output>
   Stat: MethodDefinition<_callfs_v1_StatRequest, _callfs_v1_StatResponse, _callfs_v1_StatRequest__Output, _callfs_v1_StatResponse__Output>
+  Watch: MethodDefinition<_callfs_v1_WatchRequest, _callfs_v1_WatchEvent, _callfs_v1_WatchRequest__Output, _callfs_v1_WatchEvent__Output>
   Write: MethodDefinition<_callfs_v1_WriteRequest, _callfs_v1_WriteResponse, _callfs_v1_WriteRequest__Output, _callfs_v1_WriteResponse__Output>
 }

@@ -1,0 +1,64 @@
+// The change feed of the in-memory fake, read from the history the fake keeps for reads at a
+// revision (memory-history.ts): after each change it reports what changed in the watched range
+// since the last revision it reported, so it behaves like an etcd watch started at `since + 1`,
+// compaction included.
+import type { ChangeFeed, WatchOptions, WatchStream } from '../files/change-feed.js';
+import { BadRequestError, CursorExpiredError, NotFoundError } from '../files/errors.js';
+import { batchesOf, compactedError, parseRevision, type RawEvent } from './change-events.js';
+import { assertCanonical, parentOf } from './keys.js';
+import type { MemoryStore } from './memory-metadata.js';
+import { WatchQueue } from './watch-queue.js';
+
+export class MemoryChangeFeed implements ChangeFeed {
+  constructor(private readonly store: MemoryStore) {}
+
+  async watch(path: string, options: WatchOptions): Promise<WatchStream> {
+    assertCanonical(path);
+    const since = options.since === undefined ? undefined : parseRevision(options.since);
+    const inodes = this.store.inodes;
+    const target = path === '/' ? null : inodes.get(path);
+    if (path !== '/' && (!target || target.inode.state === 'writing')) {
+      throw new NotFoundError(`${path} does not exist`);
+    }
+    const isDir = path === '/' || target?.inode.type === 'directory';
+    const now = Number(this.store.currentRevision());
+    if (since !== undefined) {
+      if (since > now) throw new BadRequestError(`since ${since} is in the future (now ${now})`);
+      try {
+        inodes.changesBetween(since, since);
+      } catch (err) {
+        throw err instanceof CursorExpiredError ? compactedError(String(since), err) : err;
+      }
+    }
+    const start = since ?? now;
+    const below = path === '/' ? '/' : `${path}/`;
+    const watched = (p: string): boolean =>
+      p === path || (isDir && (options.recursive ? p.startsWith(below) : parentOf(p) === path));
+    let seen = start;
+    let unsubscribe = (): void => undefined;
+    const queue = new WatchQueue(() => unsubscribe(), options.signal);
+    const pump = (): void => {
+      const upTo = Number(this.store.currentRevision());
+      try {
+        const raw: RawEvent[] = inodes
+          .changesBetween(seen, upTo)
+          .filter((c) => watched(c.key))
+          .map((c) => ({
+            path: c.key,
+            revision: String(c.revision),
+            before: c.before?.inode ?? null,
+            after: c.after?.inode ?? null,
+          }));
+        seen = upTo;
+        queue.push(batchesOf(raw));
+      } catch (err) {
+        queue.fail(
+          err instanceof CursorExpiredError ? compactedError(String(seen), err) : (err as Error),
+        );
+      }
+    };
+    if (!options.signal.aborted) unsubscribe = inodes.subscribe(pump);
+    pump();
+    return { startRevision: String(start), batches: queue };
+  }
+}
