@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { HTTP_STATUS } from '../../src/edge/error-map.js';
-import { connect, type DirectClient } from '../../scripts/grpc-client.js';
+import { connect, type DirectClient } from '../../devkit/grpc-client.js';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
 import { API_KEY, OTHER_KEY, startInProcessNode, type InProcessNode } from '../support/node.js';
 

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { ServiceError } from '@grpc/grpc-js';
-import { connect, type DirectClient } from '../../scripts/grpc-client.js';
+import { connect, type DirectClient } from '../../devkit/grpc-client.js';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
 import { call, sha256 } from '../support/http.js';
 import { API_KEY, startInProcessNode, type InProcessNode } from '../support/node.js';

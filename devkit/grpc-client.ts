@@ -1,7 +1,7 @@
 // A small example of an internal service calling CallFS over gRPC directly (callfs.v1).
 // As a library: `connect(addr, apiKey)` gives stat/read/write/mkdir/list/remove.
 // As a command:
-//   node --import tsx scripts/grpc-client.ts --addr 127.0.0.1:9441 --key KEY stat /docs/a.txt
+//   node --import tsx devkit/grpc-client.ts --addr 127.0.0.1:9441 --key KEY stat /docs/a.txt
 //   ... write /docs/a.txt < local.txt     ... read /docs/a.txt > copy.txt
 //   ... mkdir /docs     ... ls /docs      ... rm /docs/a.txt
 import { once } from 'node:events';
