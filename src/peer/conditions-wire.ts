@@ -24,8 +24,8 @@ export function conditionsFromWire(
   const c: Conditions = {};
   if (w.if_match.length) c.ifMatch = w.if_match;
   if (w.if_none_match.length) c.ifNoneMatch = w.if_none_match;
-  if (w._if_modified_since_ms) c.ifModifiedSince = Number(w.if_modified_since_ms);
-  if (w._if_unmodified_since_ms) c.ifUnmodifiedSince = Number(w.if_unmodified_since_ms);
+  if (w.modified_since) c.ifModifiedSince = Number(w.if_modified_since_ms);
+  if (w.unmodified_since) c.ifUnmodifiedSince = Number(w.if_unmodified_since_ms);
   return c;
 }
 
@@ -41,9 +41,9 @@ export function readRequestToWire(path: string, o: ReadOptions = {}): ReadReques
 
 export function readOptionsFromWire(r: ReadRequest__Output): ReadOptions {
   const o: ReadOptions = { conditions: conditionsFromWire(r.conditions) };
-  if (r._offset) {
+  if (r.range_offset) {
     const range: ByteRange = { offset: Number(r.offset) };
-    if (r._length) range.length = Number(r.length);
+    if (r.range_length) range.length = Number(r.length);
     o.range = range;
   }
   if (r.if_range) o.ifRange = r.if_range;

@@ -8,8 +8,8 @@ export interface Conditions {
   'if_none_match'?: (string)[];
   'if_modified_since_ms'?: (number | string | Long);
   'if_unmodified_since_ms'?: (number | string | Long);
-  '_if_modified_since_ms'?: "if_modified_since_ms";
-  '_if_unmodified_since_ms'?: "if_unmodified_since_ms";
+  'modified_since'?: "if_modified_since_ms";
+  'unmodified_since'?: "if_unmodified_since_ms";
 }
 
 export interface Conditions__Output {
@@ -17,6 +17,6 @@ export interface Conditions__Output {
   'if_none_match': (string)[];
   'if_modified_since_ms'?: (number);
   'if_unmodified_since_ms'?: (number);
-  '_if_modified_since_ms'?: "if_modified_since_ms";
-  '_if_unmodified_since_ms'?: "if_unmodified_since_ms";
+  'modified_since'?: "if_modified_since_ms";
+  'unmodified_since'?: "if_unmodified_since_ms";
 }

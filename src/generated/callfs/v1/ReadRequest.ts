@@ -10,8 +10,8 @@ export interface ReadRequest {
   'length'?: (number | string | Long);
   'conditions'?: (_callfs_v1_Conditions | null);
   'if_range'?: (string);
-  '_offset'?: "offset";
-  '_length'?: "length";
+  'range_offset'?: "offset";
+  'range_length'?: "length";
 }
 
 export interface ReadRequest__Output {
@@ -20,6 +20,6 @@ export interface ReadRequest__Output {
   'length'?: (number);
   'conditions': (_callfs_v1_Conditions__Output | null);
   'if_range': (string);
-  '_offset'?: "offset";
-  '_length'?: "length";
+  'range_offset'?: "offset";
+  'range_length'?: "length";
 }
