@@ -168,19 +168,7 @@ export class Writes {
         if (!cur && !claim) {
           this.assertServing();
           await stage.prepare(1);
-          const now = Date.now();
-          const inode: Inode = {
-            type: 'file',
-            instance_id: this.o.instanceId,
-            backend_type: this.o.storage.backendType,
-            size,
-            mode: FILE_MODE,
-            owner: writer.caller.user,
-            mtime: now,
-            gen: 1,
-            state: 'ready',
-            write: stage.id,
-          };
+          const inode = this.firstGeneration(size, writer, stage, Date.now());
           let record: InodeRecord;
           try {
             // Never re-creates a directory: a file whose directory was moved (or deleted)
@@ -247,18 +235,7 @@ export class Writes {
       this.assertServing();
       await stage.prepare(1);
       const now = Date.now();
-      const inode: Inode = {
-        type: 'file',
-        instance_id: this.o.instanceId,
-        backend_type: this.o.storage.backendType,
-        size,
-        mode: FILE_MODE,
-        owner: writer.caller.user,
-        mtime: now,
-        gen: 1,
-        state: 'ready',
-        write: stage.id,
-      };
+      const inode = this.firstGeneration(size, writer, stage, now);
       let record: InodeRecord;
       try {
         record = await this.o.metadata.create(path, inode, {
@@ -330,6 +307,27 @@ export class Writes {
       maxBytes: this.o.maxBodyBytes,
       ctx,
     });
+  }
+
+  /** The inode of a file's first committed generation, naming the staged write's bytes. */
+  private firstGeneration(
+    size: number,
+    writer: CallContext,
+    stage: CommitStage,
+    now: number,
+  ): Inode {
+    return {
+      type: 'file',
+      instance_id: this.o.instanceId,
+      backend_type: this.o.storage.backendType,
+      size,
+      mode: FILE_MODE,
+      owner: writer.caller.user,
+      mtime: now,
+      gen: 1,
+      state: 'ready',
+      write: stage.id,
+    };
   }
 
   parentTemplate(ctx: CallContext, now: number) {
