@@ -3,12 +3,11 @@
 import { expect } from 'chai';
 import { Etcd3 } from 'etcd3';
 import { request } from 'node:http';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call } from '../support/http.js';
 import { API_KEY } from '../support/node.js';
 import { until } from '../support/wait.js';
+import { uploadTemps } from '../support/temps.js';
 
 /** Sends `sent` bytes of a body announced as `announced` bytes, then drops the connection. */
 async function cutUpload(base: string, method: string, path: string, sent: number): Promise<void> {
@@ -47,7 +46,7 @@ describe('cluster: cut uploads leave nothing behind', function () {
   });
 
   const tempsEmpty = (i: number) => async () =>
-    (await readdir(join(cluster.nodes[i]!.root, '.callfs/tmp'))).length === 0;
+    (await uploadTemps(cluster.nodes[i]!.root)).length === 0;
 
   it('should leave no inode when a direct POST is cut mid-body', async () => {
     await cutUpload(cluster.nodes[0]!.url, 'POST', '/v1/files/cut/direct.bin', 4 * 1024 * 1024);

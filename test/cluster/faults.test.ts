@@ -4,13 +4,12 @@
 import { expect } from 'chai';
 import { Etcd3 } from 'etcd3';
 import { request } from 'node:http';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { untilHung } from '../support/etcd.js';
 import { call, jsonOf } from '../support/http.js';
 import { API_KEY } from '../support/node.js';
 import { until } from '../support/wait.js';
+import { uploadTemps } from '../support/temps.js';
 
 /** Streams `mib` MiB to a node; resolves with the status, or 0 when the connection broke. */
 function slowUpload(
@@ -96,7 +95,7 @@ describe('cluster: faults and races', function () {
         }
       });
       await cluster.nodes[1]!.restart();
-      const temps = await readdir(join(cluster.nodes[1]!.root, '.callfs/tmp'));
+      const temps = await uploadTemps(cluster.nodes[1]!.root);
       // The claim was leased to the dead process: it is gone within the lease TTL.
       const gone = await until(
         async () => (await etcd.get(`${cluster.prefix}fs/crash//post.bin`).string()) === null,

@@ -2,12 +2,13 @@
 // any node, the cross-server 409 names the owner, creates race correctly, bytes stream intact.
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, jsonOf, sha256, type BodyInput } from '../support/http.js';
 import { OTHER_KEY } from '../support/node.js';
+import { uploadTemps } from '../support/temps.js';
 
 async function exists(p: string): Promise<boolean> {
   return readFile(p).then(
@@ -143,7 +144,7 @@ describe('cluster: routing, conflicts and streaming across 3 nodes', function ()
         cluster.nodes.map((n) => exists(join(n.root, 'race/two.txt'))),
       );
       const temps = await Promise.all(
-        cluster.nodes.map(async (n) => (await readdir(join(n.root, '.callfs/tmp'))).length),
+        cluster.nodes.map(async (n) => (await uploadTemps(n.root)).length),
       );
       expect(holders.filter(Boolean)).to.have.length(1);
       expect(temps).to.deep.equal([0, 0, 0]);

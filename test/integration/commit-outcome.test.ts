@@ -3,7 +3,7 @@
 // reconciler rolls the kept temp forward, the bytes match the generation etcd names, and no
 // temp remains.
 import { expect } from 'chai';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallfsError } from '../../src/files/errors.js';
@@ -18,6 +18,7 @@ import { caller, rejection, writeFile } from '../support/fakes.js';
 import { uniquePrefix } from '../support/node.js';
 import { until } from '../support/wait.js';
 import { FAKE_CURSOR_KEY } from '../support/fakes.js';
+import { uploadTemps } from '../support/temps.js';
 
 describe('integration: a commit whose etcd reply is lost', function () {
   this.timeout(60_000);
@@ -90,7 +91,7 @@ describe('integration: a commit whose etcd reply is lost', function () {
     const settled = await until(async () => files.reconciler.size === 0);
     const rec = await meta.get('/lost/reply.txt');
     const bytes = await readFile(join(root, 'lost/reply.txt'), 'utf8');
-    const temps = await readdir(join(root, '.callfs/tmp'));
+    const temps = await uploadTemps(root);
     expect((err as CallfsError).code).to.equal('METADATA_UNAVAILABLE');
     expect(pendingWhileCut).to.equal(1);
     expect(settled).to.equal(true);
