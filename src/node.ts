@@ -31,6 +31,7 @@ import { createNodeHealth } from './peer/health.js';
 import { addReflection } from './peer/reflection.js';
 import { startPeerServer } from './peer/server.js';
 import { createLocalfsStorage } from './storage/localfs.js';
+import { s3StorageFromConfig } from './storage/s3/from-config.js';
 
 export interface RunningNode {
   instanceId: string;
@@ -41,6 +42,9 @@ export interface RunningNode {
   /** Stops serving: HTTP and gRPC servers, membership lease, etcd client. */
   close(): Promise<void>;
 }
+
+/** How often abandoned S3 writes are retried while the node runs. */
+const S3_SWEEP_MS = 30_000;
 
 /** How long a stopping node lets in-flight HTTP requests finish before cutting them. */
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -69,6 +73,9 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     logger,
   });
   const storage = await createLocalfsStorage({ root: config.backend.localfs_root_path });
+  const s3 = await s3StorageFromConfig(config, storage.root);
+  // The backends this node serves, its own disk first (where files moved to it land).
+  const backends = s3 ? [storage, s3] : [storage];
   const owners = new GrpcOwnerClient({
     internalSecret: config.auth.internal_proxy_secret,
     chunkSize: config.peer.chunk_size_bytes,
@@ -103,6 +110,8 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     metadata: store,
     membership: store,
     storage: instrumentStorage(storage, metrics),
+    shared: s3 ? instrumentStorage(s3, metrics) : undefined,
+    defaultBackend: config.backend.default_backend,
     owners: instrumentOwnerClient(owners, metrics),
     maxBodyBytes: config.server.max_body_bytes,
     smallBodyBytes: config.server.small_body_bytes,
@@ -116,7 +125,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     requestTimeoutMs: ms.request_timeout_ms,
   });
   // What the edge and the gRPC server call: also counts listings and mkdirs.
-  const api = instrumentFiles(files, metrics, storage.backendType);
+  const api = instrumentFiles(files, metrics, config.backend.default_backend);
   const auth = createAuthenticator({
     apiKeys: config.auth.api_keys,
     apiKeyUsers: config.auth.api_key_users,
@@ -139,7 +148,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
   // GET /ready and the gRPC health service say the same thing.
   const ready = async (): Promise<boolean> => {
     if (!metadata.isServing()) return false;
-    return storage.checkWritable().then(
+    return Promise.all(backends.map((b) => b.checkWritable())).then(
       () => true,
       () => false,
     );
@@ -260,18 +269,32 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     // miss once it is.
     void feed?.start();
     // Journal recovery needs etcd's view but must finish before this node serves writes.
-    const report = await storage.recover((p, gen, write) => files.isCurrent(p, gen, write));
-    report.quarantined.forEach(setAside);
-    if (report.rolledForward.length || report.discarded) {
-      logger.info(
-        { rolledForward: report.rolledForward, discarded: report.discarded },
-        'storage journal recovered',
-      );
+    for (const backend of backends) {
+      const report = await backend.recover((p, gen, write) => files.isCurrent(p, gen, write));
+      report.quarantined.forEach(setAside);
+      if (report.rolledForward.length || report.discarded) {
+        logger.info(
+          {
+            backend: backend.backendType,
+            rolledForward: report.rolledForward,
+            discarded: report.discarded,
+          },
+          'storage journal recovered',
+        );
+      }
     }
     // Writes whose commit outcome is unknown are settled while the node runs; once it stops,
     // what is left stays journaled for the next start-up recovery.
     files.reconciler.start();
     cleanups.push(() => files.reconciler.stop());
+    if (s3) {
+      // Writes whose discard could not reach the bucket are undone once it answers again.
+      const sweep = setInterval(() => {
+        s3.sweep().catch((err: unknown) => logger.warn({ err }, 'S3 journal sweep failed'));
+      }, S3_SWEEP_MS);
+      sweep.unref();
+      cleanups.push(async () => clearInterval(sweep));
+    }
     metrics.pendingCommits(() => files.reconciler.size);
     const moves = await files.recoverJournal();
     if (moves) logger.info({ moves }, 'interrupted moves finished');
@@ -279,7 +302,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       instance_id: instanceId,
       http_url: httpUrl,
       grpc_addr: grpcAddr,
-      backends: [storage.backendType],
+      backends: backends.map((b) => b.backendType),
       started: Date.now(),
     });
     void health.refresh();

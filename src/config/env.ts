@@ -36,10 +36,7 @@ export function applyEnvOverrides(
     const value = env[name];
     if (value === undefined || value === '') continue;
     const source = ` (from ${name})`;
-    const path = name
-      .slice(ENV_PREFIX.length)
-      .split('__')
-      .map((segment) => segment.toLowerCase());
+    const path = envPath(name);
     if (path.some((segment) => segment === '')) {
       problems.push(`${name}: malformed variable name; use CALLFS_SECTION__KEY`);
       continue;
@@ -73,6 +70,17 @@ export function applyEnvOverrides(
       problems.push(`${clash}: is not a mapping in the config file, so ${name} cannot be applied`);
     }
   }
+}
+
+/**
+ * The config key a variable names: `CALLFS_SECTION__KEY`, or CallFS's own single-underscore
+ * names of the S3 keys (`CALLFS_BACKEND_S3_BUCKET_NAME` → backend.s3_bucket_name).
+ */
+function envPath(name: string): string[] {
+  const rest = name.slice(ENV_PREFIX.length);
+  const callfs = /^BACKEND_(S3_[A-Z0-9_]+)$/.exec(rest);
+  if (callfs && !rest.includes('__')) return ['backend', (callfs[1] as string).toLowerCase()];
+  return rest.split('__').map((segment) => segment.toLowerCase());
 }
 
 function coerce(value: string, schema: z.ZodType): Coerced {

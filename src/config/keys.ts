@@ -31,8 +31,8 @@ export function legacyKeyHint(path: readonly string[]): string | undefined {
   if (section === 'instance_discovery' && key !== 'instance_id') {
     return 'peers are discovered through etcd';
   }
-  if (section === 'backend' && (key.startsWith('s3_') || key.startsWith('internal_proxy_'))) {
-    return 'only the localfs backend is implemented';
+  if (section === 'backend' && key.startsWith('internal_proxy_')) {
+    return 'nodes reach each other over gRPC';
   }
   return undefined;
 }

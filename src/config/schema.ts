@@ -34,7 +34,27 @@ export interface Config {
     internal_proxy_secret: string;
     single_use_link_secret: string;
   };
-  backend: { default_backend: 'localfs'; localfs_root_path: string };
+  backend: {
+    /** Where this node puts new files. */
+    default_backend: 'localfs' | 's3';
+    localfs_root_path: string;
+    /** The S3 backend is configured when a bucket is named (it may serve beside localfs). */
+    s3_bucket_name?: string;
+    s3_region: string;
+    /** A custom endpoint (MinIO, s3rver...): path-style addressing. */
+    s3_endpoint?: string;
+    s3_access_key?: string;
+    s3_secret_key?: string;
+    s3_server_side_encryption?: 'AES256' | 'aws:kms';
+    s3_kms_key_id?: string;
+    s3_acl?:
+      | 'private'
+      | 'public-read'
+      | 'public-read-write'
+      | 'authenticated-read'
+      | 'bucket-owner-read'
+      | 'bucket-owner-full-control';
+  };
   metadata_store: {
     type: 'etcd';
     etcd_endpoints: string[];
@@ -256,12 +276,59 @@ const authSchema = z
     }
   });
 
-const backendSchema = z.strictObject({
-  default_backend: z
-    .literal('localfs', 'must be "localfs" (the only backend implemented)')
-    .default('localfs'),
-  localfs_root_path: z.string().min(1, 'must not be empty').default('./data'),
-});
+const S3_ACLS = [
+  'private',
+  'public-read',
+  'public-read-write',
+  'authenticated-read',
+  'bucket-owner-read',
+  'bucket-owner-full-control',
+] as const;
+
+const backendSchema = z
+  .strictObject({
+    default_backend: z.enum(['localfs', 's3'], 'must be "localfs" or "s3"').default('localfs'),
+    localfs_root_path: z.string().min(1, 'must not be empty').default('./data'),
+    s3_bucket_name: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        'must be an S3 bucket name: 3-63 characters of a-z 0-9 . -',
+      )
+      .optional(),
+    s3_region: z.string().min(1, 'must not be empty').default('us-east-1'),
+    s3_endpoint: httpUrl.optional(),
+    s3_access_key: z.string().min(1, 'must not be empty').optional(),
+    s3_secret_key: z.string().min(1, 'must not be empty').optional(),
+    s3_server_side_encryption: z
+      .enum(['AES256', 'aws:kms'], 'must be "AES256" or "aws:kms"')
+      .optional(),
+    s3_kms_key_id: z.string().min(1, 'must not be empty').optional(),
+    s3_acl: z.enum(S3_ACLS, `must be one of ${S3_ACLS.join(', ')}`).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.default_backend === 's3' && b.s3_bucket_name === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['s3_bucket_name'],
+        message: 'is required when default_backend is "s3"',
+      });
+    }
+    if ((b.s3_access_key === undefined) !== (b.s3_secret_key === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [b.s3_access_key === undefined ? 's3_access_key' : 's3_secret_key'],
+        message: 'is required when the other S3 credential is set',
+      });
+    }
+    if (b.s3_kms_key_id !== undefined && b.s3_server_side_encryption !== 'aws:kms') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['s3_kms_key_id'],
+        message: 'applies only with s3_server_side_encryption "aws:kms"',
+      });
+    }
+  });
 
 const metadataStoreSchema = z
   .strictObject({

@@ -7,7 +7,7 @@
 // namespace, so they run only while this node's membership is held by the check itself.
 import { malformed } from './journal-entries.js';
 import { recoverMoves } from './move.js';
-import type { InodeRecord, Metadata, QuarantinedEntry, Storage } from './ports.js';
+import type { InodeRecord, Metadata, PathStorage, QuarantinedEntry } from './ports.js';
 
 export type FsckIssueKind =
   | 'orphan-file'
@@ -36,7 +36,7 @@ export interface FsckReport {
 export interface FsckOptions {
   instanceId: string;
   metadata: Metadata;
-  storage: Storage;
+  storage: PathStorage;
   repair: boolean;
   /** Page size of the namespace scan. */
   pageSize?: number;
@@ -68,6 +68,8 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
       report.issues.push(issue);
       continue;
     }
+    // Bytes on a shared store (S3) are not on this disk; that store is checked on its own.
+    if (rec.inode.backend_type !== o.storage.backendType) continue;
     known.add(rec.path);
     if (size === undefined) {
       const issue: FsckIssue = {

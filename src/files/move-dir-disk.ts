@@ -7,12 +7,12 @@
 // quarantined for an operator, not deleted.
 import type { PathLocks } from './path-lock.js';
 import { rebasePath } from './paths.js';
-import type { InodeRecord, Metadata, Storage } from './ports.js';
+import type { InodeRecord, Metadata, PathStorage } from './ports.js';
 
 export interface MoveDirDiskDeps {
   instanceId: string;
   metadata: Metadata;
-  storage: Storage;
+  storage: PathStorage;
   locks: PathLocks;
 }
 
@@ -54,7 +54,7 @@ export async function applyLocal(
   return moved;
 }
 
-async function moveBytes(storage: Storage, old: string, path: string): Promise<number> {
+async function moveBytes(storage: PathStorage, old: string, path: string): Promise<number> {
   if (!(await storage.has(old))) return 0; // moved already (a step run again), or never here
   if (await storage.has(path)) {
     // A replace committed at the new path after the namespace moved: etcd names those bytes.

@@ -41,14 +41,14 @@ import type {
   Metadata,
   MoveSpec,
   OwnerClient,
-  Storage,
+  PathStorage,
 } from './ports.js';
 
 export interface MoveDirDeps {
   instanceId: string;
   metadata: Metadata;
   membership: Membership;
-  storage: Storage;
+  storage: PathStorage;
   owners: OwnerClient;
   locks: PathLocks;
   /** Reports a step that failed without failing the move (e.g. an owner that is down). */

@@ -19,13 +19,12 @@ import type {
   MoveSpec,
   NodeRecord,
   OwnerClient,
-  Storage,
 } from './ports.js';
+import { type BackendDeps, onDisk, refOf, storageFor } from './backends.js';
 
-export interface MoveDeps {
+export interface MoveDeps extends BackendDeps {
   instanceId: string;
   metadata: Metadata;
-  storage: Storage;
   locks: PathLocks;
 }
 
@@ -64,7 +63,8 @@ export async function moveLocalFile(
   return d.locks.runAll([source, to], async () => {
     const cur = await ownFileToMove(d, ctx, source, conditions);
     // Before the namespace switch: a destination this disk cannot hold must never be named.
-    await d.storage.checkPath(to);
+    const bytes = storageFor(d, cur.inode.backend_type);
+    await bytes.checkPath(to);
     const existing = await d.metadata.get(to);
     const overwrite = existing ? checkOverwrite(d, ctx, existing, spec) : null;
     const id = randomBytes(12).toString('hex');
@@ -81,7 +81,8 @@ export async function moveLocalFile(
         : undefined,
       journal: { id, value: { type: MOVE_FILE, node: d.instanceId, from: source, to } },
     });
-    await d.storage.rename(source, to);
+    // A generation-keyed backend stores no path: its bytes stay where they are.
+    if (onDisk(d, cur.inode)) await d.storage.rename(source, to);
     await d.metadata.clearJournal(id);
     return toFileInfo(moved);
   });
@@ -118,7 +119,8 @@ export async function moveFileToNode(
         },
       );
     }
-    const opened = await d.storage.open(source, ctx.signal);
+    const bytes = storageFor(d, cur.inode.backend_type);
+    const opened = await bytes.open(refOf(cur), ctx.signal);
     const id = randomBytes(12).toString('hex');
     const gen = cur.inode.gen + 1;
     await d.owners.stageFile(
@@ -160,7 +162,7 @@ export async function moveFileToNode(
     // From here the target owns the file; if this commit does not arrive, the target's staging
     // timer (or its start-up recovery) rolls the staged file forward because etcd names it.
     await d.owners.finishStaged(target, id, true).catch(() => undefined);
-    await d.storage.remove(source);
+    await bytes.remove(refOf(cur));
     await d.metadata.clearJournal(id);
     return toFileInfo(moved);
   });
@@ -231,7 +233,7 @@ async function recoverMove(d: Omit<MoveDeps, 'locks'>, entry: JournalEntry): Pro
     const from = String(entry.value.from);
     const now = await d.metadata.get(from);
     if (now?.inode.instance_id !== d.instanceId && (await d.storage.has(from))) {
-      await d.storage.remove(from);
+      await d.storage.remove({ path: from });
       finished += 1;
     }
     await d.metadata.clearJournal(entry.id);

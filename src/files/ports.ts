@@ -202,8 +202,12 @@ export interface TempFile {
     body: AsyncIterable<Buffer>,
     options: { maxBytes: number; signal?: AbortSignal },
   ): Promise<number>;
-  /** Journals that this temp is about to be committed as generation `gen` (fsynced). */
-  prepare(gen: number): Promise<void>;
+  /**
+   * Journals that this temp is about to be committed as generation `gen` (fsynced), replacing
+   * the generation written by `replaces` (its write id): a backend that keeps each generation
+   * apart (S3) deletes that one once this one is committed.
+   */
+  prepare(gen: number, replaces?: string): Promise<void>;
   /** Renames the temp over the target path (creating disk parents) and fsyncs the directory. */
   commit(): Promise<void>;
   /** Removes the temp file and its journal entry. Idempotent. */
@@ -251,14 +255,28 @@ export interface QuarantinedEntry {
   keptAt: string;
 }
 
-/** A node's byte store. Paths are canonical API paths; the backend maps them under its root. */
+/**
+ * One generation of a file's bytes: its canonical API path and the write id its inode names.
+ * A path-addressed backend (localfs) finds the bytes by path; one that keeps every generation
+ * under its own key (S3) finds them by write id.
+ */
+export interface FileRef {
+  path: string;
+  write?: string;
+}
+
+/**
+ * A byte store. Paths are canonical API paths. What every backend does: stage, commit, open
+ * and remove one generation of a file, and recover its journal. Path-addressed backends add
+ * the operations on paths (PathStorage).
+ */
 export interface Storage {
   readonly backendType: string;
   /**
    * Opens a file for reading; NotFoundError when it is not there. With `select`, the body is
    * the chosen span only, read from its offset (the bytes before it are never read).
    */
-  open(path: string, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile>;
+  open(file: FileRef, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile>;
   /** The longest API path (UTF-8 bytes) this backend can hold a file at. */
   readonly maxPathBytes: number;
   /**
@@ -271,7 +289,26 @@ export interface Storage {
   /** Starts a write of `path` into a temp file in the backend's internal folder (checkPath). */
   createTemp(path: string): Promise<TempFile>;
   /** Removes a file's bytes (missing is fine) and empty disk directories left behind. */
-  remove(path: string): Promise<void>;
+  remove(file: FileRef): Promise<void>;
+  /**
+   * Start-up journal recovery: each prepared temp whose (path, gen, write id) `isCurrent`
+   * confirms is renamed into place; every other temp is deleted. Journals written before write
+   * ids existed pass `write` undefined. An entry that can be neither is moved aside (reported
+   * in `quarantined`) and the others are still recovered; only an `isCurrent` that cannot
+   * answer (the metadata store is down) stops recovery.
+   */
+  recover(isCurrent: IsCurrent): Promise<RecoveryReport>;
+  /** The journal entries recovery has set aside so far (for `callfs fsck`). */
+  quarantinedEntries(): Promise<QuarantinedEntry[]>;
+  /** Throws when the backend cannot be written (for readiness). */
+  checkWritable(): Promise<void>;
+}
+
+/**
+ * A backend that keeps each file at its path on one node (localfs): a move renames its bytes,
+ * and what it holds can be listed by path.
+ */
+export interface PathStorage extends Storage {
   /**
    * Moves a file's bytes to another path (creating disk parents, replacing an existing file
    * there); NotFoundError when the source is not there.
@@ -288,18 +325,6 @@ export interface Storage {
   renameDir(from: string, to: string): Promise<number>;
   /** Moves a file the namespace does not know out of the way (kept for an operator). */
   quarantine(path: string): Promise<string>;
-  /**
-   * Start-up journal recovery: each prepared temp whose (path, gen, write id) `isCurrent`
-   * confirms is renamed into place; every other temp is deleted. Journals written before write
-   * ids existed pass `write` undefined. An entry that can be neither is moved aside (reported
-   * in `quarantined`) and the others are still recovered; only an `isCurrent` that cannot
-   * answer (the metadata store is down) stops recovery.
-   */
-  recover(isCurrent: IsCurrent): Promise<RecoveryReport>;
-  /** The journal entries recovery has set aside so far (for `callfs fsck`). */
-  quarantinedEntries(): Promise<QuarantinedEntry[]>;
-  /** Throws when the backend cannot be written (for readiness). */
-  checkWritable(): Promise<void>;
 }
 
 /** Who is calling, as authenticated by the edge or the gRPC server. */

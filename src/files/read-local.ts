@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { resolveRange, type ByteRange, type ByteSpan } from './byte-range.js';
 import { evaluateConditions } from './conditions.js';
 import { NotAFileError, NotFoundError, WrongOwnerError } from './errors.js';
+import { type BackendDeps, refOf, storageFor } from './backends.js';
 import { isVisible, toFileInfo } from './info.js';
 import type { PathLocks } from './path-lock.js';
 import type {
@@ -16,14 +17,12 @@ import type {
   Metadata,
   ReadOptions,
   ReadResult,
-  Storage,
 } from './ports.js';
 import { rfc1123 } from './http-date.js';
 
-export interface ReadLocalDeps {
+export interface ReadLocalDeps extends BackendDeps {
   instanceId: string;
   metadata: Metadata;
-  storage: Storage;
   locks: PathLocks;
 }
 
@@ -78,11 +77,22 @@ export async function readLocal(
     const range: ByteRange | undefined =
       options.range && ifRangeHolds(options.ifRange, info) ? options.range : undefined;
     let span: ByteSpan | undefined;
-    const opened = await d.storage.open(
-      path,
-      ctx.signal,
-      range ? (size) => (span = resolveRange(range, size)) : undefined,
-    );
+    let opened;
+    try {
+      opened = await storageFor(d, before.inode.backend_type).open(
+        refOf(before),
+        ctx.signal,
+        range ? (size) => (span = resolveRange(range, size)) : undefined,
+      );
+    } catch (err) {
+      // A generation-keyed backend deletes a generation once a newer one commits: the file
+      // was replaced between reading its record and opening its bytes. Read it again.
+      if (err instanceof NotFoundError && round < ROUNDS) {
+        const now = await d.metadata.get(path);
+        if (now?.revision !== before.revision) continue;
+      }
+      throw err;
+    }
     const after = await d.metadata.get(path).catch((err: unknown) => {
       opened.body.destroy();
       throw err;

@@ -34,7 +34,6 @@ import type {
   QuarantinedEntry,
   ReadResult,
   RemoveOptions,
-  Storage,
   WriteRequestHeader,
   WriteSession,
 } from './ports.js';
@@ -54,13 +53,13 @@ import { Reconciler } from './reconciler.js';
 import { Writes } from './writes.js';
 import { evaluateConditions, type Conditions } from './conditions.js';
 import { readLocal } from './read-local.js';
+import { type BackendDeps, defaultStorage, refOf, storageFor } from './backends.js';
 import { isTransient, malformed, setAside } from './journal-entries.js';
 
-export interface FilesServiceOptions {
+export interface FilesServiceOptions extends BackendDeps {
   instanceId: string;
   metadata: Metadata;
   membership: Membership;
-  storage: Storage;
   owners: OwnerClient;
   maxBodyBytes: number;
   /** POSTs of a known length up to this are created with one transaction (0 = off). */
@@ -171,7 +170,7 @@ export class FilesService implements FilesApi {
           evaluateConditions(toFileInfo(cur), conditions, false);
           // Namespace first: the file vanishes atomically; the bytes follow.
           await this.o.metadata.remove(cur);
-          await this.o.storage.remove(path);
+          await storageFor(this.o, cur.inode.backend_type).remove(refOf(cur));
         });
       },
       remote: (owner) => this.o.owners.remove(owner, ctx, path, conditions),
@@ -193,7 +192,7 @@ export class FilesService implements FilesApi {
       const dir: Inode = {
         type: 'directory',
         instance_id: this.instanceId,
-        backend_type: this.o.storage.backendType,
+        backend_type: defaultStorage(this.o).backendType,
         size: 0,
         mode: DIR_MODE,
         owner: ctx.caller.user,
@@ -242,7 +241,7 @@ export class FilesService implements FilesApi {
     if (to.startsWith(`${source}/`)) {
       throw new BadRequestError('a directory cannot be moved into itself');
     }
-    if (spec.backend && spec.backend !== this.o.storage.backendType) {
+    if (spec.backend && spec.backend !== defaultStorage(this.o).backendType) {
       throw new BadRequestError(`backend ${spec.backend} is not available`);
     }
     const rec = await this.o.metadata.get(source);
@@ -369,7 +368,10 @@ export class FilesService implements FilesApi {
     return (
       rec !== null &&
       rec.inode.type === 'file' &&
-      rec.inode.instance_id === this.instanceId &&
+      // A write id is minted by one node only: a shared store's file another node created
+      // still names this node's write when this node replaced it.
+      (rec.inode.instance_id === this.instanceId ||
+        (write !== undefined && rec.inode.write === write)) &&
       rec.inode.state === 'ready' &&
       rec.inode.gen === gen &&
       (write === undefined || rec.inode.write === write)

@@ -25,6 +25,7 @@ import {
   WrongOwnerError,
 } from './errors.js';
 import { canModify } from './info.js';
+import { type BackendDeps, refOf, storageFor } from './backends.js';
 import type { PathLocks } from './path-lock.js';
 import type {
   CallContext,
@@ -33,14 +34,12 @@ import type {
   Metadata,
   NodeRecord,
   OwnerClient,
-  Storage,
 } from './ports.js';
 
-export interface SubtreeDeleteDeps {
+export interface SubtreeDeleteDeps extends BackendDeps {
   instanceId: string;
   metadata: Metadata;
   membership: Membership;
-  storage: Storage;
   owners: OwnerClient;
   locks: PathLocks;
 }
@@ -171,7 +170,7 @@ class SubtreeDelete {
         const left = new Set((await this.d.metadata.removeMany(records)).map((r) => r.path));
         for (const r of records) {
           if (!left.has(r.path) && r.inode.instance_id === this.d.instanceId) {
-            await this.d.storage.remove(r.path);
+            await storageFor(this.d, r.inode.backend_type).remove(refOf(r));
           }
         }
       },

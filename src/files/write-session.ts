@@ -20,8 +20,10 @@ import type { Reconciler } from './reconciler.js';
 export interface CommitStage {
   /** The write id the committed inode names (the temp's id). */
   readonly id: string;
-  /** Journals the temp as generation `gen` of the path. */
-  prepare(gen: number): Promise<void>;
+  /** The backend the bytes are staged on (the committed inode's `backend_type`). */
+  readonly backendType: string;
+  /** Journals the temp as generation `gen` of the path, replacing the write `replaces`. */
+  prepare(gen: number, replaces?: string): Promise<void>;
   /**
    * etcd named generation `gen`: from now on the temp is the file's content. A rename that
    * fails leaves it to the reconciler rather than failing a write that is already committed.
@@ -86,7 +88,8 @@ export class LocalWriteSession implements WriteSession {
       const temp = this.temp;
       const stage: CommitStage = {
         id: temp.id,
-        prepare: (gen) => temp.prepare(gen),
+        backendType: storage.backendType,
+        prepare: (gen, replaces) => temp.prepare(gen, replaces),
         commit: async (gen) => {
           this.done = true;
           try {

@@ -31,12 +31,12 @@ import type {
 import { assertBound, type Router } from './routing.js';
 import { type CommitStage, LocalWriteSession } from './write-session.js';
 import type { Reconciler } from './reconciler.js';
+import { type BackendDeps, defaultStorage, storageFor } from './backends.js';
 
-export interface WritesOptions {
+export interface WritesOptions extends BackendDeps {
   instanceId: string;
   metadata: Metadata;
   membership: Membership;
-  storage: Storage;
   owners: OwnerClient;
   maxBodyBytes: number;
   /**
@@ -66,7 +66,16 @@ export class Writes {
     if (createOnly && !header.conditions && this.isSmall(header.expected_size)) {
       // A small create decides nothing before its body: the one commit transaction does.
       this.assertServing();
-      return this.session(ctx, path, true, null, createOnly, undefined, header.expected_size);
+      return this.session(
+        ctx,
+        defaultStorage(this.o),
+        path,
+        true,
+        null,
+        createOnly,
+        undefined,
+        header.expected_size,
+      );
     }
     // Two rounds: a PUT that loses a create race becomes a replace on the winner.
     for (let round = 0; ; round++) {
@@ -97,18 +106,20 @@ export class Writes {
           throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
         }
         this.assertServing();
-        await this.o.storage.checkPath(path);
-        return this.session(ctx, path, false, null, createOnly, header.conditions);
+        const bytes = storageFor(this.o, rec.inode.backend_type);
+        await bytes.checkPath(path);
+        return this.session(ctx, bytes, path, false, null, createOnly, header.conditions);
       }
       checkWriteConditions(null, header.conditions);
       this.assertServing();
       // Before the claim: a path this node's disk cannot hold must never reach the namespace.
-      await this.o.storage.checkPath(path);
+      const bytes = defaultStorage(this.o);
+      await bytes.checkPath(path);
       const now = Date.now();
       const claim: Inode = {
         type: 'file',
         instance_id: this.o.instanceId,
-        backend_type: this.o.storage.backendType,
+        backend_type: bytes.backendType,
         size: 0,
         mode: FILE_MODE,
         owner: ctx.caller.user,
@@ -121,7 +132,7 @@ export class Writes {
           parents: this.parentTemplate(ctx, now),
           leased: true,
         });
-        return this.session(ctx, path, true, claimed, createOnly, header.conditions);
+        return this.session(ctx, bytes, path, true, claimed, createOnly, header.conditions);
       } catch (err) {
         if (err instanceof AlreadyExistsError && !createOnly && round < 2) continue;
         if (err instanceof AlreadyExistsError)
@@ -197,11 +208,15 @@ export class Writes {
           throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
         }
         const gen = cur.inode.gen + 1;
-        await stage.prepare(gen);
+        // The generation this one replaces, when it is on the same backend: a backend keeping
+        // each generation under its own key deletes it once this one is committed.
+        const sameBackend = cur.inode.backend_type === stage.backendType;
+        await stage.prepare(gen, sameBackend ? cur.inode.write : undefined);
         let record: InodeRecord;
         try {
           record = await this.o.metadata.replace(cur, {
             ...cur.inode,
+            backend_type: stage.backendType,
             size,
             mtime: Date.now(),
             gen,
@@ -287,6 +302,7 @@ export class Writes {
 
   private session(
     ctx: CallContext,
+    storage: Storage,
     path: string,
     created: boolean,
     claim: InodeRecord | null,
@@ -298,7 +314,7 @@ export class Writes {
       conditions,
       smallSize,
       service: this,
-      storage: this.o.storage,
+      storage,
       reconciler: this.o.reconciler,
       path,
       created,
@@ -319,7 +335,7 @@ export class Writes {
     return {
       type: 'file',
       instance_id: this.o.instanceId,
-      backend_type: this.o.storage.backendType,
+      backend_type: stage.backendType,
       size,
       mode: FILE_MODE,
       owner: writer.caller.user,
@@ -334,7 +350,7 @@ export class Writes {
     return {
       owner: ctx.caller.user,
       instance_id: this.o.instanceId,
-      backend_type: this.o.storage.backendType,
+      backend_type: defaultStorage(this.o).backendType,
       mtime: now,
     };
   }

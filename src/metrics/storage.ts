@@ -40,9 +40,9 @@ export function instrumentStorage<T extends Storage>(storage: T, metrics: Metric
     return new Proxy(timed, {
       get(target, prop) {
         if (prop !== 'prepare') return Reflect.get(target, prop, target);
-        return (next: number) => {
+        return (next: number, replaces?: string) => {
           gen = next;
-          return target.prepare(next);
+          return target.prepare(next, replaces);
         };
       },
     });

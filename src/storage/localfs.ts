@@ -21,10 +21,11 @@ import { CallfsError, InternalError, InvalidPathError, NotFoundError } from '../
 import type {
   IsCurrent,
   OpenedFile,
+  PathStorage,
   QuarantinedEntry,
   RecoveryReport,
   SpanSelector,
-  Storage,
+  FileRef,
   TempFile,
 } from '../files/ports.js';
 import { DiskRoot, type DiskLimits, errnoCode, fsyncDir } from './localfs-disk.js';
@@ -57,7 +58,7 @@ function emptyBody(): Readable {
   });
 }
 
-export class LocalfsStorage implements Storage {
+export class LocalfsStorage implements PathStorage {
   readonly backendType = 'localfs';
 
   constructor(private readonly disk: DiskRoot) {}
@@ -75,7 +76,8 @@ export class LocalfsStorage implements Storage {
     await this.disk.checkWritablePath(path);
   }
 
-  async open(path: string, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile> {
+  async open(file: FileRef, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile> {
+    const path = file.path;
     signal?.throwIfAborted();
     const parent = await this.disk.existingParent(path);
     if (parent === null) throw new NotFoundError(`${path} not found`);
@@ -128,7 +130,8 @@ export class LocalfsStorage implements Storage {
     return new LocalfsTemp(this.disk, path, randomId());
   }
 
-  async remove(path: string): Promise<void> {
+  async remove(file: FileRef): Promise<void> {
+    const path = file.path;
     const parent = await this.disk.existingParent(path);
     if (parent === null) return;
     const target = join(parent, basename(this.disk.pathOf(path)));

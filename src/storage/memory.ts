@@ -8,10 +8,11 @@ import { InternalError, InvalidPathError, NotFoundError } from '../files/errors.
 import type {
   IsCurrent,
   OpenedFile,
+  PathStorage,
   QuarantinedEntry,
   RecoveryReport,
   SpanSelector,
-  Storage,
+  FileRef,
   TempFile,
 } from '../files/ports.js';
 import { pathSegments } from './paths.js';
@@ -87,7 +88,7 @@ class MemoryTemp extends StagedTemp {
   }
 }
 
-export class MemoryStorage implements Storage {
+export class MemoryStorage implements PathStorage {
   readonly backendType: string;
   readonly maxPathBytes: number;
   /** Set to false to make checkWritable() fail, as a full or read-only disk would. */
@@ -117,7 +118,8 @@ export class MemoryStorage implements Storage {
     }
   }
 
-  async open(path: string, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile> {
+  async open(ref: FileRef, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile> {
+    const path = ref.path;
     signal?.throwIfAborted();
     pathSegments(path);
     const file = this.files.get(path);
@@ -137,7 +139,8 @@ export class MemoryStorage implements Storage {
     return new MemoryTemp(this.staged, this.files, this.nextId++, path);
   }
 
-  async remove(path: string): Promise<void> {
+  async remove(ref: FileRef): Promise<void> {
+    const path = ref.path;
     pathSegments(path);
     this.files.delete(path);
   }

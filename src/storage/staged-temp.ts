@@ -27,8 +27,11 @@ export abstract class StagedTemp implements TempFile {
     maxBytes: number,
     signal: AbortSignal,
   ): Promise<number>;
-  /** Durably records that the part is about to become generation `gen` of `path`. */
-  protected abstract writeJournal(gen: number): Promise<void>;
+  /**
+   * Durably records that the part is about to become generation `gen` of `path`, replacing
+   * the generation written by `replaces` (see TempFile.prepare).
+   */
+  protected abstract writeJournal(gen: number, replaces?: string): Promise<void>;
   /** Makes the part the visible content of `path`, then drops the journal. */
   protected abstract place(): Promise<void>;
   /** Removes the part and the journal; missing ones are fine. */
@@ -56,7 +59,7 @@ export abstract class StagedTemp implements TempFile {
     });
   }
 
-  async prepare(gen: number): Promise<void> {
+  async prepare(gen: number, replaces?: string): Promise<void> {
     if (!Number.isSafeInteger(gen) || gen < 0) {
       throw new InternalError(`invalid generation ${gen} for ${this.path}`);
     }
@@ -65,7 +68,7 @@ export abstract class StagedTemp implements TempFile {
     this.enter(from, 'preparing', 'prepare');
     await this.track(async () => {
       try {
-        await this.writeJournal(gen);
+        await this.writeJournal(gen, replaces);
       } catch (err) {
         this.phase = from;
         throw err;

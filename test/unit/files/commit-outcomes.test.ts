@@ -10,7 +10,7 @@ import {
   NodeNotServingError,
 } from '../../../src/files/errors.js';
 import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
-import type { Metadata, Storage, TempFile } from '../../../src/files/ports.js';
+import type { Metadata, PathStorage, TempFile } from '../../../src/files/ports.js';
 import { FilesService } from '../../../src/files/service.js';
 import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
 import { createMemoryStorage, type MemoryStorage } from '../../../src/storage/memory.js';
@@ -70,8 +70,8 @@ class FlakyMetadata {
 }
 
 /** A storage whose next `failRenames` temp commits fail, as a full or flaky disk would. */
-function failingRenames(storage: MemoryStorage): { storage: Storage; failRenames: number } {
-  const state = { failRenames: 0, storage: storage as Storage };
+function failingRenames(storage: MemoryStorage): { storage: PathStorage; failRenames: number } {
+  const state = { failRenames: 0, storage: storage as PathStorage };
   state.storage = new Proxy(storage, {
     get: (target, key) => {
       if (key === 'createTemp') {

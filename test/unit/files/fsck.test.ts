@@ -60,11 +60,11 @@ describe('fsck', () => {
     expect(await node.storage.has('/stray2.bin')).to.equal(false);
   });
   it('should report a missing file when an inode has no bytes', async () => {
-    await node.storage.remove('/ok/a.txt');
+    await node.storage.remove({ path: '/ok/a.txt' });
     expect((await run()).issues.map((i) => i.kind)).to.deep.equal(['missing-file']);
   });
   it('should remove the inode of a missing file when repairing', async () => {
-    await node.storage.remove('/ok/a.txt');
+    await node.storage.remove({ path: '/ok/a.txt' });
     await run(true);
     expect(await node.metadata.get('/ok/a.txt')).to.equal(null);
   });

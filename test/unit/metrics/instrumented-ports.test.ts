@@ -126,7 +126,7 @@ describe('instrumented ports', () => {
 
     it('should not count a file operation when the backend operation fails', async () => {
       const storage = instrumentStorage(createMemoryStorage({ backendType: 'memfs' }), a.metrics);
-      expect(await rejection(storage.open('/missing'))).to.be.instanceOf(NotFoundError);
+      expect(await rejection(storage.open({ path: '/missing' }))).to.be.instanceOf(NotFoundError);
       expect(
         await sample(a.metrics, 'callfs_file_operations_total', { operation: 'read' }),
       ).to.equal(undefined);

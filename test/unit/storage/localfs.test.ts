@@ -92,7 +92,7 @@ describe('LocalfsStorage', function () {
 
     it('should serve a file an operator placed under the root when opened', async function () {
       await writeFile(join(root, 'adopted.txt'), 'adopted');
-      const file = await storage.open('/adopted.txt');
+      const file = await storage.open({ path: '/adopted.txt' });
       expect((await readAll(file.body)).toString()).to.equal('adopted');
     });
   });
@@ -100,14 +100,16 @@ describe('LocalfsStorage', function () {
   describe('symlinks', function () {
     it('should refuse to open through a symlinked directory when it points outside the root', async function () {
       await symlink(outside, join(root, 'escape'));
-      expect(await rejection(storage.open('/escape/secret.txt'))).to.be.instanceOf(
+      expect(await rejection(storage.open({ path: '/escape/secret.txt' }))).to.be.instanceOf(
         InvalidPathError,
       );
     });
 
     it('should refuse to open a symlinked file when it points outside the root', async function () {
       await symlink(join(outside, 'secret.txt'), join(root, 'link.txt'));
-      expect(await rejection(storage.open('/link.txt'))).to.be.instanceOf(InvalidPathError);
+      expect(await rejection(storage.open({ path: '/link.txt' }))).to.be.instanceOf(
+        InvalidPathError,
+      );
     });
 
     it('should refuse a temp when its parent is a symlink pointing outside the root', async function () {
@@ -137,7 +139,7 @@ describe('LocalfsStorage', function () {
 
     it('should refuse to remove through a symlinked directory pointing outside the root', async function () {
       await symlink(outside, join(root, 'escape'));
-      expect(await rejection(storage.remove('/escape/secret.txt'))).to.be.instanceOf(
+      expect(await rejection(storage.remove({ path: '/escape/secret.txt' }))).to.be.instanceOf(
         InvalidPathError,
       );
       expect(await exists(join(outside, 'secret.txt'))).to.equal(true);
@@ -146,7 +148,7 @@ describe('LocalfsStorage', function () {
     it('should refuse to open a file when a symlink leads into the internal folder', async function () {
       await writeFile(join(tmp, 'planted.part'), 'internal');
       await symlink(join(root, '.callfs'), join(root, 'inside'));
-      expect(await rejection(storage.open('/inside/tmp/planted.part'))).to.be.instanceOf(
+      expect(await rejection(storage.open({ path: '/inside/tmp/planted.part' }))).to.be.instanceOf(
         InvalidPathError,
       );
     });
@@ -154,7 +156,7 @@ describe('LocalfsStorage', function () {
     it('should serve a file through a symlinked directory when it stays inside the root', async function () {
       await putFile(storage, '/real/file.txt', Buffer.from('inside'));
       await symlink(join(root, 'real'), join(root, 'alias'));
-      const file = await storage.open('/alias/file.txt');
+      const file = await storage.open({ path: '/alias/file.txt' });
       expect((await readAll(file.body)).toString()).to.equal('inside');
     });
   });
@@ -182,7 +184,7 @@ describe('LocalfsStorage', function () {
 
     it('should prune empty parent directories when the last file is removed', async function () {
       await putFile(storage, '/a/b/c.txt', Buffer.from('x'));
-      await storage.remove('/a/b/c.txt');
+      await storage.remove({ path: '/a/b/c.txt' });
       expect(await exists(join(root, 'a'))).to.equal(false);
       expect(await exists(root)).to.equal(true);
     });
@@ -190,7 +192,7 @@ describe('LocalfsStorage', function () {
     it('should keep a parent directory when it still holds a file after a remove', async function () {
       await putFile(storage, '/a/keep.txt', Buffer.from('x'));
       await putFile(storage, '/a/b/c.txt', Buffer.from('x'));
-      await storage.remove('/a/b/c.txt');
+      await storage.remove({ path: '/a/b/c.txt' });
       expect(await exists(join(root, 'a', 'b'))).to.equal(false);
       expect(await exists(join(root, 'a', 'keep.txt'))).to.equal(true);
     });
@@ -198,7 +200,7 @@ describe('LocalfsStorage', function () {
     it('should leave a directory alone when remove is asked for a file at its path', async function () {
       await mkdir(join(root, 'dir', 'child'), { recursive: true });
       await writeFile(join(root, 'dir', 'child', 'f'), 'x');
-      await storage.remove('/dir');
+      await storage.remove({ path: '/dir' });
       expect(await exists(join(root, 'dir', 'child', 'f'))).to.equal(true);
     });
 
@@ -208,7 +210,7 @@ describe('LocalfsStorage', function () {
       } catch {
         this.skip();
       }
-      expect(await rejection(storage.open('/pipe'))).to.be.instanceOf(NotFoundError);
+      expect(await rejection(storage.open({ path: '/pipe' }))).to.be.instanceOf(NotFoundError);
     });
   });
 

@@ -1,0 +1,39 @@
+// Which of this node's backends holds a file's bytes. Every node has a path-addressed backend
+// on its own disk (localfs); it may also reach a store that keeps each generation under its
+// own key and that several nodes share (S3). An inode's `backend_type` names the one holding
+// its bytes; `defaultBackend` decides where this node puts new files.
+import { InternalError } from './errors.js';
+import type { FileRef, Inode, InodeRecord, PathStorage, Storage } from './ports.js';
+
+export interface BackendDeps {
+  /** This node's own disk. */
+  storage: PathStorage;
+  /** A generation-addressed store shared with other nodes (S3), when configured. */
+  shared?: Storage;
+  /** The backend type new files go to (default: `storage`'s). */
+  defaultBackend?: string;
+}
+
+/** The backend holding bytes of this type on this node; InternalError when it has none. */
+export function storageFor(d: BackendDeps, backendType: string): Storage {
+  if (backendType === d.storage.backendType) return d.storage;
+  if (d.shared && backendType === d.shared.backendType) return d.shared;
+  throw new InternalError(`backend ${backendType} is not configured on this node`);
+}
+
+/** Where this node puts a new file's bytes. */
+export function defaultStorage(d: BackendDeps): Storage {
+  return storageFor(d, d.defaultBackend ?? d.storage.backendType);
+}
+
+/** Whether this node's own disk holds the bytes of `inode` (a move renames them there). */
+export function onDisk(d: BackendDeps, inode: Inode): boolean {
+  return inode.backend_type === d.storage.backendType;
+}
+
+/** The generation of a file's bytes that `rec` names. */
+export function refOf(rec: InodeRecord): FileRef {
+  return rec.inode.write === undefined
+    ? { path: rec.path }
+    : { path: rec.path, write: rec.inode.write };
+}

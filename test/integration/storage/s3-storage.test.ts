@@ -1,0 +1,174 @@
+// Runs the shared storage contract on the S3 backend against a real s3rver, plus what only S3
+// shows: one object per generation under the cluster's prefix, multipart uploads journaled
+// before their first part, abandoned writes undone at start-up, and clear bucket errors.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import { InternalError } from '../../../src/files/errors.js';
+import { createS3Storage, type S3Storage } from '../../../src/storage/s3/storage.js';
+import { createS3Client } from '../../../src/storage/s3/client.js';
+import {
+  chunksOf,
+  putFile,
+  readAll,
+  rejection,
+  storageContract,
+} from '../../contract/storage-contract.js';
+import { startS3rver, type S3Handle } from '../../support/s3.js';
+
+const MiB = 1024 * 1024;
+let s3: S3Handle;
+let seq = 0;
+
+before(async function () {
+  this.timeout(60_000);
+  s3 = await startS3rver();
+});
+
+after(async function () {
+  await s3?.stop();
+});
+
+async function makeStorage(
+  overrides: { bucket?: string; access?: string; partBytes?: number } = {},
+): Promise<{ storage: S3Storage; dir: string; prefix: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'callfs-s3-journal-'));
+  const prefix = `t${process.pid}-${++seq}/`;
+  const storage = await createS3Storage({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    bucket: overrides.bucket ?? s3.bucket,
+    accessKeyId: overrides.access ?? s3.accessKey,
+    secretAccessKey: s3.secretKey,
+    keyPrefix: prefix,
+    journalDir: join(dir, 'journal'),
+    partBytes: overrides.partBytes ?? 5 * MiB,
+  });
+  return { storage, dir, prefix };
+}
+
+function rawClient(): S3Client {
+  return createS3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    bucket: s3.bucket,
+    accessKeyId: s3.accessKey,
+    secretAccessKey: s3.secretKey,
+  });
+}
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const res = await rawClient().send(
+    new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }),
+  );
+  return (res.Contents ?? []).map((o) => o.Key as string).sort();
+}
+
+storageContract(
+  's3 (s3rver)',
+  async () => {
+    const { storage, dir } = await makeStorage();
+    return { storage, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  },
+  { paths: false },
+);
+
+describe('S3Storage', function () {
+  let storage: S3Storage;
+  let dir: string;
+  let prefix: string;
+
+  beforeEach(async function () {
+    ({ storage, dir, prefix } = await makeStorage());
+  });
+
+  afterEach(async function () {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('should keep each generation under its own key when a file is replaced', async function () {
+    const first = await putFile(storage, '/a.txt', Buffer.from('one'));
+    const temp = await storage.createTemp('/a.txt');
+    await temp.write(chunksOf(Buffer.from('two')), { maxBytes: 100 });
+    await temp.prepare(2, first.write);
+    const both = await keysUnder(prefix);
+    await temp.commit();
+    expect([both.length, await keysUnder(prefix)]).to.deep.equal([2, [storage.keyOf(temp.id)]]);
+  });
+
+  it('should store the bytes of a multipart upload intact when the body spans several parts', async function () {
+    const data = randomBytes(11 * MiB + 123);
+    const ref = await putFile(storage, '/big.bin', data);
+    const file = await storage.open(ref);
+    const got = await readAll(file.body);
+    expect(createHash('sha256').update(got).digest('hex')).to.equal(
+      createHash('sha256').update(data).digest('hex'),
+    );
+  });
+
+  it('should undo a write at start-up when it was never prepared', async function () {
+    const temp = await storage.createTemp('/crash.bin');
+    await temp.write(chunksOf(randomBytes(6 * MiB)), { maxBytes: 100 * MiB });
+    // The process "dies" here: a new backend on the same journal starts up.
+    const again = await createS3Storage({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      bucket: s3.bucket,
+      accessKeyId: s3.accessKey,
+      secretAccessKey: s3.secretKey,
+      keyPrefix: prefix,
+      journalDir: join(dir, 'journal'),
+    });
+    const report = await again.recover(async () => true);
+    expect([report.discarded, await keysUnder(prefix)]).to.deep.equal([1, []]);
+  });
+
+  it('should journal the multipart upload id before the first part is sent', async function () {
+    const temp = await storage.createTemp('/cut.bin');
+    const controller = new AbortController();
+    async function* body(): AsyncGenerator<Buffer> {
+      yield randomBytes(5 * MiB);
+      yield randomBytes(MiB);
+      // The first part is on its way: look at the journal, then cut the upload.
+      const names = await readdir(join(dir, 'journal'));
+      const entry = (await import('node:fs/promises')).readFile(
+        join(dir, 'journal', names.find((n) => n.endsWith('.json')) as string),
+        'utf8',
+      );
+      seen = JSON.parse(await entry) as { upload?: string };
+      controller.abort();
+      yield randomBytes(MiB);
+    }
+    let seen: { upload?: string } = {};
+    await rejection(temp.write(body(), { maxBytes: 100 * MiB, signal: controller.signal }));
+    expect(seen.upload).to.be.a('string').and.not.equal('');
+  });
+
+  it('should refuse with an error naming the bucket when it does not exist', async function () {
+    const { storage: missing, dir: d } = await makeStorage({ bucket: 'no-such-bucket' });
+    const err = (await rejection(missing.checkWritable())) as Error;
+    await rm(d, { recursive: true, force: true });
+    expect(err).to.be.instanceOf(InternalError);
+    expect(err.message).to.contain('"no-such-bucket"').and.contain('does not exist');
+  });
+
+  it('should refuse with an error naming the credentials when they are wrong', async function () {
+    // s3rver checks no SigV4 signature, only that the access key is one it knows.
+    const { storage: bad, dir: d } = await makeStorage({ access: 'unknown-access-key' });
+    const err = (await rejection(bad.checkWritable())) as Error;
+    await rm(d, { recursive: true, force: true });
+    expect(err.message).to.contain('refused the credentials');
+  });
+
+  it('should set the content type from the extension when an object is written', async function () {
+    const ref = await putFile(storage, '/page.html', Buffer.from('<p>hi</p>'));
+    const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+    const head = await rawClient().send(
+      new HeadObjectCommand({ Bucket: s3.bucket, Key: storage.keyOf(ref.write as string) }),
+    );
+    expect(head.ContentType).to.equal('text/html');
+  });
+});
