@@ -303,6 +303,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       http_url: httpUrl,
       grpc_addr: grpcAddr,
       backends: backends.map((b) => b.backendType),
+      ...(s3 ? { stores: [s3.location] } : {}),
       started: Date.now(),
     });
     void health.refresh();

@@ -37,3 +37,26 @@ export function refOf(rec: InodeRecord): FileRef {
     ? { path: rec.path }
     : { path: rec.path, write: rec.inode.write };
 }
+
+/**
+ * Whether this node runs operations on this file itself: it owns the file, or the file's
+ * bytes are on a shared store (S3) this node reaches too, so no hop to the creator is needed
+ * and the file outlives it. A create still in flight (`writing`) stays with its creator.
+ */
+export function servedHere(d: { instanceId: string; shared?: Storage }, inode: Inode): boolean {
+  if (inode.instance_id === d.instanceId) return true;
+  return (
+    inode.type === 'file' &&
+    inode.state === 'ready' &&
+    d.shared?.location !== undefined &&
+    inode.backend_type === d.shared.backendType &&
+    inode.store === d.shared.location
+  );
+}
+
+/** Where a file's bytes go on `storage`: its backend type and, for a shared store, which one. */
+export function placement(storage: Storage): Pick<Inode, 'backend_type' | 'store'> {
+  return storage.location === undefined
+    ? { backend_type: storage.backendType }
+    : { backend_type: storage.backendType, store: storage.location };
+}

@@ -20,7 +20,7 @@ import type {
   NodeRecord,
   OwnerClient,
 } from './ports.js';
-import { type BackendDeps, onDisk, refOf, storageFor } from './backends.js';
+import { type BackendDeps, onDisk, refOf, servedHere, storageFor } from './backends.js';
 
 export interface MoveDeps extends BackendDeps {
   instanceId: string;
@@ -42,7 +42,7 @@ async function ownFileToMove(
   conditions: Conditions | undefined,
 ): Promise<InodeRecord> {
   const cur = await d.metadata.get(source);
-  if (!isVisible(cur) || cur.inode.type !== 'file' || cur.inode.instance_id !== d.instanceId) {
+  if (!isVisible(cur) || cur.inode.type !== 'file' || !servedHere(d, cur.inode)) {
     throw new NotFoundError(`${source} not found`);
   }
   if (!canModify(ctx.caller, cur.inode)) {
@@ -186,7 +186,7 @@ function checkOverwrite(
   if (!spec.overwrite) throw conflict(`${existing.path} already exists`);
   if (ex.type === 'directory') throw conflict(`${existing.path} is a directory`);
   // Overwriting bytes held by another node would leave them behind on its disk.
-  if (ex.instance_id !== d.instanceId) {
+  if (!servedHere(d, ex)) {
     throw conflict(`${existing.path} is owned by ${ex.instance_id}; delete it first`);
   }
   if (!canModify(ctx.caller, ex)) {

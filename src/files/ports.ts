@@ -37,6 +37,11 @@ export interface Inode {
    * journaled temp is never taken for another write that got the same `gen`.
    */
   write?: string;
+  /**
+   * Files on a store several nodes share (S3): which one (the store's `location`), so any node
+   * that reaches the same store serves the file itself, even when its creator is down.
+   */
+  store?: string;
 }
 
 /** An inode as read, with the revision that fences any change made from it. */
@@ -175,6 +180,8 @@ export interface NodeRecord {
   http_url: string;
   grpc_addr: string;
   backends: string[];
+  /** The `location` of each shared store this node reaches (S3 buckets), when any. */
+  stores?: string[];
   /** Unix milliseconds. */
   started: number;
 }
@@ -272,6 +279,11 @@ export interface FileRef {
  */
 export interface Storage {
   readonly backendType: string;
+  /**
+   * Set on a store several nodes may share (S3): the same on every node that reaches the same
+   * store (endpoint and bucket), so those nodes serve its files without a hop to the creator.
+   */
+  readonly location?: string;
   /**
    * Opens a file for reading; NotFoundError when it is not there. With `select`, the body is
    * the chosen span only, read from its offset (the bytes before it are never read).

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { resolveRange, type ByteRange, type ByteSpan } from './byte-range.js';
 import { evaluateConditions } from './conditions.js';
 import { NotAFileError, NotFoundError, WrongOwnerError } from './errors.js';
-import { type BackendDeps, refOf, storageFor } from './backends.js';
+import { type BackendDeps, refOf, servedHere, storageFor } from './backends.js';
 import { isVisible, toFileInfo } from './info.js';
 import type { PathLocks } from './path-lock.js';
 import type {
@@ -45,7 +45,7 @@ async function ownFile(d: ReadLocalDeps, path: string): Promise<InodeRecord> {
   const rec = await d.metadata.get(path);
   if (!isVisible(rec)) throw new NotFoundError(`${path} not found`);
   if (rec.inode.type !== 'file') throw new NotAFileError(`${path} is a directory`);
-  if (rec.inode.instance_id !== d.instanceId) throw new WrongOwnerError(rec.inode.instance_id);
+  if (!servedHere(d, rec.inode)) throw new WrongOwnerError(rec.inode.instance_id);
   return rec;
 }
 

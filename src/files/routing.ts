@@ -1,6 +1,8 @@
-// Where an operation runs: directories on the receiving node (they live in etcd), files owned
-// here locally, files owned elsewhere on their owner through the OwnerClient port. Also builds
-// the 409 that names where an existing path lives (API.md §3.1).
+// Where an operation runs: directories on the receiving node (they live in etcd), files served
+// here locally (owned here, or on a shared store this node reaches: backends.ts), other files
+// on their owner through the OwnerClient port — or, for a file on a shared store whose creator
+// is gone, on any live node that reaches that store. Also builds the 409 that names where an
+// existing path lives (API.md §3.1).
 import {
   AlreadyExistsError,
   AuthenticationError,
@@ -9,12 +11,22 @@ import {
   WrongOwnerError,
 } from './errors.js';
 import { isVisible } from './info.js';
-import type { CallContext, InodeRecord, Membership, Metadata, NodeRecord } from './ports.js';
+import type {
+  CallContext,
+  InodeRecord,
+  Membership,
+  Metadata,
+  NodeRecord,
+  Storage,
+} from './ports.js';
+import { servedHere } from './backends.js';
 
 export interface RouterOptions {
   instanceId: string;
   metadata: Metadata;
   membership: Membership;
+  /** The shared store this node reaches (S3), if any. */
+  shared?: Storage;
 }
 
 export interface RouteHandlers<T> {
@@ -40,7 +52,7 @@ export class Router {
       if (!isVisible(rec)) throw new NotFoundError(`${path} not found`);
       assertBound(ctx, rec);
       if (rec.inode.type === 'directory') return run.directory(rec);
-      if (rec.inode.instance_id === this.o.instanceId) return run.local(rec);
+      if (servedHere(this.o, rec.inode)) return run.local(rec);
       try {
         return await this.forward(ctx, rec, run.remote);
       } catch (err) {
@@ -59,9 +71,24 @@ export class Router {
     const ownerId = rec.inode.instance_id;
     // A forwarded call is never forwarded again: the sender's view was stale.
     if (ctx.forwarded) throw new WrongOwnerError(ownerId);
-    const owner = await this.o.membership.getNode(ownerId);
+    const owner = await this.serverOf(rec);
     if (!owner) throw new OwnerUnavailableError(ownerId);
     return call(owner);
+  }
+
+  /**
+   * The node to run a call on a file held elsewhere: its owner while registered, else (a file
+   * on a shared store) a live node that reaches the store; null when there is none.
+   */
+  private async serverOf(rec: InodeRecord): Promise<NodeRecord | null> {
+    const owner = await this.o.membership.getNode(rec.inode.instance_id);
+    if (owner) return owner;
+    const store = rec.inode.store;
+    if (store === undefined || rec.inode.type !== 'file') return null;
+    const nodes = await this.o.membership.listNodes();
+    return (
+      nodes.find((n) => n.instance_id !== this.o.instanceId && n.stores?.includes(store)) ?? null
+    );
   }
 
   /**
@@ -71,8 +98,8 @@ export class Router {
   async remoteOwner(path: string): Promise<{ node: NodeRecord; created: string } | null> {
     const rec = await this.o.metadata.get(path);
     if (!isVisible(rec) || rec.inode.type !== 'file') return null;
-    if (rec.inode.instance_id === this.o.instanceId) return null;
-    const node = await this.o.membership.getNode(rec.inode.instance_id);
+    if (servedHere(this.o, rec.inode)) return null;
+    const node = await this.serverOf(rec);
     return node ? { node, created: rec.created } : null;
   }
 

@@ -53,7 +53,7 @@ import { Reconciler } from './reconciler.js';
 import { Writes } from './writes.js';
 import { evaluateConditions, type Conditions } from './conditions.js';
 import { readLocal } from './read-local.js';
-import { type BackendDeps, defaultStorage, refOf, storageFor } from './backends.js';
+import { type BackendDeps, defaultStorage, refOf, servedHere, storageFor } from './backends.js';
 import { isTransient, malformed, setAside } from './journal-entries.js';
 
 export interface FilesServiceOptions extends BackendDeps {
@@ -160,7 +160,7 @@ export class FilesService implements FilesApi {
         this.assertServing();
         await this.locks.run(path, async () => {
           const cur = await this.o.metadata.get(path);
-          if (!isVisible(cur) || cur.inode.instance_id !== this.instanceId) {
+          if (!isVisible(cur) || !servedHere(this.o, cur.inode)) {
             throw new NotFoundError(`${path} not found`);
           }
           // The file may have been deleted and re-created by someone else since it was read.
@@ -258,7 +258,7 @@ export class FilesService implements FilesApi {
       evaluateConditions(toFileInfo(rec), conditions, false);
       return this.stat(ctx, source);
     }
-    if (rec.inode.instance_id !== this.instanceId) {
+    if (!servedHere(this.o, rec.inode)) {
       return this.forward(ctx, rec, (owner) =>
         this.o.owners.move(owner, ctx, source, spec, conditions),
       );

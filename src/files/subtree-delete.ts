@@ -25,7 +25,7 @@ import {
   WrongOwnerError,
 } from './errors.js';
 import { canModify } from './info.js';
-import { type BackendDeps, refOf, storageFor } from './backends.js';
+import { type BackendDeps, refOf, servedHere, storageFor } from './backends.js';
 import type { PathLocks } from './path-lock.js';
 import type {
   CallContext,
@@ -169,7 +169,7 @@ class SubtreeDelete {
       async () => {
         const left = new Set((await this.d.metadata.removeMany(records)).map((r) => r.path));
         for (const r of records) {
-          if (!left.has(r.path) && r.inode.instance_id === this.d.instanceId) {
+          if (!left.has(r.path) && servedHere(this.d, r.inode)) {
             await storageFor(this.d, r.inode.backend_type).remove(refOf(r));
           }
         }
@@ -195,11 +195,7 @@ class SubtreeDelete {
   }
 
   private isRemoteFile(r: InodeRecord): boolean {
-    return (
-      r.inode.type === 'file' &&
-      r.inode.state === 'ready' &&
-      r.inode.instance_id !== this.d.instanceId
-    );
+    return r.inode.type === 'file' && r.inode.state === 'ready' && !servedHere(this.d, r.inode);
   }
 
   private assertDeletable(r: InodeRecord): void {

@@ -3,8 +3,10 @@
 // abort removes the temp file and, for a create, the claim, so nothing partial remains —
 // except a temp whose commit etcd may have accepted: that one stays journaled and goes to the
 // reconciler, which keeps or drops it once etcd can tell.
+import { placement } from './backends.js';
 import type {
   CallContext,
+  Inode,
   InodeRecord,
   Storage,
   TempFile,
@@ -20,8 +22,8 @@ import type { Reconciler } from './reconciler.js';
 export interface CommitStage {
   /** The write id the committed inode names (the temp's id). */
   readonly id: string;
-  /** The backend the bytes are staged on (the committed inode's `backend_type`). */
-  readonly backendType: string;
+  /** The backend the bytes are staged on (the committed inode's `backend_type` and `store`). */
+  readonly placement: Pick<Inode, 'backend_type' | 'store'>;
   /** Journals the temp as generation `gen` of the path, replacing the write `replaces`. */
   prepare(gen: number, replaces?: string): Promise<void>;
   /**
@@ -88,7 +90,7 @@ export class LocalWriteSession implements WriteSession {
       const temp = this.temp;
       const stage: CommitStage = {
         id: temp.id,
-        backendType: storage.backendType,
+        placement: placement(storage),
         prepare: (gen, replaces) => temp.prepare(gen, replaces),
         commit: async (gen) => {
           this.done = true;

@@ -31,7 +31,7 @@ import type {
 import { assertBound, type Router } from './routing.js';
 import { type CommitStage, LocalWriteSession } from './write-session.js';
 import type { Reconciler } from './reconciler.js';
-import { type BackendDeps, defaultStorage, storageFor } from './backends.js';
+import { type BackendDeps, defaultStorage, placement, servedHere, storageFor } from './backends.js';
 
 export interface WritesOptions extends BackendDeps {
   instanceId: string;
@@ -52,6 +52,21 @@ export interface WritesOptions extends BackendDeps {
 }
 
 const COMMIT_ATTEMPTS = 5;
+/**
+ * Commits of a file on a shared store come from every node that reaches it, and only etcd's
+ * compare orders them: a loser reads again and retries, after a short random pause so the
+ * same nodes do not collide again, as long as it takes within reason.
+ */
+const SHARED_COMMIT_ATTEMPTS = 100;
+const SHARED_RETRY_MAX_MS = 20;
+
+function attemptsFor(stage: CommitStage): number {
+  return stage.placement.store === undefined ? COMMIT_ATTEMPTS : SHARED_COMMIT_ATTEMPTS;
+}
+
+function jitter(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * SHARED_RETRY_MAX_MS));
+}
 
 export class Writes {
   constructor(private readonly o: WritesOptions) {}
@@ -88,10 +103,9 @@ export class Writes {
       if (rec) {
         if (createOnly) throw await this.o.router.conflict(rec, 'file');
         // A file owned elsewhere is checked there; here, a 412 comes before any byte flows.
-        if (rec.inode.instance_id === this.o.instanceId) {
-          checkWriteConditions(rec, header.conditions);
-        }
-        if (rec.inode.instance_id !== this.o.instanceId) {
+        const here = servedHere(this.o, rec.inode);
+        if (here) checkWriteConditions(rec, header.conditions);
+        if (!here) {
           try {
             return await this.o.router.forward(ctx, rec, (owner) =>
               this.o.owners.openWrite(owner, ctx, header),
@@ -119,7 +133,7 @@ export class Writes {
       const claim: Inode = {
         type: 'file',
         instance_id: this.o.instanceId,
-        backend_type: bytes.backendType,
+        ...placement(bytes),
         size: 0,
         mode: FILE_MODE,
         owner: ctx.caller.user,
@@ -197,7 +211,7 @@ export class Writes {
           await stage.commit(1);
           return { record, created: true };
         }
-        if (!cur || cur.inode.type !== 'file' || cur.inode.instance_id !== this.o.instanceId) {
+        if (!cur || cur.inode.type !== 'file' || !servedHere(this.o, cur.inode)) {
           this.assertServing();
           if (cur && cur.inode.type === 'file') throw new WrongOwnerError(cur.inode.instance_id);
           throw new NotAFileError(`${path} became a directory while it was written`);
@@ -210,13 +224,16 @@ export class Writes {
         const gen = cur.inode.gen + 1;
         // The generation this one replaces, when it is on the same backend: a backend keeping
         // each generation under its own key deletes it once this one is committed.
-        const sameBackend = cur.inode.backend_type === stage.backendType;
+        const sameBackend =
+          cur.inode.backend_type === stage.placement.backend_type &&
+          cur.inode.store === stage.placement.store;
         await stage.prepare(gen, sameBackend ? cur.inode.write : undefined);
         let record: InodeRecord;
         try {
+          const { store: _previous, ...kept } = cur.inode;
           record = await this.o.metadata.replace(cur, {
-            ...cur.inode,
-            backend_type: stage.backendType,
+            ...kept,
+            ...stage.placement,
             size,
             mtime: Date.now(),
             gen,
@@ -224,7 +241,10 @@ export class Writes {
             write: stage.id,
           });
         } catch (err) {
-          if (err instanceof StaleRevisionError && attempt < COMMIT_ATTEMPTS) continue;
+          if (err instanceof StaleRevisionError && attempt < attemptsFor(stage)) {
+            if (stage.placement.store !== undefined) await jitter();
+            continue;
+          }
           record = await this.afterUnanswered(err, path, gen, stage);
         }
         await stage.commit(gen);
@@ -335,7 +355,7 @@ export class Writes {
     return {
       type: 'file',
       instance_id: this.o.instanceId,
-      backend_type: stage.backendType,
+      ...stage.placement,
       size,
       mode: FILE_MODE,
       owner: writer.caller.user,

@@ -42,6 +42,7 @@ export function pickInode(inode: Inode): Inode {
     gen: inode.gen,
     state: inode.state,
     ...(typeof inode.write === 'string' ? { write: inode.write } : {}),
+    ...(typeof inode.store === 'string' ? { store: inode.store } : {}),
   };
 }
 
@@ -69,7 +70,8 @@ export function decodeInode(path: string, raw: string): Inode {
     typeof o.mtime !== 'number' ||
     typeof o.gen !== 'number' ||
     (o.state !== 'ready' && o.state !== 'writing' && o.state !== 'moving') ||
-    (o.write !== undefined && typeof o.write !== 'string')
+    (o.write !== undefined && typeof o.write !== 'string') ||
+    (o.store !== undefined && typeof o.store !== 'string')
   ) {
     throw new InternalError(`corrupt inode for ${path}: ${raw.slice(0, 200)}`);
   }
@@ -129,6 +131,7 @@ export function encodeNode(node: NodeRecord): string {
     http_url: node.http_url,
     grpc_addr: node.grpc_addr,
     backends: node.backends,
+    ...(node.stores?.length ? { stores: node.stores } : {}),
     started: node.started,
   });
 }
@@ -148,6 +151,7 @@ export function decodeNode(instanceId: string, raw: string): NodeRecord {
     http_url: typeof v.http_url === 'string' ? v.http_url : '',
     grpc_addr: typeof v.grpc_addr === 'string' ? v.grpc_addr : '',
     backends: Array.isArray(v.backends) ? v.backends.map(String) : [],
+    ...(Array.isArray(v.stores) ? { stores: v.stores.map(String) } : {}),
     started: typeof v.started === 'number' ? v.started : 0,
   };
 }

@@ -10,10 +10,11 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(
-  count = 3,
-  overrides?: NodeSpec['overrides'],
-): Promise<TestCluster> {
+/** One set of config overrides for every node, or one per node (by index). */
+export type ClusterOverrides =
+  NodeSpec['overrides'] | ((index: number) => NodeSpec['overrides'] | undefined);
+
+export async function startCluster(count = 3, overrides?: ClusterOverrides): Promise<TestCluster> {
   const etcd = await startEtcd();
   const prefix = uniquePrefix();
   const nodes: ChildNode[] = [];
@@ -27,7 +28,7 @@ export async function startCluster(
         etcdEndpoint: etcd.endpoint,
         prefix,
         instanceId: `node-${i + 1}`,
-        overrides,
+        overrides: typeof overrides === 'function' ? overrides(i) : overrides,
       }),
     ),
   );

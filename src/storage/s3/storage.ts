@@ -3,7 +3,7 @@
 // directly. Writes stream into their own object and are journaled on this node's disk
 // (journal.ts) until etcd has named them; start-up recovery finishes or undoes what a crash
 // interrupted. Reads stream the object (a span with a Range request), never buffering it.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable, addAbortSignal } from 'node:stream';
 import {
   DeleteObjectCommand,
@@ -76,9 +76,14 @@ export class S3Storage implements Storage, S3Backend {
     this.partBytes = o.partBytes;
   }
 
-  /** Which bucket this is: nodes with the same location share its objects. */
+  /**
+   * Which bucket this is, short enough for every inode: a hash of the endpoint (AWS's own for
+   * none) and the bucket name. Nodes with the same location share its objects.
+   */
   get location(): string {
-    return `${this.o.endpoint || `aws:${this.o.region}`}/${this.o.bucket}`;
+    const endpoint = (this.o.endpoint ?? '').replace(/\/+$/, '') || 'aws';
+    const id = createHash('sha256').update(`${endpoint}\n${this.o.bucket}`).digest('hex');
+    return `s3:${id.slice(0, 12)}`;
   }
 
   get bucket(): string {
