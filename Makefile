@@ -1,5 +1,5 @@
 # Thin wrappers over scripts/ and package.json scripts (the source of truth).
-.PHONY: setup test check lint format typecheck build cluster cluster-up cluster-down bench proto
+.PHONY: setup test check lint format typecheck build cluster cluster-up cluster-down s3-up s3-down bench proto
 
 setup:
 	scripts/setup.sh
@@ -30,6 +30,12 @@ cluster-up:
 
 cluster-down:
 	scripts/cluster.sh down
+
+s3-up:
+	scripts/s3.sh up
+
+s3-down:
+	scripts/s3.sh down
 
 bench:
 	scripts/bench

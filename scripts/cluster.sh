@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# A development cluster on loopback: one etcd and three CallFS nodes (node-1..node-3), started
-# in the background with their pids recorded, so that `down` stops exactly those processes.
+# A development cluster on loopback: one etcd, one S3 server (s3rver, scripts/s3.sh) and three
+# CallFS nodes (node-1..node-3), started in the background with their pids recorded, so that
+# `down` stops exactly those processes. Every node reaches the bucket; node-3 keeps its new files
+# there (default_backend s3), node-1 and node-2 on their disks, so both backend types show.
 #
 #   scripts/cluster.sh up      set up, start etcd + 3 nodes, return once every node is ready.
 #                              Exit 0 also when this state dir's cluster is already running
@@ -21,6 +23,9 @@
 #   CALLFS_DEV_API_KEY         the bearer key every node accepts     (default: a fixed dev key)
 #   CALLFS_DEV_READY_TIMEOUT   seconds `up` waits for readiness      (default 60)
 #   CALLFS_DEV_SKIP_SETUP=1    skip scripts/setup.sh (tests: never run `npm ci` mid-suite)
+#   CALLFS_DEV_S3=0            no S3 server: every node on localfs only   (default 1)
+#   CALLFS_DEV_S3_PORT, CALLFS_DEV_S3_BUCKET, CALLFS_DEV_S3_ACCESS_KEY, CALLFS_DEV_S3_SECRET_KEY
+#                              the S3 server's settings (see scripts/s3.sh)
 # Other CALLFS_* variables (config overrides) are not passed to the nodes, so a developer's
 # shell cannot silently change the cluster's ports or keys.
 set -euo pipefail
@@ -45,6 +50,11 @@ GRPC_BASE=${CALLFS_DEV_GRPC_BASE_PORT:-9441}
 ETCD_PORT=${CALLFS_DEV_ETCD_PORT:-23790}
 API_KEY=${CALLFS_DEV_API_KEY:-dev-key-5f3a9c17e2b84d06a1c9e7f2b3d85a40}
 READY_TIMEOUT=${CALLFS_DEV_READY_TIMEOUT:-60}
+WITH_S3=${CALLFS_DEV_S3:-1}
+S3_PORT=${CALLFS_DEV_S3_PORT:-9000}
+S3_BUCKET=${CALLFS_DEV_S3_BUCKET:-callfs-dev}
+S3_ACCESS_KEY=${CALLFS_DEV_S3_ACCESS_KEY:-callfs-dev-access}
+S3_SECRET_KEY=${CALLFS_DEV_S3_SECRET_KEY:-callfs-dev-secret-key}
 
 say() { printf 'cluster: %s\n' "$*"; }
 die() {
@@ -224,6 +234,8 @@ write_cluster_env() {
     printf 'GRPC_BASE=%q\n' "$GRPC_BASE"
     printf 'ETCD_PORT=%q\n' "$ETCD_PORT"
     printf 'API_KEY=%q\n' "$API_KEY"
+    printf 'WITH_S3=%q\n' "$WITH_S3"
+    printf 'S3_PORT=%q\n' "$S3_PORT"
   } >"$CLUSTER_ENV"
 }
 
@@ -250,8 +262,15 @@ auth:
   internal_proxy_secret: $(yaml_str "$internal")
   single_use_link_secret: $(yaml_str "$links")
 backend:
-  default_backend: localfs
+  default_backend: $(if [[ $WITH_S3 == 1 && $id == node-3 ]]; then echo s3; else echo localfs; fi)
   localfs_root_path: $(yaml_str "$STATE/$id/data")
+$(if [[ $WITH_S3 == 1 ]]; then
+    echo "  s3_endpoint: $(yaml_str "http://127.0.0.1:$S3_PORT")"
+    echo "  s3_bucket_name: $(yaml_str "$S3_BUCKET")"
+    echo "  s3_region: us-east-1"
+    echo "  s3_access_key: $(yaml_str "$S3_ACCESS_KEY")"
+    echo "  s3_secret_key: $(yaml_str "$S3_SECRET_KEY")"
+  fi)
 metadata_store:
   type: etcd
   etcd_endpoints:
@@ -276,6 +295,10 @@ node_env_args() {
   return 0
 }
 
+# The S3 server lives in $STATE/s3, managed by scripts/s3.sh with the same settings.
+s3_script() { CALLFS_DEV_STATE_DIR=$STATE "$ROOT/scripts/s3.sh" "$@"; }
+stop_s3() { if [[ -e $STATE/s3 ]]; then s3_script down >/dev/null || true; fi; }
+
 # ---------------------------------------------------------------------------------------------
 # Subcommands
 
@@ -290,6 +313,7 @@ abort_up() {
   local log
   for log in "$@"; do show_log_tail "$log"; done
   stop_all_recorded
+  stop_s3
   echo "cluster: stopped what was started; logs kept in $LOGS (scripts/cluster.sh down removes them)" >&2
   exit 1
 }
@@ -321,7 +345,7 @@ cmd_up() {
         ;;
       *) stale=1 ;;
     esac
-  elif [[ -d $STATE && -n $(ls -A -- "$STATE") ]]; then
+  elif [[ -d $STATE && -n $(ls -A -- "$STATE" | grep -vx s3) ]]; then
     die "$STATE exists and was not made by this script; set CALLFS_DEV_STATE_DIR to another folder"
   fi
 
@@ -341,6 +365,7 @@ cmd_up() {
 
   if ((stale)); then
     say "removing the state of a previous cluster that is no longer running ($STATE)"
+    stop_s3
     rm -rf -- "$STATE"
   fi
 
@@ -363,6 +388,12 @@ cmd_up() {
     ((SECONDS < deadline)) || abort_up "etcd not healthy after ${READY_TIMEOUT}s" "$LOGS/etcd.log"
     sleep 0.2
   done
+
+  if [[ $WITH_S3 == 1 ]]; then
+    CALLFS_DEV_S3_PORT=$S3_PORT CALLFS_DEV_S3_BUCKET=$S3_BUCKET \
+      CALLFS_DEV_S3_ACCESS_KEY=$S3_ACCESS_KEY CALLFS_DEV_S3_SECRET_KEY=$S3_SECRET_KEY \
+      s3_script up >/dev/null || abort_up "the S3 server did not start" "$STATE/s3/s3rver.log"
+  fi
 
   local internal links
   internal=$(rand_hex)
@@ -408,6 +439,11 @@ print_summary() {
       "http://127.0.0.1:$(http_port "$i")" "$(grpc_port "$i")" "$(recorded_pid "${NODES[i - 1]}")"
   done
   echo "  API key  $API_KEY"
+  if [[ $WITH_S3 == 1 ]]; then
+    printf '  %-8s %-24s bucket %s  (pid %s)\n' s3 "http://127.0.0.1:$S3_PORT" "$S3_BUCKET" \
+      "$(cat "$STATE/s3/s3rver.pid" 2>/dev/null || true)"
+    echo "           keys $S3_ACCESS_KEY / $S3_SECRET_KEY; node-3 stores new files there (backend s3)"
+  fi
   echo
   echo "Try:"
   q1=http://127.0.0.1:$(http_port 1)
@@ -430,6 +466,7 @@ cmd_down() {
     die "$STATE was not made by this script; leaving it alone"
   fi
   stop_all_recorded
+  stop_s3
   rm -rf -- "$STATE"
   say "stopped; removed $STATE"
 }
@@ -456,6 +493,9 @@ cmd_status() {
     fi
     printf '  %-8s pid %-8s %-6s%s\n' "$name" "$pid" "$state" "$ready"
   done < <(recorded_names)
+  if [[ ${WITH_S3:-0} == 1 ]]; then
+    CALLFS_DEV_S3_PORT=$S3_PORT s3_script status | sed 's/^/  /' || ok=1
+  fi
   return $ok
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks to build, test and run CallFS: the npm packages (from
-# package-lock.json); when `etcd` is not on the PATH, Debian's etcd-server and etcd-client; when
+# package-lock.json, among them s3rver, the S3-compatible server of the tests and of
+# scripts/s3.sh); when `etcd` is not on the PATH, Debian's etcd-server and etcd-client; when
 # Debian's Python gRPC is missing, python3-grpcio and python3-grpc-tools (the Python client test
 # generates stubs from proto/ with them; they serve /usr/bin/python3, not another python3).
 set -euo pipefail
@@ -8,6 +9,11 @@ cd "$(dirname "$0")/.."
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ ! -e node_modules/s3rver/lib/s3rver.js ]; then
+  echo "setup: s3rver is missing from node_modules; reinstalling npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

@@ -84,6 +84,8 @@ describe('scripts/cluster.sh', function () {
   let nodeUrls: string[];
   let up: ScriptResult;
   let pids = new Map<string, number>();
+  /** The S3 server's pid (scripts/s3.sh records it apart from the cluster's). */
+  let s3Pid = 0;
   const apiKey = `dev-key-test-${randomBytes(12).toString('hex')}`;
 
   before(async () => {
@@ -93,6 +95,7 @@ describe('scripts/cluster.sh', function () {
     const httpBase = await freeBase(3, claimed);
     const grpcBase = await freeBase(3, claimed);
     const etcdPort = await freeBase(2, claimed);
+    const s3Port = await freeBase(1, claimed);
     nodeUrls = [0, 1, 2].map((i) => `http://127.0.0.1:${httpBase + i}`);
     env = {
       ...process.env,
@@ -100,6 +103,7 @@ describe('scripts/cluster.sh', function () {
       CALLFS_DEV_HTTP_BASE_PORT: String(httpBase),
       CALLFS_DEV_GRPC_BASE_PORT: String(grpcBase),
       CALLFS_DEV_ETCD_PORT: String(etcdPort),
+      CALLFS_DEV_S3_PORT: String(s3Port),
       CALLFS_DEV_API_KEY: apiKey,
       CALLFS_DEV_READY_TIMEOUT: '60',
       // The suite runs with node_modules in use: never let setup.sh run `npm ci` under it.
@@ -107,13 +111,15 @@ describe('scripts/cluster.sh', function () {
     };
     up = await cluster('up', env);
     if (existsSync(join(stateDir, 'pids'))) pids = await readPids(stateDir);
+    const s3PidFile = join(stateDir, 's3', 's3rver.pid');
+    if (existsSync(s3PidFile)) s3Pid = Number((await readFile(s3PidFile, 'utf8')).trim());
     if (up.code !== 0) throw new Error(`cluster.sh up failed (${up.code}):\n${up.stderr}`);
   });
 
   after(async () => {
     // Whatever the tests did, leave nothing running: down, then SIGKILL any recorded survivor.
     if (stateDir !== undefined && existsSync(stateDir)) await cluster('down', env);
-    for (const pid of pids.values()) {
+    for (const pid of [...pids.values(), s3Pid]) {
       if (isAlive(pid) && startedFrom(pid, stateDir)) process.kill(pid, 'SIGKILL');
     }
     if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
@@ -151,6 +157,16 @@ describe('scripts/cluster.sh', function () {
     expect(digests).to.deep.equal(nodeUrls.map(() => `200 ${sha256(body)}`));
   });
 
+  it('should store a file created on node 3 on S3 when up has returned', async () => {
+    const auth = { authorization: `Bearer ${apiKey}` };
+    await fetch(`${nodeUrls[2]}/v1/files/on-s3.txt`, { method: 'PUT', headers: auth, body: 'x' });
+    const head = await fetch(`${nodeUrls[0]}/v1/files/on-s3.txt`, {
+      method: 'HEAD',
+      headers: auth,
+    });
+    expect(head.headers.get('x-callfs-backend-type')).to.equal('s3');
+  });
+
   it('should report every process alive and ready when status runs', async () => {
     const status = await cluster('status', env);
     expect(status.code, status.stdout + status.stderr).to.equal(0);
@@ -178,6 +194,10 @@ describe('scripts/cluster.sh', function () {
     it('should leave none of the recorded pids alive when it has run', () => {
       const alive = [...pids].filter(([, pid]) => isAlive(pid)).map(([name]) => name);
       expect(alive).to.deep.equal([]);
+    });
+
+    it('should stop the S3 server when it has run', () => {
+      expect([s3Pid > 0, isAlive(s3Pid)]).to.deep.equal([true, false]);
     });
 
     it('should remove the state dir when it has run', () => {
