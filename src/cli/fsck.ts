@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import { fsck, type FsckReport } from '../files/fsck.js';
 import { EtcdMetadata } from '../metadata/etcd-metadata.js';
 import { createLocalfsStorage } from '../storage/localfs.js';
+import { s3StorageFromConfig } from '../storage/s3/from-config.js';
 
 export async function runFsck(
   config: Config,
@@ -30,16 +31,18 @@ export async function runFsck(
   });
   try {
     const storage = await createLocalfsStorage({ root: config.backend.localfs_root_path });
+    const shared = (await s3StorageFromConfig(config, storage.root)) ?? undefined;
     if (repair) {
       await metadata.register({
         instance_id: instanceId,
         http_url: config.server.external_url,
         grpc_addr: config.peer.advertise_addr,
-        backends: [storage.backendType],
+        backends: shared ? [storage.backendType, shared.backendType] : [storage.backendType],
+        ...(shared ? { stores: [shared.location] } : {}),
         started: Date.now(),
       });
     }
-    return await fsck({ instanceId, metadata, storage, repair });
+    return await fsck({ instanceId, metadata, storage, shared, repair });
   } finally {
     await metadata.close();
   }

@@ -7,7 +7,15 @@
 // namespace, so they run only while this node's membership is held by the check itself.
 import { malformed } from './journal-entries.js';
 import { recoverMoves } from './move.js';
-import type { InodeRecord, Metadata, PathStorage, QuarantinedEntry } from './ports.js';
+import type {
+  InodeRecord,
+  IsCurrent,
+  Metadata,
+  PathStorage,
+  QuarantinedEntry,
+  SharedStorage,
+} from './ports.js';
+import { fsckShared } from './fsck-shared.js';
 
 export type FsckIssueKind =
   | 'orphan-file'
@@ -16,7 +24,10 @@ export type FsckIssueKind =
   | 'stale-claim'
   | 'pending-move'
   | 'bad-journal'
-  | 'set-aside-journal';
+  | 'set-aside-journal'
+  | 'orphan-object'
+  | 'missing-object'
+  | 'abandoned-upload';
 
 export interface FsckIssue {
   kind: FsckIssueKind;
@@ -37,6 +48,8 @@ export interface FsckOptions {
   instanceId: string;
   metadata: Metadata;
   storage: PathStorage;
+  /** The shared store (S3) this node reaches: checked against every inode naming it. */
+  shared?: SharedStorage;
   repair: boolean;
   /** Page size of the namespace scan. */
   pageSize?: number;
@@ -113,7 +126,23 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
       ...(o.repair ? { repaired: reason ? 'not repaired: kept in etcd' : 'finished' } : {}),
     });
   }
-  for (const q of await o.storage.quarantinedEntries()) {
+  if (o.shared) {
+    const shared = await fsckShared({
+      metadata: o.metadata,
+      shared: o.shared,
+      repair: o.repair,
+      isCurrent: currentFor(o),
+      pageSize: o.pageSize,
+    });
+    report.inodesChecked += shared.inodes;
+    report.filesChecked += shared.objects;
+    report.issues.push(...shared.issues);
+  }
+  const setAsideEntries = [
+    ...(await o.storage.quarantinedEntries()),
+    ...((await o.shared?.quarantinedEntries()) ?? []),
+  ];
+  for (const q of setAsideEntries) {
     report.issues.push({
       kind: 'set-aside-journal',
       path: q.path ?? q.id,
@@ -121,6 +150,19 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
     });
   }
   return report;
+}
+
+/** Whether etcd names a journaled write of this node (what start-up recovery asks). */
+function currentFor(o: FsckOptions): IsCurrent {
+  return async (path, gen, write) => {
+    const rec = await o.metadata.get(path);
+    return (
+      rec?.inode.type === 'file' &&
+      rec.inode.state === 'ready' &&
+      rec.inode.gen === gen &&
+      (write === undefined ? rec.inode.instance_id === o.instanceId : rec.inode.write === write)
+    );
+  };
 }
 
 /** The file inodes this node owns, page by page at one revision. */

@@ -316,6 +316,25 @@ export interface Storage {
   checkWritable(): Promise<void>;
 }
 
+/** One object of a shared store, as its listing reports it. */
+export interface StoredObject {
+  write: string;
+  size: number;
+  /** Unix milliseconds. */
+  modifiedMs: number;
+}
+
+/**
+ * A store several nodes share that keeps each generation under its own key (S3): what a
+ * consistency check needs beyond Storage — every object it holds for this cluster.
+ */
+export interface SharedStorage extends Storage {
+  readonly location: string;
+  objects(): AsyncIterable<StoredObject>;
+  /** Deletes the object of one write (missing is fine). */
+  deleteObject(write: string): Promise<void>;
+}
+
 /**
  * A backend that keeps each file at its path on one node (localfs): a move renames its bytes,
  * and what it holds can be listed by path.

@@ -9,6 +9,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { lookup } from 'mime-types';
@@ -19,14 +20,15 @@ import type {
   OpenedFile,
   QuarantinedEntry,
   RecoveryReport,
+  SharedStorage,
   SpanSelector,
-  Storage,
+  StoredObject,
   TempFile,
 } from '../../files/ports.js';
 import { pathSegments } from '../paths.js';
 import { type S3Settings, checkBucket, createS3Client, isMissing } from './client.js';
 import { S3Journal, type S3JournalEntry } from './journal.js';
-import { isWriteId, objectKey } from './keys.js';
+import { OBJECTS_FOLDER, isWriteId, objectKey, writeIdOf } from './keys.js';
 import { S3Temp } from './temp.js';
 import { abortUpload, type ObjectParams } from './upload.js';
 
@@ -61,7 +63,7 @@ function emptyBody(): Readable {
   return Readable.from([]);
 }
 
-export class S3Storage implements Storage, S3Backend {
+export class S3Storage implements SharedStorage, S3Backend {
   readonly backendType = 's3';
   readonly maxPathBytes = MAX_PATH_BYTES;
   readonly client: S3Client;
@@ -174,6 +176,26 @@ export class S3Storage implements Storage, S3Backend {
     pathSegments(file.path);
     if (file.write === undefined || !isWriteId(file.write)) return;
     await this.deleteObject(file.write);
+  }
+
+  /** Every object of this cluster in the bucket (keys this backend did not make are skipped). */
+  async *objects(): AsyncIterable<StoredObject> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.o.bucket,
+          Prefix: `${this.o.keyPrefix}${OBJECTS_FOLDER}`,
+          ContinuationToken: token,
+        }),
+      );
+      for (const o of page.Contents ?? []) {
+        const write = o.Key ? writeIdOf(this.o.keyPrefix, o.Key) : null;
+        if (write === null) continue;
+        yield { write, size: o.Size ?? 0, modifiedMs: o.LastModified?.getTime() ?? 0 };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   async deleteObject(write: string): Promise<void> {
