@@ -35,7 +35,7 @@ const MOVE_FILE_OUT = 'move-file-out';
  * The source of a move as read under its lock: a visible file of this node the caller may move,
  * whose version meets the request's conditions (the record the move's transaction compares).
  */
-async function ownFileToMove(
+export async function ownFileToMove(
   d: MoveDeps,
   ctx: CallContext,
   source: string,
@@ -66,7 +66,7 @@ export async function moveLocalFile(
     const bytes = storageFor(d, cur.inode.backend_type);
     await bytes.checkPath(to);
     const existing = await d.metadata.get(to);
-    const overwrite = existing ? checkOverwrite(d, ctx, existing, spec) : null;
+    const overwrite = existing ? checkMoveOverwrite(d, ctx, existing, spec) : null;
     const id = randomBytes(12).toString('hex');
     const now = Date.now();
     const moved = await d.metadata.move(cur, to, cur.inode, {
@@ -169,7 +169,7 @@ export async function moveFileToNode(
 }
 
 /** The destination record to overwrite, after checking that overwriting it is allowed. */
-function checkOverwrite(
+export function checkMoveOverwrite(
   d: MoveDeps,
   ctx: CallContext,
   existing: InodeRecord,

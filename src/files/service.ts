@@ -53,6 +53,7 @@ import { Reconciler } from './reconciler.js';
 import { Writes } from './writes.js';
 import { evaluateConditions, type Conditions } from './conditions.js';
 import { readLocal } from './read-local.js';
+import { moveToBackend, requestedBackend } from './move-backend.js';
 import { type BackendDeps, defaultStorage, refOf, servedHere, storageFor } from './backends.js';
 import { isTransient, malformed, setAside } from './journal-entries.js';
 
@@ -241,11 +242,22 @@ export class FilesService implements FilesApi {
     if (to.startsWith(`${source}/`)) {
       throw new BadRequestError('a directory cannot be moved into itself');
     }
-    if (spec.backend && spec.backend !== defaultStorage(this.o).backendType) {
-      throw new BadRequestError(`backend ${spec.backend} is not available`);
-    }
     const rec = await this.o.metadata.get(source);
     if (!isVisible(rec)) throw new NotFoundError(`${source} not found`);
+    // A file moving between backends moves where it is served: only the target backend is
+    // checked there. A directory has no bytes: `backend` must be this node's default.
+    const toBackend =
+      rec.inode.type === 'file' && spec.backend && spec.backend !== rec.inode.backend_type
+        ? spec.backend
+        : null;
+    if (rec.inode.type === 'directory' && spec.backend) {
+      if (spec.backend !== defaultStorage(this.o).backendType) {
+        throw new BadRequestError(`backend ${spec.backend} is not available`);
+      }
+    }
+    if (toBackend && spec.instance && spec.instance !== rec.inode.instance_id) {
+      throw new BadRequestError('"backend" and "instance" cannot be combined; move in two steps');
+    }
     if (rec.inode.type === 'directory') {
       if (spec.instance) throw new BadRequestError('"instance" applies to files only');
       evaluateConditions(toFileInfo(rec), conditions, false);
@@ -254,7 +266,7 @@ export class FilesService implements FilesApi {
       return moveDirectory(this.moveDirDeps(), ctx, rec, spec);
     }
     const toNode = spec.instance && spec.instance !== rec.inode.instance_id;
-    if (to === source && !toNode) {
+    if (to === source && !toNode && !toBackend) {
       evaluateConditions(toFileInfo(rec), conditions, false);
       return this.stat(ctx, source);
     }
@@ -264,6 +276,16 @@ export class FilesService implements FilesApi {
       );
     }
     this.assertServing();
+    if (toBackend) {
+      requestedBackend(this.o, spec);
+      return moveToBackend(
+        { ...this.o, locks: this.locks, instanceId: this.instanceId },
+        ctx,
+        source,
+        spec,
+        conditions,
+      );
+    }
     if (toNode) {
       const target = await this.o.membership.getNode(spec.instance);
       if (!target) throw new OwnerUnavailableError(spec.instance);

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Etcd3 } from 'etcd3';
 import { pino } from 'pino';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createS3Client } from '../../src/storage/s3/client.js';
@@ -160,6 +160,42 @@ describe('A node storing its files on S3', function () {
     const res = await call(base, 'GET', '/v1/directories/list');
     const json = (await res.json()) as { items: Array<{ name: string; size: number }> };
     expect(json.items.map((i) => [i.name, i.size])).to.deep.equal([['f.bin', 5]]);
+  });
+
+  async function patch(path: string, body: Record<string, unknown>): Promise<Response> {
+    return call(base, 'PATCH', `/v1/files${path}`, {
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+  }
+
+  it('should keep the bytes and report localfs when a file moves from S3 to the disk', async () => {
+    const data = randomBytes(6 * 1024 * 1024 + 3);
+    await call(base, 'PUT', '/v1/files/bm/a.bin', { body: data });
+    const write = String((await inode('/bm/a.bin')).write);
+    const res = await patch('/bm/a.bin', { destination: '/bm/a.bin', backend: 'localfs' });
+    const head = await call(base, 'HEAD', '/v1/files/bm/a.bin');
+    const onDisk = await readFile(join(node.root, 'bm/a.bin'));
+    expect([res.status, head.headers.get('x-callfs-backend-type')]).to.deep.equal([200, 'localfs']);
+    expect(sha256(onDisk)).to.equal(sha256(data));
+    expect((await objectKeys()).some((k) => k.endsWith(write))).to.equal(false);
+  });
+
+  it('should keep the bytes and report s3 when a file moves from the disk to S3 under a new name', async () => {
+    const data = randomBytes(300_000);
+    await call(base, 'PUT', '/v1/files/bm/b.bin', { body: data });
+    await patch('/bm/b.bin', { destination: '/bm/b.bin', backend: 'localfs' });
+    const res = await patch('/bm/b.bin', { destination: '/bm/c.bin', backend: 's3' });
+    const got = Buffer.from(await (await call(base, 'GET', '/v1/files/bm/c.bin')).arrayBuffer());
+    const value = await inode('/bm/c.bin');
+    expect([res.status, value.backend_type, sha256(got)]).to.deep.equal([200, 's3', sha256(data)]);
+    expect(await stat(join(node.root, 'bm/b.bin')).catch(() => null)).to.equal(null);
+  });
+
+  it('should answer 400 BAD_REQUEST when the backend is not one this node has', async () => {
+    await call(base, 'PUT', '/v1/files/bm/d.bin', { body: 'x' });
+    const res = await patch('/bm/d.bin', { destination: '/bm/d.bin', backend: 'gcs' });
+    expect([res.status, (await jsonOf(res)).code]).to.deep.equal([400, 'BAD_REQUEST']);
   });
 
   it('should answer 200 on /ready while the bucket answers', async () => {

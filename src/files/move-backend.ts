@@ -1,0 +1,95 @@
+// PATCH with `backend`: moves a file's bytes between this node's backends (its disk and a
+// shared store, either way), optionally to a new path. Like a move to another node, the bytes
+// are staged first on the target backend (a temp file or a new object, journaled) and checked
+// to be the whole file; only then does one fenced transaction name the new generation there;
+// the old bytes are removed last. A crash leaves the old file or the new one: the target's
+// journal rolls the staged bytes forward exactly when etcd names them, and leftovers of the
+// old backend are what `callfs fsck` reports as orphans.
+import { BadRequestError, InternalError } from './errors.js';
+import { toFileInfo } from './info.js';
+import { type BackendDeps, onDisk, placement, refOf, storageFor } from './backends.js';
+import type { Conditions } from './conditions.js';
+import type { PathLocks } from './path-lock.js';
+import type { CallContext, FileInfo, InodeRecord, Metadata, MoveSpec } from './ports.js';
+import { checkMoveOverwrite, ownFileToMove } from './move.js';
+
+export interface MoveBackendDeps extends BackendDeps {
+  instanceId: string;
+  metadata: Metadata;
+  locks: PathLocks;
+}
+
+export async function moveToBackend(
+  d: MoveBackendDeps,
+  ctx: CallContext,
+  source: string,
+  spec: MoveSpec,
+  conditions?: Conditions,
+): Promise<FileInfo> {
+  const to = spec.destination;
+  return d.locks.runAll([source, to], async () => {
+    const cur = await ownFileToMove(d, ctx, source, conditions);
+    const from = storageFor(d, cur.inode.backend_type);
+    const target = storageFor(d, spec.backend);
+    await target.checkPath(to);
+    const existing = to === source ? null : await d.metadata.get(to);
+    const overwrite = existing ? checkMoveOverwrite(d, ctx, existing, spec) : null;
+    const opened = await from.open(refOf(cur), ctx.signal);
+    const temp = await target.createTemp(to);
+    let record: InodeRecord;
+    try {
+      const size = await temp.write(opened.body, { maxBytes: cur.inode.size, signal: ctx.signal });
+      // The whole file, or nothing: a short copy never becomes the file.
+      if (size !== cur.inode.size) {
+        throw new InternalError(
+          `copy of ${source} to ${spec.backend} has ${size} bytes, not ${cur.inode.size}`,
+        );
+      }
+      const gen = cur.inode.gen + 1;
+      await temp.prepare(gen);
+      const { store: _old, ...kept } = cur.inode;
+      const inode = { ...kept, ...placement(target), gen, write: temp.id, mtime: cur.inode.mtime };
+      record =
+        to === source
+          ? await d.metadata.replace(cur, inode)
+          : await d.metadata.move(cur, to, inode, {
+              overwrite,
+              parents: spec.create_parents
+                ? {
+                    owner: ctx.caller.user,
+                    instance_id: d.instanceId,
+                    backend_type: cur.inode.backend_type,
+                    mtime: Date.now(),
+                  }
+                : undefined,
+            });
+    } catch (err) {
+      opened.body.destroy();
+      await temp.discard();
+      throw err;
+    }
+    await temp.commit();
+    // The old bytes go; a best effort, since the namespace already names the new ones (what a
+    // failure leaves is an orphan for fsck). The source's backend differs from the target's,
+    // so its bytes never sit where the new ones were placed.
+    await from.remove(refOf(cur)).catch(() => undefined);
+    // An overwritten file on the disk was replaced by the rename when the target is the disk.
+    if (overwrite && !(onDisk(d, overwrite.inode) && target === d.storage)) {
+      await storageFor(d, overwrite.inode.backend_type)
+        .remove(refOf(overwrite))
+        .catch(() => undefined);
+    }
+    return toFileInfo(record);
+  });
+}
+
+/** The backend a PATCH asks for, checked: one this node has, and a file's move only. */
+export function requestedBackend(d: BackendDeps, spec: MoveSpec): string | null {
+  if (!spec.backend) return null;
+  try {
+    storageFor(d, spec.backend);
+  } catch {
+    throw new BadRequestError(`backend ${spec.backend} is not available on this node`);
+  }
+  return spec.backend;
+}
