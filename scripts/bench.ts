@@ -34,6 +34,7 @@ import {
 } from './bench-lib/report.js';
 import { rssMB, sampleRss } from './bench-lib/rss.js';
 import { runScale } from './bench-lib/scale.js';
+import { s3Round, startS3Bench, type S3Bench } from './bench-lib/s3.js';
 import { ratios, spread } from './bench-lib/stats.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -52,6 +53,8 @@ const HTTP_BASE = Number(process.env.BENCH_HTTP_BASE_PORT ?? 38441);
 const GRPC_BASE = Number(process.env.BENCH_GRPC_BASE_PORT ?? 38451);
 const ETCD_PORT = Number(process.env.BENCH_ETCD_PORT ?? 38461);
 const PREFIX = '/callfs/';
+/** BENCH_S3=0 leaves out the S3 rows (s3rver and one S3 node). */
+const WITH_S3 = process.env.BENCH_S3 !== '0';
 const OUT = process.env.BENCH_OUT ?? (QUICK ? '' : join(REPO, 'BENCHMARKS.md'));
 
 const TMP = process.env.BENCH_TMP ?? join(tmpdir(), `callfs-bench-${process.pid}`);
@@ -422,6 +425,37 @@ function report(head: string, seconds: number): string {
         }),
       ],
     },
+    ...(WITH_S3
+      ? [
+          {
+            title: `S3 backend (s3rver, ${S})`,
+            intro:
+              'One compiled node with `default_backend: s3` against a local s3rver, beside the ' +
+              'AWS SDK v3 writing (lib-storage `Upload`, default parts and queue) and reading ' +
+              '(`GetObject`, streamed) the same server directly, in its own process. Bodies ' +
+              'through the node are SHA-256 checked in a separate pass.',
+            rows: [
+              row(`PUT ${S} through the S3 node`, 's3.put.node', 'MB/s', {
+                label: 'AWS SDK PUT to the same server',
+                name: 's3.put.sdk',
+              }),
+              row(`GET ${S} through the S3 node`, 's3.get.node', 'MB/s', {
+                label: 'AWS SDK GET from the same server',
+                name: 's3.get.sdk',
+              }),
+              row(
+                `4 KiB POST creates on the S3 node, ${CONNECTIONS} concurrent`,
+                's3.creates',
+                'creates/s',
+                {
+                  label: 'localfs creates over 3 nodes',
+                  name: 'creates',
+                },
+              ),
+            ],
+          } satisfies Section,
+        ]
+      : []),
     {
       title: 'Memory',
       rows: nodes.map((n) => ({
@@ -500,7 +534,17 @@ async function main(): Promise<void> {
   const baseDir = join(TMP, 'baseline');
   mkdirSync(baseDir, { recursive: true });
   const base = await baselineServer(baseDir);
-  for (let r = 0; r < RUNS; r++) await round(r, cluster, base, baseDir, source);
+  const s3: S3Bench | null = WITH_S3 ? await startS3Bench(ctx, cluster, TMP, nodeConfig) : null;
+  for (let r = 0; r < RUNS; r++) {
+    await round(r, cluster, base, baseDir, source);
+    if (!s3) continue;
+    const figures = await s3Round(ctx, s3, r, source, {
+      connections: CONNECTIONS,
+      bytes: CREATE_BYTES,
+      sized,
+    });
+    for (const f of figures) record(f.name, f.value, f.command);
+  }
   await startup(cluster);
   const md = report(head, (performance.now() - T0) / 1000);
   process.stdout.write(md);
