@@ -7,12 +7,46 @@ import { randomBytes } from 'node:crypto';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, jsonOf, sha256 } from '../support/http.js';
 import { startS3rver, type S3Handle } from '../support/s3.js';
+import { API_KEY } from '../support/node.js';
+import { createS3Client } from '../../src/storage/s3/client.js';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { request } from 'node:http';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const MiB = 1024 * 1024;
+
+/** Journal entries of S3 writes in progress on a node (`<root>/.callfs/s3/*.json`). */
+async function journaledUploads(dir: string): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.json')).length;
+}
+
+async function until(ok: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not met within 30 s');
+}
 
 describe('cluster: localfs and S3 nodes, every node reaching the bucket', function () {
   this.timeout(180_000);
   let s3: S3Handle;
   let cluster: TestCluster;
   let urls: string[];
+
+  async function objectCount(): Promise<number> {
+    const client = createS3Client({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      bucket: s3.bucket,
+      accessKeyId: s3.accessKey,
+      secretAccessKey: s3.secretKey,
+    });
+    const res = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket }));
+    return res.KeyCount ?? 0;
+  }
 
   before(async () => {
     s3 = await startS3rver();
@@ -66,6 +100,7 @@ describe('cluster: localfs and S3 nodes, every node reaching the bucket', functi
   });
 
   it('should end with one whole body on every node when 50 replaces of one S3 file race', async () => {
+    const objectsBefore = await objectCount();
     await call(urls[2]!, 'PUT', '/v1/files/race/s3.bin', { body: 'start' });
     const bodies = Array.from({ length: 50 }, () => randomBytes(64 * 1024));
     const statuses = await Promise.all(
@@ -84,6 +119,30 @@ describe('cluster: localfs and S3 nodes, every node reaching the bucket', functi
     expect(statuses.filter((s) => s !== 200)).to.deep.equal([]);
     expect(new Set(got).size).to.equal(1);
     expect(bodies.map((b) => sha256(b))).to.include(got[0]);
+    // Every losing and every replaced generation's object is gone: one object for the file.
+    expect(await objectCount()).to.equal(objectsBefore + 1);
+  });
+
+  it('should leave nothing visible and no journaled upload when node-3 is killed mid-upload', async () => {
+    const journal = join(cluster.nodes[2]!.root, '.callfs', 's3');
+    const before = await objectCount();
+    const req = request(`${urls[2]}/v1/files/cut/big.bin`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-length': String(64 * MiB) },
+    });
+    req.on('error', () => undefined);
+    // 20 MiB: two parts are on their way, and the upload id is in node-3's journal.
+    for (let i = 0; i < 20; i++) req.write(randomBytes(MiB));
+    await until(async () => (await journaledUploads(journal)) > 0);
+    await cluster.nodes[2]!.kill('SIGKILL');
+    req.destroy();
+    await cluster.nodes[2]!.restart();
+    const res = await call(urls[0]!, 'GET', '/v1/files/cut/big.bin');
+    expect([res.status, await journaledUploads(journal), await objectCount()]).to.deep.equal([
+      404,
+      0,
+      before,
+    ]);
   });
 
   it('should read, replace and delete node-3 files through the others when node-3 is killed', async () => {
