@@ -10,6 +10,7 @@ import { startNodeProcess, type NodeProcess } from '../../devkit/node-process.js
 import { freePort } from '../../devkit/proc.js';
 import { startS3rver, type S3rverProcess } from '../../devkit/s3rver.js';
 import { cannon, curl, curlSha256, shown, type Context, type Load } from './measure.js';
+import { rssMB, sampleRss } from './rss.js';
 
 export interface S3Bench {
   s3: S3rverProcess;
@@ -115,11 +116,18 @@ export async function s3Round(
   const getSdk = await direct(ctx, b, 'get', key);
   out.push({ name: 's3.get.sdk', value: getSdk.mbps, command: getSdk.command });
   const path = `/bench-s3/large-${r}.bin`;
+  out.push({ name: 's3.rss.idle', value: rssMB(b.node.pid), command: '' });
+  const sampler = sampleRss({ s3: b.node.pid });
   const put = await curl(ctx, 'PUT', `${url}/v1/files${path}`, source.file);
   if (put.status !== 201 && put.status !== 200) throw new Error(`S3 node PUT ${put.status}`);
   out.push({ name: 's3.put.node', value: put.mbps, command: put.command });
   const get = await curl(ctx, 'GET', `${url}/v1/files${path}`);
   out.push({ name: 's3.get.node', value: get.mbps, command: get.command });
+  out.push({
+    name: 's3.rss.peak',
+    value: sampler.stop().s3!.peakMB,
+    command: 'VmRSS from /proc/<pid>/status, sampled every 100 ms',
+  });
   if ((await curlSha256(ctx, `${url}/v1/files${path}`)) !== source.sha) {
     throw new Error('S3 node GET: SHA-256 of the body');
   }
