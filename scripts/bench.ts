@@ -443,6 +443,13 @@ function report(head: string, seconds: number): string {
                 label: 'AWS SDK GET from the same server',
                 name: 's3.get.sdk',
               }),
+              {
+                ...row(`S3 node: peak RSS during its ${S} PUT and GET`, 's3.rss.peak', 'MB', {
+                  label: 'idle RSS before them',
+                  name: 's3.rss.idle',
+                }),
+                command: 'VmRSS from /proc/<pid>/status, sampled every 100 ms',
+              },
               row(
                 `4 KiB POST creates on the S3 node, ${CONNECTIONS} concurrent`,
                 's3.creates',
