@@ -248,19 +248,29 @@ export class S3Storage implements SharedStorage, S3Backend {
           continue;
         }
       }
-      if (current) {
-        if (entry.replaces !== undefined) await this.deleteObject(entry.replaces);
-        await this.journal.remove(entry.write);
-        report.rolledForward.push(entry.path);
-      } else {
-        await this.undo(entry);
-        report.discarded += 1;
+      try {
+        if (current) {
+          if (entry.replaces !== undefined) await this.deleteObject(entry.replaces);
+          await this.journal.remove(entry.write);
+          report.rolledForward.push(entry.path);
+        } else {
+          await this.undo(entry);
+          report.discarded += 1;
+        }
+      } catch {
+        // The bucket did not answer this once: the entry stays. An undo is retried by the
+        // sweep; a committed write's entry (its replaced generation still to delete) waits for
+        // the next start-up, since the sweep only ever undoes.
+        if (!current) this.leftover.add(entry.write);
       }
     }
     return report;
   }
 
-  /** Undoes the writes whose undo failed while the store was unreachable; returns how many. */
+  /**
+   * Undoes the writes (never committed) whose undo failed while the store was unreachable;
+   * returns how many it finished.
+   */
   async sweep(): Promise<number> {
     let done = 0;
     for (const { id, entry } of await this.journal.list()) {
