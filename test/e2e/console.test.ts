@@ -2,12 +2,12 @@
 // against a real 3-node cluster. Upload on node-1 and see the file from node-3 owned by node-1,
 // move it to node-2, delete it, and see a change made by plain HTTP appear without a reload;
 // the page must run under its Content-Security-Policy without a single violation. Every wait is
-// bounded. With CALLFS_CONSOLE_SCREENSHOTS=<dir> the main screens are saved there as PNG
+// bounded. With CONSOLE_SCREENSHOTS=<dir> the main screens are saved there as PNG
 // (docs/console-*.png are made this way).
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -18,7 +18,11 @@ import { API_KEY } from '../support/node.js';
 const CHROMIUM = '/usr/bin/chromium';
 /** Bound of every browser wait (a busy 2-core host runs three nodes beside the browser). */
 const WAIT_MS = 15_000;
-const SHOTS = process.env.CALLFS_CONSOLE_SCREENSHOTS;
+const SHOTS = process.env.CONSOLE_SCREENSHOTS;
+
+// Code run in the page is written as strings: this file is compiled without the DOM's types.
+const REPORT_CSP_VIOLATIONS = `document.addEventListener('securitypolicyviolation', (e) =>
+  console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));`;
 
 /** Launches chromium with a fresh profile and nothing that reaches for the network. */
 async function launch(profile: string): Promise<BrowserContext> {
@@ -60,6 +64,8 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
     profile = await mkdtemp(join(tmpdir(), 'callfs-chromium-'));
     context = await launch(profile);
     context.setDefaultTimeout(WAIT_MS);
+    // Before any page script: a violation while the page loads is reported too.
+    await context.addInitScript(REPORT_CSP_VIOLATIONS);
     if (SHOTS) await mkdir(SHOTS, { recursive: true });
   });
 
@@ -85,11 +91,6 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
     });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     await page.goto(`${base}/ui/${hash}`);
-    await page.evaluate(() =>
-      document.addEventListener('securitypolicyviolation', (e) =>
-        console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
-      ),
-    );
     await page.fill('#key-input', API_KEY);
     await page.click('#key-form button[type=submit]');
     await page.waitForSelector(
@@ -126,6 +127,7 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
     });
     await p1.waitForSelector('#uploads li.done[data-path="/shared/report.bin"]');
     await row(p1, '/shared/report.bin').waitFor();
+    expect(await p1.isVisible('#alert')).to.equal(false);
     await shot(p1, 'files');
 
     const p3 = await open(n3, '#/browse/shared');
@@ -146,6 +148,7 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
     await p3.click('button[aria-label="Move a.bin"]');
     await p3.fill('#dialog-body input[type=text]', '/moves/b.bin');
     await p3.selectOption('#dialog-body select', 'node-2');
+    await shot(p3, 'move');
     await p3.click('#dialog-ok');
     await row(p3, '/moves/b.bin').waitFor();
     await row(p3, '/moves/a.bin').waitFor({ state: 'detached' });
@@ -158,16 +161,45 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
     await p3.close();
   });
 
+  it('should download the bytes of a file owned by another node when Download is clicked', async () => {
+    const data = randomBytes(128 * 1024);
+    expect((await call(n2, 'PUT', '/v1/files/dl/d.bin', { body: data })).status).to.equal(201);
+    const page = await open(n3, '#/browse/dl');
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: WAIT_MS }),
+      page.click('button[aria-label="Download d.bin"]'),
+    ]);
+    const saved = join(profile, 'd.bin');
+    await download.saveAs(saved);
+    expect(download.suggestedFilename()).to.equal('d.bin');
+    expect(sha256(await readFile(saved))).to.equal(sha256(data));
+    await page.close();
+  });
+
+  it('should show a single-use link that downloads once when Link is used', async () => {
+    expect((await call(n1, 'PUT', '/v1/files/dl/l.txt', { body: 'linked' })).status).to.equal(201);
+    const page = await open(n2, '#/browse/dl');
+    await page.click('button[aria-label="Link l.txt"]');
+    await page.click('#dialog-ok');
+    const url = await page.locator('#dialog-body input.link-url').inputValue();
+    const first = await fetch(url);
+    const second = await fetch(url);
+    expect(await first.text()).to.equal('linked');
+    expect(second.status).to.equal(410);
+    await page.keyboard.press('Escape');
+    await page.close();
+  });
+
   it('should show a file created by plain HTTP on another node without a reload', async () => {
     expect((await call(n1, 'POST', '/v1/files/live/')).status).to.equal(201);
     const p1 = await open(n1, '#/browse/live');
     await p1.waitForSelector('#live-state[data-state=live]');
-    await p1.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await p1.evaluate('window.marker = 42');
     expect((await call(n2, 'PUT', '/v1/files/live/from-curl.txt', { body: 'hi' })).status).to.equal(
       201,
     );
     await row(p1, '/live/from-curl.txt').waitFor();
-    const marker = await p1.evaluate(() => (window as unknown as { marker?: number }).marker);
+    const marker = await p1.evaluate('window.marker');
     expect(marker).to.equal(42);
     await p1.close();
   });
@@ -201,11 +233,11 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
   it('should upload a file dropped on the listing', async () => {
     expect((await call(n1, 'POST', '/v1/files/drop/')).status).to.equal(201);
     const p2 = await open(n2, '#/browse/drop');
-    const transfer = await p2.evaluateHandle(() => {
+    const transfer = await p2.evaluateHandle(`(() => {
       const dt = new DataTransfer();
       dt.items.add(new File(['dropped bytes'], 'dropped.txt', { type: 'text/plain' }));
       return dt;
-    });
+    })()`);
     await p2.dispatchEvent('#drop-zone', 'dragover', { dataTransfer: transfer });
     await p2.dispatchEvent('#drop-zone', 'drop', { dataTransfer: transfer });
     await row(p2, '/drop/dropped.txt').waitFor();
@@ -234,14 +266,23 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
     const page = await open(n1, '#/browse/shared');
     await page.setViewportSize({ width: 375, height: 740 });
     await row(page, '/shared/report.bin').waitFor();
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const width = await page.evaluate('document.documentElement.scrollWidth');
     await shot(page, 'phone');
     expect(width).to.be.at.most(375);
     await page.close();
   });
 
-  it('should run every page without a CSP violation or a script error', () => {
-    expect(problems).to.deep.equal([]);
+  it('should move focus into the move dialog and back when it is used from the keyboard', async () => {
+    const page = await open(n1, '#/browse/shared');
+    await page.focus('button[aria-label="Move report.bin"]');
+    await page.keyboard.press('Enter');
+    const focused = await page.evaluate("document.activeElement?.closest('dialog')?.id");
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#dialog:not([open])', { state: 'attached' });
+    const back = await page.evaluate("document.activeElement?.getAttribute('aria-label')");
+    expect(focused).to.equal('dialog');
+    expect(back).to.equal('Move report.bin');
+    await page.close();
   });
 
   it('should ask for the key again when it is refused', async () => {
@@ -252,5 +293,26 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
     const error = page.locator('#key-error:has-text("AUTHENTICATION_FAILED")');
     expect(await error.textContent()).to.include('401 AUTHENTICATION_FAILED');
     await page.close();
+  });
+
+  // Last but one: it stops node-3.
+  it('should mark the files of a stopped node as down and list it among dead owners', async () => {
+    expect((await call(n3, 'PUT', '/v1/files/gone/on-3.txt', { body: '333' })).status).to.equal(
+      201,
+    );
+    await (cluster.nodes[2] as { kill(): Promise<void> }).kill();
+    const page = await open(n1, '#/cluster');
+    // The lease (3 s in tests) has to expire before node-3 leaves the membership.
+    await page.waitForSelector('#dead-list li[data-node=node-3]', { timeout: 20_000 });
+    await shot(page, 'cluster-dead');
+    await page.goto(`${n1}/ui/#/browse/gone`);
+    const cell = row(page, '/gone/on-3.txt').locator('.node-cell.dead');
+    expect(await cell.textContent()).to.include('down');
+    await shot(page, 'files-down');
+    await page.close();
+  });
+
+  it('should run every page without a CSP violation or a script error', () => {
+    expect(problems).to.deep.equal([]);
   });
 });
