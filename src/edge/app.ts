@@ -67,7 +67,12 @@ export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
   if (o.watch) app.route('/v1/watch', watchRoutes(o.watch));
   if (o.cluster)
     app.route('/v1/cluster', clusterRoutes({ ...o.cluster, instanceId: o.instanceId }));
-  if (o.ui !== false) app.route('/', uiRoutes(o.ui));
+  if (o.ui !== false) {
+    app.route(
+      '/',
+      uiRoutes(o.ui, (message) => o.logger.warn(message)),
+    );
+  }
   if (o.links) {
     app.route('/v1/links', linksRoutes(o.links));
     app.route('/download', downloadRoutes(o.links));

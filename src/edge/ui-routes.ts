@@ -4,7 +4,7 @@
 // two levels above both src/edge/ (run through tsx) and dist/edge/ (the build), so both runs
 // find it without a copy step. The console talks to the public API of the same node.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
@@ -28,9 +28,14 @@ interface Asset {
   etag: string;
 }
 
-/** The servable files of a folder (not recursive; unknown extensions are left out). */
+/**
+ * The servable files of a folder (not recursive; unknown extensions are left out). A missing
+ * folder (a deployment that copied dist/ alone) gives none: the node serves its API without
+ * a console rather than refusing to start.
+ */
 export function loadAssets(dir: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
+  if (!existsSync(dir)) return assets;
   for (const name of readdirSync(dir)) {
     const type = TYPES[extname(name)];
     const file = join(dir, name);
@@ -42,8 +47,12 @@ export function loadAssets(dir: string): Map<string, Asset> {
   return assets;
 }
 
-export function uiRoutes(dir: string = DEFAULT_UI_DIR): Hono<EdgeEnv> {
+export function uiRoutes(
+  dir: string = DEFAULT_UI_DIR,
+  warn: (message: string) => void = () => undefined,
+): Hono<EdgeEnv> {
   const assets = loadAssets(dir);
+  if (!assets.has('index.html')) warn(`no web console: ${dir} has no index.html`);
   const app = new Hono<EdgeEnv>();
   const serve = (c: Context<EdgeEnv>, name: string) => {
     const asset = assets.get(name);

@@ -268,7 +268,11 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
     await row(page, '/shared/report.bin').waitFor();
     const width = await page.evaluate('document.documentElement.scrollWidth');
     await shot(page, 'phone');
+    await page.evaluate("location.hash = '#/cluster'");
+    await page.waitForSelector('#nodes-body tr[data-node=node-1]');
+    const clusterWidth = await page.evaluate('document.documentElement.scrollWidth');
     expect(width).to.be.at.most(375);
+    expect(clusterWidth).to.be.at.most(375);
     await page.close();
   });
 

@@ -109,6 +109,23 @@ describe('HTTP edge: web console and cluster overview', () => {
       expect((await json(res)).code).to.equal('ROUTE_NOT_FOUND');
     });
 
+    it('should answer 404 ROUTE_NOT_FOUND and keep the API when the console folder is missing', async () => {
+      const bare = createEdgeApp({
+        files: a.files,
+        auth,
+        logger: pino({ level: 'silent' }),
+        instanceId: a.id,
+        ready: async () => true,
+        ui: '/nonexistent/callfs-ui/',
+      });
+      const res = await bare.request('/ui/');
+      const api = await bare.request('/v1/directories/d', {
+        headers: { authorization: `Bearer ${API_KEY}` },
+      });
+      expect(res.status).to.equal(404);
+      expect(api.status).to.equal(200);
+    });
+
     it('should answer 405 METHOD_NOT_ALLOWED when a console file is written', async () => {
       const res = await send('/ui/app.js', { method: 'PUT', body: 'x' });
       expect(res.status).to.equal(405);
