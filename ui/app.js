@@ -4,6 +4,7 @@
 import * as api from './api.js';
 import { createBrowser } from './browse.js';
 import { createClusterView } from './cluster.js';
+import { createTree } from './tree.js';
 
 const $ = (id) => document.getElementById(id);
 const views = ['key-view', 'browse-view', 'cluster-view'];
@@ -56,7 +57,10 @@ async function liveNodes() {
   return liveCache.ids;
 }
 
-const browser = createBrowser({ showError, clearError, setLive, liveNodes });
+// On a phone the folder tree starts folded, so the listing comes first.
+if (matchMedia('(max-width: 640px)').matches) $('tree-panel').open = false;
+const tree = createTree({ showError });
+const browser = createBrowser({ showError, clearError, setLive, liveNodes, tree });
 const clusterView = createClusterView({ showError, clearError });
 
 function askKey(message = '') {

@@ -12,7 +12,7 @@ const SEARCH_PAGES = 20;
 
 const $ = (id) => document.getElementById(id);
 
-export function createBrowser({ showError, clearError, setLive, liveNodes }) {
+export function createBrowser({ showError, clearError, setLive, liveNodes, tree }) {
   const state = {
     path: '/',
     limit: 100,
@@ -46,6 +46,7 @@ export function createBrowser({ showError, clearError, setLive, liveNodes }) {
       state.next = page.next_cursor;
       state.search = null;
       state.stale = false;
+      if (!state.cursor && !page.next_cursor) tree?.update(state.path, page.items);
       render();
     } catch (err) {
       if (err?.status === 410 && state.cursor) {
@@ -445,6 +446,7 @@ export function createBrowser({ showError, clearError, setLive, liveNodes }) {
     if (changed) {
       state.firstReadySeen = false;
       follow();
+      void tree?.reveal(path);
     }
     if (reload) void load();
   }
