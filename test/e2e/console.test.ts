@@ -141,6 +141,27 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
     await p1.close();
   });
 
+  it('should upload 16 MiB through another node with its progress bar filled to the size', async () => {
+    const data = randomBytes(16 * 1024 * 1024);
+    expect((await call(n1, 'POST', '/v1/files/big/')).status).to.equal(201);
+    const page = await open(n2, '#/browse/big');
+    await page.setInputFiles('#upload-input', {
+      name: 'big.bin',
+      mimeType: 'application/octet-stream',
+      buffer: data,
+    });
+    const done = page.locator('#uploads li.done[data-path="/big/big.bin"]');
+    await done.waitFor({ timeout: 60_000 });
+    const bar = await done
+      .locator('progress')
+      .evaluate((p) => [p.getAttribute('max'), String((p as unknown as { value: number }).value)]);
+    const got = await call(n3, 'GET', '/v1/files/big/big.bin');
+    expect(bar).to.deep.equal([String(data.length), String(data.length)]);
+    expect(got.headers.get('x-callfs-instance-id')).to.equal('node-2');
+    expect(sha256(Buffer.from(await got.arrayBuffer()))).to.equal(sha256(data));
+    await page.close();
+  });
+
   it('should open a folder from the folder tree', async () => {
     const page = await open(n2);
     await page.click('#tree li[data-path="/shared"] > a');
