@@ -1,11 +1,12 @@
 // The Files view: one directory of the cluster-wide namespace, page by page (the API's cursor),
 // with breadcrumbs, sorting of the page, a path-prefix search, the owning node of every entry
-// (marked when that node is down), uploads by drag and drop or file picker, and the actions
-// (download, single-use link, new folder, rename/move to another node, delete). The listing
-// follows the change feed of the directory and reloads itself when something in it changes.
+// (marked when that node is down), and a button per action (actions.js; uploads in
+// uploads.js). The listing follows the change feed of the directory and reloads itself when
+// something in it changes.
 import * as api from './api.js';
-import { ask, field } from './dialog.js';
+import { createActions } from './actions.js';
 import { bytes, dateTime, el, join, parentOf } from './format.js';
+import { createUploads } from './uploads.js';
 
 /** How many listing pages a prefix search reads at most (a page is up to 1000 entries). */
 const SEARCH_PAGES = 20;
@@ -30,6 +31,16 @@ export function createBrowser({ showError, clearError, setLive, liveNodes, tree 
     stale: false,
     active: false,
   };
+
+  const changed = (ms) => scheduleReload(ms);
+  const actions = createActions({
+    showError,
+    clearError,
+    folder: () => state.path,
+    liveIds: () => state.live,
+    changed,
+  });
+  createUploads({ folder: () => state.path, changed });
 
   // ---- loading -------------------------------------------------------------------------
 
@@ -152,7 +163,7 @@ export function createBrowser({ showError, clearError, setLive, liveNodes, tree 
     const name = isDir
       ? el('a', { href: `#/browse${encodeHashPath(item.path)}`, class: 'dir' }, `${item.name}/`)
       : el('span', { class: 'file' }, item.name);
-    const actions = el('td', { class: 'row-actions' });
+    const cell = el('td', { class: 'row-actions' });
     const button = (label, fn, extra = {}) =>
       el(
         'button',
@@ -160,14 +171,14 @@ export function createBrowser({ showError, clearError, setLive, liveNodes, tree 
         label,
       );
     if (!isDir) {
-      actions.append(
-        button('Download', () => download(item)),
-        button('Link', () => link(item)),
+      cell.append(
+        button('Download', () => actions.download(item)),
+        button('Link', () => actions.link(item)),
       );
     }
-    actions.append(
-      button('Move', () => moveDialog(item)),
-      button('Delete', () => deleteDialog(item), { class: 'danger' }),
+    cell.append(
+      button('Move', () => actions.moveDialog(item)),
+      button('Delete', () => actions.deleteDialog(item), { class: 'danger' }),
     );
     return el(
       'tr',
@@ -181,7 +192,7 @@ export function createBrowser({ showError, clearError, setLive, liveNodes, tree 
       ),
       el('td', { 'data-label': 'User' }, item.owner),
       nodeCell(item),
-      actions,
+      cell,
     );
   }
 
@@ -208,190 +219,6 @@ export function createBrowser({ showError, clearError, setLive, liveNodes, tree 
     $('page-prev').disabled = !!s || state.cursors.length === 0;
     $('page-next').disabled = !!s || !state.next;
     $('page-info').textContent = s ? '' : `Page ${pageNo}`;
-  }
-
-  // ---- actions -------------------------------------------------------------------------
-
-  async function download(item) {
-    clearError();
-    try {
-      // A single-use link streams the file to the browser's downloads (no key in the URL,
-      // nothing held in memory), where a fetch() would have to buffer it into a Blob.
-      const { token } = await api.generateLink(item.path, 60);
-      const a = el('a', { href: `/download/${encodeURIComponent(token)}`, download: item.name });
-      document.body.append(a);
-      a.click();
-      a.remove();
-    } catch (err) {
-      showError(err);
-    }
-  }
-
-  async function link(item) {
-    const expiry = el(
-      'select',
-      {},
-      el('option', { value: '300' }, '5 minutes'),
-      el('option', { value: '3600', selected: true }, '1 hour'),
-      el('option', { value: '86400' }, '24 hours'),
-    );
-    const made = await ask({
-      title: `Single-use link to ${item.name}`,
-      body: [
-        el('p', {}, 'Anyone with the link can download the file once, without a key.'),
-        field('Expires after', expiry),
-      ],
-      ok: 'Create link',
-      submit: () => api.generateLink(item.path, Number(expiry.value)),
-    });
-    if (!made) return;
-    const out = el('input', { type: 'text', readonly: true, value: made.url, class: 'link-url' });
-    await ask({
-      title: 'Link created',
-      body: [field('Link (single use)', out), el('p', {}, `Expires ${dateTime(made.expires)}.`)],
-      ok: 'Copy',
-      submit: async () => {
-        out.select();
-        try {
-          await navigator.clipboard.writeText(made.url);
-        } catch {
-          throw new Error(
-            'The browser refused the clipboard: the link is selected, copy it with Ctrl+C.',
-          );
-        }
-        return true;
-      },
-    });
-  }
-
-  async function mkdirDialog() {
-    const name = el('input', { type: 'text', required: true, autocomplete: 'off' });
-    const made = await ask({
-      title: `New folder in ${state.path}`,
-      body: [field('Name', name)],
-      ok: 'Create',
-      submit: () => api.mkdir(join(state.path, name.value)),
-    });
-    if (made) scheduleReload(0);
-  }
-
-  async function moveDialog(item) {
-    const dest = el('input', {
-      type: 'text',
-      required: true,
-      value: item.path,
-      autocomplete: 'off',
-    });
-    const node = el('select', {}, el('option', { value: '' }, `Keep on ${item.instance_id}`));
-    for (const id of [...state.live].sort()) {
-      if (id !== item.instance_id) node.append(el('option', { value: id }, `Move to node ${id}`));
-    }
-    const overwrite = el('input', { type: 'checkbox' });
-    const done = await ask({
-      title: `Rename or move ${item.name}`,
-      body: [
-        field('New path', dest),
-        field('Node', node),
-        el('label', { class: 'check' }, overwrite, ' Replace the destination if it exists'),
-      ],
-      ok: 'Move',
-      submit: () =>
-        api.move(item.path, dest.value, { instance: node.value, overwrite: overwrite.checked }),
-    });
-    if (done) scheduleReload(0);
-  }
-
-  async function deleteDialog(item) {
-    const isDir = item.type === 'directory';
-    const recursive = el('input', { type: 'checkbox' });
-    const done = await ask({
-      title: `Delete ${item.name}?`,
-      body: [
-        el('p', {}, `${item.path} will be deleted on ${item.instance_id}. This cannot be undone.`),
-        isDir ? el('label', { class: 'check' }, recursive, ' With everything in it') : null,
-      ].filter(Boolean),
-      ok: 'Delete',
-      danger: true,
-      submit: async () => (await api.remove(item.path, isDir && recursive.checked), true),
-    });
-    if (done) scheduleReload(0);
-  }
-
-  // ---- uploads -------------------------------------------------------------------------
-
-  const queue = [];
-  let uploading = false;
-
-  function enqueue(files) {
-    $('uploads-section').hidden = false;
-    for (const file of files) {
-      const path = join(state.path, file.name);
-      const bar = el('progress', {
-        max: Math.max(file.size, 1),
-        value: 0,
-        'aria-label': `Upload of ${file.name}`,
-      });
-      const status = el('span', { class: 'status' }, 'waiting');
-      const li = el(
-        'li',
-        { 'data-path': path },
-        el('span', { class: 'up-name' }, path),
-        bar,
-        status,
-      );
-      const cancel = el(
-        'button',
-        { type: 'button', 'aria-label': `Cancel upload of ${file.name}` },
-        'Cancel',
-      );
-      li.append(cancel);
-      $('uploads').prepend(li);
-      const job = { file, path, bar, status, li, cancel, abort: null, cancelled: false };
-      cancel.addEventListener('click', () => {
-        job.cancelled = true;
-        job.abort?.();
-        status.textContent = 'cancelled';
-        cancel.remove();
-      });
-      queue.push(job);
-    }
-    void pump();
-  }
-
-  async function pump() {
-    if (uploading) return;
-    uploading = true;
-    try {
-      for (let job; (job = queue.shift());) {
-        if (job.cancelled) continue;
-        job.status.textContent = 'uploading';
-        const started = performance.now();
-        const { promise, abort } = api.upload(job.path, job.file, {
-          replace: $('replace-check').checked,
-          onProgress: (loaded, total) => {
-            job.bar.max = Math.max(total, 1);
-            job.bar.value = loaded;
-            const secs = (performance.now() - started) / 1000;
-            job.status.textContent = `${bytes(loaded)} of ${bytes(total)}${secs > 1 ? ` · ${bytes(Math.round(loaded / secs))}/s` : ''}`;
-          },
-        });
-        job.abort = abort;
-        try {
-          const info = await promise;
-          job.li.classList.add('done');
-          job.status.textContent = `done · ${bytes(job.file.size)} on ${info?.instance_id ?? '?'}`;
-          scheduleReload(200);
-        } catch (err) {
-          if (job.cancelled) continue;
-          job.li.classList.add('failed');
-          job.status.textContent = err.describe ? err.describe() : String(err);
-        } finally {
-          job.cancel.remove();
-        }
-      }
-    } finally {
-      uploading = false;
-    }
   }
 
   // ---- live updates --------------------------------------------------------------------
@@ -452,24 +279,7 @@ export function createBrowser({ showError, clearError, setLive, liveNodes, tree 
   }
 
   function wire() {
-    $('mkdir-button').addEventListener('click', mkdirDialog);
-    $('upload-input').addEventListener('change', (e) => {
-      enqueue([...e.target.files]);
-      e.target.value = '';
-    });
-    const zone = $('drop-zone');
-    zone.addEventListener('dragover', (e) => {
-      if (!e.dataTransfer?.types.includes('Files')) return;
-      e.preventDefault();
-      zone.classList.add('over');
-    });
-    zone.addEventListener('dragleave', () => zone.classList.remove('over'));
-    zone.addEventListener('drop', (e) => {
-      e.preventDefault();
-      zone.classList.remove('over');
-      const files = [...(e.dataTransfer?.files ?? [])];
-      if (files.length) enqueue(files);
-    });
+    $('mkdir-button').addEventListener('click', () => actions.mkdirDialog());
     $('search-form').addEventListener('submit', (e) => {
       e.preventDefault();
       const q = $('search-input').value.trim();
