@@ -99,7 +99,8 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
     return page;
   }
 
-  const row = (page: Page, path: string) => page.locator(`#listing-body tr[data-path="${path}"]`);
+  const row = (page: Page, path: string) =>
+    page.locator(`#listing-body tr[data-path=${JSON.stringify(path)}]`);
 
   async function shot(page: Page, name: string): Promise<void> {
     if (SHOTS) await page.screenshot({ path: join(SHOTS, `console-${name}.png`), fullPage: true });
@@ -246,6 +247,23 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
     const head = await call(n3, 'HEAD', '/v1/files/del/x.txt');
     expect(head.status).to.equal(404);
     await p1.close();
+  });
+
+  it('should show a name with markup and URL characters as text and delete it', async () => {
+    const name = '<img src=x onerror="window.pwned=1"> 100% #1?.txt';
+    const path = `/odd/${encodeURIComponent(name)}`;
+    expect((await call(n1, 'PUT', `/v1/files${path}`, { body: 'odd' })).status).to.equal(201);
+    const page = await open(n2, '#/browse/odd');
+    const cell = row(page, `/odd/${name}`).locator('.name-cell');
+    const text = await cell.textContent();
+    const images = await cell.locator('img').count();
+    await page.getByRole('button', { name: `Delete ${name}`, exact: true }).click();
+    await page.click('#dialog-ok');
+    await row(page, `/odd/${name}`).waitFor({ state: 'detached' });
+    expect(text).to.equal(name);
+    expect(images).to.equal(0);
+    expect((await call(n1, 'HEAD', `/v1/files${path}`)).status).to.equal(404);
+    await page.close();
   });
 
   it('should show the API error as it is when an upload conflicts', async () => {
