@@ -269,6 +269,39 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
     await page.close();
   });
 
+  it('should page through a folder of 55 entries 50 at a time', async () => {
+    for (let i = 0; i < 55; i += 11) {
+      const batch = Array.from({ length: 11 }, (_, j) =>
+        call(n1, 'PUT', `/v1/files/many/f${String(i + j).padStart(2, '0')}.txt`, { body: 'x' }),
+      );
+      for (const res of await Promise.all(batch)) expect(res.status).to.equal(201);
+    }
+    const page = await open(n3, '#/browse/many');
+    await page.selectOption('#page-size', '50');
+    await row(page, '/many/f49.txt').waitFor();
+    const first = await page.locator('#listing-body tr').count();
+    await page.click('#page-next');
+    await row(page, '/many/f54.txt').waitFor();
+    const second = await page.locator('#listing-body tr').count();
+    expect([first, second]).to.deep.equal([50, 5]);
+    await page.close();
+  });
+
+  it('should find the names under a path prefix when searched', async () => {
+    for (const n of ['apple.txt', 'apricot.txt', 'banana.txt']) {
+      expect((await call(n2, 'PUT', `/v1/files/fruit/${n}`, { body: n })).status).to.equal(201);
+    }
+    const page = await open(n1);
+    await page.fill('#search-input', '/fruit/ap');
+    await page.press('#search-input', 'Enter');
+    await page.waitForSelector('#listing-summary:has-text("starting with")');
+    const paths = await page
+      .locator('#listing-body tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path')));
+    expect(paths).to.deep.equal(['/fruit/apple.txt', '/fruit/apricot.txt']);
+    await page.close();
+  });
+
   it('should show the API error as it is when an upload conflicts', async () => {
     expect((await call(n3, 'PUT', '/v1/files/conflict/a.txt', { body: 'a' })).status).to.equal(201);
     const p1 = await open(n1, '#/browse/conflict');
