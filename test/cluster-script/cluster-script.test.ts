@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,8 @@ interface ScriptResult {
 
 async function cluster(command: string, env: NodeJS.ProcessEnv): Promise<ScriptResult> {
   try {
-    const { stdout, stderr } = await run('bash', [SCRIPT, command], { env, timeout: 90_000 });
+    const args = command.split(' ');
+    const { stdout, stderr } = await run('bash', [SCRIPT, ...args], { env, timeout: 90_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number | string; stdout?: string; stderr?: string };
@@ -149,6 +150,73 @@ describe('scripts/cluster.sh', function () {
       }),
     );
     expect(digests).to.deep.equal(nodeUrls.map(() => `200 ${sha256(body)}`));
+  });
+
+  it('should store a posted file as 0644 on its owner disk when the nodes run under umask 077', async () => {
+    const res = await call(nodeUrls[0]!, 'POST', '/v1/files/modes/m.txt', {
+      key: apiKey,
+      body: 'm',
+    });
+    expect(res.status).to.equal(201);
+    const modes = [
+      join(stateDir, 'node-1/data/modes/m.txt'),
+      join(stateDir, 'node-1/data/modes'),
+    ].map((p) => (statSync(p).mode & 0o777).toString(8));
+    expect(modes).to.deep.equal(['644', '755']);
+  });
+
+  describe('restart node-2', () => {
+    const bodies = new Map<number, Buffer>();
+    let restart: ScriptResult;
+    let earlier: Map<string, number>;
+
+    before(async () => {
+      for (const i of [0, 1, 2]) {
+        const body = randomBytes(4096);
+        bodies.set(i, body);
+        const res = await call(nodeUrls[i]!, 'POST', `/v1/files/restart/n${i + 1}.bin`, {
+          key: apiKey,
+          body,
+        });
+        if (res.status !== 201) throw new Error(`POST on node-${i + 1}: ${res.status}`);
+      }
+      earlier = await readPids(stateDir);
+      restart = await cluster('restart node-2', env);
+    });
+
+    it('should exit 0 and give node-2 a new pid when it has run', async () => {
+      expect(restart.code, restart.stdout + restart.stderr).to.equal(0);
+      const after = await readPids(stateDir);
+      expect(after.get('node-2')).to.not.equal(earlier.get('node-2'));
+      expect(isAlive(after.get('node-2')!)).to.equal(true);
+      pids = after;
+    });
+
+    it('should keep the pids of etcd and the other nodes when it has run', async () => {
+      const after = await readPids(stateDir);
+      expect(['etcd', 'node-1', 'node-3'].map((n) => after.get(n))).to.deep.equal(
+        ['etcd', 'node-1', 'node-3'].map((n) => earlier.get(n)),
+      );
+    });
+
+    it('should serve every node file with its bytes from every node when node-2 is back', async () => {
+      const seen: string[] = [];
+      const want: string[] = [];
+      for (const [i, body] of bodies) {
+        for (const url of nodeUrls) {
+          const res = await call(url, 'GET', `/v1/files/restart/n${i + 1}.bin`, { key: apiKey });
+          seen.push(`${res.status} ${sha256(Buffer.from(await res.arrayBuffer()))}`);
+          want.push(`200 ${sha256(body)}`);
+        }
+      }
+      expect(seen).to.deep.equal(want);
+    });
+
+    it('should exit non-zero naming the nodes when it is given an unknown node', async () => {
+      const bad = await cluster('restart node-9', env);
+      expect(bad.code).to.not.equal(0);
+      expect(bad.stderr).to.include('node-1 node-2 node-3');
+    });
   });
 
   it('should report every process alive and ready when status runs', async () => {
