@@ -1,62 +1,14 @@
 // scripts/cluster.sh end to end: `up` on free non-default ports with a temp state dir (so a
 // developer's own dev cluster is never touched), a file through the cluster, then `down`.
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { isAlive } from '../../devkit/proc.js';
+import { cluster, devClusterEnv, type ScriptResult } from '../support/dev-cluster.js';
 import { call, sha256 } from '../support/http.js';
-
-const SCRIPT = new URL('../../scripts/cluster.sh', import.meta.url).pathname;
-const run = promisify(execFile);
-
-interface ScriptResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cluster(command: string, env: NodeJS.ProcessEnv): Promise<ScriptResult> {
-  try {
-    const args = command.split(' ');
-    const { stdout, stderr } = await run('bash', [SCRIPT, ...args], { env, timeout: 90_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number | string; stdout?: string; stderr?: string };
-    return {
-      code: typeof e.code === 'number' ? e.code : -1,
-      stdout: e.stdout ?? '',
-      stderr: e.stderr ?? String(err),
-    };
-  }
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A base port whose `span` ports are all free and unclaimed, below the ephemeral range. */
-async function freeBase(span: number, claimed: Set<number>): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = randomInt(20_000, 32_000);
-    const ports = Array.from({ length: span }, (_, i) => base + i);
-    if (ports.some((p) => claimed.has(p))) continue;
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) {
-      ports.forEach((p) => claimed.add(p));
-      return base;
-    }
-  }
-  throw new Error(`no ${span} consecutive free ports found`);
-}
 
 function startedFrom(pid: number, stateDir: string): boolean {
   try {
@@ -90,22 +42,7 @@ describe('scripts/cluster.sh', function () {
   before(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'callfs-cluster-script-'));
     stateDir = join(tmp, 'state');
-    const claimed = new Set<number>();
-    const httpBase = await freeBase(3, claimed);
-    const grpcBase = await freeBase(3, claimed);
-    const etcdPort = await freeBase(2, claimed);
-    nodeUrls = [0, 1, 2].map((i) => `http://127.0.0.1:${httpBase + i}`);
-    env = {
-      ...process.env,
-      CALLFS_DEV_STATE_DIR: stateDir,
-      CALLFS_DEV_HTTP_BASE_PORT: String(httpBase),
-      CALLFS_DEV_GRPC_BASE_PORT: String(grpcBase),
-      CALLFS_DEV_ETCD_PORT: String(etcdPort),
-      CALLFS_DEV_API_KEY: apiKey,
-      CALLFS_DEV_READY_TIMEOUT: '60',
-      // The suite runs with node_modules in use: never let setup.sh run `npm ci` under it.
-      CALLFS_DEV_SKIP_SETUP: '1',
-    };
+    ({ env, nodeUrls } = await devClusterEnv(stateDir, apiKey));
     up = await cluster('up', env);
     if (existsSync(join(stateDir, 'pids'))) pids = await readPids(stateDir);
     if (up.code !== 0) throw new Error(`cluster.sh up failed (${up.code}):\n${up.stderr}`);
