@@ -19,7 +19,7 @@ __tour_check() {
 }
 
 
-# ---- README.md:51
+# ---- README.md:50
 KEY=${CALLFS_DEV_API_KEY:-dev-key-5f3a9c17e2b84d06a1c9e7f2b3d85a40}   # printed by make cluster
 HTTP=${CALLFS_DEV_HTTP_BASE_PORT:-8441} GRPC=${CALLFS_DEV_GRPC_BASE_PORT:-9441}
 N1=http://127.0.0.1:$HTTP N2=http://127.0.0.1:$((HTTP + 1)) N3=http://127.0.0.1:$((HTTP + 2))
@@ -29,14 +29,14 @@ STATE=${CALLFS_DEV_STATE_DIR:-.callfs-dev}   # configs, data roots and logs of t
 auth="Authorization: Bearer $KEY"
 WORK=$(mktemp -d)   # local files of the tour
 
-# ---- README.md:62
+# ---- README.md:61
 # 1. Create a file on node-1
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -X POST -H "$auth" --data-binary 'quarterly numbers' \
   $N1/v1/files/shared/report.docx
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 201 'README.md:63'
+__tour_check "$__tour_out" 201 'README.md:62'
 # {"name":"report.docx","path":"/shared/report.docx","type":"file","size":17,...,"instance_id":"node-1",...} 201
 
 # 2. Create the same path on node-2: conflict, naming the owning node
@@ -45,7 +45,7 @@ curl -s -w ' %{http_code}\n' -X POST -H "$auth" --data-binary 'other' \
   $N2/v1/files/shared/report.docx
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 409 'README.md:68'
+__tour_check "$__tour_out" 409 'README.md:67'
 # {"error":"Resource exists on another server","existing_path":"/shared/report.docx",
 #  "instance_id":"node-1","backend_type":"localfs",
 #  "suggestion":"File already exists on another server. Use PUT to update it.",
@@ -58,14 +58,14 @@ curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "$auth" --data-binary 'revise
   $N2/v1/files/shared/report.docx
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'README.md:77'
+__tour_check "$__tour_out" 200 'README.md:76'
 
 # 4. Inspect it via node-3: HEAD names node-1, the owning node
 __tour_out=$(
 curl -sI -H "$auth" $N3/v1/files/shared/report.docx
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'README.md:81'
+__tour_check "$__tour_out" 200 'README.md:80'
 # HTTP/1.1 200 OK
 # x-callfs-type: file
 # x-callfs-size: 15
@@ -85,12 +85,12 @@ curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" \
   $N3/v1/files/shared/report.docx
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'README.md:96'
+__tour_check "$__tour_out" 204 'README.md:95'
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" $N1/v1/files/shared
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'README.md:98'
+__tour_check "$__tour_out" 204 'README.md:97'
 
 # ---- docs/api.md:43
 __tour_out=$(
@@ -431,29 +431,29 @@ curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" "$N3/v1/files/shar
 printf '%s\n' "$__tour_out"
 __tour_check "$__tour_out" 204 'docs/design.md:56'
 
-# ---- docs/operations.md:193
+# ---- docs/operations.md:220
 curl -s -H "$auth" $N1/metrics | grep '^callfs_http_requests_total' | head -n 5
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' $N1/metrics
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 401 'docs/operations.md:194'
+__tour_check "$__tour_out" 401 'docs/operations.md:221'
 
-# ---- docs/operations.md:246
+# ---- docs/operations.md:273
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "$auth" --data-binary 'kept' \
   $N2/v1/files/ops/kept.txt
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 201 'docs/operations.md:246'
+__tour_check "$__tour_out" 201 'docs/operations.md:273'
 scripts/cluster.sh restart node-2
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N3/v1/files/ops/kept.txt
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/operations.md:249'
+__tour_check "$__tour_out" 200 'docs/operations.md:276'
 
-# ---- docs/operations.md:257
+# ---- docs/operations.md:284
 for i in 1 2 3; do
   curl -s -o /dev/null -X PUT -H "$auth" --data-binary "file $i" "$N2/v1/files/ops/more/$i.txt"
 done
@@ -466,15 +466,15 @@ __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" "$N1/v1/files/ops?recursive=true"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'docs/operations.md:265'
+__tour_check "$__tour_out" 204 'docs/operations.md:292'
 
-# ---- docs/operations.md:358
+# ---- docs/operations.md:385
 callfs fsck --config "$STATE/config/node-1.yaml"          # report only; safe beside the running node
 # callfs fsck of node-1: 0 inodes, 0 files on disk, 0 issue(s)
 callfs fsck --config "$STATE/config/node-2.yaml" --json   # the report as JSON
 # callfs fsck --config ... --repair                       # fix; refuses while the node itself is serving
 
-# ---- docs/operations.md:390
+# ---- docs/operations.md:417
 mkdir -p "$STATE/node-1/data/adopted/2024"                     # a tree already on node-1's disk
 echo 'old report' > "$STATE/node-1/data/adopted/2024/q4.txt"
 callfs import --config "$STATE/config/node-1.yaml" --path "$STATE/node-1/data/adopted" \
@@ -483,11 +483,11 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N3/v1/files/adopted/2024/q4.txt
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/operations.md:394'
+__tour_check "$__tour_out" 200 'docs/operations.md:421'
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" "$N1/v1/files/adopted?recursive=true"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'docs/operations.md:395'
+__tour_check "$__tour_out" 204 'docs/operations.md:422'
 
 echo "tour: done, $__tour_checked statuses checked"
