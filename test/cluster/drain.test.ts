@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callfsArgv } from '../../devkit/node-process.js';
@@ -32,7 +32,7 @@ interface Report {
   moved: number;
   remaining: number;
   targets: string[];
-  failed: unknown[];
+  failed: Array<{ path: string }>;
 }
 
 describe('callfs drain', function () {
@@ -175,6 +175,51 @@ describe('callfs drain', function () {
       expect((JSON.parse(again.stdout) as Report).moved).to.equal(1);
       const owner = (await owners()).get('/drain/late.bin');
       expect(['200 node-2', '200 node-3']).to.include(owner);
+    });
+  });
+
+  describe('when every move of a file fails', () => {
+    const body = randomBytes(9000);
+    let failed: CliResult;
+
+    before(async () => {
+      const res = await call(cluster.nodes[0]!.url, 'POST', '/v1/files/blocked/f.bin', { body });
+      if (res.status !== 201) throw new Error(`POST /blocked/f.bin: ${res.status}`);
+      // Something foreign where the file would go on both other disks: each refuses to stage it.
+      for (const node of cluster.nodes.slice(1)) {
+        await mkdir(join(node.root, 'blocked/f.bin'), { recursive: true });
+        await writeFile(join(node.root, 'blocked/f.bin/foreign'), 'not ours');
+      }
+      failed = await callfs('drain', '--config', configFile, '--instance', 'node-1', '--json');
+    });
+
+    it('should exit 1 listing the failed move and the file left when it has run', () => {
+      expect(failed.code, failed.stderr).to.equal(1);
+      const r = JSON.parse(failed.stdout) as Report;
+      expect([r.failed.map((f) => f.path), r.remaining]).to.deep.equal([['/blocked/f.bin'], 1]);
+    });
+
+    it('should leave the file on node-1 with its bytes when its move failed', async () => {
+      const res = await call(cluster.nodes[2]!.url, 'GET', '/v1/files/blocked/f.bin');
+      expect([
+        res.status,
+        res.headers.get('x-callfs-instance-id'),
+        sha256(Buffer.from(await res.arrayBuffer())),
+      ]).to.deep.equal([200, 'node-1', sha256(body)]);
+    });
+
+    it('should move it when the drain runs again once the way is clear', async () => {
+      for (const node of cluster.nodes.slice(1)) {
+        await rm(join(node.root, 'blocked'), { recursive: true, force: true });
+      }
+      const again = await callfs('drain', '--config', configFile, '--instance', 'node-1', '--json');
+      expect(again.code, again.stderr).to.equal(0);
+      const res = await call(cluster.nodes[0]!.url, 'GET', '/v1/files/blocked/f.bin');
+      expect([res.status, sha256(Buffer.from(await res.arrayBuffer()))]).to.deep.equal([
+        200,
+        sha256(body),
+      ]);
+      expect(['node-2', 'node-3']).to.include(res.headers.get('x-callfs-instance-id'));
     });
   });
 });
