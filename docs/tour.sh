@@ -77,7 +77,7 @@ __tour_check "$__tour_out" 200 'README.md:80'
 ls -l "$STATE/node-1/data/shared/report.docx"    # -rw-r--r-- ... 15 ... report.docx
 etcdctl --endpoints=$ETCD get --prefix /callfs/nodes/ --keys-only
 etcdctl --endpoints=$ETCD get /callfs/fs/shared//report.docx --print-value-only
-# {"type":"file","instance_id":"node-1","backend_type":"localfs","size":15,...}
+# {"type":"file","instance_id":"node-1","size":15,...}
 
 # 5. Delete it via node-3: routed to node-1; then the directory the create made
 __tour_out=$(
@@ -420,7 +420,7 @@ printf '%s\n' "$__tour_out"
 __tour_check "$__tour_out" 201 'docs/design.md:47'
 E="etcdctl --endpoints=$ETCD"
 $E get /callfs/fs/shared//report.docx --print-value-only     # who owns /shared/report.docx
-# {"type":"file","instance_id":"node-1","backend_type":"localfs","size":15,"mode":420,"owner":"api-user-0","mtime":1795641034724,"gen":1,"state":"ready",...}
+# {"type":"file","instance_id":"node-1","size":15,"owner":"api-user-0","mtime":1795641034724,"gen":1,"write":"5f0c1e9a2b7d4c83"}
 $E get --prefix /callfs/fs/shared// --keys-only             # list /shared
 $E get --prefix /callfs/fs/shared/ --keys-only              # the whole subtree of /shared
 $E get --prefix /callfs/nodes/                              # live nodes
