@@ -10,6 +10,11 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   prettier,
   {
+    // The web console runs in the browser, as plain ES modules.
+    files: ['ui/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: globals.node },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -23,6 +23,8 @@ export interface NodeProcessOptions {
   url: string;
   runtime?: Runtime;
   env?: NodeJS.ProcessEnv;
+  /** The process umask (e.g. 0o077), set by a shell that then execs the node (same pid). */
+  umask?: number;
   log?: string;
   detached?: boolean;
   readyTimeoutMs?: number;
@@ -48,7 +50,17 @@ export interface NodeProcess {
 /** Starts a node and waits for /ready 200; the returned handle's `restart` re-launches it. */
 export async function startNodeProcess(options: NodeProcessOptions): Promise<NodeProcess> {
   const procs = options.procs ?? sharedProcs;
-  const argv = callfsArgv(options.runtime ?? 'dist', ['server', '--config', options.configFile]);
+  const node = callfsArgv(options.runtime ?? 'dist', ['server', '--config', options.configFile]);
+  const argv =
+    options.umask === undefined
+      ? node
+      : [
+          '/bin/sh',
+          '-c',
+          `umask ${options.umask.toString(8).padStart(3, '0')} && exec "$@"`,
+          'sh',
+          ...node,
+        ];
   let proc!: Managed;
   const launch = async (): Promise<number> => {
     proc = procs.spawn(options.name, argv, {

@@ -26,6 +26,7 @@ import {
   type Load,
 } from './bench-lib/measure.js';
 import {
+  notesBlock,
   renderSection,
   scaleBlock,
   withScaleBlock,
@@ -556,8 +557,9 @@ async function main(): Promise<void> {
   const md = report(head, (performance.now() - T0) / 1000);
   process.stdout.write(md);
   if (OUT) {
-    const keep = existsSync(OUT) ? scaleBlock(readFileSync(OUT, 'utf8')) : '';
-    await writeFile(OUT, keep ? `${md}\n${keep}` : md);
+    const existing = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
+    const keep = [notesBlock(existing), scaleBlock(existing)].filter(Boolean);
+    await writeFile(OUT, [md, ...keep].join('\n'));
     log(`wrote ${OUT}`);
   } else {
     log('quick run: BENCHMARKS.md left as it is (BENCH_OUT=file writes the report)');

@@ -13,6 +13,17 @@
 #                              of the processes dying, runs `down`. Exit 1 if already running.
 #   scripts/cluster.sh status  the recorded processes and each node's /ready; exit 0 only when
 #                              all are alive and ready.
+#   scripts/cluster.sh restart node-N
+#                              stop node-N (SIGTERM, SIGKILL after ~10 s) and start it again with
+#                              the same config and data root; return once it is ready. The other
+#                              nodes, etcd and every file stay as they are.
+#
+# State layout (under the state folder):
+#   config/node-N.yaml         each node's config (keys and secrets inside: mode 0600)
+#   node-N/data/               node-N's storage root: the files it owns, at their API paths,
+#                              and .callfs/ (its temps, journals, quarantine, lost+found)
+#   etcd/                      etcd's data dir;  logs/<name>.log  each process's output
+#   pids/<name>.pid            the processes `up` started;  cluster.env  ports and key in use
 #
 # Environment (all optional):
 #   CALLFS_DEV_STATE_DIR       state folder: configs, etcd data, node roots, logs, pids
@@ -303,6 +314,7 @@ stop_s3() { if [[ -e $STATE/s3 ]]; then s3_script down >/dev/null || true; fi; }
 # Subcommands
 
 ALREADY_RUNNING=0
+RESTARTING=""
 FOREGROUND=0 # set by `run`, which stops the cluster itself
 
 # Fails `up`: prints why and the relevant log tails, stops what was started, keeps the logs.
@@ -499,6 +511,51 @@ cmd_status() {
   return $ok
 }
 
+# Waits until node i answers /ready 200, or fails naming its log.
+wait_node_ready() {
+  local i=$1 id=${NODES[$1 - 1]} deadline=$((SECONDS + READY_TIMEOUT))
+  until [[ $(http_status "http://127.0.0.1:$(http_port "$i")/ready") == 200 ]]; do
+    if ! is_alive "$(recorded_pid "$id")"; then
+      show_log_tail "$LOGS/$id.log"
+      die "$id exited during start-up"
+    fi
+    if ((SECONDS >= deadline)); then
+      show_log_tail "$LOGS/$id.log"
+      die "$id not ready after ${READY_TIMEOUT}s"
+    fi
+    sleep 0.25
+  done
+}
+
+cmd_restart() {
+  local id=${1:-} i
+  [[ -e $MARKER ]] || die "no cluster ($STATE does not exist); start one with: scripts/cluster.sh up"
+  for ((i = 1; i <= ${#NODES[@]}; i++)); do
+    [[ ${NODES[i - 1]} == "$id" ]] && break
+  done
+  ((i <= ${#NODES[@]})) || die "restart: name one node of ${NODES[*]}"
+  load_cluster_env
+  is_ours "$(recorded_pid etcd)" || die "etcd is not running; run scripts/cluster.sh down, then up"
+  [[ -r $CONFIGS/$id.yaml ]] || die "$CONFIGS/$id.yaml is missing"
+  if ! node "$ROOT/bin/callfs" --version >/dev/null 2>&1; then
+    say "building dist/ (npm run build)"
+    (cd "$ROOT" && npm run --silent build) || die "npm run build failed"
+  fi
+  # `run` (make cluster) stops everything when a process dies: this marker tells it to wait.
+  RESTARTING=$PIDS/$id.restarting
+  : >"$RESTARTING"
+  trap 'rm -f "$RESTARTING"' EXIT
+  stop_processes "$id"
+  rm -f "$PIDS/$id.pid"
+  local -a env_args=()
+  mapfile -t env_args < <(node_env_args)
+  umask 077
+  launch "$id" "$LOGS/$id.log" env "${env_args[@]}" \
+    node "$ROOT/bin/callfs" server --config "$CONFIGS/$id.yaml"
+  wait_node_ready "$i"
+  say "$id restarted (pid $(recorded_pid "$id")), ready at http://127.0.0.1:$(http_port "$i")"
+}
+
 cmd_run() {
   FOREGROUND=1
   cmd_up
@@ -519,6 +576,7 @@ cmd_run() {
       exit 0
     fi
     for name in "${names[@]}"; do
+      [[ -e $PIDS/$name.restarting ]] && continue
       if ! is_alive "$(recorded_pid "$name")"; then
         trap "" INT TERM HUP
         say "$name (pid $(recorded_pid "$name")) exited; stopping the cluster"
@@ -539,6 +597,7 @@ case ${1:-} in
   down) cmd_down ;;
   run) cmd_run ;;
   status) cmd_status ;;
+  restart) cmd_restart "${2:-}" ;;
   -h | --help | help) usage ;;
   *)
     usage >&2

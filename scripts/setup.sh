@@ -3,7 +3,9 @@
 # package-lock.json, among them s3rver, the S3-compatible server of the tests and of
 # scripts/s3.sh); when `etcd` is not on the PATH, Debian's etcd-server and etcd-client; when
 # Debian's Python gRPC is missing, python3-grpcio and python3-grpc-tools (the Python client test
-# generates stubs from proto/ with them; they serve /usr/bin/python3, not another python3).
+# generates stubs from proto/ with them; they serve /usr/bin/python3, not another python3); when
+# /usr/bin/chromium is missing, Debian's chromium (the web console's browser tests drive it
+# headless through playwright-core, which never downloads a browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +33,12 @@ if ! /usr/bin/python3 -c 'import grpc, grpc_tools' >/dev/null 2>&1; then
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3-grpcio python3-grpc-tools >/dev/null
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing chromium (Debian)"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
 fi

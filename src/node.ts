@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/api-keys.js';
 import { parseListenAddr, type Config } from './config/index.js';
 import { createEdgeApp, edgeFetch } from './edge/app.js';
+import { ClusterOverviewReader } from './files/cluster-overview.js';
 import type { QuarantinedEntry } from './files/ports.js';
 import { createEdgeServer, type EdgeServerOptions } from './edge/http-server.js';
 import { deriveCursorKey } from './files/cursor.js';
@@ -214,6 +215,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
           burst: config.links.download_burst,
         },
       },
+      cluster: { reader: new ClusterOverviewReader({ metadata: store, membership: store }) },
       redirect: {
         tokens: new RedirectTokens({
           key: deriveRedirectKey(config.auth.internal_proxy_secret),

@@ -1,7 +1,8 @@
 // The baseline: the strongest simple server doing the durable work a file server owes, on
 // node:http with `pipeline` and no framework, started by the bench in its own process.
 //   PUT /NAME  body → DIR/NAME.tmp (1 MiB writes), fsync, rename, fsync of DIR → 200
-//   GET /NAME  DIR/NAME opened per request, Content-Length from fstat, 1 MiB reads → 200
+//   GET /NAME  DIR/NAME opened per request, Content-Length from fstat, 1 MiB reads (one read
+//              of the whole file when smaller) → 200
 // Prints {"port":N} once listening on 127.0.0.1. Exits on SIGTERM or when its stdin closes
 // (the bench died), so it never outlives the bench.
 //   node --import tsx scripts/bench-lib/baseline-server.ts DIR
@@ -40,7 +41,10 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       'content-type': 'application/octet-stream',
       'content-length': String(size),
     });
-    await pipeline(createReadStream('', { fd: fh, highWaterMark: MiB }), res);
+    // 1 MiB reads, or one read of the whole file when it is smaller: a 1 MiB buffer for a
+    // 1 KiB file would make the baseline slower than it needs to be.
+    const highWaterMark = Math.min(MiB, Math.max(size, 1));
+    await pipeline(createReadStream('', { fd: fh, highWaterMark }), res);
   } else {
     res.writeHead(405).end();
   }

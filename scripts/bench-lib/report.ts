@@ -57,18 +57,32 @@ export function renderSection(section: Section): string {
 
 const SCALE_BEGIN = '<!-- scripts/bench scale: begin -->';
 const SCALE_END = '<!-- scripts/bench scale: end -->';
+const NOTES_BEGIN = '<!-- written by hand, kept by scripts/bench: begin -->';
+const NOTES_END = '<!-- written by hand, kept by scripts/bench: end -->';
+
+function block(existing: string, begin: string, end: string): string {
+  const a = existing.indexOf(begin);
+  const b = existing.indexOf(end);
+  return a >= 0 && b > a ? existing.slice(a, b + end.length) + '\n' : '';
+}
 
 /** The scale block of an existing BENCHMARKS.md, kept when the main bench rewrites the file. */
 export function scaleBlock(existing: string): string {
-  const a = existing.indexOf(SCALE_BEGIN);
-  const b = existing.indexOf(SCALE_END);
-  return a >= 0 && b > a ? existing.slice(a, b + SCALE_END.length) + '\n' : '';
+  return block(existing, SCALE_BEGIN, SCALE_END);
+}
+
+/**
+ * The hand-written block (what limited each figure, the capacity model), which no bench run
+ * writes and every run keeps: it reads the figures around it.
+ */
+export function notesBlock(existing: string): string {
+  return block(existing, NOTES_BEGIN, NOTES_END);
 }
 
 /** `existing` with its scale block replaced by (or appended with) `markdown`. */
 export function withScaleBlock(existing: string, markdown: string): string {
-  const block = `${SCALE_BEGIN}\n${markdown.trim()}\n${SCALE_END}\n`;
+  const fresh = `${SCALE_BEGIN}\n${markdown.trim()}\n${SCALE_END}\n`;
   const old = scaleBlock(existing);
-  if (old) return existing.replace(old, block);
-  return `${existing.trimEnd()}\n\n${block}`;
+  if (old) return existing.replace(old, fresh);
+  return `${existing.trimEnd()}\n\n${fresh}`;
 }

@@ -10,6 +10,7 @@ import { addClientCommands } from './client/commands.js';
 import { storableLimits } from '../storage/localfs-disk.js';
 import { formatFsckReport, runFsck } from './fsck.js';
 import { runImportCommand } from './import-command.js';
+import { runDrainCommand } from './drain-command.js';
 
 /** package.json sits two levels up from both src/cli/ and dist/cli/. */
 function packageVersion(): string {
@@ -60,6 +61,26 @@ export async function runCli(argv: string[]): Promise<number> {
     .action(
       async (opts: { config: string; path: string; as: string; owner: string; json?: boolean }) => {
         exitCode = await runImportCommand(opts);
+      },
+    );
+
+  program
+    .command('drain')
+    .description('move every file a node owns to the other live nodes, so it can leave')
+    .requiredOption('-c, --config <file>', "any node's configuration (etcd and internal secret)")
+    .requiredOption('--instance <id>', 'the node to drain (it must be live)')
+    .option('--to <ids>', 'comma-separated nodes to move the files to (default: every other)')
+    .option('--concurrency <n>', 'moves in flight at once', '2')
+    .option('--json', 'print the summary as JSON')
+    .action(
+      async (opts: {
+        config: string;
+        instance: string;
+        to?: string;
+        concurrency: string;
+        json?: boolean;
+      }) => {
+        exitCode = await runDrainCommand(opts);
       },
     );
 

@@ -15,7 +15,9 @@ import { carriesRedirectToken, type RedirectEdgeOptions } from './redirect.js';
 import { rawUrl, type EdgeEnv } from './request.js';
 import { requestLog } from './request-log.js';
 import { securityHeaders } from './security.js';
+import { uiRoutes } from './ui-routes.js';
 import { watchRoutes, type WatchEdgeOptions } from './watch-routes.js';
+import { clusterRoutes, type ClusterEdgeOptions } from './cluster-route.js';
 
 export interface EdgeOptions {
   files: FilesApi;
@@ -33,6 +35,10 @@ export interface EdgeOptions {
   watch?: WatchEdgeOptions;
   /** Redirects of bulk GET/PUT to a file's owner, with tokens the owner accepts (redirect.ts). */
   redirect?: RedirectEdgeOptions;
+  /** `GET /v1/cluster`: live nodes and what each owns (cluster-route.ts). */
+  cluster?: Omit<ClusterEdgeOptions, 'instanceId'>;
+  /** The web console's folder (ui-routes.ts; its default when absent), or false for none. */
+  ui?: string | false;
 }
 
 export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
@@ -59,6 +65,14 @@ export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
   app.route('/v1/files', filesRoutes(o.files, o.redirect));
   app.route('/v1/directories', directoriesRoutes(o.files));
   if (o.watch) app.route('/v1/watch', watchRoutes(o.watch));
+  if (o.cluster)
+    app.route('/v1/cluster', clusterRoutes({ ...o.cluster, instanceId: o.instanceId }));
+  if (o.ui !== false) {
+    app.route(
+      '/',
+      uiRoutes(o.ui, (message) => o.logger.warn(message)),
+    );
+  }
   if (o.links) {
     app.route('/v1/links', linksRoutes(o.links));
     app.route('/download', downloadRoutes(o.links));

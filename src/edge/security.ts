@@ -1,5 +1,8 @@
 // Middleware run on every response: a fresh X-Request-ID (16 hex chars) and the security
-// headers of API.md §5. HSTS only when the connection is TLS.
+// headers of API.md §5. HSTS only when the connection is TLS. The API's policy forbids every
+// fetch (its answers are data, never documents); the web console under /ui/ is the one place
+// that loads a page, so it gets its own policy: its scripts, styles and API calls from this
+// origin only, no inline script or style, no eval, no framing.
 import { randomBytes } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { EdgeEnv } from './request.js';
@@ -13,6 +16,23 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
+
+/** The Content-Security-Policy of the console's pages and assets (ui-routes.ts). */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** True for the console's paths (`/ui`, `/ui/...`), whose answers carry CONSOLE_CSP. */
+export function isConsolePath(path: string): boolean {
+  return path === '/ui' || path.startsWith('/ui/');
+}
 
 export function newRequestId(): string {
   return randomBytes(8).toString('hex');
@@ -39,5 +59,6 @@ export function securityHeaders(options: { tls: boolean }): MiddlewareHandler<Ed
     await next();
     const target = c.res.headers;
     for (const k in headers) target.set(k, headers[k] as string);
+    if (isConsolePath(c.req.path)) target.set('Content-Security-Policy', CONSOLE_CSP);
   };
 }

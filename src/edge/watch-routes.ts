@@ -1,4 +1,4 @@
-// `GET /v1/watch/{path}?recursive=true&since=<revision>` (README "Change feed"): the change feed
+// `GET /v1/watch/{path}?recursive=true&since=<revision>` (docs/api.md "Change feed"): the change feed
 // as Server-Sent Events, served by any node from etcd for paths owned anywhere. The first event
 // is `ready`, whose id is the revision the feed starts after; each change is an event named
 // after its kind. All changes of one store revision are sent together and only the last of them

@@ -2,8 +2,9 @@
 // with what its storage holds. It reports orphan files (bytes no inode of this node names),
 // missing files (inodes whose bytes are gone), size mismatches, stale claims (creates that
 // never committed), unfinished journaled moves, journal entries that cannot be acted on as
-// written, and the local journal entries start-up recovery set aside; with `repair` it quarantines orphans,
-// removes inodes of missing files and stale claims, and finishes the moves. Repairs change the
+// written, and the local journal entries start-up recovery set aside. With `repair` it
+// quarantines orphans, removes inodes of missing files and stale claims, and finishes the
+// moves; a size mismatch it never repairs (it reports how to resolve it). Repairs change the
 // namespace, so they run only while this node's membership is held by the check itself.
 import { malformed } from './journal-entries.js';
 import { recoverMoves } from './move.js';
@@ -55,6 +56,11 @@ export interface FsckOptions {
   pageSize?: number;
 }
 
+/** How an operator resolves a size mismatch, which no repair can. */
+export const SIZE_MISMATCH_HINT =
+  'fsck cannot repair this: GET the file (it serves the bytes on disk), check them, then PUT ' +
+  'the right content (rewrites the bytes and the inode together) or DELETE the path';
+
 export async function fsck(o: FsckOptions): Promise<FsckReport> {
   const report: FsckReport = {
     instanceId: o.instanceId,
@@ -93,10 +99,14 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
       if (o.repair) issue.repaired = await removeInode(o, rec);
       report.issues.push(issue);
     } else if (size !== rec.inode.size) {
+      // Neither side is known to be right (bytes edited behind the node's back, or an etcd
+      // restored from another moment than the disk): only someone who knows the content can
+      // decide, so the repair leaves it and says how to resolve it.
       report.issues.push({
         kind: 'size-mismatch',
         path: rec.path,
-        detail: `etcd says ${rec.inode.size} bytes, disk has ${size}`,
+        detail: `etcd says ${rec.inode.size} bytes, disk has ${size}; ${SIZE_MISMATCH_HINT}`,
+        ...(o.repair ? { repaired: 'not repaired: fsck cannot tell which side is right' } : {}),
       });
     }
   }

@@ -39,7 +39,7 @@ import { MD } from './proto.js';
 
 const S = grpc.status;
 
-/** Every API code and the gRPC status it travels as (the README's gRPC error table). */
+/** Every API code and the gRPC status it travels as (the gRPC error table of docs/api.md). */
 export const GRPC_STATUS: Readonly<Record<string, grpc.status>> = {
   INVALID_PATH: S.INVALID_ARGUMENT,
   BAD_REQUEST: S.INVALID_ARGUMENT,

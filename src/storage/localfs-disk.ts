@@ -5,9 +5,20 @@
 // so it survives a crash.
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rmdir, stat } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  realpath,
+  rename,
+  rmdir,
+  stat,
+} from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { InternalError, InvalidPathError, ParentNotADirectoryError } from '../files/errors.js';
+import { DIR_MODE } from '../files/info.js';
 import { DirSyncs } from './dir-syncs.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
 
@@ -315,8 +326,11 @@ export class DiskRoot {
     for (const name of missing) {
       dir = join(dir, name);
       try {
-        await mkdir(dir);
+        await mkdir(dir, DIR_MODE);
         created.push(dir);
+        // mkdir's mode is masked by the process umask; the directory's mode is the one the
+        // API reports, so files stay readable with ordinary tools under any umask.
+        await chmod(dir, DIR_MODE);
       } catch (err) {
         if (errnoCode(err) !== 'EEXIST') throw err;
         if (!(await lstat(dir)).isDirectory()) {

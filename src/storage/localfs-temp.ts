@@ -2,10 +2,10 @@
 // prepare writes `<id>.commit`, a journal naming the (path, gen) the metadata store is about
 // to confirm; commit renames the part over the target. That order lets recover() finish or
 // drop a write a crash interrupted, and a reader never sees a half-written file.
-import { createWriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { FILE_MODE } from '../files/info.js';
 import type { DiskRoot } from './localfs-disk.js';
 import { SizeLimit } from './size-limit.js';
 import { StagedTemp } from './staged-temp.js';
@@ -46,11 +46,16 @@ export class LocalfsTemp extends StagedTemp {
     // and its own write to the disk, which capped an upload at ~70% of a plain pipeline.
     const limit = new SizeLimit(maxBytes, WRITE_BUFFER_BYTES);
     // flush: the stream fsyncs before it closes, and pipeline settles only after the close.
-    const file = createWriteStream(this.partPath, {
-      flags: 'wx',
-      flush: true,
-      highWaterMark: WRITE_BUFFER_BYTES,
-    });
+    // The part becomes the file by a rename, so its mode is the file's: the mode the API
+    // reports, whatever the process umask (open's mode is masked by it; fchmod is not).
+    const handle = await open(this.partPath, 'wx', FILE_MODE);
+    try {
+      await handle.chmod(FILE_MODE);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+    const file = handle.createWriteStream({ flush: true, highWaterMark: WRITE_BUFFER_BYTES });
     try {
       await pipeline(body, limit, file, { signal });
     } catch (err) {

@@ -46,8 +46,12 @@ export interface LocalfsOptions {
   limits?: Partial<DiskLimits>;
 }
 
+/**
+ * A temp file's id, which also becomes the inode's `write` id: 64 random bits are unique among
+ * one node's writes of a path, and each byte saved is one less per path in etcd.
+ */
 function randomId(): string {
-  return randomBytes(16).toString('hex');
+  return randomBytes(8).toString('hex');
 }
 
 function emptyBody(): Readable {

@@ -1,61 +1,14 @@
 // scripts/cluster.sh end to end: `up` on free non-default ports with a temp state dir (so a
 // developer's own dev cluster is never touched), a file through the cluster, then `down`.
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { isAlive } from '../../devkit/proc.js';
+import { cluster, devClusterEnv, type ScriptResult } from '../support/dev-cluster.js';
 import { call, sha256 } from '../support/http.js';
-
-const SCRIPT = new URL('../../scripts/cluster.sh', import.meta.url).pathname;
-const run = promisify(execFile);
-
-interface ScriptResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cluster(command: string, env: NodeJS.ProcessEnv): Promise<ScriptResult> {
-  try {
-    const { stdout, stderr } = await run('bash', [SCRIPT, command], { env, timeout: 90_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number | string; stdout?: string; stderr?: string };
-    return {
-      code: typeof e.code === 'number' ? e.code : -1,
-      stdout: e.stdout ?? '',
-      stderr: e.stderr ?? String(err),
-    };
-  }
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A base port whose `span` ports are all free and unclaimed, below the ephemeral range. */
-async function freeBase(span: number, claimed: Set<number>): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = randomInt(20_000, 32_000);
-    const ports = Array.from({ length: span }, (_, i) => base + i);
-    if (ports.some((p) => claimed.has(p))) continue;
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) {
-      ports.forEach((p) => claimed.add(p));
-      return base;
-    }
-  }
-  throw new Error(`no ${span} consecutive free ports found`);
-}
 
 function startedFrom(pid: number, stateDir: string): boolean {
   try {
@@ -91,24 +44,7 @@ describe('scripts/cluster.sh', function () {
   before(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'callfs-cluster-script-'));
     stateDir = join(tmp, 'state');
-    const claimed = new Set<number>();
-    const httpBase = await freeBase(3, claimed);
-    const grpcBase = await freeBase(3, claimed);
-    const etcdPort = await freeBase(2, claimed);
-    const s3Port = await freeBase(1, claimed);
-    nodeUrls = [0, 1, 2].map((i) => `http://127.0.0.1:${httpBase + i}`);
-    env = {
-      ...process.env,
-      CALLFS_DEV_STATE_DIR: stateDir,
-      CALLFS_DEV_HTTP_BASE_PORT: String(httpBase),
-      CALLFS_DEV_GRPC_BASE_PORT: String(grpcBase),
-      CALLFS_DEV_ETCD_PORT: String(etcdPort),
-      CALLFS_DEV_S3_PORT: String(s3Port),
-      CALLFS_DEV_API_KEY: apiKey,
-      CALLFS_DEV_READY_TIMEOUT: '60',
-      // The suite runs with node_modules in use: never let setup.sh run `npm ci` under it.
-      CALLFS_DEV_SKIP_SETUP: '1',
-    };
+    ({ env, nodeUrls } = await devClusterEnv(stateDir, apiKey));
     up = await cluster('up', env);
     if (existsSync(join(stateDir, 'pids'))) pids = await readPids(stateDir);
     const s3PidFile = join(stateDir, 's3', 's3rver.pid');
@@ -165,6 +101,73 @@ describe('scripts/cluster.sh', function () {
       headers: auth,
     });
     expect(head.headers.get('x-callfs-backend-type')).to.equal('s3');
+  });
+
+  it('should store a posted file as 0644 on its owner disk when the nodes run under umask 077', async () => {
+    const res = await call(nodeUrls[0]!, 'POST', '/v1/files/modes/m.txt', {
+      key: apiKey,
+      body: 'm',
+    });
+    expect(res.status).to.equal(201);
+    const modes = [
+      join(stateDir, 'node-1/data/modes/m.txt'),
+      join(stateDir, 'node-1/data/modes'),
+    ].map((p) => (statSync(p).mode & 0o777).toString(8));
+    expect(modes).to.deep.equal(['644', '755']);
+  });
+
+  describe('restart node-2', () => {
+    const bodies = new Map<number, Buffer>();
+    let restart: ScriptResult;
+    let earlier: Map<string, number>;
+
+    before(async () => {
+      for (const i of [0, 1, 2]) {
+        const body = randomBytes(4096);
+        bodies.set(i, body);
+        const res = await call(nodeUrls[i]!, 'POST', `/v1/files/restart/n${i + 1}.bin`, {
+          key: apiKey,
+          body,
+        });
+        if (res.status !== 201) throw new Error(`POST on node-${i + 1}: ${res.status}`);
+      }
+      earlier = await readPids(stateDir);
+      restart = await cluster('restart node-2', env);
+    });
+
+    it('should exit 0 and give node-2 a new pid when it has run', async () => {
+      expect(restart.code, restart.stdout + restart.stderr).to.equal(0);
+      const after = await readPids(stateDir);
+      expect(after.get('node-2')).to.not.equal(earlier.get('node-2'));
+      expect(isAlive(after.get('node-2')!)).to.equal(true);
+      pids = after;
+    });
+
+    it('should keep the pids of etcd and the other nodes when it has run', async () => {
+      const after = await readPids(stateDir);
+      expect(['etcd', 'node-1', 'node-3'].map((n) => after.get(n))).to.deep.equal(
+        ['etcd', 'node-1', 'node-3'].map((n) => earlier.get(n)),
+      );
+    });
+
+    it('should serve every node file with its bytes from every node when node-2 is back', async () => {
+      const seen: string[] = [];
+      const want: string[] = [];
+      for (const [i, body] of bodies) {
+        for (const url of nodeUrls) {
+          const res = await call(url, 'GET', `/v1/files/restart/n${i + 1}.bin`, { key: apiKey });
+          seen.push(`${res.status} ${sha256(Buffer.from(await res.arrayBuffer()))}`);
+          want.push(`200 ${sha256(body)}`);
+        }
+      }
+      expect(seen).to.deep.equal(want);
+    });
+
+    it('should exit non-zero naming the nodes when it is given an unknown node', async () => {
+      const bad = await cluster('restart node-9', env);
+      expect(bad.code).to.not.equal(0);
+      expect(bad.stderr).to.include('node-1 node-2 node-3');
+    });
   });
 
   it('should report every process alive and ready when status runs', async () => {

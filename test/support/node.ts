@@ -131,7 +131,7 @@ export interface ChildNode {
  * It runs the TypeScript sources through tsx, so tests never depend on a fresh `npm run build`.
  */
 export async function startChildNode(
-  spec: Omit<NodeSpec, 'root' | 'httpPort' | 'grpcPort'> & { root?: string },
+  spec: Omit<NodeSpec, 'root' | 'httpPort' | 'grpcPort'> & { root?: string; umask?: number },
 ): Promise<ChildNode> {
   const root = spec.root ?? (await mkdtemp(join(tmpdir(), 'callfs-node-')));
   const httpPort = await freePort();
@@ -145,6 +145,7 @@ export async function startChildNode(
     url: `http://127.0.0.1:${httpPort}`,
     runtime: 'tsx',
     readyTimeoutMs: START_MS,
+    umask: spec.umask,
     // The config file already carries the cache switch (and a test's override of it).
     env: withoutCacheSwitch(process.env),
   });

@@ -3,7 +3,7 @@
 // command's exit code, so scripts can tell "not found" from "conflict" from "try later".
 import { readClientEnv } from '../../config/client-env.js';
 
-/** Exit codes of the client commands (README "Command-line client"). */
+/** Exit codes of the client commands (docs/api.md "Command-line client"). */
 export const EXIT = {
   ok: 0,
   failure: 1,

@@ -1,8 +1,28 @@
 // The example configs shipped in config/ are valid once their published credentials are
-// replaced (through the environment, as the README shows), and refused while they are not.
+// replaced (through the environment, as docs/configuration.md shows), and refused while they
+// are not; the 3-host cluster template takes its credentials from the environment.
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
 import { loadConfig } from '../../../src/config/index.js';
+import { callfsArgv } from '../../../devkit/node-process.js';
+
+/** `callfs config validate` in a child process with only `env`'s CALLFS_ variables. */
+function validate(
+  file: string,
+  env: Record<string, string>,
+): Promise<{ code: number; out: string }> {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('CALLFS_')),
+  );
+  const [node, ...argv] = callfsArgv('tsx', ['config', 'validate', '--config', file]);
+  return new Promise((resolve) => {
+    execFile(node!, argv, { env: { ...clean, ...env } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, out: stdout + stderr });
+    });
+  });
+}
 
 /** Fresh credentials, as `openssl rand -hex` would make them. */
 const FRESH = {
@@ -38,5 +58,41 @@ describe('example configs', () => {
       message = (err as Error).message;
     }
     expect(message.match(/is the published example value/g)).to.have.length(5);
+  });
+
+  describe('the 3-host cluster template', () => {
+    const secrets = { ...FRESH, CALLFS_METADATA_STORE__ETCD_PASSWORD: 'etcd-password-for-callfs' };
+    const load = () =>
+      loadConfig({ file: example('callfs.cluster.example.yaml'), env: secrets }).config;
+
+    it('should validate when its credentials come from the environment', () => {
+      expect(load().instance_discovery.instance_id).to.equal('callfs-1');
+    });
+
+    it('should name several etcd endpoints and an advertised address peers can dial', () => {
+      const config = load();
+      expect(config.metadata_store.etcd_endpoints).to.have.length(3);
+      expect(config.peer.advertise_addr).to.not.match(/^(127\.|localhost|0\.0\.0\.0)/);
+      expect(config.server.external_url).to.match(/^https:\/\//);
+    });
+
+    it('should turn on HTTPS and mutual TLS between nodes', () => {
+      const { server, peer } = load();
+      expect([server.tls_cert_file, peer.tls_cert_file, peer.tls_ca_file].every(Boolean)).to.equal(
+        true,
+      );
+    });
+
+    it('should be accepted by callfs config validate when the credentials are set', async () => {
+      const { code, out } = await validate(example('callfs.cluster.example.yaml'), secrets);
+      expect(code, out).to.equal(0);
+      expect(out).to.include('valid');
+    });
+
+    it('should be refused naming the missing secret when no credential is set', async () => {
+      const { code, out } = await validate(example('callfs.cluster.example.yaml'), {});
+      expect(code).to.equal(2);
+      expect(out).to.include('auth.internal_proxy_secret');
+    });
   });
 });

@@ -12,6 +12,7 @@ import { createEdgeApp } from '../../../src/edge/app.js';
 import { HTTP_STATUS } from '../../../src/edge/error-map.js';
 import { callfsHeaders } from '../../../src/edge/headers.js';
 import type { ChangeFeed } from '../../../src/files/change-feed.js';
+import type { ClusterOverviewReader } from '../../../src/files/cluster-overview.js';
 import type { FileInfo, FilesApi } from '../../../src/files/ports.js';
 import type { LinksApi } from '../../../src/links/ports.js';
 
@@ -34,7 +35,7 @@ const DOC = parse(
 const HTTP_METHODS = ['get', 'head', 'post', 'put', 'delete', 'patch', 'options', 'trace'];
 /** Codes of the edge table that are internal retry signals, never documented to clients. */
 const INTERNAL_CODES = ['STALE_REVISION', 'WRONG_OWNER'];
-const PUBLIC_PATHS = ['/health', '/ready', '/download/{token}'];
+const PUBLIC_PATHS = ['/health', '/ready', '/download/{token}', '/ui', '/ui/', '/ui/{file}'];
 
 /** A port whose every method rejects: the routes are only listed, never called. */
 function stub<T>(): T {
@@ -54,6 +55,7 @@ function buildApp() {
     ready: async () => true,
     links: { service: stub<LinksApi>() },
     watch: { feed: stub<ChangeFeed>() },
+    cluster: { reader: stub<ClusterOverviewReader>() },
   });
 }
 

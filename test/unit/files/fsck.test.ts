@@ -72,6 +72,16 @@ describe('fsck', () => {
     await stray(node, '/ok/a.txt', 'longer than before');
     expect((await run()).issues.map((i) => i.kind)).to.deep.equal(['size-mismatch']);
   });
+  it('should leave a size mismatch unrepaired and say how to resolve it when repairing', async () => {
+    await stray(node, '/ok/a.txt', 'longer than before');
+    const [issue] = (await run(true)).issues;
+    expect([issue?.kind, issue?.repaired]).to.deep.equal([
+      'size-mismatch',
+      'not repaired: fsck cannot tell which side is right',
+    ]);
+    expect(issue?.detail).to.include('cannot repair').and.include('PUT').and.include('DELETE');
+    expect(await node.storage.has('/ok/a.txt')).to.equal(true);
+  });
   it('should report and remove a stale claim when a create never committed', async () => {
     await node.files.openWrite(alice, {
       path: '/claimed.bin',

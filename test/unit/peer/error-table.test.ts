@@ -1,4 +1,4 @@
-// The README's gRPC error table and the code's mapping cannot drift: every row's gRPC status
+// The gRPC error table of docs/api.md and the code's mapping cannot drift: every row's gRPC status
 // and HTTP status are what src/peer/status-map.ts and src/edge/error-map.ts answer, every code
 // they know has a row, and the retry hint appears exactly where the code sends it.
 import { readFileSync } from 'node:fs';
@@ -16,10 +16,10 @@ interface Row {
 }
 
 function readmeRows(): Row[] {
-  const text = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
   const lines = text.split('\n');
   const start = lines.findIndex((l) => /^\| Code +\| gRPC status +\| HTTP +\|/.test(l));
-  if (start < 0) throw new Error('README has no gRPC error table');
+  if (start < 0) throw new Error('docs/api.md has no gRPC error table');
   const rows: Row[] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
@@ -36,7 +36,7 @@ function readmeRows(): Row[] {
 
 const statusName = (s: grpc.status) => grpc.status[s];
 
-describe('the README gRPC error table', () => {
+describe('the gRPC error table of docs/api.md', () => {
   const rows = readmeRows();
 
   it('should list exactly the codes status-map.ts knows when compared', () => {

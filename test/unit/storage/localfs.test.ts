@@ -73,7 +73,7 @@ describe('LocalfsStorage', function () {
       await temp.write(chunksOf(Buffer.from('x')), { maxBytes: 10 });
       const names = await readdir(tmp);
       expect(names).to.have.length(1);
-      expect(names[0]).to.match(/^[0-9a-f]{32}\.part$/);
+      expect(names[0]).to.match(/^[0-9a-f]{16}\.part$/);
     });
 
     it('should journal the path, gen and write id next to the part when prepared', async function () {
