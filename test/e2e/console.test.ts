@@ -278,7 +278,10 @@ describe('e2e: the web console in chromium on 3 nodes', function () {
     }
     const page = await open(n3, '#/browse/many');
     await page.selectOption('#page-size', '50');
+    // The listing shown before the page size changed may hold all 55: wait until the page of
+    // 50 has replaced it (f50 gone), not only until f49 is there.
     await row(page, '/many/f49.txt').waitFor();
+    await row(page, '/many/f50.txt').waitFor({ state: 'detached' });
     const first = await page.locator('#listing-body tr').count();
     await page.click('#page-next');
     await row(page, '/many/f54.txt').waitFor();
