@@ -36,6 +36,7 @@ export function createClusterView({ showError, clearError }) {
         el('td', { 'data-label': 'gRPC' }, n.grpc_addr),
         el('td', { 'data-label': 'Backends' }, n.backends.join(', ')),
         el('td', { 'data-label': 'Up for', title: `since ${n.started}` }, duration(n.up_seconds)),
+        el('td', { 'data-label': 'Lease age' }, duration(n.lease_seconds)),
         el('td', { class: 'num', 'data-label': 'Files' }, n.files),
         el('td', { class: 'num', 'data-label': 'Folders' }, n.directories),
         el(

@@ -42,6 +42,9 @@ export function clusterRoutes(o: ClusterEdgeOptions): Hono<EdgeEnv> {
         backends: node.backends,
         started: rfc3339Seconds(node.started),
         up_seconds: Math.max(0, Math.floor((view.now - node.started) / 1000)),
+        // The age of the lease that holds the node's record (it restarts when the node
+        // re-registers after losing it); the start time when the record predates the field.
+        lease_seconds: Math.max(0, Math.floor((view.now - (node.leased ?? node.started)) / 1000)),
         ...usageJson(usage),
       })),
       dead_owners: view.dead.map((d) => ({

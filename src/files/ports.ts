@@ -184,6 +184,11 @@ export interface NodeRecord {
   stores?: string[];
   /** Unix milliseconds. */
   started: number;
+  /**
+   * Unix milliseconds when the lease that holds the record now took it: set by the membership
+   * adapter at each (re-)registration, so `now - leased` is the lease's age.
+   */
+  leased?: number;
 }
 
 /** Node membership: a record per live node, held by a lease. */

@@ -176,7 +176,7 @@ export class EtcdMembership {
               {
                 request_put: {
                   key: this.key,
-                  value: Buffer.from(encodeNode(node)),
+                  value: Buffer.from(encodeNode({ ...node, leased: Date.now() })),
                   lease: leaseId,
                 },
               },

@@ -468,7 +468,7 @@ export class MemoryMetadata implements Metadata, Membership {
     const lease = this.store.nextLease();
     const createRevision = this.store.nextRevision();
     this.store.nodes.set(node.instance_id, {
-      node: { ...node, backends: [...node.backends] },
+      node: { ...node, backends: [...node.backends], leased: Date.now() },
       createRevision,
       lease,
     });

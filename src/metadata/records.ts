@@ -167,6 +167,7 @@ export function encodeNode(node: NodeRecord): string {
     backends: node.backends,
     ...(node.stores?.length ? { stores: node.stores } : {}),
     started: node.started,
+    ...(typeof node.leased === 'number' ? { leased: node.leased } : {}),
   });
 }
 
@@ -187,6 +188,7 @@ export function decodeNode(instanceId: string, raw: string): NodeRecord {
     backends: Array.isArray(v.backends) ? v.backends.map(String) : [],
     ...(Array.isArray(v.stores) ? { stores: v.stores.map(String) } : {}),
     started: typeof v.started === 'number' ? v.started : 0,
+    ...(typeof v.leased === 'number' ? { leased: v.leased } : {}),
   };
 }
 

@@ -596,7 +596,17 @@ export function metadataContract(name: string, make: () => Promise<MetadataSubje
       });
 
       it('should publish the node record when registered', async () => {
-        expect(await m.getNode(id)).to.deep.equal(nodeRecord(id));
+        const { leased, ...published } = (await m.getNode(id))!;
+        expect(published).to.deep.equal(nodeRecord(id));
+        expect(leased).to.be.a('number');
+      });
+
+      it('should stamp the time its lease took the record when registered', async () => {
+        await m.deregister();
+        const before = Date.now();
+        await m.register(nodeRecord(id));
+        const leased = (await m.getNode(id))?.leased ?? 0;
+        expect(leased).to.be.within(before, Date.now());
       });
 
       it('should return null when the node is unknown', async () => {
@@ -653,7 +663,8 @@ export function metadataContract(name: string, make: () => Promise<MetadataSubje
           await m.create('/after', file(), opts());
           return true;
         });
-        expect(await m.getNode(id)).to.deep.equal(nodeRecord(id));
+        const { leased: _leased, ...published } = (await m.getNode(id))!;
+        expect(published).to.deep.equal(nodeRecord(id));
       });
     });
   });

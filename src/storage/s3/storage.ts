@@ -227,8 +227,10 @@ export class S3Storage implements SharedStorage, S3Backend {
 
   /**
    * Start-up: a prepared write that etcd names keeps its object and loses the generation it
-   * replaced; any other write (never prepared, or not named) is undone: its multipart upload
-   * aborted, its object deleted. Only an `isCurrent` that cannot answer stops recovery.
+   * replaced; a prepared one the path no longer names keeps its object too (a move may have
+   * taken it elsewhere: fsck finds it if it is an orphan); a write never prepared is undone:
+   * its multipart upload aborted, its object deleted. Only an `isCurrent` that cannot answer
+   * stops recovery.
    */
   async recover(isCurrent: IsCurrent): Promise<RecoveryReport> {
     await this.journal.open();
@@ -253,6 +255,14 @@ export class S3Storage implements SharedStorage, S3Backend {
           if (entry.replaces !== undefined) await this.deleteObject(entry.replaces);
           await this.journal.remove(entry.write);
           report.rolledForward.push(entry.path);
+        } else if (entry.gen !== undefined && entry.upload === undefined) {
+          // Prepared with its object whole: etcd may have named this write, and a move may
+          // have re-keyed it while this node was down, so the path no longer names it while
+          // another one does. Bytes etcd may name are never deleted here: the object stays,
+          // and fsck removes it as an orphan once no inode names it past its grace period.
+          await this.journal.remove(entry.write);
+          this.leftover.delete(entry.write);
+          report.discarded += 1;
         } else {
           await this.undo(entry);
           report.discarded += 1;

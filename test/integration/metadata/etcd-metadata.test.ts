@@ -309,8 +309,12 @@ describe('EtcdMetadata against etcd', function () {
       await m.register(nodeRecord('node-a'));
       await raw.delete().key(`${ns.prefix}nodes/node-a`);
       await m.create('/f', fileInode('node-a'), parentsOf('node-a')).catch(() => undefined);
+      const vanished = Date.now();
       await waitFor('serving again', () => m.isServing());
-      expect(await m.getNode('node-a')).to.deep.equal(nodeRecord('node-a'));
+      const { leased, ...published } = (await m.getNode('node-a'))!;
+      expect(published).to.deep.equal(nodeRecord('node-a'));
+      // A new lease took the record: its age starts again.
+      expect(leased).to.be.at.least(vanished);
     });
 
     it('should register once the previous holder lets go when the id is taken', async () => {

@@ -126,6 +126,27 @@ describe('S3Storage', function () {
     expect([report.discarded, await keysUnder(prefix)]).to.deep.equal([1, []]);
   });
 
+  it('should keep the object of a prepared write at start-up when its path no longer names it', async function () {
+    // Committed, then the node died before dropping its journal entry, and another node moved
+    // the file: the path no longer names the write, the new path does. The bytes must stay.
+    const temp = await storage.createTemp('/moved-away.bin');
+    await temp.write(chunksOf(randomBytes(1024)), { maxBytes: 100 * MiB });
+    await temp.prepare(1);
+    const again = await createS3Storage({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      bucket: s3.bucket,
+      accessKeyId: s3.accessKey,
+      secretAccessKey: s3.secretKey,
+      keyPrefix: prefix,
+      journalDir: join(dir, 'journal'),
+    });
+    const report = await again.recover(async () => false);
+    expect(report.discarded).to.equal(1);
+    expect(await keysUnder(prefix)).to.include(storage.keyOf(temp.id));
+    expect(await again.recover(async () => false)).to.deep.include({ discarded: 0 });
+  });
+
   it('should journal the multipart upload id before the first part is sent', async function () {
     const temp = await storage.createTemp('/cut.bin');
     const controller = new AbortController();

@@ -31,6 +31,8 @@ interface Json {
 
 interface NodeJson {
   instance_id: string;
+  up_seconds: number;
+  lease_seconds: number;
   files: number;
   directories: number;
   bytes: number;
@@ -151,6 +153,14 @@ describe('HTTP edge: web console and cluster overview', () => {
         ['node-c', 1, 1],
       ]);
       expect(body.scan).to.deep.include({ complete: true, total: 5 });
+    });
+
+    it('should give each live node a lease age no older than its uptime when asked', async () => {
+      const body = await json(await send('/v1/cluster'));
+      for (const n of body.nodes as NodeJson[]) {
+        expect(n.lease_seconds).to.be.a('number').and.to.be.at.least(0);
+        expect(n.lease_seconds).to.be.at.most(n.up_seconds);
+      }
     });
 
     it('should report a dead owner with its paths when its node deregistered', async () => {
