@@ -7,7 +7,7 @@ Generate the stubs first (see README.md in this folder), put them on PYTHONPATH,
     callfs_client.py ... write /docs/a.txt < a.txt      (--create-only: fail if it exists)
     callfs_client.py ... read /docs/a.txt > copy.txt
     callfs_client.py ... mkdir /docs
-    callfs_client.py ... ls /docs [--recursive] [--max-depth N] [--limit N]
+    callfs_client.py ... ls /docs [--recursive] [--max-depth N] [--limit N] [--cursor C]
     callfs_client.py ... mv /docs/a.txt --name b.txt    (or --destination /other/b.txt)
     callfs_client.py ... rm /docs [--recursive]
     callfs_client.py ... watch /docs [--recursive] [--since REV] [--count N]
@@ -124,9 +124,10 @@ class Client:
             raise CallfsError(err) from None
         return entries, count, next_cursor
 
-    def list_all(self, path, limit=1000, recursive=False, max_depth=None):
-        """Every entry, page by page (each page's cursor continues the listing)."""
-        out, cursor = [], ""
+    def list_all(self, path, limit=1000, recursive=False, max_depth=None, cursor=""):
+        """Every entry, page by page (each page's cursor continues the listing), from `cursor`
+        when given (a previous page's next_cursor)."""
+        out = []
         while True:
             entries, _, cursor = self.list_page(path, limit, cursor, recursive, max_depth)
             out.extend(entries)
@@ -242,6 +243,7 @@ def main():
     p.add_argument("--recursive", action="store_true")
     p.add_argument("--max-depth", type=int)
     p.add_argument("--limit", type=int, default=1000)
+    p.add_argument("--cursor", default="", help="ls: continue from a page's next_cursor")
     p.add_argument("--name")
     p.add_argument("--destination")
     p.add_argument("--since", default="")
@@ -264,7 +266,7 @@ def main():
             r = c.mkdir(a.path)
             print(json.dumps({"created": r.created, "info": info_json(r.info)}))
         elif a.op == "ls":
-            entries = c.list_all(a.path, a.limit, a.recursive, a.max_depth)
+            entries = c.list_all(a.path, a.limit, a.recursive, a.max_depth, a.cursor)
             print(json.dumps([info_json(e) for e in entries]))
         elif a.op == "mv":
             print(json.dumps(info_json(c.move(a.path, a.name, a.destination))))

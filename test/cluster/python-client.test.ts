@@ -198,6 +198,12 @@ describe('a Python client generated from proto/', function () {
       OTHER_KEY,
     ],
     ['a listing of a file', ['ls', '/py/small.txt'], 'INVALID_ARGUMENT', 'NOT_A_DIRECTORY'],
+    [
+      'a listing with a forged cursor',
+      ['ls', '/py', '--cursor', 'e30.AAAA'],
+      'INVALID_ARGUMENT',
+      'INVALID_CURSOR',
+    ],
     ['a watch of a missing path', ['watch', '/py/missing'], 'NOT_FOUND', 'FILE_NOT_FOUND'],
     [
       'a watch from a revision not yet reached',
@@ -274,17 +280,18 @@ describe('a Python client generated from proto/', function () {
   });
 
   it('should resume Watch after a revision when since is given', async () => {
+    const events = async (args: string[]) =>
+      (await ok(2, ['watch', '/py/resume', ...args]))
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; path: string; revision: string });
     await ok(0, ['write', '/py/resume/b.txt'], Buffer.from('b'));
-    const created = await ok(2, ['watch', '/py/resume', '--since', '1', '--count', '1']);
-    const first = JSON.parse(created.toString().split('\n').filter(Boolean).pop()!) as {
-      revision: string;
-    };
+    // From the start: the directory's own create, then the file's.
+    const replay = await events(['--since', '1', '--count', '2']);
+    const created = replay.find((e) => e.path === '/py/resume/b.txt')!;
     await ok(1, ['rm', '/py/resume/b.txt']);
-    const after = (await ok(2, ['watch', '/py/resume', '--since', first.revision, '--count', '1']))
-      .toString()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { type: string; path: string });
+    const after = await events(['--since', created.revision, '--count', '1']);
     expect(after.map((e) => [e.type, e.path])).to.deep.equal([
       ['ready', ''],
       ['delete', '/py/resume/b.txt'],

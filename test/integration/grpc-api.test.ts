@@ -112,6 +112,15 @@ describe('gRPC FileService: listings, moves and transport errors', function () {
     expect(codeOf(err)).to.deep.equal([grpc.status.INVALID_ARGUMENT, 'BAD_REQUEST']);
   });
 
+  it('should answer INVALID_ARGUMENT INVALID_CURSOR when the cursor is of another listing', async () => {
+    const first = await list({ path: '/ls', limit: 2 });
+    const cursor = first[first.length - 1]!.page!.next_cursor;
+    const err = await list({ path: '/ls', limit: 2, cursor, recursive: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(codeOf(err)).to.deep.equal([grpc.status.INVALID_ARGUMENT, 'INVALID_CURSOR']);
+  });
+
   it('should rename in place when Move has a name', async () => {
     await call(node.url, 'PUT', '/v1/files/mv/old.txt', { body: 'o' });
     expect(await move({ source: '/mv/old.txt', name: 'new.txt' })).to.equal('/mv/new.txt');
