@@ -49,6 +49,7 @@ class CallfsError(Exception):
         self.code = trailers.get("x-callfs-code")
         self.retry_after = trailers.get("x-callfs-retry-after")
         self.instance_id = trailers.get("x-callfs-instance-id")
+        self.existing_type = trailers.get("x-callfs-existing-type")  # ALREADY_EXISTS elsewhere
         super().__init__(f"{self.status} {self.code}: {err.details()}")
 
     def as_json(self):
@@ -57,6 +58,7 @@ class CallfsError(Exception):
             "code": self.code,
             "retry_after": self.retry_after,
             "instance_id": self.instance_id,
+            "existing_type": self.existing_type,
         }
 
 

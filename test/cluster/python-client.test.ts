@@ -238,6 +238,19 @@ describe('a Python client generated from proto/', function () {
     });
   }
 
+  it('should answer ALREADY_EXISTS naming a directory when Mkdir repeats through another node', async () => {
+    await json(0, ['mkdir', '/py/made-on-1']);
+    const again = await json(0, ['mkdir', '/py/made-on-1']);
+    const e = await failure(1, ['mkdir', '/py/made-on-1']);
+    expect([again.created, e.status, e.code, e.existing_type, e.instance_id]).to.deep.equal([
+      false,
+      'ALREADY_EXISTS',
+      'FILE_ALREADY_EXISTS',
+      'directory',
+      'node-1',
+    ]);
+  });
+
   it('should use every rpc of FileService in proto/ when the example client is read', async () => {
     const proto = await readFile(join(ROOT, 'proto/callfs/v1/files.proto'), 'utf8');
     const service = /service FileService \{([^}]*)\}/.exec(proto)![1]!;
