@@ -134,9 +134,31 @@ describe('gRPC FileService: listings, moves and transport errors', function () {
     expect(codeOf(err)).to.deep.equal([grpc.status.INVALID_ARGUMENT, 'BAD_REQUEST']);
   });
 
-  it('should answer INVALID_ARGUMENT when neither name nor destination is given', async () => {
+  it('should answer INVALID_ARGUMENT when neither name nor destination is given (an empty destination)', async () => {
     const err = await move({ source: '/mv/rel.txt' }).catch((e: unknown) => e);
     expect(codeOf(err)).to.deep.equal([grpc.status.INVALID_ARGUMENT, 'BAD_REQUEST']);
+  });
+
+  it('should answer INVALID_ARGUMENT when both name and destination are given', async () => {
+    const err = await move({ source: '/mv/rel.txt', name: 'x.txt', destination: '/x.txt' }).catch(
+      (e: unknown) => e,
+    );
+    expect(codeOf(err)).to.deep.equal([grpc.status.INVALID_ARGUMENT, 'BAD_REQUEST']);
+  });
+
+  it('should answer UNAVAILABLE OWNER_UNAVAILABLE and keep the file when instance names an unknown node', async () => {
+    const err = await move({
+      source: '/mv/rel.txt',
+      destination: '/mv/rel.txt',
+      instance: 'node-9',
+    }).catch((e: unknown) => e);
+    const still = await call(node.url, 'GET', '/v1/files/mv/rel.txt');
+    expect([...codeOf(err), still.status, await still.text()]).to.deep.equal([
+      grpc.status.UNAVAILABLE,
+      'OWNER_UNAVAILABLE',
+      200,
+      'r',
+    ]);
   });
 
   it('should answer INVALID_ARGUMENT when the name has a slash', async () => {
