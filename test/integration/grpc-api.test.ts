@@ -7,6 +7,7 @@ import type { FileServiceClient } from '../../src/generated/callfs/v1/FileServic
 import type { ListRequest } from '../../src/generated/callfs/v1/ListRequest.js';
 import type { ListResponse__Output } from '../../src/generated/callfs/v1/ListResponse.js';
 import type { MoveRequest } from '../../src/generated/callfs/v1/MoveRequest.js';
+import type { WriteResponse__Output } from '../../src/generated/callfs/v1/WriteResponse.js';
 import { loadProto } from '../../src/peer/proto.js';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
 import { call } from '../support/http.js';
@@ -119,6 +120,28 @@ describe('gRPC FileService: listings, moves and transport errors', function () {
       (e: unknown) => e,
     );
     expect(codeOf(err)).to.deep.equal([grpc.status.INVALID_ARGUMENT, 'INVALID_CURSOR']);
+  });
+
+  /** A Write whose header leaves write_mode unset (WRITE_MODE_UNSPECIFIED on the wire). */
+  async function writeWithoutMode(path: string, data: string): Promise<boolean | undefined> {
+    const stream = client.Write(md());
+    const responses = stream[Symbol.asyncIterator]() as AsyncIterator<WriteResponse__Output>;
+    stream.write({ header: { path, expected_size: -1 } });
+    await responses.next(); // Ready
+    stream.write({ chunk: Buffer.from(data) });
+    stream.write({ finish: { size: data.length } });
+    stream.end();
+    const result = await responses.next();
+    return (result.value as WriteResponse__Output | undefined)?.result?.created;
+  }
+
+  it('should create, then replace, when a Write leaves write_mode unset', async () => {
+    const created = [
+      await writeWithoutMode('/wm/unset.txt', 'first'),
+      await writeWithoutMode('/wm/unset.txt', 'second'),
+    ];
+    const back = await call(node.url, 'GET', '/v1/files/wm/unset.txt').then((r) => r.text());
+    expect([created, back]).to.deep.equal([[true, false], 'second']);
   });
 
   it('should rename in place when Move has a name', async () => {
