@@ -385,6 +385,24 @@ export class EtcdMetadata implements Metadata, Membership {
     return out;
   }
 
+  /**
+   * The keys of journal entries whose value is not JSON: no node can tell they are its own, so
+   * none acts on them; `callfs fsck` reports them for an operator to inspect with etcdctl.
+   */
+  async unreadableJournal(): Promise<string[]> {
+    const start = Buffer.from(`${this.prefix}ops/`);
+    const res = await this.range({ key: start, range_end: prefixEnd(start) }, 'journal');
+    const out: string[] = [];
+    for (const kv of res.kvs) {
+      try {
+        JSON.parse(kv.value.toString('utf8'));
+      } catch {
+        out.push(kv.key.toString());
+      }
+    }
+    return out;
+  }
+
   async clearJournal(id: string): Promise<void> {
     try {
       await this.client.kv.deleteRange(
