@@ -2,7 +2,7 @@
 // storage backend and the owner client, plus the public shape of the service itself (used by
 // the HTTP edge and the gRPC server). Implementations live in src/metadata, src/storage and
 // src/peer and are wired together only in the composition root.
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { FileInfo__Output } from '../generated/callfs/v1/FileInfo.js';
 import type { WriteMode } from '../generated/callfs/v1/WriteMode.js';
 import type { ByteRange, ByteSpan } from './byte-range.js';
@@ -224,6 +224,16 @@ export interface TempFile {
   commit(): Promise<void>;
   /** Removes the temp file and its journal entry. Idempotent. */
   discard(): Promise<void>;
+}
+
+/**
+ * A body that can also send itself into a sink whose write callback means the chunk was
+ * consumed (a socket), reusing its buffers instead of allocating one per chunk. `sendTo`
+ * is used instead of reading the stream, never after; it ends the sink on success and
+ * destroys the body either way.
+ */
+export interface DirectBody {
+  sendTo(sink: Writable): Promise<void>;
 }
 
 export interface OpenedFile {

@@ -18,6 +18,7 @@ import type {
   FileRef,
   TempFile,
 } from '../files/ports.js';
+import { directBody } from './direct-send.js';
 import { DiskRoot, type DiskLimits, errnoCode, fsyncDir } from './localfs-disk.js';
 import { LocalfsTemp } from './localfs-temp.js';
 import { INTERNAL_DIR } from './paths.js';
@@ -97,13 +98,16 @@ export class LocalfsStorage implements PathStorage {
         await handle.close();
         body = emptyBody();
       } else {
-        body = handle.createReadStream({
-          start: span.start,
-          end: span.end,
-          // Small files get a small buffer: a 1 MiB buffer per request makes 1 KiB reads ~3×
-          // slower (TOOLCHAIN.md); large ones get big chunks for the gRPC and HTTP paths.
-          highWaterMark: Math.min(READ_CHUNK_BYTES, Math.max(64 * 1024, length)),
-        });
+        // Small files get a small buffer: a 1 MiB buffer per request makes 1 KiB reads ~3×
+        // slower (TOOLCHAIN.md); large ones get big chunks for the gRPC and HTTP paths.
+        const chunk = Math.min(READ_CHUNK_BYTES, Math.max(64 * 1024, length));
+        body = directBody(
+          handle.createReadStream({ start: span.start, end: span.end, highWaterMark: chunk }),
+          handle,
+          span.start,
+          span.end,
+          chunk,
+        );
       }
       if (signal) addAbortSignal(signal, body);
       // An abort (the client went away) errors the stream; with nobody reading it yet, an
