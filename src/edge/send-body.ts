@@ -2,11 +2,12 @@
 // straight into the socket: converting it to a web stream (Readable.toWeb) and having the
 // adapter read it back costs a promise and a copy per chunk and caps large GETs well below
 // plain node:http. A body that can send itself (localfs: two read buffers reused for the whole
-// transfer, DirectBody) does so into an HTTP/1 response, sparing V8 the major GCs that a fresh
-// 1 MiB buffer per chunk sets off. Small bodies are read whole and handed to the adapter as one buffer, which
-// it writes with the headers in one go. Elsewhere (app.request() in tests) the web stream is
-// the only way. A body that fails after the headers were sent destroys the socket, so a
-// truncated body never ends cleanly; a client that goes away destroys the body.
+// transfer, DirectBody) does so into an HTTP/1 response, sparing V8 the major GCs that a
+// fresh 1 MiB buffer per chunk sets off. Small bodies are read whole and handed to the adapter
+// as one buffer, which it writes with the headers in one go. Elsewhere (app.request() in
+// tests) the web stream is the only way. A body that fails after the headers were sent
+// destroys the socket, so a truncated body never ends cleanly; a client that goes away
+// destroys the body.
 import { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
