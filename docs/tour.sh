@@ -346,7 +346,7 @@ printf '%s\n' "$__tour_out"
 __tour_check "$__tour_out" 410 'docs/api.md:550'
 # {"code":"LINK_USED","message":"this link has already been used"} 410
 
-# ---- docs/api.md:598
+# ---- docs/api.md:600
 curl -s -N -H "$auth" "$N1/v1/watch/site?recursive=true" > "$WORK/feed.txt" &
 feed=$!
 until grep -q '^event: ready' "$WORK/feed.txt"; do sleep 0.2; done
@@ -355,7 +355,7 @@ curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "$auth" --data-binary '<h1>ab
   $N2/v1/files/site/about.html
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 201 'docs/api.md:601'
+__tour_check "$__tour_out" 201 'docs/api.md:603'
 until grep -q '^event: create' "$WORK/feed.txt"; do sleep 0.2; done
 kill $feed
 cat "$WORK/feed.txt"
@@ -368,7 +368,7 @@ cat "$WORK/feed.txt"
 # id: 42
 # data: {"type":"create","path":"/site/about.html","entry_type":"file","instance_id":"node-2",...,"revision":"42"}
 
-# ---- docs/api.md:645
+# ---- docs/api.md:647
 export CALLFS_URL=$N1 CALLFS_API_KEY=$KEY
 callfs put "$WORK/big.iso" /cli/big.iso         # create or replace (--create-only: POST)
 callfs ls /cli                                  # -r for the subtree, --json for JSON
@@ -382,7 +382,7 @@ callfs mv /cli/big.iso /archive/2026/big.iso --parents
 callfs watch /archive --recursive --since 1 --count 1 --json   # replays from revision 1; --count ends it
 callfs rm /cli -r
 
-# ---- docs/api.md:677
+# ---- docs/api.md:679
 # The end of the API tour: remove what it made; the namespace is empty again
 for dir in projects isos archive site; do
   curl -s -o /dev/null -w "$dir %{http_code}\n" -X DELETE -H "$auth" "$N1/v1/files/$dir?recursive=true"
@@ -391,7 +391,7 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N2/v1/directories/
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:681'
+__tour_check "$__tour_out" 200 'docs/api.md:683'
 # {"path":"/","type":"directory","recursive":false,"count":0,"items":[]} 200
 
 # ---- docs/grpc.md:107

@@ -45,7 +45,6 @@ export class EtcdChangeFeed implements ChangeFeed {
   async watch(path: string, options: WatchOptions): Promise<WatchStream> {
     assertCanonical(path);
     const since = options.since === undefined ? undefined : parseRevision(options.since);
-    const isDir = await this.checkTarget(path);
     const now = Number(
       (await this.range({ key: this.rootKey(), count_only: true })).header.revision,
     );
@@ -56,6 +55,7 @@ export class EtcdChangeFeed implements ChangeFeed {
         throw err instanceof CursorExpiredError ? compactedError(String(since), err) : err;
       });
     }
+    const isDir = await this.checkTarget(path, since);
     const start = since ?? now;
     const ranges: Array<{ key?: string; prefix?: string }> = [];
     if (path !== '/') ranges.push({ key: inodeKey(this.prefix, path) });
@@ -106,13 +106,22 @@ export class EtcdChangeFeed implements ChangeFeed {
     for (const q of [...this.open]) q.end();
   }
 
-  /** True for a directory; NotFoundError when nothing visible is at `path` now. */
-  private async checkTarget(path: string): Promise<boolean> {
+  /**
+   * True for a directory; NotFoundError when nothing visible is at `path` now nor, for a
+   * resumed watch, at `since`: a client that reconnects after the path was deleted (or moved
+   * away) gets that delete replayed rather than a 404 that hides it.
+   */
+  private async checkTarget(path: string, since: number | undefined): Promise<boolean> {
     if (path === '/') return true;
-    const res = await this.range({ key: Buffer.from(inodeKey(this.prefix, path)) });
-    const kv = res.kvs[0];
-    const inode = kv ? decodeInode(path, kv.value.toString('utf8')) : null;
-    if (!inode || inode.state === 'writing') throw new NotFoundError(`${path} does not exist`);
+    const key = Buffer.from(inodeKey(this.prefix, path));
+    const visibleAt = async (revision?: number): Promise<Inode | null> => {
+      const res = await this.range(revision === undefined ? { key } : { key, revision });
+      const kv = res.kvs[0];
+      const inode = kv ? decodeInode(path, kv.value.toString('utf8')) : null;
+      return inode && inode.state !== 'writing' ? inode : null;
+    };
+    const inode = (await visibleAt()) ?? (since === undefined ? null : await visibleAt(since));
+    if (!inode) throw new NotFoundError(`${path} does not exist`);
     return inode.type === 'directory';
   }
 

@@ -123,6 +123,26 @@ describe('cluster: change feed across 3 nodes', function () {
     }
   });
 
+  it('should replay the delete when a watch resumes with since on a directory deleted meanwhile', async () => {
+    await call(n1, 'POST', '/v1/files/gone/');
+    await call(n3, 'PUT', '/v1/files/gone/f.txt', { body: 'node-3 owns it' });
+    const feed = await openFeed(n2, '/gone');
+    const [ready] = await feed.next(1);
+    feed.close();
+    expect((await call(n1, 'DELETE', '/v1/files/gone?recursive=true')).status).to.equal(204);
+    const again = await openFeed(n1, `/gone?since=${ready!.lastEventId}`);
+    try {
+      const events = await again.next(3);
+      expect(events.map((e) => [e.event, dataOf(e).path, dataOf(e).instance_id])).to.deep.equal([
+        ['ready', undefined, undefined],
+        ['delete', '/gone/f.txt', 'node-3'],
+        ['delete', '/gone', 'node-1'],
+      ]);
+    } finally {
+      again.close();
+    }
+  });
+
   it('should answer 410 REVISION_COMPACTED when since was compacted', async () => {
     const etcd = new Etcd3({ hosts: cluster.etcd.endpoint });
     try {
