@@ -3,6 +3,7 @@
 // record its commit is fenced on, and reads a range from its offset).
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, jsonOf, sha256 } from '../support/http.js';
 
@@ -267,6 +268,36 @@ describe('cluster: conditional requests, ranges and content types across 3 nodes
       expect(res.status).to.equal(200);
     });
 
+    it('should answer 304 on HEAD through a non-owner when If-Modified-Since is the Last-Modified date', async () => {
+      const lm = (await call(n1, 'HEAD', '/v1/files/g/read.txt')).headers.get('last-modified')!;
+      const res = await call(n3, 'HEAD', '/v1/files/g/read.txt', {
+        headers: { 'if-modified-since': lm },
+      });
+      expect([res.status, res.headers.get('etag')]).to.deep.equal([304, etag]);
+    });
+
+    const old = 'Sat, 01 Jan 2000 00:00:00 GMT';
+    const failing: [string, string, Record<string, string>, string?][] = [
+      ['HEAD', 'If-Match of another version', { 'if-match': '"1-1"' }],
+      ['GET', 'an If-Unmodified-Since before the file', { 'if-unmodified-since': old }],
+      ['PUT', 'If-None-Match with the current ETag', {}],
+      ['DELETE', 'an If-Unmodified-Since before the file', { 'if-unmodified-since': old }],
+      ['PATCH', 'If-None-Match: *', { 'if-none-match': '*' }, JSON.stringify({ name: 'x.txt' })],
+    ];
+    for (const [method, what, headers, body] of failing) {
+      it(`should answer 412 and change nothing when ${method} through a non-owner carries ${what}`, async () => {
+        const h = method === 'PUT' ? { 'if-none-match': etag } : headers;
+        const res = await call(n2, method, '/v1/files/g/read.txt', {
+          body: method === 'PUT' ? 'replaced' : body,
+          headers: body ? { ...h, 'content-type': 'application/json' } : h,
+        });
+        expect(res.status).to.equal(412);
+        if (method !== 'HEAD') expect((await jsonOf(res)).code).to.equal('PRECONDITION_FAILED');
+        const now = await call(n3, 'GET', '/v1/files/g/read.txt');
+        expect([now.headers.get('etag'), await now.text()]).to.deep.equal([etag, 'cached']);
+      });
+    }
+
     it('should answer 412 when a GET carries an If-Match that does not match', async () => {
       const res = await call(n3, 'GET', '/v1/files/g/read.txt', {
         headers: { 'if-match': '"1-1"' },
@@ -306,6 +337,32 @@ describe('cluster: conditional requests, ranges and content types across 3 nodes
         });
       }
     }
+
+    it('should read and forward only the range when a slice of a large file is asked on a non-owner', async () => {
+      // /proc/<pid>/io rchar counts every byte a process read (disk and sockets alike): a
+      // range served by skipping through the file, or sent whole to the edge to be cut there,
+      // shows as tens of MiB on the owner or the receiving node.
+      const big = randomBytes(32 * 1024 * 1024);
+      expect((await call(n1, 'PUT', '/v1/files/r/big.bin', { body: big })).status).to.equal(201);
+      const rchar = (i: number): number =>
+        Number(
+          /^rchar: (\d+)$/m.exec(
+            readFileSync(`/proc/${cluster.nodes[i]!.proc.pid}/io`, 'utf8'),
+          )![1],
+        );
+      const before = [rchar(0), rchar(2)];
+      const res = await call(n3, 'GET', '/v1/files/r/big.bin', {
+        headers: { range: 'bytes=-4096' },
+      });
+      const body = Buffer.from(await res.arrayBuffer());
+      expect(res.status).to.equal(206);
+      expect(sha256(body)).to.equal(sha256(big.subarray(big.length - 4096)));
+      const read = [rchar(0) - before[0]!, rchar(2) - before[1]!];
+      expect(
+        read.every((n) => n < 4 * 1024 * 1024),
+        `bytes read: ${read.join(', ')}`,
+      ).to.equal(true);
+    });
 
     it('should announce Accept-Ranges: bytes when HEAD reaches a non-owner', async () => {
       const res = await call(n3, 'HEAD', '/v1/files/r/data.bin');
