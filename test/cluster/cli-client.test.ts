@@ -4,13 +4,20 @@
 import { expect } from 'chai';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, sha256 } from '../support/http.js';
 import { API_KEY } from '../support/node.js';
 import { callfsArgv } from '../../devkit/node-process.js';
+import { etagMarker } from '../../src/cli/client/commands.js';
+
+const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 // The TypeScript sources through tsx (as test/support/node.ts), so no fresh build is needed.
 const CALLFS = callfsArgv('tsx', []).slice(1);
@@ -156,6 +163,36 @@ describe('cluster: the callfs client commands', function () {
     const r = await cli(n3, ['get', '/cli/data.bin', out, '--resume', '--json']);
     const result = JSON.parse(r.stdout) as { status: number; resumed_from: number };
     expect([result.status, result.resumed_from]).to.deep.equal([206, 1_000_000]);
+    expect(sha256(await readFile(out))).to.equal(sha256(data));
+  });
+
+  it('should download the new version whole when get --resume finds the file replaced since the cut', async () => {
+    await call(n1, 'PUT', '/v1/files/cli/changing.bin', { body: data });
+    const out = join(dir, 'changing.bin');
+    // A download cut after 1 MB: its bytes, and the ETag `get` kept beside them.
+    const first = await cli(n2, ['get', '/cli/changing.bin', out, '--json']);
+    expect(first.code).to.equal(0);
+    const etag = (await call(n3, 'HEAD', '/v1/files/cli/changing.bin')).headers.get('etag')!;
+    await truncate(out, 1_000_000);
+    await writeFile(etagMarker(out), `${etag}\n`);
+    const next = randomBytes(data.length);
+    await call(n3, 'PUT', '/v1/files/cli/changing.bin', { body: next });
+    const r = await cli(n3, ['get', '/cli/changing.bin', out, '--resume', '--json']);
+    const result = JSON.parse(r.stdout) as { status: number; resumed_from: number };
+    expect([result.status, result.resumed_from]).to.deep.equal([200, 0]);
+    expect(sha256(await readFile(out))).to.equal(sha256(next));
+    expect(await exists(etagMarker(out))).to.equal(false);
+  });
+
+  it('should resume with 206 when the ETag kept beside the partial file still names the file', async () => {
+    const out = join(dir, 'kept.bin');
+    const r = await cli(n1, ['get', '/cli/data.bin', out]);
+    expect([r.code, await exists(etagMarker(out))]).to.deep.equal([0, false]);
+    await truncate(out, 500_000);
+    const etag = (await call(n2, 'HEAD', '/v1/files/cli/data.bin')).headers.get('etag')!;
+    await writeFile(etagMarker(out), etag);
+    const again = await cli(n2, ['get', '/cli/data.bin', out, '--resume', '--json']);
+    expect(JSON.parse(again.stdout)).to.include({ status: 206, resumed_from: 500_000 });
     expect(sha256(await readFile(out))).to.equal(sha256(data));
   });
 });
