@@ -382,7 +382,7 @@ callfs mv /cli/big.iso /archive/2026/big.iso --parents
 callfs watch /archive --recursive --since 1 --count 1 --json   # replays from revision 1; --count ends it
 callfs rm /cli -r
 
-# ---- docs/api.md:683
+# ---- docs/api.md:685
 # The end of the API tour: remove what it made; the namespace is empty again
 for dir in projects isos archive site; do
   curl -s -o /dev/null -w "$dir %{http_code}\n" -X DELETE -H "$auth" "$N1/v1/files/$dir?recursive=true"
@@ -391,7 +391,7 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N2/v1/directories/
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:687'
+__tour_check "$__tour_out" 200 'docs/api.md:689'
 # {"path":"/","type":"directory","recursive":false,"count":0,"items":[]} 200
 
 # ---- docs/grpc.md:107

@@ -2,6 +2,7 @@
 // anywhere, output is JSON on request, exit codes follow the HTTP outcome, and `get --resume`
 // continues a partial download with a Range request.
 import { expect } from 'chai';
+import { Etcd3 } from 'etcd3';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, sha256 } from '../support/http.js';
 import { API_KEY } from '../support/node.js';
+import { onTerminal } from '../support/pty.js';
 import { callfsArgv } from '../../devkit/node-process.js';
 import { etagMarker } from '../../src/cli/client/commands.js';
 
@@ -194,5 +196,64 @@ describe('cluster: the callfs client commands', function () {
     const again = await cli(n2, ['get', '/cli/data.bin', out, '--resume', '--json']);
     expect(JSON.parse(again.stdout)).to.include({ status: 206, resumed_from: 500_000 });
     expect(sha256(await readFile(out))).to.equal(sha256(data));
+  });
+
+  it('should draw a progress bar on a terminal when put and get transfer a file', async () => {
+    const env = { CALLFS_URL: n1, CALLFS_API_KEY: API_KEY };
+    const full = `[${'#'.repeat(30)}] 2.0 MiB / 2.0 MiB`;
+    const up = await onTerminal(
+      [process.execPath, ...CALLFS, 'put', join(dir, 'src.bin'), '/cli/pty.bin'],
+      env,
+    );
+    expect([up.code, up.output.includes(`/cli/pty.bin ${full}`)]).to.deep.equal([0, true]);
+    const out = join(dir, 'pty.bin');
+    const down = await onTerminal([process.execPath, ...CALLFS, 'get', '/cli/pty.bin', out], {
+      ...env,
+      CALLFS_URL: n3,
+    });
+    expect([down.code, down.output.includes(`/cli/pty.bin ${full}`)]).to.deep.equal([0, true]);
+    expect(sha256(await readFile(out))).to.equal(sha256(data));
+  });
+
+  it('should exit 7 with REVISION_COMPACTED when watch --since names a compacted revision', async () => {
+    const etcd = new Etcd3({ hosts: cluster.etcd.endpoint });
+    try {
+      const rev = (await etcd.kv.range({ key: Buffer.from('x') })).header.revision;
+      await etcd.kv.compact({ revision: rev });
+      const r = await cli(n2, ['watch', '/', '--since', '1']);
+      expect([r.code, r.stderr.includes('REVISION_COMPACTED')]).to.deep.equal([7, true]);
+    } finally {
+      etcd.close();
+    }
+  });
+
+  it('should keep watching through a restart of the node it watches on and print what changed meanwhile', async () => {
+    await call(n1, 'POST', '/v1/files/clr/');
+    const proc = spawn(process.execPath, [...CALLFS, 'watch', '/clr', '--json', '--count', '1'], {
+      env: { ...process.env, CALLFS_URL: n2, CALLFS_API_KEY: API_KEY },
+    });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      proc.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('watching')) resolve();
+      });
+      void exited.then(() => reject(new Error(`watch exited: ${err}`)));
+    });
+    await cluster.nodes[1]!.kill('SIGTERM');
+    await call(n1, 'POST', '/v1/files/clr/while-down.txt', { body: 'x' });
+    await cluster.nodes[1]!.restart();
+    const code = await exited;
+    const events = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; path: string });
+    expect([code, events.map((e) => `${e.type} ${e.path}`)], err).to.deep.equal([
+      0,
+      ['create /clr/while-down.txt'],
+    ]);
   });
 });

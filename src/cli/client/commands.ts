@@ -151,13 +151,26 @@ async function watch(
   const limit = o.count === undefined ? Infinity : Number(o.count);
   let last = o.since ?? '';
   let seen = 0;
+  let connected = false;
   for (;;) {
     const q = new URLSearchParams({ recursive: String(Boolean(o.recursive)) });
     if (last) q.set('since', last);
     const ac = new AbortController();
-    const res = await c.check(
-      await c.request('GET', c.url('/v1/watch', path, `?${q}`), { signal: ac.signal }),
-    );
+    let res: Response;
+    try {
+      res = await c.check(
+        await c.request('GET', c.url('/v1/watch', path, `?${q}`), { signal: ac.signal }),
+      );
+    } catch (err) {
+      // Once the feed ran, a node that is restarting (refused, 503) is waited for: the watch
+      // resumes after the last whole revision when it is back. A first connection fails at once.
+      if (!connected || !(err instanceof ClientError) || err.exitCode !== EXIT.unavailable) {
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
+    connected = true;
     try {
       for await (const ev of readSse(res.body as unknown as AsyncIterable<Uint8Array>, last)) {
         last = ev.lastEventId;
