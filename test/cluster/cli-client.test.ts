@@ -256,4 +256,24 @@ describe('cluster: the callfs client commands', function () {
       ['create /clr/while-down.txt'],
     ]);
   });
+
+  it('should print JSON when where, mv and rm run with --json on a non-owner', async () => {
+    await call(n1, 'POST', '/v1/files/clj/a.txt', { body: 'json' });
+    const where = await cli(n2, ['where', '/clj/a.txt', '--json']);
+    const mv = await cli(n3, ['mv', '/clj/a.txt', '/clj/b.txt', '--json']);
+    const rmd = await cli(n2, ['rm', '/clj/b.txt', '--json']);
+    expect([where, mv, rmd].map((r) => [r.code, JSON.parse(r.stdout)])).to.deep.equal([
+      [0, { path: '/clj/a.txt', instance_id: 'node-1', backend_type: 'localfs' }],
+      [0, { path: '/clj/b.txt' }],
+      [0, { path: '/clj/b.txt', deleted: true }],
+    ]);
+  });
+
+  it('should exit 8 with RANGE_NOT_SATISFIABLE when get --resume finds a local file larger than the remote one', async () => {
+    await call(n1, 'PUT', '/v1/files/cli/small.txt', { body: 'tiny' });
+    const out = join(dir, 'larger.txt');
+    await writeFile(out, 'much more than four bytes');
+    const r = await cli(n2, ['get', '/cli/small.txt', out, '--resume']);
+    expect([r.code, r.stderr.includes('RANGE_NOT_SATISFIABLE')]).to.deep.equal([8, true]);
+  });
 });

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../support/cluster.js';
@@ -214,5 +214,18 @@ describe('cluster: callfs import', function () {
     const r = await onTerminal([process.execPath, ...importArgs(tree, '/barred')]);
     expect(r.code).to.equal(0);
     expect(r.output).to.include(`import /barred [${'#'.repeat(30)}] 3 files / 3 files`);
+  });
+
+  it('should register a file the import had linked before it was cut off when it runs again', async () => {
+    // An import killed between link() and its etcd transaction leaves the link on disk only.
+    const tree = join(work, 'cut');
+    await mkdir(tree);
+    await writeFile(join(tree, 'z.txt'), 'linked, not registered');
+    await mkdir(join(cluster.nodes[0]!.root, 'cut'));
+    await link(join(tree, 'z.txt'), join(cluster.nodes[0]!.root, 'cut', 'z.txt'));
+    const { code, report } = await runImport(tree, '/cut');
+    expect([code, report.registered, report.skipped]).to.deep.equal([0, 1, []]);
+    const res = await call(cluster.nodes[1]!.url, 'GET', '/v1/files/cut/z.txt');
+    expect(await res.text()).to.equal('linked, not registered');
   });
 });
