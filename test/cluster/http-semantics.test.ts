@@ -104,6 +104,37 @@ describe('cluster: conditional requests, ranges and content types across 3 nodes
       expect(await (await call(n2, 'GET', '/v1/files/c/ten.txt')).text()).to.equal(bodies[won]);
     });
 
+    it('should let exactly one of a PUT, a DELETE and a PATCH with one If-Match win in 10 rounds through different nodes', async () => {
+      for (let round = 0; round < 10; round++) {
+        const path = `/v1/files/c/mixed-${round}.txt`;
+        await call(n1, 'PUT', path, { body: 'base' });
+        const etag = await etagOf(n1, path);
+        const [put, del, mv] = await Promise.all([
+          call(n2, 'PUT', path, { body: 'replaced', headers: { 'if-match': etag } }),
+          call(n3, 'DELETE', path, { headers: { 'if-match': etag } }),
+          call(n2, 'PATCH', path, {
+            body: JSON.stringify({ name: `moved-${round}.txt` }),
+            headers: { 'content-type': 'application/json', 'if-match': etag },
+          }),
+        ]);
+        const statuses = [put.status, del.status, mv.status];
+        // A loser gets 412, or 404 when the winner took the path away first: RFC 9110 §13.2.1
+        // ignores preconditions where the request without them would not succeed either.
+        const won = statuses.filter((st) => st === 200 || st === 204).length;
+        const lost = statuses.filter((st) => st === 412 || st === 404).length;
+        expect([won, lost], statuses.join(',')).to.deep.equal([1, 2]);
+        const [at, moved] = await Promise.all([
+          call(n3, 'GET', path),
+          call(n3, 'HEAD', `/v1/files/c/moved-${round}.txt`),
+        ]);
+        const body = at.status === 200 ? await at.text() : null;
+        // What is left is exactly what the winner did.
+        if (put.status === 200) expect([body, moved.status]).to.deep.equal(['replaced', 404]);
+        if (del.status === 204) expect([at.status, moved.status]).to.deep.equal([404, 404]);
+        if (mv.status === 200) expect([at.status, moved.status]).to.deep.equal([404, 200]);
+      }
+    });
+
     it('should answer PRECONDITION_FAILED when the loser of an If-Match race is read', async () => {
       await call(n1, 'PUT', '/v1/files/c/code.txt', { body: 'base' });
       const etag = await etagOf(n1, '/v1/files/c/code.txt');
