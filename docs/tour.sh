@@ -368,7 +368,7 @@ cat "$WORK/feed.txt"
 # id: 42
 # data: {"type":"create","path":"/site/about.html","entry_type":"file","instance_id":"node-2",...,"revision":"42"}
 
-# ---- docs/api.md:651
+# ---- docs/api.md:653
 export CALLFS_URL=$N1 CALLFS_API_KEY=$KEY
 callfs put "$WORK/big.iso" /cli/big.iso         # create or replace (--create-only: POST)
 callfs ls /cli                                  # -r for the subtree, --json for JSON
@@ -382,7 +382,7 @@ callfs mv /cli/big.iso /archive/2026/big.iso --parents
 callfs watch /archive --recursive --since 1 --count 1 --json   # replays from revision 1; --count ends it
 callfs rm /cli -r
 
-# ---- docs/api.md:689
+# ---- docs/api.md:691
 # The end of the API tour: remove what it made; the namespace is empty again
 for dir in projects isos archive site; do
   curl -s -o /dev/null -w "$dir %{http_code}\n" -X DELETE -H "$auth" "$N1/v1/files/$dir?recursive=true"
@@ -391,7 +391,7 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N2/v1/directories/
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:693'
+__tour_check "$__tour_out" 200 'docs/api.md:695'
 # {"path":"/","type":"directory","recursive":false,"count":0,"items":[]} 200
 
 # ---- docs/grpc.md:107

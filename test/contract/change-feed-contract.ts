@@ -122,6 +122,18 @@ export function changeFeedContract(name: string, make: () => Promise<ChangeFeedS
       expect(changes.map((c) => c.path).sort()).to.deep.equal(['/w/d', '/w/d/deep']);
     });
 
+    it('should report nothing of siblings or their subtrees when a directory is watched', async () => {
+      await s.metadata.create('/w/m', dirInode(s.instanceId), {});
+      const stream = await watch('/w/m', true);
+      // Names sorting before and after `m`, and a name starting below `/` in byte order.
+      await s.metadata.create('/w/a/deep', file(), parentsOf(s.instanceId));
+      await s.metadata.create('/w/-x/deep', file(), parentsOf(s.instanceId));
+      await s.metadata.create('/w/z', file(), {});
+      await s.metadata.create('/w/m/in', file(), {});
+      const changes = await take(stream, 1);
+      expect(changes.map((c) => c.path)).to.deep.equal(['/w/m/in']);
+    });
+
     it('should report the directory itself when the watched directory is deleted', async () => {
       const stream = await watch('/w', true);
       const dir = await s.metadata.get('/w');
