@@ -398,6 +398,68 @@ for (const bucketOnAll of [true, false]) {
       });
     });
 
+    describe('directory move against writers', () => {
+      it('should leave every S3 file whole and exactly its objects in the bucket when replaces race a rename', async () => {
+        const names = Array.from(
+          { length: 24 },
+          (_, i) => `${i % 3 === 0 ? 'sub/' : ''}f-${i}.bin`,
+        );
+        const sent = new Map<string, Set<string>>(names.map((n) => [n, new Set<string>()]));
+        const keysBefore = new Set(await mixed.objectKeys());
+        for (const name of names) {
+          const body = randomBytes(20_000);
+          sent.get(name)!.add(sha256(body));
+          await onS3(`/race-mv/${name}`, body);
+        }
+        const move = call(n2, 'PATCH', '/v1/files/race-mv', {
+          body: JSON.stringify({ name: 'race-mv-done' }),
+          headers: JSON_HEADERS,
+        });
+        const writes = names.flatMap((name, i) =>
+          [0, 1].map(async (k) => {
+            const body = randomBytes(20_000 + k);
+            sent.get(name)!.add(sha256(body));
+            try {
+              const res = await call(mixed.urls[(i + k) % 3]!, 'PUT', `/v1/files/race-mv/${name}`, {
+                body,
+              });
+              await res.arrayBuffer();
+              return String(res.status);
+            } catch (err) {
+              return `${name}: ${String((err as Error).cause ?? err)}`;
+            }
+          }),
+        );
+        const moved = await move;
+        const statuses = await Promise.all(writes);
+        expect(moved.status, await moved.text()).to.equal(200);
+        const allowed = ['200', '201', '404', '409', '503'];
+        expect(statuses.filter((st) => !allowed.includes(st))).to.deep.equal([]);
+        // What the namespace names afterwards, under either name, read through every node.
+        let onS3Count = 0;
+        const bad: string[] = [];
+        for (const dir of ['race-mv', 'race-mv-done']) {
+          for (const name of names) {
+            const head = await call(n1, 'HEAD', `/v1/files/${dir}/${name}`);
+            if (head.status === 404) continue;
+            if (head.headers.get('x-callfs-backend-type') === 's3') onS3Count += 1;
+            for (const u of mixed.urls) {
+              const res = await call(u, 'GET', `/v1/files/${dir}/${name}`);
+              const sha = sha256(Buffer.from(await res.arrayBuffer()));
+              if (res.status !== 200 || !sent.get(name)!.has(sha)) {
+                bad.push(`${dir}/${name} via ${u}: ${res.status}`);
+              }
+            }
+          }
+        }
+        const added = (await mixed.objectKeys()).filter((k) => !keysBefore.has(k));
+        expect(bad).to.deep.equal([]);
+        expect(added.length, `${added.length} new objects, ${onS3Count} S3 files`).to.equal(
+          onS3Count,
+        );
+      });
+    });
+
     describe('recursive deletes', () => {
       it('should remove the objects of every S3 file from the bucket when their tree is deleted through node-1', async () => {
         const keysBefore = await mixed.objectKeys();
