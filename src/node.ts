@@ -300,6 +300,15 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     metrics.pendingCommits(() => files.reconciler.size);
     const moves = await files.recoverJournal();
     if (moves) logger.info({ moves }, 'interrupted moves finished');
+    // An entry that is not even JSON names no node: every node counts and logs it, none acts.
+    for (const key of await metadata.unreadableJournal()) {
+      setAside({
+        kind: 'ops-unreadable',
+        id: key,
+        reason: 'the value is not JSON',
+        keptAt: 'etcd',
+      });
+    }
     await metadata.register({
       instance_id: instanceId,
       http_url: httpUrl,

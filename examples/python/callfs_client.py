@@ -7,11 +7,13 @@ Generate the stubs first (see README.md in this folder), put them on PYTHONPATH,
     callfs_client.py ... write /docs/a.txt < a.txt      (--create-only: fail if it exists)
     callfs_client.py ... read /docs/a.txt > copy.txt
     callfs_client.py ... mkdir /docs
-    callfs_client.py ... ls /docs [--recursive] [--max-depth N] [--limit N]
+    callfs_client.py ... ls /docs [--recursive] [--max-depth N] [--limit N] [--cursor C]
     callfs_client.py ... mv /docs/a.txt --name b.txt    (or --destination /other/b.txt)
     callfs_client.py ... rm /docs [--recursive]
+    callfs_client.py ... watch /docs [--recursive] [--since REV] [--count N]
 
-Results are printed as JSON (read writes the bytes to stdout). A failed call exits 1 and
+Results are printed as JSON (read writes the bytes to stdout; watch prints one JSON line per
+event as it arrives, the "ready" event first, and ends after --count changes). A failed call exits 1 and
 prints {"status": "<gRPC status>", "code": "<x-callfs-code>", "retry_after": ...} to stderr.
 """
 import argparse
@@ -47,6 +49,7 @@ class CallfsError(Exception):
         self.code = trailers.get("x-callfs-code")
         self.retry_after = trailers.get("x-callfs-retry-after")
         self.instance_id = trailers.get("x-callfs-instance-id")
+        self.existing_type = trailers.get("x-callfs-existing-type")  # ALREADY_EXISTS elsewhere
         super().__init__(f"{self.status} {self.code}: {err.details()}")
 
     def as_json(self):
@@ -55,6 +58,7 @@ class CallfsError(Exception):
             "code": self.code,
             "retry_after": self.retry_after,
             "instance_id": self.instance_id,
+            "existing_type": self.existing_type,
         }
 
 
@@ -113,7 +117,7 @@ class Client:
             req.max_depth = max_depth
         entries, count, next_cursor = [], None, ""
         try:
-            for msg in self.stub.List(req, metadata=self.md):
+            for msg in self.stub.List(req, metadata=self.md, timeout=UNARY_DEADLINE_S):
                 if msg.HasField("page"):
                     count, next_cursor = msg.page.count, msg.page.next_cursor
                 elif msg.HasField("entry"):
@@ -122,14 +126,34 @@ class Client:
             raise CallfsError(err) from None
         return entries, count, next_cursor
 
-    def list_all(self, path, limit=1000, recursive=False, max_depth=None):
-        """Every entry, page by page (each page's cursor continues the listing)."""
-        out, cursor = [], ""
+    def list_all(self, path, limit=1000, recursive=False, max_depth=None, cursor=""):
+        """Every entry, page by page (each page's cursor continues the listing), from `cursor`
+        when given (a previous page's next_cursor)."""
+        out = []
         while True:
             entries, _, cursor = self.list_page(path, limit, cursor, recursive, max_depth)
             out.extend(entries)
             if not cursor:
                 return out
+
+    def watch(self, path, recursive=False, since=""):
+        """The change feed: (call, events), events being "ready" first, then one per change.
+
+        Cancel the call to stop. No deadline, like Read: a feed runs as long as its caller wants
+        it; keepalive notices a node that died. A compacted `since` raises CallfsError
+        OUT_OF_RANGE / REVISION_COMPACTED: list the path again and watch from then."""
+        call = self.stub.Watch(
+            pb.WatchRequest(path=path, recursive=recursive, since=since), metadata=self.md
+        )
+
+        def events():
+            try:
+                yield from call
+            except grpc.RpcError as err:
+                if err.code() != grpc.StatusCode.CANCELLED:
+                    raise CallfsError(err) from None
+
+        return call, events()
 
     def read(self, path):
         """Yields the header (FileInfo) first, then the bytes chunk by chunk."""
@@ -165,7 +189,7 @@ class Client:
                         next(call)  # raises the call's error
 
         try:
-            first = next(call)  # Ready, or the owner's refusal (conflict, permission, ...)
+            first = next(call)  # Ready, or the owning node's refusal (conflict, permission, ...)
             size = first.ready.chunk_size or 1024 * 1024
             sent, pending = 0, b""
             for piece in chunks:
@@ -187,6 +211,22 @@ class Client:
             raise CallfsError(err) from None
 
 
+def event_json(e):
+    return {
+        "type": e.type,
+        "path": e.path,
+        "from": getattr(e, "from"),  # a Python keyword
+        "entry_type": pb.FileType.Name(e.entry_type),
+        "instance_id": e.instance_id,
+        "backend_type": e.backend_type,
+        "size": e.size,
+        "owner": e.owner,
+        "mtime_ms": e.mtime_ms,
+        "revision": e.revision,
+        "last_in_revision": e.last_in_revision,
+    }
+
+
 def stdin_chunks(size=1024 * 1024):
     while True:
         data = sys.stdin.buffer.read(size)
@@ -199,14 +239,17 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--addr", required=True)
     p.add_argument("--key", required=True)
-    p.add_argument("op", choices=["stat", "read", "write", "mkdir", "ls", "mv", "rm"])
+    p.add_argument("op", choices=["stat", "read", "write", "mkdir", "ls", "mv", "rm", "watch"])
     p.add_argument("path")
     p.add_argument("--create-only", action="store_true")
     p.add_argument("--recursive", action="store_true")
     p.add_argument("--max-depth", type=int)
     p.add_argument("--limit", type=int, default=1000)
+    p.add_argument("--cursor", default="", help="ls: continue from a page's next_cursor")
     p.add_argument("--name")
     p.add_argument("--destination")
+    p.add_argument("--since", default="")
+    p.add_argument("--count", type=int, help="watch: stop after this many changes")
     a = p.parse_args()
     c = Client(a.addr, a.key)
     try:
@@ -225,13 +268,23 @@ def main():
             r = c.mkdir(a.path)
             print(json.dumps({"created": r.created, "info": info_json(r.info)}))
         elif a.op == "ls":
-            entries = c.list_all(a.path, a.limit, a.recursive, a.max_depth)
+            entries = c.list_all(a.path, a.limit, a.recursive, a.max_depth, a.cursor)
             print(json.dumps([info_json(e) for e in entries]))
         elif a.op == "mv":
             print(json.dumps(info_json(c.move(a.path, a.name, a.destination))))
         elif a.op == "rm":
             c.delete(a.path, a.recursive)
             print(json.dumps({"deleted": a.path}))
+        elif a.op == "watch":
+            call, events = c.watch(a.path, a.recursive, a.since)
+            changes = 0
+            for e in events:
+                print(json.dumps(event_json(e)), flush=True)
+                if e.type != "ready":
+                    changes += 1
+                if a.count is not None and changes >= a.count:
+                    call.cancel()
+                    break
     except CallfsError as e:
         print(json.dumps(e.as_json()), file=sys.stderr)
         sys.exit(1)

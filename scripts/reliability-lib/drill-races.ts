@@ -3,7 +3,7 @@
 // content is one of the bodies); then ~20 s of interleaved create/replace/delete/rename on a
 // small set of paths from all nodes, after which etcd and the disks must agree.
 import { randomBytes } from 'node:crypto';
-import { type DevCluster, pathOfKey } from './cluster.js';
+import { type DevCluster, inodeOf, pathOfKey } from './cluster.js';
 import { checkConsistency, consistencyLines } from './consistency.js';
 import { filesUrl, outcome, send, sha256, type Reply } from './http.js';
 import { sleep } from '../../devkit/proc.js';
@@ -201,8 +201,8 @@ export async function drillRaces(c: DevCluster): Promise<Section> {
   let readable = 0;
   const unreadable: string[] = [];
   for (const kv of listing) {
-    const v = JSON.parse(kv.value) as { type: string; size: number; state: string };
-    if (v.type !== 'file' || v.state !== 'ready') continue;
+    const v = inodeOf(kv);
+    if (v?.type !== 'file' || v.state !== 'ready') continue;
     const path = pathOfKey(kv.key);
     if (!path) continue;
     for (const n of c.nodes) {

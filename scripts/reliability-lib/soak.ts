@@ -218,7 +218,8 @@ async function restarter(
   for (let k = 0; k < 1000; k++) {
     const first = Math.min(30, SECONDS / 2);
     const due = t0 + (first + k * RESTART_EVERY + (k === 0 ? 0 : (rand() - 0.5) * 20)) * 1000;
-    if (due > stopAt - 15_000) return;
+    // A restart that ran late (a slow stop or start) must not push the next past the load.
+    if (Math.max(due, Date.now()) > stopAt - 15_000) return;
     await sleep(Math.max(0, due - Date.now()));
     const i = Math.floor(rand() * c.nodes.length);
     const how = k % 3 === 1 ? 'SIGKILL' : 'SIGTERM';

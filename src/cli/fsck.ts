@@ -42,7 +42,14 @@ export async function runFsck(
         started: Date.now(),
       });
     }
-    return await fsck({ instanceId, metadata, storage, shared, repair });
+    return await fsck({
+      instanceId,
+      metadata,
+      storage,
+      shared,
+      repair,
+      unreadableJournal: () => metadata.unreadableJournal(),
+    });
   } finally {
     await metadata.close();
   }

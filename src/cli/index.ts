@@ -163,6 +163,14 @@ async function runServer(file: string | undefined): Promise<number> {
   const { config, warnings } = loaded;
   const logger = createLogger(config.log);
   for (const w of warnings) logger.warn(w);
+  // A bug that escapes every handler still ends the process (a restart runs recovery, which is
+  // safer than serving on after an unknown failure), but it says why in the node's own log first.
+  const die = (kind: string) => (err: unknown) => {
+    logger.fatal({ err }, `${kind}: the node stops`);
+    process.exit(70);
+  };
+  process.once('uncaughtException', die('uncaught exception'));
+  process.once('unhandledRejection', die('unhandled rejection'));
   let node;
   try {
     node = await startNode(config, logger);

@@ -35,7 +35,7 @@ export function validateConfig(raw: unknown, problems: string[], warnings: strin
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = withDerivedDefaults(result.data);
-  warnings.push(...placeholderWarnings(config));
+  warnings.push(...placeholderWarnings(config), ...sharedLinkSecretWarnings(config));
   return { config, warnings };
 }
 
@@ -54,6 +54,20 @@ function placeholderWarnings({ auth }: Config): string[] {
     const reason = placeholderReason(value);
     return reason === undefined ? [] : [`${key}: ${reason}; accepted, but generate a real one`];
   });
+}
+
+/** A link secret that is also another credential: accepted (upstream CallFS accepts it), but said. */
+function sharedLinkSecretWarnings({ auth }: Config): string[] {
+  const link = auth.single_use_link_secret;
+  const key = 'auth.single_use_link_secret';
+  const out: string[] = [];
+  if (link === auth.internal_proxy_secret) {
+    out.push(`${key}: equals auth.internal_proxy_secret; accepted, but generate a separate one`);
+  }
+  if (auth.api_keys.includes(link) || Object.values(auth.api_key_users).includes(link)) {
+    out.push(`${key}: equals an API key; accepted, but generate a separate one`);
+  }
+  return out;
 }
 
 function dotted(path: readonly PropertyKey[]): string {

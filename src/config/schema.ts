@@ -127,7 +127,10 @@ const credential = (minLength: number, hint: string) =>
   z
     .string()
     .min(minLength, `must be at least ${minLength} characters; ${hint}`)
-    .refine(isHeaderSafe, 'must contain only printable ASCII characters, without spaces')
+    .refine(
+      isHeaderSafe,
+      'must contain only printable ASCII characters, without a space at either end',
+    )
     .superRefine((value, ctx) => {
       const published = publishedDefault(value);
       if (published !== undefined) {
@@ -246,16 +249,14 @@ const authSchema = z
         ctx.addIssue({ code: 'custom', path, message: 'duplicates another API key' });
       seen.add(key);
     }
-    for (const name of ['internal_proxy_secret', 'single_use_link_secret'] as const) {
-      if (seen.has(auth[name])) {
-        ctx.addIssue({ code: 'custom', path: [name], message: 'must differ from every API key' });
-      }
-    }
-    if (auth.internal_proxy_secret === auth.single_use_link_secret) {
+    // A user holding the internal secret as a key could act as any user: upstream CallFS refuses
+    // it too. The link secret shared with a key or the internal secret is only a warning
+    // (parse.ts), since upstream CallFS starts with it.
+    if (seen.has(auth.internal_proxy_secret)) {
       ctx.addIssue({
         code: 'custom',
-        path: ['single_use_link_secret'],
-        message: 'must differ from auth.internal_proxy_secret',
+        path: ['internal_proxy_secret'],
+        message: 'must differ from every API key',
       });
     }
     for (const user of Object.keys(auth.api_key_users)) {

@@ -27,9 +27,13 @@ export function placeholderReason(value: string): string | undefined {
   return undefined;
 }
 
-/** Credentials travel in `Authorization` headers and gRPC metadata, so no spaces or controls. */
+/**
+ * Credentials travel in `Authorization` headers and gRPC metadata: printable ASCII, and no
+ * space at either end, which header parsing trims (upstream CallFS accepts inner spaces, and
+ * they arrive intact).
+ */
 export function isHeaderSafe(value: string): boolean {
-  return /^[\x21-\x7e]+$/.test(value);
+  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value);
 }
 
 export const GENERATE_HINT = 'generate one with: openssl rand -hex 32';

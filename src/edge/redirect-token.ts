@@ -1,7 +1,7 @@
-// Redirect tokens (API.md, "Redirects to the owner"): a node that does not own a file may answer
-// a bulk client's GET or PUT with 307 to the owner's advertised URL, carrying a token that the
-// owner accepts instead of the API key. The token is sealed with HMAC-SHA256 under a key derived
-// from the cluster's internal secret (HKDF with its own label, so it can never double as a
+// Redirect tokens (API.md, "Redirects to the owning node"): a node that does not own a file may
+// answer a bulk client's GET or PUT with 307 to the owner's advertised URL, carrying a token that
+// the owner accepts instead of the API key. The token is sealed with HMAC-SHA256 under a key
+// derived from the cluster's internal secret (HKDF with its own label, so it can never double as a
 // listing cursor or the secret itself) and binds everything the owner must not take on trust:
 // the method, the canonical path, the caller (whose permissions still apply), the owner it was
 // issued for, the file's identity (the store revision that created it, so a later namesake is

@@ -1,4 +1,4 @@
-// Redirects to the owner (API.md, "Redirects to the owner"): a bulk client asks with
+// Redirects to the owner (API.md, "Redirects to the owning node"): a bulk client asks with
 // `?redirect=true` or `Prefer: redirect`, and a GET or PUT of a file stored on another node is
 // answered 307 to that node's advertised URL with a redirect token, so the bytes skip the proxy
 // hop. The owner takes the token in place of the API key (redirect-token.ts). Anything else —

@@ -53,8 +53,9 @@ export function formatBatch(batch: ChangeBatch): string {
 async function* sse(stream: WatchStream, heartbeatMs: number): AsyncGenerator<string> {
   yield `retry: 1000\n${event('ready', { revision: stream.startRevision }, stream.startRevision)}`;
   const it = stream.batches[Symbol.asyncIterator]();
+  let pending: Promise<IteratorResult<ChangeBatch>> | undefined;
   try {
-    let pending = it.next();
+    pending = it.next();
     for (;;) {
       let timer: NodeJS.Timeout | undefined;
       const beat = new Promise<'beat'>((resolve) => {
@@ -73,7 +74,10 @@ async function* sse(stream: WatchStream, heartbeatMs: number): AsyncGenerator<st
     const e = toCallfsError(err);
     yield event('error', { code: e.code, message: e.message });
   } finally {
-    void it.return?.();
+    // A client that leaves while a batch is awaited leaves that read behind: whatever it
+    // settles to, nobody is listening, and an unhandled rejection would end the node.
+    pending?.catch(() => undefined);
+    it.return?.()?.catch(() => undefined);
   }
 }
 

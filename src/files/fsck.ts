@@ -54,6 +54,8 @@ export interface FsckOptions {
   repair: boolean;
   /** Page size of the namespace scan. */
   pageSize?: number;
+  /** The keys of journal entries that are not even JSON (whose node nobody can tell). */
+  unreadableJournal?: () => Promise<string[]>;
 }
 
 /** How an operator resolves a size mismatch, which no repair can. */
@@ -134,6 +136,14 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
       path: String(entry.value.from ?? entry.value.path ?? entry.id),
       detail: `journal entry ${entry.id} (${String(entry.value.type)})${reason ? `: ${reason}` : ''}`,
       ...(o.repair ? { repaired: reason ? 'not repaired: kept in etcd' : 'finished' } : {}),
+    });
+  }
+  for (const key of (await o.unreadableJournal?.()) ?? []) {
+    report.issues.push({
+      kind: 'bad-journal',
+      path: key,
+      detail: `journal entry ${key} is not JSON, so no node acts on it: inspect it with \`etcdctl get ${key}\` and delete it once understood`,
+      ...(o.repair ? { repaired: 'not repaired: kept in etcd' } : {}),
     });
   }
   if (o.shared) {

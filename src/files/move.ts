@@ -123,11 +123,16 @@ export async function moveFileToNode(
     const opened = await bytes.open(refOf(cur), ctx.signal);
     const id = randomBytes(12).toString('hex');
     const gen = cur.inode.gen + 1;
-    await d.owners.stageFile(
-      target,
-      { stageId: id, path: to, gen, size: opened.size },
-      opened.body,
-    );
+    try {
+      await d.owners.stageFile(
+        target,
+        { stageId: id, path: to, gen, size: opened.size },
+        opened.body,
+      );
+    } finally {
+      // A refused stage may not have read the body at all: its descriptor is closed here.
+      opened.body.destroy();
+    }
     const inode = {
       ...cur.inode,
       instance_id: target.instance_id,

@@ -3,26 +3,21 @@
 // mod_revision and the absence of each ancestor it adds; replace/remove compare the inode's
 // mod_revision; all of them compare this node's membership key (see etcd-membership.ts).
 // A directory's value is never rewritten when a child is created, so sibling creates do not
-// conflict. Key layout: keys.ts.
+// conflict. Key layout: keys.ts. Creates and moves: etcd-place.ts; subtree jobs: etcd-bulk.ts;
+// the jobs' journal: etcd-journal.ts.
 import {
   CompareResult,
   CompareTarget,
   Etcd3,
   SortOrder,
   SortTarget,
-  type ICompare,
   type IKeyValue,
   type IRangeRequest,
   type IRequestOp,
   type ITxnRequest,
   type ITxnResponse,
 } from 'etcd3';
-import {
-  BadRequestError,
-  DirectoryNotEmptyError,
-  NotFoundError,
-  StaleRevisionError,
-} from '../files/errors.js';
+import { BadRequestError, DirectoryNotEmptyError, StaleRevisionError } from '../files/errors.js';
 import type {
   CountOptions,
   CreateOptions,
@@ -38,6 +33,8 @@ import type {
   ScanPage,
 } from '../files/ports.js';
 import { EtcdBulk, MAX_TXN_OPS } from './etcd-bulk.js';
+import { EtcdJournal } from './etcd-journal.js';
+import { EtcdPlacement } from './etcd-place.js';
 import {
   callOptions,
   etcdFaultHandling,
@@ -45,10 +42,9 @@ import {
   type MetadataLogger,
   silentLogger,
 } from './etcd-call.js';
-import { absent, unchanged } from './etcd-compares.js';
+import { unchanged } from './etcd-compares.js';
 import { EtcdMembership, type HeldRegistration } from './etcd-membership.js';
 import {
-  ancestorsOf,
   assertCanonical,
   childrenPrefix,
   DEFAULT_PREFIX,
@@ -65,17 +61,7 @@ import {
   scanPage,
   subtreeRange,
 } from './scan.js';
-import {
-  alreadyExists,
-  ancestorInode,
-  decodeInode,
-  encodeInode,
-  assertUsableParent,
-  isUsableParent,
-  MAX_MISSING_ANCESTORS,
-  pickInode,
-  rootRecord,
-} from './records.js';
+import { alreadyExists, decodeInode, encodeInode, pickInode, rootRecord } from './records.js';
 
 export interface EtcdMetadataOptions {
   /** A client to use; it is not closed by close(). Otherwise give `endpoints`. */
@@ -106,10 +92,6 @@ const COUNT_PAGE = 10_000;
  * values stay well under the 4 MiB a gRPC response may carry. Scans simply read again.
  */
 const MAX_RANGE_KEYS = 500;
-/** Directories whose last seen mod_revision a create may compare without reading them first. */
-const PARENT_HINTS = 4096;
-/** Deeper paths take the read path: each hinted ancestor is one compare of the transaction. */
-const MAX_HINTED_DEPTH = 64;
 
 export class EtcdMetadata implements Metadata, Membership {
   readonly prefix: string;
@@ -117,22 +99,16 @@ export class EtcdMetadata implements Metadata, Membership {
   private readonly client: Etcd3;
   private readonly ownsClient: boolean;
   private readonly timeoutMs: number;
-  private readonly maxCreateAttempts: number;
   private readonly membership: EtcdMembership;
   private readonly logger: MetadataLogger;
-  /**
-   * Usable directories and the mod_revision they were last seen at, most recent last. A create
-   * under one of them goes straight to its transaction, comparing that revision: one etcd
-   * request. A hint is never trusted: a stale one fails the compare and the create reads anew.
-   */
-  private readonly parentHints = new Map<string, string>();
+  private readonly placement: EtcdPlacement;
   private readonly bulk: EtcdBulk;
+  private readonly journals: EtcdJournal;
 
   constructor(options: EtcdMetadataOptions) {
     this.prefix = normalizePrefix(options.prefix ?? DEFAULT_PREFIX);
     this.prefixBytes = Buffer.from(this.prefix);
     this.timeoutMs = options.requestTimeoutMs ?? 5_000;
-    this.maxCreateAttempts = options.maxCreateAttempts ?? 5;
     this.logger = options.logger ?? silentLogger;
     if (options.client) {
       this.client = options.client;
@@ -156,6 +132,22 @@ export class EtcdMetadata implements Metadata, Membership {
       leaseTtlSeconds: ttl,
       registerRetryMs: options.registerRetryMs ?? 2 * ttl * 1000,
       requestTimeoutMs: this.timeoutMs,
+      logger: this.logger,
+    });
+    this.placement = new EtcdPlacement({
+      prefix: this.prefix,
+      membership: this.membership,
+      maxCreateAttempts: options.maxCreateAttempts ?? 5,
+      keyOf: (path) => this.keyOf(path),
+      record: (path, kv) => this.record(path, kv),
+      readMany: (paths) => this.readMany(paths),
+      txn: (req, what, held) => this.txn(req, what, held),
+      checkFence: (held, kv) => this.checkFence(held, kv),
+    });
+    this.journals = new EtcdJournal({
+      client: this.client,
+      prefix: this.prefix,
+      timeoutMs: this.timeoutMs,
       logger: this.logger,
     });
     this.bulk = new EtcdBulk({
@@ -279,18 +271,8 @@ export class EtcdMetadata implements Metadata, Membership {
     return this.bulk.rekey(records, from, to);
   }
 
-  async putJournal(entry: JournalEntry): Promise<void> {
-    try {
-      await this.client.kv.put(
-        {
-          key: Buffer.from(`${this.prefix}ops/${entry.id}`),
-          value: Buffer.from(JSON.stringify(entry.value)),
-        },
-        callOptions(this.timeoutMs),
-      );
-    } catch (err) {
-      throw mapEtcdError(err, 'putJournal');
-    }
+  putJournal(entry: JournalEntry): Promise<void> {
+    return this.journals.put(entry);
   }
 
   private async scan(dir: string, range: KeyRange, o: ScanOptions): Promise<ScanPage> {
@@ -347,7 +329,7 @@ export class EtcdMetadata implements Metadata, Membership {
   async create(path: string, inode: Inode, options: CreateOptions): Promise<InodeRecord> {
     assertCanonical(path);
     if (path === '/') throw alreadyExists(rootRecord(), inode);
-    return this.place(path, inode, { parents: options.parents, leased: options.leased });
+    return this.placement.place(path, inode, { parents: options.parents, leased: options.leased });
   }
 
   async move(
@@ -359,219 +341,20 @@ export class EtcdMetadata implements Metadata, Membership {
     assertCanonical(from.path);
     assertCanonical(to);
     if (from.path === '/' || to === '/') throw new BadRequestError('the root cannot be moved');
-    return this.place(to, inode, { ...options, moveFrom: from });
+    return this.placement.place(to, inode, { ...options, moveFrom: from });
   }
 
-  async journal(node: string): Promise<JournalEntry[]> {
-    const start = Buffer.from(`${this.prefix}ops/`);
-    const res = await this.range(
-      {
-        key: start,
-        range_end: prefixEnd(start),
-        sort_order: SortOrder.Ascend,
-        sort_target: SortTarget.Create,
-      },
-      'journal',
-    );
-    const out: JournalEntry[] = [];
-    for (const kv of res.kvs) {
-      try {
-        const value = JSON.parse(kv.value.toString('utf8')) as JournalEntry['value'];
-        if (value.node === node) out.push({ id: kv.key.subarray(start.length).toString(), value });
-      } catch {
-        this.logger.warn({ key: kv.key.toString() }, 'unreadable journal entry');
-      }
-    }
-    return out;
+  journal(node: string): Promise<JournalEntry[]> {
+    return this.journals.of(node);
   }
 
-  async clearJournal(id: string): Promise<void> {
-    try {
-      await this.client.kv.deleteRange(
-        { key: Buffer.from(`${this.prefix}ops/${id}`) },
-        callOptions(this.timeoutMs),
-      );
-    } catch (err) {
-      throw mapEtcdError(err, 'clearJournal');
-    }
+  /** The `ops/` keys whose value is not JSON (see EtcdJournal.unreadable). */
+  unreadableJournal(): Promise<string[]> {
+    return this.journals.unreadable();
   }
 
-  /**
-   * Puts `inode` at `path` in one fenced transaction: the target absent (or, with `overwrite`,
-   * unchanged), the nearest existing ancestor unchanged, missing ancestors added (only with
-   * `parents`), and for a move the source unchanged and deleted, plus an optional journal entry.
-   */
-  private async place(
-    path: string,
-    inode: Inode,
-    o: MoveOptions & { leased?: boolean; moveFrom?: InodeRecord },
-  ): Promise<InodeRecord> {
-    const held = this.membership.current();
-    const target = this.keyOf(path);
-    const ancestors = ancestorsOf(path);
-    if (!o.moveFrom && !o.overwrite && !o.journal) {
-      const placed = await this.placeUnderKnownParent(path, inode, ancestors, o, held);
-      if (placed) return placed;
-    }
-    for (let attempt = 1; ; attempt++) {
-      const [targetKv, ...ancestorKvs] = await this.readMany([path, ...ancestors]);
-      ancestorKvs.forEach((kv, i) => {
-        if (kv) this.noteParent(ancestors[i]!, this.record(ancestors[i]!, kv));
-      });
-      if (targetKv && targetKv.mod_revision !== o.overwrite?.revision) {
-        throw alreadyExists(this.record(path, targetKv), inode);
-      }
-      for (let i = 0; i < ancestors.length; i++) {
-        const kv = ancestorKvs[i];
-        if (kv) assertUsableParent(ancestors[i]!, this.record(ancestors[i]!, kv).inode);
-      }
-      // Below the nearest existing ancestor everything is missing and is added here.
-      const nearest = ancestorKvs.findLastIndex((kv) => kv !== null);
-      const missing = ancestors.slice(nearest + 1);
-      if (missing.length > 0 && !o.parents) {
-        throw new NotFoundError(`parent directory ${missing[0]} does not exist`);
-      }
-      if (missing.length > MAX_MISSING_ANCESTORS) {
-        throw new BadRequestError(`too many missing parent directories (${missing.length})`);
-      }
-      const compare: ICompare[] = [
-        targetKv ? unchanged(target, targetKv.mod_revision) : absent(target),
-        this.membership.fence(held),
-      ];
-      const nearestKv = nearest >= 0 ? ancestorKvs[nearest] : null;
-      if (nearestKv) compare.push(unchanged(nearestKv.key, nearestKv.mod_revision));
-      const success: IRequestOp[] = [];
-      if (o.parents) {
-        const dirValue = Buffer.from(encodeInode(ancestorInode(o.parents)));
-        for (const dir of missing) {
-          const key = this.keyOf(dir);
-          compare.push(absent(key));
-          success.push({ request_put: { key, value: dirValue } });
-        }
-      }
-      success.push({
-        request_put: {
-          key: target,
-          value: Buffer.from(encodeInode(inode)),
-          lease: o.leased ? held.leaseId : undefined,
-        },
-      });
-      const failure: IRequestOp[] = [
-        { request_range: { key: target } },
-        { request_range: { key: this.membership.membershipKey } },
-      ];
-      if (o.moveFrom) {
-        const source = this.keyOf(o.moveFrom.path);
-        compare.push(unchanged(source, o.moveFrom.revision));
-        success.push({ request_delete_range: { key: source } });
-        failure.push({ request_range: { key: source } });
-      }
-      if (o.journal) {
-        success.push({
-          request_put: {
-            key: Buffer.from(`${this.prefix}ops/${o.journal.id}`),
-            value: Buffer.from(JSON.stringify(o.journal.value)),
-          },
-        });
-      }
-      const what = o.moveFrom ? 'move' : 'create';
-      const res = await this.txn({ compare, success, failure }, what, held);
-      if (res.succeeded) {
-        const revision = res.header.revision;
-        if (o.parents) for (const dir of missing) this.rememberParent(dir, revision);
-        if (o.moveFrom) this.parentHints.delete(o.moveFrom.path);
-        // A put over an existing key (an overwrite) keeps that key's create revision.
-        const created = targetKv?.create_revision ?? revision;
-        const record = { path, inode: pickInode(inode), revision, created };
-        this.noteParent(path, record);
-        return record;
-      }
-      const existing = res.responses[0]?.response_range.kvs[0];
-      if (existing && existing.mod_revision !== o.overwrite?.revision) {
-        throw alreadyExists(this.record(path, existing), inode);
-      }
-      this.checkFence(held, res.responses[1]?.response_range.kvs[0]);
-      if (
-        o.moveFrom &&
-        res.responses[2]?.response_range.kvs[0]?.mod_revision !== o.moveFrom.revision
-      ) {
-        throw new StaleRevisionError(`${o.moveFrom.path} changed since it was read`);
-      }
-      // Only an ancestor changed: read again and decide anew.
-      if (attempt >= this.maxCreateAttempts) {
-        throw new StaleRevisionError(
-          `${o.moveFrom?.path ?? ''} ${path}: kept changing; gave up after ${attempt} attempts`.trim(),
-        );
-      }
-    }
-  }
-
-  /**
-   * The warm create: the parent is a directory seen at a known revision (or the root), so one
-   * transaction compares the target's absence, that revision and the lease, and puts the inode.
-   * Returns null when there is no hint or the parent changed since it: the caller reads and
-   * decides as for any create. A conflict on the target or a lost lease throws as usual.
-   */
-  private async placeUnderKnownParent(
-    path: string,
-    inode: Inode,
-    ancestors: string[],
-    o: { leased?: boolean },
-    held: HeldRegistration,
-  ): Promise<InodeRecord | null> {
-    // Every ancestor must be a known, usable directory, each compared unchanged: a directory
-    // move marks its top directories `moving` (a new revision), and a create anywhere below
-    // them must then take the read path, which answers 503 (ARCHITECTURE.md invariant 8).
-    if (ancestors.length > MAX_HINTED_DEPTH) return null;
-    const known: [string, string][] = [];
-    for (const dir of ancestors) {
-      const revision = this.parentHints.get(dir);
-      if (revision === undefined) return null;
-      known.push([dir, revision]);
-    }
-    const target = this.keyOf(path);
-    const compare: ICompare[] = [absent(target), this.membership.fence(held)];
-    const failure: IRequestOp[] = [
-      { request_range: { key: target } },
-      { request_range: { key: this.membership.membershipKey } },
-    ];
-    for (const [dir, revision] of known) compare.push(unchanged(this.keyOf(dir), revision));
-    const success: IRequestOp[] = [
-      {
-        request_put: {
-          key: target,
-          value: Buffer.from(encodeInode(inode)),
-          lease: o.leased ? held.leaseId : undefined,
-        },
-      },
-    ];
-    const res = await this.txn({ compare, success, failure }, 'create', held);
-    if (res.succeeded) {
-      const revision = res.header.revision;
-      const record = { path, inode: pickInode(inode), revision, created: revision };
-      this.noteParent(path, record);
-      return record;
-    }
-    const existing = res.responses[0]?.response_range.kvs[0];
-    if (existing) throw alreadyExists(this.record(path, existing), inode);
-    this.checkFence(held, res.responses[1]?.response_range.kvs[0]);
-    for (const [dir] of known) this.parentHints.delete(dir);
-    return null;
-  }
-
-  /** Keeps (or drops) the hint for `path` from a record just read or written. */
-  private noteParent(path: string, rec: InodeRecord): void {
-    if (isUsableParent(rec.inode)) this.rememberParent(path, rec.revision);
-    else this.parentHints.delete(path);
-  }
-
-  private rememberParent(path: string, revision: string): void {
-    this.parentHints.delete(path);
-    this.parentHints.set(path, revision);
-    if (this.parentHints.size > PARENT_HINTS) {
-      const oldest = this.parentHints.keys().next().value;
-      if (oldest !== undefined) this.parentHints.delete(oldest);
-    }
+  clearJournal(id: string): Promise<void> {
+    return this.journals.clear(id);
   }
 
   async replace(expected: InodeRecord, inode: Inode): Promise<InodeRecord> {

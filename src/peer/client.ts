@@ -208,6 +208,9 @@ export class GrpcOwnerClient implements OwnerClient {
     const done = new Promise<void>((resolve, reject) => {
       settle = (err) => (err ? reject(fromGrpcError(err, node.instance_id)) : resolve());
     });
+    // The target may refuse (its disk, its lease) while the sender still waits for its own disk:
+    // the refusal must not be an unhandled rejection, which ends the process.
+    done.catch(() => undefined);
     const ended = new AbortController();
     const call = this.nodeClient(node).StageFile(this.internalMetadata(), (err) => {
       clearTimeout(unanswered);
@@ -226,8 +229,14 @@ export class GrpcOwnerClient implements OwnerClient {
       }
       call.end();
     } catch (err) {
+      // When the target ended the call first, its answer says why; the cut write does not.
+      const targetEnded = ended.signal.aborted;
       call.cancel();
-      await done.catch(() => undefined);
+      const answer = await done.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      if (targetEnded && answer) throw answer;
       throw err instanceof CallfsError ? err : fromGrpcError(err, node.instance_id);
     }
     await done;

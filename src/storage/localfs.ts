@@ -4,20 +4,10 @@
 // same filesystem, so a commit is one rename and a crash never exposes half a file.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import {
-  lstat,
-  mkdir,
-  open,
-  readFile,
-  readdir,
-  rename,
-  rm,
-  unlink,
-  writeFile,
-} from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
-import { CallfsError, InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
+import { InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
 import type {
   IsCurrent,
   OpenedFile,
@@ -29,15 +19,12 @@ import type {
   TempFile,
 } from '../files/ports.js';
 import { DiskRoot, type DiskLimits, errnoCode, fsyncDir } from './localfs-disk.js';
-import { JOURNAL_SUFFIX, type JournalEntry, LocalfsTemp, PART_SUFFIX } from './localfs-temp.js';
-import { INTERNAL_DIR, pathSegments } from './paths.js';
+import { LocalfsTemp } from './localfs-temp.js';
+import { INTERNAL_DIR } from './paths.js';
+import { PROBE_SUFFIX, quarantinedEntries, recoverJournal } from './localfs-recovery.js';
 
 /** Large reads: fewer, bigger chunks keep the gRPC and HTTP paths near their fast case. */
 const READ_CHUNK_BYTES = 1024 * 1024;
-const PROBE_SUFFIX = '.probe';
-/** Journal entries recovery could not finish, with a `<id>.json` saying why (for fsck). */
-const QUARANTINE_DIR = 'quarantine';
-const REASON_SUFFIX = '.json';
 
 export interface LocalfsOptions {
   /** The data root; created when missing. */
@@ -239,132 +226,12 @@ export class LocalfsStorage implements PathStorage {
     return target;
   }
 
-  async recover(isCurrent: IsCurrent): Promise<RecoveryReport> {
-    const tmp = this.disk.tmpDir;
-    const names = (await readdir(tmp)).sort();
-    const orphanParts = new Set(names.filter((name) => name.endsWith(PART_SUFFIX)));
-    const report: RecoveryReport = { rolledForward: [], discarded: 0, quarantined: [] };
-    const placed = new Set<string>();
-
-    for (const name of names.filter((n) => n.endsWith(JOURNAL_SUFFIX))) {
-      const id = name.slice(0, -JOURNAL_SUFFIX.length);
-      const part = join(tmp, id + PART_SUFFIX);
-      const hasPart = orphanParts.delete(id + PART_SUFFIX);
-      const entry = await readJournal(join(tmp, name));
-      if (entry === null) {
-        // Not ours to judge: whatever wrote it may still be wanted by an operator.
-        report.quarantined.push(
-          await this.quarantineJournal(id, 'local-unreadable', undefined, 'unreadable journal'),
-        );
-        continue;
-      }
-      let rollForward: boolean;
-      try {
-        // Two journals naming one path cannot both be current; only the first one is placed.
-        rollForward =
-          hasPart &&
-          !placed.has(entry.path) &&
-          (await isCurrent(entry.path, entry.gen, entry.write));
-      } catch (err) {
-        // The metadata store could not answer: nothing may be dropped unsure, stop here. An
-        // answer it can never give (a path it refuses) is this entry's problem alone.
-        if (!(err instanceof CallfsError) || err.retryable) throw err;
-        report.quarantined.push(
-          await this.quarantineJournal(id, 'local-commit', entry.path, describe(err)),
-        );
-        continue;
-      }
-      try {
-        if (rollForward) {
-          await this.disk.place(part, entry.path);
-          placed.add(entry.path);
-          report.rolledForward.push(entry.path);
-        } else if (hasPart) {
-          await rm(part, { force: true });
-          report.discarded += 1;
-        }
-        await rm(join(tmp, name), { force: true });
-      } catch (err) {
-        // The part may be the committed content of a file etcd names (a path too long or a
-        // foreign object in the way): keep it for an operator and serve everything else.
-        report.quarantined.push(
-          await this.quarantineJournal(id, 'local-commit', entry.path, describe(err)),
-        );
-      }
-    }
-    for (const part of orphanParts) {
-      try {
-        await rm(join(tmp, part), { force: true });
-        report.discarded += 1;
-      } catch (err) {
-        const id = part.slice(0, -PART_SUFFIX.length);
-        report.quarantined.push(
-          await this.quarantineJournal(id, 'local-part', undefined, describe(err)),
-        );
-      }
-    }
-    for (const probe of names.filter((n) => n.endsWith(PROBE_SUFFIX))) {
-      await rm(join(tmp, probe), { force: true }).catch(() => undefined);
-    }
-    return report;
+  recover(isCurrent: IsCurrent): Promise<RecoveryReport> {
+    return recoverJournal(this.disk, isCurrent);
   }
 
-  async quarantinedEntries(): Promise<QuarantinedEntry[]> {
-    const dir = join(this.disk.root, INTERNAL_DIR, QUARANTINE_DIR);
-    let names: string[];
-    try {
-      names = (await readdir(dir)).sort();
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return [];
-      throw err;
-    }
-    const out: QuarantinedEntry[] = [];
-    for (const name of names.filter((n) => n.endsWith(REASON_SUFFIX))) {
-      try {
-        out.push(JSON.parse(await readFile(join(dir, name), 'utf8')) as QuarantinedEntry);
-      } catch {
-        out.push({
-          kind: 'local-unreadable',
-          id: name.slice(0, -REASON_SUFFIX.length),
-          reason: 'unreadable quarantine record',
-          keptAt: dir,
-        });
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Moves a journal entry's files (`<id>.commit`, `<id>.part`) to `.callfs/quarantine/` with a
-   * `<id>.json` saying why. When even that fails (a read-only tmp folder), they stay where
-   * they are, and the next start tries again.
-   */
-  private async quarantineJournal(
-    id: string,
-    kind: string,
-    path: string | undefined,
-    reason: string,
-  ): Promise<QuarantinedEntry> {
-    const dir = join(this.disk.root, INTERNAL_DIR, QUARANTINE_DIR);
-    const entry: QuarantinedEntry = { kind, id, reason, keptAt: dir };
-    if (path !== undefined) entry.path = path;
-    try {
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, id + REASON_SUFFIX), JSON.stringify(entry));
-      for (const suffix of [JOURNAL_SUFFIX, PART_SUFFIX]) {
-        try {
-          await rename(join(this.disk.tmpDir, id + suffix), join(dir, id + suffix));
-        } catch (err) {
-          if (errnoCode(err) !== 'ENOENT') throw err;
-        }
-      }
-      await fsyncDir(dir);
-      await fsyncDir(this.disk.tmpDir);
-    } catch (err) {
-      entry.keptAt = this.disk.tmpDir;
-      entry.reason = `${reason}; could not be moved aside: ${describe(err)}`;
-    }
-    return entry;
+  quarantinedEntries(): Promise<QuarantinedEntry[]> {
+    return quarantinedEntries(this.disk);
   }
 
   async checkWritable(): Promise<void> {
@@ -381,30 +248,6 @@ export class LocalfsStorage implements PathStorage {
     } catch (err) {
       throw new InternalError(`storage root ${this.disk.root} is not writable`, { cause: err });
     }
-  }
-}
-
-/** An error as one line for an operator (the errno code first when there is one). */
-function describe(err: unknown): string {
-  const code = errnoCode(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return code && !message.startsWith(code) ? `${code}: ${message}` : message;
-}
-
-/** A journal's entry, or null when it is unreadable or not one of ours. */
-async function readJournal(file: string): Promise<JournalEntry | null> {
-  try {
-    const value: unknown = JSON.parse(await readFile(file, 'utf8'));
-    if (typeof value !== 'object' || value === null) return null;
-    const { path, gen, write } = value as Record<string, unknown>;
-    if (typeof path !== 'string' || typeof gen !== 'number' || !Number.isSafeInteger(gen)) {
-      return null;
-    }
-    if (write !== undefined && typeof write !== 'string') return null;
-    pathSegments(path);
-    return { path, gen, write };
-  } catch {
-    return null;
   }
 }
 

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../support/cluster.js';
@@ -33,6 +33,42 @@ function run(args: string[], env: NodeJS.ProcessEnv, input?: Buffer): Promise<Ru
     child.once('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr: err }));
     child.stdin.end(input ?? Buffer.alloc(0));
   });
+}
+
+/** A command that runs until it ends by itself, with its JSON lines as they come. */
+function follow(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(PYTHON, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  let buffered = '';
+  let err = '';
+  const waiters: Array<() => void> = [];
+  child.stdout.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
+      lines.push(JSON.parse(buffered.slice(0, i)) as Record<string, unknown>);
+      buffered = buffered.slice(i + 1);
+    }
+    waiters.splice(0).forEach((w) => w());
+  });
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  return {
+    lines,
+    /** Resolves once `n` lines were printed; rejects if the command ends first. */
+    async lines_(n: number): Promise<void> {
+      while (lines.length < n) {
+        const more = new Promise<void>((resolve) => waiters.push(resolve));
+        const ended = closed.then((status) => {
+          throw new Error(`the command ended (${status}) after ${lines.length} lines: ${err}`);
+        });
+        await Promise.race([more, ended]);
+      }
+    },
+    async done(): Promise<number | null> {
+      return closed;
+    },
+    kill: () => child.kill(),
+  };
 }
 
 describe('a Python client generated from proto/', function () {
@@ -162,6 +198,19 @@ describe('a Python client generated from proto/', function () {
       OTHER_KEY,
     ],
     ['a listing of a file', ['ls', '/py/small.txt'], 'INVALID_ARGUMENT', 'NOT_A_DIRECTORY'],
+    [
+      'a listing with a forged cursor',
+      ['ls', '/py', '--cursor', 'e30.AAAA'],
+      'INVALID_ARGUMENT',
+      'INVALID_CURSOR',
+    ],
+    ['a watch of a missing path', ['watch', '/py/missing'], 'NOT_FOUND', 'FILE_NOT_FOUND'],
+    [
+      'a watch from a revision not yet reached',
+      ['watch', '/py', '--since', '999999999'],
+      'INVALID_ARGUMENT',
+      'BAD_REQUEST',
+    ],
     ['a read of a directory', ['read', '/py'], 'INVALID_ARGUMENT', 'NOT_A_FILE'],
     [
       'a delete of a non-empty directory',
@@ -188,6 +237,79 @@ describe('a Python client generated from proto/', function () {
       expect([e.status, e.code]).to.deep.equal([status, code]);
     });
   }
+
+  it('should answer ALREADY_EXISTS naming a directory when Mkdir repeats through another node', async () => {
+    await json(0, ['mkdir', '/py/made-on-1']);
+    const again = await json(0, ['mkdir', '/py/made-on-1']);
+    const e = await failure(1, ['mkdir', '/py/made-on-1']);
+    expect([again.created, e.status, e.code, e.existing_type, e.instance_id]).to.deep.equal([
+      false,
+      'ALREADY_EXISTS',
+      'FILE_ALREADY_EXISTS',
+      'directory',
+      'node-1',
+    ]);
+  });
+
+  it('should use every rpc of FileService in proto/ when the example client is read', async () => {
+    const proto = await readFile(join(ROOT, 'proto/callfs/v1/files.proto'), 'utf8');
+    const service = /service FileService \{([^}]*)\}/.exec(proto)![1]!;
+    const rpcs = [...service.matchAll(/^\s*rpc (\w+)\(/gm)].map((m) => m[1]!);
+    const client = await readFile(CLIENT, 'utf8');
+    expect(rpcs.filter((r) => !new RegExp(`self\\.stub\\.${r}\\b`).test(client))).to.deep.equal([]);
+    expect(rpcs).to.include('Watch');
+  });
+
+  it('should Watch through a node that does not own the files the changes other nodes make', async () => {
+    await json(0, ['mkdir', '/py/feed']);
+    const feed = follow(
+      [
+        CLIENT,
+        '--addr',
+        addr(1),
+        '--key',
+        API_KEY,
+        'watch',
+        '/py/feed',
+        '--recursive',
+        '--count',
+        '2',
+      ],
+      env,
+    );
+    try {
+      await feed.lines_(1);
+      await ok(0, ['write', '/py/feed/a.txt'], Buffer.from('watched'));
+      await ok(2, ['rm', '/py/feed/a.txt']);
+      expect(await feed.done()).to.equal(0);
+    } finally {
+      feed.kill();
+    }
+    expect(feed.lines.map((e) => [e.type, e.path, e.instance_id, e.entry_type])).to.deep.equal([
+      ['ready', '', '', 'FILE_TYPE_UNSPECIFIED'],
+      ['create', '/py/feed/a.txt', 'node-1', 'FILE_TYPE_FILE'],
+      ['delete', '/py/feed/a.txt', 'node-1', 'FILE_TYPE_FILE'],
+    ]);
+  });
+
+  it('should resume Watch after a revision when since is given', async () => {
+    const events = async (args: string[]) =>
+      (await ok(2, ['watch', '/py/resume', ...args]))
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; path: string; revision: string });
+    await ok(0, ['write', '/py/resume/b.txt'], Buffer.from('b'));
+    // From the start: the directory's own create, then the file's.
+    const replay = await events(['--since', '1', '--count', '2']);
+    const created = replay.find((e) => e.path === '/py/resume/b.txt')!;
+    await ok(1, ['rm', '/py/resume/b.txt']);
+    const after = await events(['--since', created.revision, '--count', '1']);
+    expect(after.map((e) => [e.type, e.path])).to.deep.equal([
+      ['ready', ''],
+      ['delete', '/py/resume/b.txt'],
+    ]);
+  });
 
   it('should fail with UNAVAILABLE OWNER_UNAVAILABLE and a retry hint when the owner is down', async () => {
     await ok(2, ['write', '/py/on-node-3.txt'], Buffer.from('3'));

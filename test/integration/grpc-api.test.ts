@@ -7,6 +7,7 @@ import type { FileServiceClient } from '../../src/generated/callfs/v1/FileServic
 import type { ListRequest } from '../../src/generated/callfs/v1/ListRequest.js';
 import type { ListResponse__Output } from '../../src/generated/callfs/v1/ListResponse.js';
 import type { MoveRequest } from '../../src/generated/callfs/v1/MoveRequest.js';
+import type { WriteResponse__Output } from '../../src/generated/callfs/v1/WriteResponse.js';
 import { loadProto } from '../../src/peer/proto.js';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
 import { call } from '../support/http.js';
@@ -112,6 +113,37 @@ describe('gRPC FileService: listings, moves and transport errors', function () {
     expect(codeOf(err)).to.deep.equal([grpc.status.INVALID_ARGUMENT, 'BAD_REQUEST']);
   });
 
+  it('should answer INVALID_ARGUMENT INVALID_CURSOR when the cursor is of another listing', async () => {
+    const first = await list({ path: '/ls', limit: 2 });
+    const cursor = first[first.length - 1]!.page!.next_cursor;
+    const err = await list({ path: '/ls', limit: 2, cursor, recursive: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(codeOf(err)).to.deep.equal([grpc.status.INVALID_ARGUMENT, 'INVALID_CURSOR']);
+  });
+
+  /** A Write whose header leaves write_mode unset (WRITE_MODE_UNSPECIFIED on the wire). */
+  async function writeWithoutMode(path: string, data: string): Promise<boolean | undefined> {
+    const stream = client.Write(md());
+    const responses = stream[Symbol.asyncIterator]() as AsyncIterator<WriteResponse__Output>;
+    stream.write({ header: { path, expected_size: -1 } });
+    await responses.next(); // Ready
+    stream.write({ chunk: Buffer.from(data) });
+    stream.write({ finish: { size: data.length } });
+    stream.end();
+    const result = await responses.next();
+    return (result.value as WriteResponse__Output | undefined)?.result?.created;
+  }
+
+  it('should create, then replace, when a Write leaves write_mode unset', async () => {
+    const created = [
+      await writeWithoutMode('/wm/unset.txt', 'first'),
+      await writeWithoutMode('/wm/unset.txt', 'second'),
+    ];
+    const back = await call(node.url, 'GET', '/v1/files/wm/unset.txt').then((r) => r.text());
+    expect([created, back]).to.deep.equal([[true, false], 'second']);
+  });
+
   it('should rename in place when Move has a name', async () => {
     await call(node.url, 'PUT', '/v1/files/mv/old.txt', { body: 'o' });
     expect(await move({ source: '/mv/old.txt', name: 'new.txt' })).to.equal('/mv/new.txt');
@@ -125,9 +157,31 @@ describe('gRPC FileService: listings, moves and transport errors', function () {
     expect(codeOf(err)).to.deep.equal([grpc.status.INVALID_ARGUMENT, 'BAD_REQUEST']);
   });
 
-  it('should answer INVALID_ARGUMENT when neither name nor destination is given', async () => {
+  it('should answer INVALID_ARGUMENT when neither name nor destination is given (an empty destination)', async () => {
     const err = await move({ source: '/mv/rel.txt' }).catch((e: unknown) => e);
     expect(codeOf(err)).to.deep.equal([grpc.status.INVALID_ARGUMENT, 'BAD_REQUEST']);
+  });
+
+  it('should answer INVALID_ARGUMENT when both name and destination are given', async () => {
+    const err = await move({ source: '/mv/rel.txt', name: 'x.txt', destination: '/x.txt' }).catch(
+      (e: unknown) => e,
+    );
+    expect(codeOf(err)).to.deep.equal([grpc.status.INVALID_ARGUMENT, 'BAD_REQUEST']);
+  });
+
+  it('should answer UNAVAILABLE OWNER_UNAVAILABLE and keep the file when instance names an unknown node', async () => {
+    const err = await move({
+      source: '/mv/rel.txt',
+      destination: '/mv/rel.txt',
+      instance: 'node-9',
+    }).catch((e: unknown) => e);
+    const still = await call(node.url, 'GET', '/v1/files/mv/rel.txt');
+    expect([...codeOf(err), still.status, await still.text()]).to.deep.equal([
+      grpc.status.UNAVAILABLE,
+      'OWNER_UNAVAILABLE',
+      200,
+      'r',
+    ]);
   });
 
   it('should answer INVALID_ARGUMENT when the name has a slash', async () => {

@@ -104,8 +104,15 @@ describe('start-up with journal entries recovery cannot finish', function () {
   });
 
   it('should count each etcd journal kind when its entries are set aside', () => {
-    const kinds = ['move-file', 'move-file-out', 'move-dir', 'move-dir-disk', 'unknown'];
-    expect(kinds.map((k) => counted(`ops-${k}`))).to.deep.equal([1, 1, 1, 1, 1]);
+    const kinds = [
+      'move-file',
+      'move-file-out',
+      'move-dir',
+      'move-dir-disk',
+      'unknown',
+      'unreadable',
+    ];
+    expect(kinds.map((k) => counted(`ops-${k}`))).to.deep.equal([1, 1, 1, 1, 1, 1]);
   });
 
   it('should keep the set-aside etcd entries for an operator', async () => {
@@ -134,6 +141,7 @@ describe('start-up with journal entries recovery cannot finish', function () {
     expect(code).to.equal(1);
     const bad = out.split('\n').filter((l) => /^\s+bad-journal /.test(l));
     const local = out.split('\n').filter((l) => /^\s+set-aside-journal /.test(l));
-    expect([bad.length, local.length]).to.deep.equal([5, 2]);
+    expect([bad.length, local.length]).to.deep.equal([6, 2]);
+    expect(bad.join('\n')).to.include(`${prefix}ops/bad-unparsable`);
   });
 });

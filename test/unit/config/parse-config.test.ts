@@ -144,6 +144,38 @@ describe('parseConfig', () => {
       expect(err.message).to.equal('auth.api_key_users.bob: duplicates another API key');
     });
 
+    it('should accept an API key when it has a space inside, as upstream CallFS does', () => {
+      const key = 'seventeen chars k3y with spaces';
+      expect(parseConfig(withAuth({ api_keys: [key] })).config.auth.api_keys).to.deep.equal([key]);
+    });
+
+    it('should reject an API key when it ends with a space that headers would trim', () => {
+      const err = thrown(() => parseConfig(withAuth({ api_keys: [`${KEY_A} `] })));
+      expect(err.message).to.match(/^auth\.api_keys\[0\]: must contain only printable ASCII/);
+    });
+
+    it('should reject the internal secret when it is also an API key', () => {
+      const err = thrown(() => parseConfig(withAuth({ internal_proxy_secret: KEY_A })));
+      expect(err.message).to.equal('auth.internal_proxy_secret: must differ from every API key');
+    });
+
+    it('should warn but accept the link secret when it equals the internal secret', () => {
+      const { config, warnings } = parseConfig(withAuth({ single_use_link_secret: INTERNAL }));
+      expect([config.auth.single_use_link_secret, warnings]).to.deep.equal([
+        INTERNAL,
+        [
+          'auth.single_use_link_secret: equals auth.internal_proxy_secret; accepted, but generate a separate one',
+        ],
+      ]);
+    });
+
+    it('should warn but accept the link secret when it equals an API key', () => {
+      const { warnings } = parseConfig(withAuth({ single_use_link_secret: KEY_A }));
+      expect(warnings).to.deep.equal([
+        'auth.single_use_link_secret: equals an API key; accepted, but generate a separate one',
+      ]);
+    });
+
     it('should accept named users when their keys are distinct', () => {
       const { config } = parseConfig(withAuth({ api_key_users: { bob: KEY_B } }));
       expect(config.auth.api_key_users).to.deep.equal({ bob: KEY_B });

@@ -161,6 +161,42 @@ describe('GrpcOwnerClient transport', function () {
     expect((err as AuthenticationError).code).to.equal('AUTHENTICATION_FAILED');
   });
 
+  it('should reject stageFile once, with nothing unhandled, when the target refuses while the body is still being read', async () => {
+    // The target answers at once (wrong secret) while the source is still waiting for its disk:
+    // the call's rejection must be held until the sender looks at it, or the process dies of an
+    // unhandled rejection (a node crashed this way when a drain's moves were refused).
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.prependListener('unhandledRejection', onUnhandled);
+    try {
+      const client = newClient({ internalSecret: 'not-the-secret-0123456789abcdef' });
+      let bodyDone = false;
+      const slowBody = async function* (): AsyncGenerator<Buffer> {
+        try {
+          await new Promise((r) => setTimeout(r, 300));
+          yield Buffer.alloc(1024, 1);
+        } finally {
+          bodyDone = true;
+        }
+      };
+      const err = await rejection(
+        client.stageFile(
+          owner,
+          { stageId: 'st-1', path: '/x/staged', gen: 1, size: 1024 },
+          slowBody(),
+        ),
+      );
+      expect(err).to.be.instanceOf(AuthenticationError);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled, 'unhandled rejections').to.deep.equal([]);
+      expect(bodyDone, 'the body was closed').to.equal(true);
+    } finally {
+      process.removeListener('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('should act as the original user, not the internal user, when the owner authorizes', async () => {
     // The internal secret alone would be the admin `internal-proxy`; carrying bob must deny.
     const err = await rejection(newClient().remove(owner, caller('bob'), SEED.path));

@@ -1,0 +1,93 @@
+// The journal of multi-step jobs in etcd (`<prefix>ops/<id>`): moves and recursive deletes
+// write an entry before their first step and clear it after their last, so a node that
+// crashes in between finishes (or sets aside) the job at its next start. Each value is JSON
+// naming the node that owns the job; entries are read oldest first (create revision).
+import { SortOrder, SortTarget, type Etcd3, type IRangeRequest } from 'etcd3';
+import type { JournalEntry } from '../files/ports.js';
+import { callOptions, mapEtcdError, type MetadataLogger } from './etcd-call.js';
+import { prefixEnd } from './keys.js';
+
+export interface EtcdJournalOptions {
+  client: Etcd3;
+  prefix: string;
+  timeoutMs: number;
+  logger: MetadataLogger;
+}
+
+export class EtcdJournal {
+  private readonly start: Buffer;
+
+  constructor(private readonly o: EtcdJournalOptions) {
+    this.start = Buffer.from(`${o.prefix}ops/`);
+  }
+
+  async put(entry: JournalEntry): Promise<void> {
+    try {
+      await this.o.client.kv.put(
+        { key: this.keyOf(entry.id), value: Buffer.from(JSON.stringify(entry.value)) },
+        callOptions(this.o.timeoutMs),
+      );
+    } catch (err) {
+      throw mapEtcdError(err, 'putJournal');
+    }
+  }
+
+  /** The entries of one node, oldest first; values that are not JSON are skipped (and logged). */
+  async of(node: string): Promise<JournalEntry[]> {
+    const res = await this.range({
+      key: this.start,
+      range_end: prefixEnd(this.start),
+      sort_order: SortOrder.Ascend,
+      sort_target: SortTarget.Create,
+    });
+    const out: JournalEntry[] = [];
+    for (const kv of res.kvs) {
+      try {
+        const value = JSON.parse(kv.value.toString('utf8')) as JournalEntry['value'];
+        if (value.node === node) {
+          out.push({ id: kv.key.subarray(this.start.length).toString(), value });
+        }
+      } catch {
+        this.o.logger.warn({ key: kv.key.toString() }, 'unreadable journal entry');
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The keys of entries whose value is not JSON: no node can tell they are its own, so none
+   * acts on them; `callfs fsck` reports them for an operator to inspect with etcdctl.
+   */
+  async unreadable(): Promise<string[]> {
+    const res = await this.range({ key: this.start, range_end: prefixEnd(this.start) });
+    const out: string[] = [];
+    for (const kv of res.kvs) {
+      try {
+        JSON.parse(kv.value.toString('utf8'));
+      } catch {
+        out.push(kv.key.toString());
+      }
+    }
+    return out;
+  }
+
+  async clear(id: string): Promise<void> {
+    try {
+      await this.o.client.kv.deleteRange({ key: this.keyOf(id) }, callOptions(this.o.timeoutMs));
+    } catch (err) {
+      throw mapEtcdError(err, 'clearJournal');
+    }
+  }
+
+  private keyOf(id: string): Buffer {
+    return Buffer.from(`${this.o.prefix}ops/${id}`);
+  }
+
+  private async range(req: IRangeRequest) {
+    try {
+      return await this.o.client.kv.range(req, callOptions(this.o.timeoutMs));
+    } catch (err) {
+      throw mapEtcdError(err, 'journal');
+    }
+  }
+}
