@@ -33,7 +33,7 @@ import {
   type Row,
   type Section,
 } from './bench-lib/report.js';
-import { rssMB, sampleRss } from './bench-lib/rss.js';
+import { rssMB, sampleRss } from '../devkit/rss.js';
 import { runScale } from './bench-lib/scale.js';
 import { s3Round, startS3Bench, type S3Bench } from './bench-lib/s3.js';
 import { ratios, spread } from './bench-lib/stats.js';

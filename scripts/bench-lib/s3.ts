@@ -10,7 +10,7 @@ import { startNodeProcess, type NodeProcess } from '../../devkit/node-process.js
 import { freePort } from '../../devkit/proc.js';
 import { startS3rver, type S3rverProcess } from '../../devkit/s3rver.js';
 import { cannon, curl, curlSha256, shown, type Context, type Load } from './measure.js';
-import { rssMB, sampleRss } from './rss.js';
+import { rssMB, sampleRss } from '../../devkit/rss.js';
 
 export interface S3Bench {
   s3: S3rverProcess;

@@ -16,7 +16,7 @@ import { inodeKey } from '../../src/metadata/keys.js';
 import { encodeInode } from '../../src/metadata/records.js';
 import { cannon, nodeLoad, shown, type Context, type Load } from './measure.js';
 import { renderSection, type Row } from './report.js';
-import { rssMB } from './rss.js';
+import { rssMB } from '../../devkit/rss.js';
 import { spread } from './stats.js';
 
 const CONNECTIONS = 64;

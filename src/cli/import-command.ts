@@ -12,6 +12,7 @@ export async function runImportCommand(o: {
   path: string;
   as: string;
   owner: string;
+  offline?: boolean;
   json?: boolean;
 }): Promise<number> {
   let config;
@@ -29,6 +30,7 @@ export async function runImportCommand(o: {
       source: o.path,
       as: o.as,
       owner: o.owner,
+      offline: o.offline,
       onTotal: (n) => (bar = progressBar(`import ${o.as}`, n, 0, 'files')),
       onFile: () => bar?.add(1),
     });

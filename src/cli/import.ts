@@ -5,8 +5,10 @@
 // into place (link() shares the bytes, copies nothing; across filesystems it fails with EXDEV
 // and the import stops, telling the operator to move the tree under the root). Names are held
 // to the API's path rules and files to `server.max_body_bytes`; symlinks, special files and
-// names that are not UTF-8 are skipped and reported. The etcd side never overwrites (see
-// etcd-import.ts), so it runs beside a live node, and a re-run skips what it already did.
+// names that are not UTF-8 are skipped and reported. The node must be a live member (or
+// `--offline` says it is stopped), so a configuration naming a node that is not running is
+// refused. The etcd side never overwrites (see etcd-import.ts), so it runs beside a live node,
+// and a re-run skips what it already did.
 import type { Dirent } from 'node:fs';
 import { link, lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
@@ -25,6 +27,8 @@ export interface ImportOptions {
   as: string;
   /** The user who owns the imported entries. */
   owner: string;
+  /** Import although the node holds no live membership (it is stopped). */
+  offline?: boolean;
   onTotal?(files: number): void;
   onFile?(): void;
 }
@@ -146,6 +150,14 @@ export async function runImport(config: Config, o: ImportOptions): Promise<Impor
     state: 'ready',
   };
   try {
+    // The files are registered as this node's: with no live membership under its id the
+    // configuration may name a node that never runs here (a copied config, a typo), whose
+    // files would answer 503 to everyone and could not even be deleted through the API.
+    if (!o.offline && !(await importer.isLive(instanceId))) {
+      throw new ImportError(
+        `${instanceId} is not a live member of the cluster (no membership in etcd): start the node, or check --config; --offline imports for a node that is stopped`,
+      );
+    }
     for (const a of ancestorsOf(as)) {
       const r = await importer.ensureDir(a, dirInode);
       if (r.revision === null)

@@ -57,9 +57,17 @@ export async function runCli(argv: string[]): Promise<number> {
     )
     .requiredOption('--as <path>', 'where it appears in the namespace')
     .option('--owner <user>', 'the user owning the imported entries', 'root')
+    .option('--offline', 'import while the node is stopped (its files answer 503 until it starts)')
     .option('--json', 'print the report as JSON')
     .action(
-      async (opts: { config: string; path: string; as: string; owner: string; json?: boolean }) => {
+      async (opts: {
+        config: string;
+        path: string;
+        as: string;
+        owner: string;
+        offline?: boolean;
+        json?: boolean;
+      }) => {
         exitCode = await runImportCommand(opts);
       },
     );

@@ -85,8 +85,8 @@ export function createEdgeApp(o: EdgeOptions): Hono<EdgeEnv> {
     return c.json(body, status);
   });
   app.onError(
-    onError(o.instanceId, (err, c) =>
-      o.logger.error({ err, request_id: c.get('requestId') }, 'request failed'),
+    onError(o.instanceId, (err, c, level) =>
+      o.logger[level]({ err, request_id: c.get('requestId') }, 'request failed'),
     ),
   );
   return app;

@@ -99,11 +99,19 @@ export function encodePath(path: string): string {
     .join('/');
 }
 
-export function onError(selfInstanceId: string, log: (err: unknown, c: Context) => void) {
+/**
+ * The edge's error handler. A 5xx is logged: at `warn` when it is retryable (an owner down, a
+ * lease being renewed, a commit racing a move: the client is told to retry, nothing is wrong
+ * with the node), at `error` otherwise, so alerts on error lines mean a fault.
+ */
+export function onError(
+  selfInstanceId: string,
+  log: (err: unknown, c: Context, level: 'warn' | 'error') => void,
+) {
   return (err: unknown, c: Context) => {
     const error = toCallfsError(err);
     const { status, body } = errorResponse(error, selfInstanceId);
-    if (status >= 500) log(err, c);
+    if (status >= 500) log(err, c, error.retryable ? 'warn' : 'error');
     if (status === 503 || status === 429) c.header('Retry-After', RETRY_AFTER_SECONDS);
     // An upload refused before its body was read must not keep the socket for the rest.
     if (status === 413 || status === 401) c.header('Connection', 'close');

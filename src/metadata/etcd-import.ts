@@ -8,8 +8,11 @@ import type { Etcd3, IRangeRequest } from 'etcd3';
 import type { Inode } from '../files/ports.js';
 import { callOptions, mapEtcdError } from './etcd-call.js';
 import { absent, unchanged } from './etcd-compares.js';
-import { DEFAULT_PREFIX, inodeKey, normalizePrefix } from './keys.js';
+import { DEFAULT_PREFIX, inodeKey, nodeKey, normalizePrefix } from './keys.js';
 import { decodeInode, encodeInode } from './records.js';
+
+/** The directory being imported into changed under the import (a re-run continues). */
+export class ImportChangedError extends Error {}
 
 /** Puts per transaction (etcd allows 128 operations; compares count too). */
 export const IMPORT_BATCH = 100;
@@ -34,6 +37,12 @@ export class EtcdImporter {
     private readonly timeoutMs = 5_000,
   ) {
     this.prefix = normalizePrefix(prefix);
+  }
+
+  /** True while `instanceId` holds its membership (a leased key: gone when the node is down). */
+  async isLive(instanceId: string): Promise<boolean> {
+    const res = await this.range({ key: Buffer.from(nodeKey(this.prefix, instanceId)) });
+    return res.kvs.length > 0;
   }
 
   /** Makes sure `path` is a directory: creates it when absent (parents first, by the caller). */
@@ -82,8 +91,10 @@ export class EtcdImporter {
     const out: ImportOutcome[] = [];
     for (const [i, f] of files.entries()) {
       const key = keys[i]!;
+      // The directory is compared here too: a file registered after its directory was deleted
+      // or moved away would be an entry without a parent.
       const res = await this.txn({
-        compare: [absent(key)],
+        compare: dir === '/' ? [absent(key)] : [absent(key), unchanged(dirKey, dirRevision)],
         success: [puts[i]!],
         failure: [{ request_range: { key } }],
       });
@@ -92,6 +103,11 @@ export class EtcdImporter {
         continue;
       }
       const kv = res.responses[0]?.response_range?.kvs[0];
+      if (!kv) {
+        throw new ImportChangedError(
+          `${dir} changed while its files were being registered: run the import again`,
+        );
+      }
       const existing = kv ? decodeInode(f.path, kv.value.toString('utf8')) : null;
       if (
         existing &&

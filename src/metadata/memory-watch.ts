@@ -5,6 +5,7 @@
 import type { ChangeFeed, WatchOptions, WatchStream } from '../files/change-feed.js';
 import { BadRequestError, CursorExpiredError, NotFoundError } from '../files/errors.js';
 import { batchesOf, compactedError, parseRevision, type RawEvent } from './change-events.js';
+import type { Inode } from '../files/ports.js';
 import { assertCanonical, parentOf } from './keys.js';
 import type { MemoryStore } from './memory-metadata.js';
 import { WatchQueue } from './watch-queue.js';
@@ -16,11 +17,6 @@ export class MemoryChangeFeed implements ChangeFeed {
     assertCanonical(path);
     const since = options.since === undefined ? undefined : parseRevision(options.since);
     const inodes = this.store.inodes;
-    const target = path === '/' ? null : inodes.get(path);
-    if (path !== '/' && (!target || target.inode.state === 'writing')) {
-      throw new NotFoundError(`${path} does not exist`);
-    }
-    const isDir = path === '/' || target?.inode.type === 'directory';
     const now = Number(this.store.currentRevision());
     if (since !== undefined) {
       if (since > now) throw new BadRequestError(`since ${since} is in the future (now ${now})`);
@@ -30,6 +26,16 @@ export class MemoryChangeFeed implements ChangeFeed {
         throw err instanceof CursorExpiredError ? compactedError(String(since), err) : err;
       }
     }
+    // A resumed watch of a path deleted since `since` still replays the delete (etcd-watch.ts).
+    const visible = <R extends { inode: Inode }>(r: R | undefined): R | undefined =>
+      r && r.inode.state !== 'writing' ? r : undefined;
+    const target =
+      path === '/'
+        ? null
+        : (visible(inodes.get(path)) ??
+          (since === undefined ? undefined : visible(inodes.at(String(since)).get(path))));
+    if (path !== '/' && !target) throw new NotFoundError(`${path} does not exist`);
+    const isDir = path === '/' || target?.inode.type === 'directory';
     const start = since ?? now;
     const below = path === '/' ? '/' : `${path}/`;
     const watched = (p: string): boolean =>

@@ -2,15 +2,24 @@
 // anywhere, output is JSON on request, exit codes follow the HTTP outcome, and `get --resume`
 // continues a partial download with a Range request.
 import { expect } from 'chai';
+import { Etcd3 } from 'etcd3';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, sha256 } from '../support/http.js';
 import { API_KEY } from '../support/node.js';
+import { onTerminal } from '../support/pty.js';
 import { callfsArgv } from '../../devkit/node-process.js';
+import { etagMarker } from '../../src/cli/client/commands.js';
+
+const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 // The TypeScript sources through tsx (as test/support/node.ts), so no fresh build is needed.
 const CALLFS = callfsArgv('tsx', []).slice(1);
@@ -157,5 +166,114 @@ describe('cluster: the callfs client commands', function () {
     const result = JSON.parse(r.stdout) as { status: number; resumed_from: number };
     expect([result.status, result.resumed_from]).to.deep.equal([206, 1_000_000]);
     expect(sha256(await readFile(out))).to.equal(sha256(data));
+  });
+
+  it('should download the new version whole when get --resume finds the file replaced since the cut', async () => {
+    await call(n1, 'PUT', '/v1/files/cli/changing.bin', { body: data });
+    const out = join(dir, 'changing.bin');
+    // A download cut after 1 MB: its bytes, and the ETag `get` kept beside them.
+    const first = await cli(n2, ['get', '/cli/changing.bin', out, '--json']);
+    expect(first.code).to.equal(0);
+    const etag = (await call(n3, 'HEAD', '/v1/files/cli/changing.bin')).headers.get('etag')!;
+    await truncate(out, 1_000_000);
+    await writeFile(etagMarker(out), `${etag}\n`);
+    const next = randomBytes(data.length);
+    await call(n3, 'PUT', '/v1/files/cli/changing.bin', { body: next });
+    const r = await cli(n3, ['get', '/cli/changing.bin', out, '--resume', '--json']);
+    const result = JSON.parse(r.stdout) as { status: number; resumed_from: number };
+    expect([result.status, result.resumed_from]).to.deep.equal([200, 0]);
+    expect(sha256(await readFile(out))).to.equal(sha256(next));
+    expect(await exists(etagMarker(out))).to.equal(false);
+  });
+
+  it('should resume with 206 when the ETag kept beside the partial file still names the file', async () => {
+    const out = join(dir, 'kept.bin');
+    const r = await cli(n1, ['get', '/cli/data.bin', out]);
+    expect([r.code, await exists(etagMarker(out))]).to.deep.equal([0, false]);
+    await truncate(out, 500_000);
+    const etag = (await call(n2, 'HEAD', '/v1/files/cli/data.bin')).headers.get('etag')!;
+    await writeFile(etagMarker(out), etag);
+    const again = await cli(n2, ['get', '/cli/data.bin', out, '--resume', '--json']);
+    expect(JSON.parse(again.stdout)).to.include({ status: 206, resumed_from: 500_000 });
+    expect(sha256(await readFile(out))).to.equal(sha256(data));
+  });
+
+  it('should draw a progress bar on a terminal when put and get transfer a file', async () => {
+    const env = { CALLFS_URL: n1, CALLFS_API_KEY: API_KEY };
+    const full = `[${'#'.repeat(30)}] 2.0 MiB / 2.0 MiB`;
+    const up = await onTerminal(
+      [process.execPath, ...CALLFS, 'put', join(dir, 'src.bin'), '/cli/pty.bin'],
+      env,
+    );
+    expect([up.code, up.output.includes(`/cli/pty.bin ${full}`)]).to.deep.equal([0, true]);
+    const out = join(dir, 'pty.bin');
+    const down = await onTerminal([process.execPath, ...CALLFS, 'get', '/cli/pty.bin', out], {
+      ...env,
+      CALLFS_URL: n3,
+    });
+    expect([down.code, down.output.includes(`/cli/pty.bin ${full}`)]).to.deep.equal([0, true]);
+    expect(sha256(await readFile(out))).to.equal(sha256(data));
+  });
+
+  it('should exit 7 with REVISION_COMPACTED when watch --since names a compacted revision', async () => {
+    const etcd = new Etcd3({ hosts: cluster.etcd.endpoint });
+    try {
+      const rev = (await etcd.kv.range({ key: Buffer.from('x') })).header.revision;
+      await etcd.kv.compact({ revision: rev });
+      const r = await cli(n2, ['watch', '/', '--since', '1']);
+      expect([r.code, r.stderr.includes('REVISION_COMPACTED')]).to.deep.equal([7, true]);
+    } finally {
+      etcd.close();
+    }
+  });
+
+  it('should keep watching through a restart of the node it watches on and print what changed meanwhile', async () => {
+    await call(n1, 'POST', '/v1/files/clr/');
+    const proc = spawn(process.execPath, [...CALLFS, 'watch', '/clr', '--json', '--count', '1'], {
+      env: { ...process.env, CALLFS_URL: n2, CALLFS_API_KEY: API_KEY },
+    });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      proc.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('watching')) resolve();
+      });
+      void exited.then(() => reject(new Error(`watch exited: ${err}`)));
+    });
+    await cluster.nodes[1]!.kill('SIGTERM');
+    await call(n1, 'POST', '/v1/files/clr/while-down.txt', { body: 'x' });
+    await cluster.nodes[1]!.restart();
+    const code = await exited;
+    const events = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; path: string });
+    expect([code, events.map((e) => `${e.type} ${e.path}`)], err).to.deep.equal([
+      0,
+      ['create /clr/while-down.txt'],
+    ]);
+  });
+
+  it('should print JSON when where, mv and rm run with --json on a non-owner', async () => {
+    await call(n1, 'POST', '/v1/files/clj/a.txt', { body: 'json' });
+    const where = await cli(n2, ['where', '/clj/a.txt', '--json']);
+    const mv = await cli(n3, ['mv', '/clj/a.txt', '/clj/b.txt', '--json']);
+    const rmd = await cli(n2, ['rm', '/clj/b.txt', '--json']);
+    expect([where, mv, rmd].map((r) => [r.code, JSON.parse(r.stdout)])).to.deep.equal([
+      [0, { path: '/clj/a.txt', instance_id: 'node-1', backend_type: 'localfs' }],
+      [0, { path: '/clj/b.txt' }],
+      [0, { path: '/clj/b.txt', deleted: true }],
+    ]);
+  });
+
+  it('should exit 8 with RANGE_NOT_SATISFIABLE when get --resume finds a local file larger than the remote one', async () => {
+    await call(n1, 'PUT', '/v1/files/cli/small.txt', { body: 'tiny' });
+    const out = join(dir, 'larger.txt');
+    await writeFile(out, 'much more than four bytes');
+    const r = await cli(n2, ['get', '/cli/small.txt', out, '--resume']);
+    expect([r.code, r.stderr.includes('RANGE_NOT_SATISFIABLE')]).to.deep.equal([8, true]);
   });
 });

@@ -3,6 +3,7 @@
 // record its commit is fenced on, and reads a range from its offset).
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, jsonOf, sha256 } from '../support/http.js';
 
@@ -101,6 +102,37 @@ describe('cluster: conditional requests, ranges and content types across 3 nodes
       expect(statuses.filter((s) => s === 200).length, statuses.join(',')).to.equal(1);
       expect(statuses.filter((s) => s === 412).length).to.equal(9);
       expect(await (await call(n2, 'GET', '/v1/files/c/ten.txt')).text()).to.equal(bodies[won]);
+    });
+
+    it('should let exactly one of a PUT, a DELETE and a PATCH with one If-Match win in 10 rounds through different nodes', async () => {
+      for (let round = 0; round < 10; round++) {
+        const path = `/v1/files/c/mixed-${round}.txt`;
+        await call(n1, 'PUT', path, { body: 'base' });
+        const etag = await etagOf(n1, path);
+        const [put, del, mv] = await Promise.all([
+          call(n2, 'PUT', path, { body: 'replaced', headers: { 'if-match': etag } }),
+          call(n3, 'DELETE', path, { headers: { 'if-match': etag } }),
+          call(n2, 'PATCH', path, {
+            body: JSON.stringify({ name: `moved-${round}.txt` }),
+            headers: { 'content-type': 'application/json', 'if-match': etag },
+          }),
+        ]);
+        const statuses = [put.status, del.status, mv.status];
+        // A loser gets 412, or 404 when the winner took the path away first: RFC 9110 §13.2.1
+        // ignores preconditions where the request without them would not succeed either.
+        const won = statuses.filter((st) => st === 200 || st === 204).length;
+        const lost = statuses.filter((st) => st === 412 || st === 404).length;
+        expect([won, lost], statuses.join(',')).to.deep.equal([1, 2]);
+        const [at, moved] = await Promise.all([
+          call(n3, 'GET', path),
+          call(n3, 'HEAD', `/v1/files/c/moved-${round}.txt`),
+        ]);
+        const body = at.status === 200 ? await at.text() : null;
+        // What is left is exactly what the winner did.
+        if (put.status === 200) expect([body, moved.status]).to.deep.equal(['replaced', 404]);
+        if (del.status === 204) expect([at.status, moved.status]).to.deep.equal([404, 404]);
+        if (mv.status === 200) expect([at.status, moved.status]).to.deep.equal([404, 200]);
+      }
     });
 
     it('should answer PRECONDITION_FAILED when the loser of an If-Match race is read', async () => {
@@ -267,6 +299,36 @@ describe('cluster: conditional requests, ranges and content types across 3 nodes
       expect(res.status).to.equal(200);
     });
 
+    it('should answer 304 on HEAD through a non-owner when If-Modified-Since is the Last-Modified date', async () => {
+      const lm = (await call(n1, 'HEAD', '/v1/files/g/read.txt')).headers.get('last-modified')!;
+      const res = await call(n3, 'HEAD', '/v1/files/g/read.txt', {
+        headers: { 'if-modified-since': lm },
+      });
+      expect([res.status, res.headers.get('etag')]).to.deep.equal([304, etag]);
+    });
+
+    const old = 'Sat, 01 Jan 2000 00:00:00 GMT';
+    const failing: [string, string, Record<string, string>, string?][] = [
+      ['HEAD', 'If-Match of another version', { 'if-match': '"1-1"' }],
+      ['GET', 'an If-Unmodified-Since before the file', { 'if-unmodified-since': old }],
+      ['PUT', 'If-None-Match with the current ETag', {}],
+      ['DELETE', 'an If-Unmodified-Since before the file', { 'if-unmodified-since': old }],
+      ['PATCH', 'If-None-Match: *', { 'if-none-match': '*' }, JSON.stringify({ name: 'x.txt' })],
+    ];
+    for (const [method, what, headers, body] of failing) {
+      it(`should answer 412 and change nothing when ${method} through a non-owner carries ${what}`, async () => {
+        const h = method === 'PUT' ? { 'if-none-match': etag } : headers;
+        const res = await call(n2, method, '/v1/files/g/read.txt', {
+          body: method === 'PUT' ? 'replaced' : body,
+          headers: body ? { ...h, 'content-type': 'application/json' } : h,
+        });
+        expect(res.status).to.equal(412);
+        if (method !== 'HEAD') expect((await jsonOf(res)).code).to.equal('PRECONDITION_FAILED');
+        const now = await call(n3, 'GET', '/v1/files/g/read.txt');
+        expect([now.headers.get('etag'), await now.text()]).to.deep.equal([etag, 'cached']);
+      });
+    }
+
     it('should answer 412 when a GET carries an If-Match that does not match', async () => {
       const res = await call(n3, 'GET', '/v1/files/g/read.txt', {
         headers: { 'if-match': '"1-1"' },
@@ -306,6 +368,32 @@ describe('cluster: conditional requests, ranges and content types across 3 nodes
         });
       }
     }
+
+    it('should read and forward only the range when a slice of a large file is asked on a non-owner', async () => {
+      // /proc/<pid>/io rchar counts every byte a process read (disk and sockets alike): a
+      // range served by skipping through the file, or sent whole to the edge to be cut there,
+      // shows as tens of MiB on the owner or the receiving node.
+      const big = randomBytes(32 * 1024 * 1024);
+      expect((await call(n1, 'PUT', '/v1/files/r/big.bin', { body: big })).status).to.equal(201);
+      const rchar = (i: number): number =>
+        Number(
+          /^rchar: (\d+)$/m.exec(
+            readFileSync(`/proc/${cluster.nodes[i]!.proc.pid}/io`, 'utf8'),
+          )![1],
+        );
+      const before = [rchar(0), rchar(2)];
+      const res = await call(n3, 'GET', '/v1/files/r/big.bin', {
+        headers: { range: 'bytes=-4096' },
+      });
+      const body = Buffer.from(await res.arrayBuffer());
+      expect(res.status).to.equal(206);
+      expect(sha256(body)).to.equal(sha256(big.subarray(big.length - 4096)));
+      const read = [rchar(0) - before[0]!, rchar(2) - before[1]!];
+      expect(
+        read.every((n) => n < 4 * 1024 * 1024),
+        `bytes read: ${read.join(', ')}`,
+      ).to.equal(true);
+    });
 
     it('should announce Accept-Ranges: bytes when HEAD reaches a non-owner', async () => {
       const res = await call(n3, 'HEAD', '/v1/files/r/data.bin');

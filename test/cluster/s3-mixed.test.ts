@@ -4,12 +4,10 @@
 // with one whole body. When only node-3 reaches it, the others forward to it.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { startCluster, type TestCluster } from '../support/cluster.js';
+import { type TestCluster } from '../support/cluster.js';
 import { call, jsonOf, sha256 } from '../support/http.js';
-import { startS3rver, type S3Handle } from '../support/s3.js';
 import { API_KEY } from '../support/node.js';
-import { createS3Client } from '../../src/storage/s3/client.js';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { startMixedCluster, type MixedCluster } from '../support/s3-cluster.js';
 import { request } from 'node:http';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,32 +30,18 @@ async function until(ok: () => Promise<boolean>): Promise<void> {
 
 describe('cluster: localfs and S3 nodes, every node reaching the bucket', function () {
   this.timeout(180_000);
-  let s3: S3Handle;
+  let mixed: MixedCluster;
   let cluster: TestCluster;
   let urls: string[];
 
-  async function objectCount(): Promise<number> {
-    const client = createS3Client({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      bucket: s3.bucket,
-      accessKeyId: s3.accessKey,
-      secretAccessKey: s3.secretKey,
-    });
-    const res = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket }));
-    return res.KeyCount ?? 0;
-  }
+  const objectCount = async (): Promise<number> => (await mixed.objectKeys()).length;
 
   before(async () => {
-    s3 = await startS3rver();
-    cluster = await startCluster(3, (i) => ({
-      backend: { default_backend: i === 2 ? 's3' : 'localfs', ...s3.backendConfig() },
-    }));
-    urls = cluster.nodes.map((n) => n.url);
+    mixed = await startMixedCluster({ bucketOnAll: true });
+    ({ cluster, urls } = mixed);
   });
   after(async () => {
-    await cluster?.stop();
-    await s3?.stop();
+    await mixed?.stop();
   });
 
   it('should name node-3 and backend s3 in the 409 when node-1 POSTs a path node-3 created', async () => {
@@ -162,20 +146,16 @@ describe('cluster: localfs and S3 nodes, every node reaching the bucket', functi
 
 describe('cluster: localfs and S3 nodes, only node-3 reaching the bucket', function () {
   this.timeout(180_000);
-  let s3: S3Handle;
+  let mixed: MixedCluster;
   let cluster: TestCluster;
   let urls: string[];
 
   before(async () => {
-    s3 = await startS3rver();
-    cluster = await startCluster(3, (i) =>
-      i === 2 ? { backend: { default_backend: 's3', ...s3.backendConfig() } } : undefined,
-    );
-    urls = cluster.nodes.map((n) => n.url);
+    mixed = await startMixedCluster({ bucketOnAll: false });
+    ({ cluster, urls } = mixed);
   });
   after(async () => {
-    await cluster?.stop();
-    await s3?.stop();
+    await mixed?.stop();
   });
 
   it('should serve and replace an S3 file through node-1 when node-1 has no bucket', async () => {

@@ -4,55 +4,14 @@
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { Etcd3 } from 'etcd3';
-import { readSse, type SseEvent } from '../../src/cli/client/sse.js';
 import type { WatchEvent__Output } from '../../src/generated/callfs/v1/WatchEvent.js';
 import { loadProto } from '../../src/peer/proto.js';
 import { waitFor } from '../contract/metadata-contract.js';
 import { etcdWatchers } from '../support/etcd-metrics.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, jsonOf } from '../support/http.js';
+import { dataOf, openFeed } from '../support/watch-feed.js';
 import { API_KEY } from '../support/node.js';
-
-interface Feed {
-  next(n: number): Promise<SseEvent[]>;
-  close(): void;
-}
-
-/** Opens a watch and reads its events, bounded in time so a missing event fails the test. */
-async function openFeed(
-  base: string,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<Feed> {
-  const ac = new AbortController();
-  const res = await fetch(`${base}/v1/watch${path}`, {
-    headers: { authorization: `Bearer ${API_KEY}`, ...headers },
-    signal: ac.signal,
-  });
-  if (res.status !== 200) throw new Error(`watch answered ${res.status}: ${await res.text()}`);
-  const it = readSse(res.body as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-  return {
-    async next(n) {
-      const out: SseEvent[] = [];
-      const deadline = Date.now() + 10_000;
-      while (out.length < n) {
-        const timer = new Promise<never>((_, reject) =>
-          setTimeout(
-            () => reject(new Error(`only ${out.length} of ${n} events`)),
-            Math.max(1, deadline - Date.now()),
-          ).unref(),
-        );
-        const r = await Promise.race([it.next(), timer]);
-        if (r.done) break;
-        out.push(r.value);
-      }
-      return out;
-    },
-    close: () => ac.abort(),
-  };
-}
-
-const dataOf = (e: SseEvent) => JSON.parse(e.data) as Record<string, unknown>;
 
 describe('cluster: change feed across 3 nodes', function () {
   this.timeout(120_000);
@@ -123,6 +82,26 @@ describe('cluster: change feed across 3 nodes', function () {
     }
   });
 
+  it('should replay the delete when a watch resumes with since on a directory deleted meanwhile', async () => {
+    await call(n1, 'POST', '/v1/files/gone/');
+    await call(n3, 'PUT', '/v1/files/gone/f.txt', { body: 'node-3 owns it' });
+    const feed = await openFeed(n2, '/gone');
+    const [ready] = await feed.next(1);
+    feed.close();
+    expect((await call(n1, 'DELETE', '/v1/files/gone?recursive=true')).status).to.equal(204);
+    const again = await openFeed(n1, `/gone?since=${ready!.lastEventId}`);
+    try {
+      const events = await again.next(3);
+      expect(events.map((e) => [e.event, dataOf(e).path, dataOf(e).instance_id])).to.deep.equal([
+        ['ready', undefined, undefined],
+        ['delete', '/gone/f.txt', 'node-3'],
+        ['delete', '/gone', 'node-1'],
+      ]);
+    } finally {
+      again.close();
+    }
+  });
+
   it('should answer 410 REVISION_COMPACTED when since was compacted', async () => {
     const etcd = new Etcd3({ hosts: cluster.etcd.endpoint });
     try {
@@ -155,7 +134,8 @@ describe('cluster: change feed across 3 nodes', function () {
       ),
     );
     await Promise.all(feeds.map((f) => f.next(1)));
-    expect(await etcdWatchers(cluster.etcd.endpoint)).to.be.at.least(before + 40);
+    // One etcd watcher per stream: the directory and its subtree are one key range.
+    expect(await etcdWatchers(cluster.etcd.endpoint)).to.be.at.least(before + 20);
     for (const f of feeds) f.close();
     await waitFor(
       'the watchers to close',

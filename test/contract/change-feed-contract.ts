@@ -122,6 +122,18 @@ export function changeFeedContract(name: string, make: () => Promise<ChangeFeedS
       expect(changes.map((c) => c.path).sort()).to.deep.equal(['/w/d', '/w/d/deep']);
     });
 
+    it('should report nothing of siblings or their subtrees when a directory is watched', async () => {
+      await s.metadata.create('/w/m', dirInode(s.instanceId), {});
+      const stream = await watch('/w/m', true);
+      // Names sorting before and after `m`, and a name starting below `/` in byte order.
+      await s.metadata.create('/w/a/deep', file(), parentsOf(s.instanceId));
+      await s.metadata.create('/w/-x/deep', file(), parentsOf(s.instanceId));
+      await s.metadata.create('/w/z', file(), {});
+      await s.metadata.create('/w/m/in', file(), {});
+      const changes = await take(stream, 1);
+      expect(changes.map((c) => c.path)).to.deep.equal(['/w/m/in']);
+    });
+
     it('should report the directory itself when the watched directory is deleted', async () => {
       const stream = await watch('/w', true);
       const dir = await s.metadata.get('/w');
@@ -137,6 +149,30 @@ export function changeFeedContract(name: string, make: () => Promise<ChangeFeedS
       expect(stream.startRevision).to.equal(first.revision);
       const changes = await take(stream, 1);
       expect(changes.map((c) => c.path)).to.deep.equal(['/w/two']);
+    });
+
+    it('should replay the delete when resumed after a revision the deleted file existed at', async () => {
+      const rec = await s.metadata.create('/w/gone', file({ size: 4 }), {});
+      await s.metadata.remove(rec);
+      const stream = await watch('/w/gone', false, rec.revision);
+      const changes = await take(stream, 1);
+      expect(changes.map((c) => [c.type, c.path, c.size])).to.deep.equal([
+        ['delete', '/w/gone', 4],
+      ]);
+    });
+
+    it('should replay the subtree and its delete when resumed on a directory deleted since', async () => {
+      const dir = await s.metadata.create('/w/sub', dirInode(s.instanceId), {});
+      const child = await s.metadata.create('/w/sub/f', file(), {});
+      await s.metadata.remove(child);
+      await s.metadata.remove((await s.metadata.get('/w/sub'))!);
+      const stream = await watch('/w/sub', true, dir.revision);
+      const changes = await take(stream, 3);
+      expect(changes.map((c) => [c.type, c.path])).to.deep.equal([
+        ['create', '/w/sub/f'],
+        ['delete', '/w/sub/f'],
+        ['delete', '/w/sub'],
+      ]);
     });
 
     it('should refuse with RevisionCompactedError when the resume point was compacted', async () => {

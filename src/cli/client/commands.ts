@@ -2,7 +2,7 @@
 // the HTTP API of any node. Every command takes --url/--key (or CALLFS_URL/CALLFS_API_KEY),
 // prints text or `--json`, and exits with a code that follows the HTTP outcome (http.ts).
 import { createReadStream, createWriteStream } from 'node:fs';
-import { stat as fsStat } from 'node:fs/promises';
+import { readFile, rm, stat as fsStat, writeFile } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
@@ -68,23 +68,46 @@ async function list(c: Client, path: string, recursive: boolean): Promise<Entry[
   return items;
 }
 
+/**
+ * Beside a download in progress, the ETag of the version being written: `--resume` sends it as
+ * If-Range, so a file replaced since the download was cut comes back whole (200) instead of
+ * its new bytes being appended to the old ones. Removed once the download is complete.
+ */
+export const etagMarker = (dest: string): string => `${dest}.callfs-etag`;
+
 async function get(c: Client, path: string, dest: string | undefined, resume: boolean) {
   let have = 0;
+  const headers: Record<string, string> = {};
   if (resume) {
     if (!dest) throw new ClientError('--resume needs a destination file', EXIT.usage);
     have = await fsStat(dest).then(
       (s) => s.size,
       () => 0,
     );
+    if (have > 0) {
+      headers.range = `bytes=${have}-`;
+      const etag = await readFile(etagMarker(dest), 'utf8').then(
+        (t) => t.trim(),
+        () => '',
+      );
+      if (etag) headers['if-range'] = etag;
+    }
   }
-  const headers: Record<string, string> = have > 0 ? { range: `bytes=${have}-` } : {};
   const res = await c.check(await c.request('GET', c.url('/v1/files', path), { headers }), [416]);
   const size = Number(res.headers.get('x-callfs-size') ?? res.headers.get('content-length') ?? 0);
   if (res.status === 416) {
     // Nothing past what we have: complete when the sizes agree.
     await res.body?.cancel();
-    if (have === size) return { path, status: 416, resumed_from: have, bytes: 0, size };
+    if (have === size) {
+      if (dest) await rm(etagMarker(dest), { force: true });
+      return { path, status: 416, resumed_from: have, bytes: 0, size };
+    }
     throw new ClientError(`RANGE_NOT_SATISFIABLE: ${dest} is larger than ${path}`, EXIT.tooLarge);
+  }
+  const etag = res.headers.get('etag');
+  if (dest) {
+    if (etag) await writeFile(etagMarker(dest), `${etag}\n`);
+    else await rm(etagMarker(dest), { force: true });
   }
   const partial = res.status === 206;
   const start = partial ? have : 0;
@@ -100,6 +123,7 @@ async function get(c: Client, path: string, dest: string | undefined, resume: bo
     out,
   );
   bar.done();
+  if (dest) await rm(etagMarker(dest), { force: true });
   return { path, status: res.status, resumed_from: start, bytes, size };
 }
 
@@ -127,13 +151,26 @@ async function watch(
   const limit = o.count === undefined ? Infinity : Number(o.count);
   let last = o.since ?? '';
   let seen = 0;
+  let connected = false;
   for (;;) {
     const q = new URLSearchParams({ recursive: String(Boolean(o.recursive)) });
     if (last) q.set('since', last);
     const ac = new AbortController();
-    const res = await c.check(
-      await c.request('GET', c.url('/v1/watch', path, `?${q}`), { signal: ac.signal }),
-    );
+    let res: Response;
+    try {
+      res = await c.check(
+        await c.request('GET', c.url('/v1/watch', path, `?${q}`), { signal: ac.signal }),
+      );
+    } catch (err) {
+      // Once the feed ran, a node that is restarting (refused, 503) is waited for: the watch
+      // resumes after the last whole revision when it is back. A first connection fails at once.
+      if (!connected || !(err instanceof ClientError) || err.exitCode !== EXIT.unavailable) {
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
+    connected = true;
     try {
       for await (const ev of readSse(res.body as unknown as AsyncIterable<Uint8Array>, last)) {
         last = ev.lastEventId;

@@ -54,7 +54,7 @@ export async function uploadObject(
   const partBytes = o.partBytes ?? PART_BYTES;
   const source = addAbortSignal(o.signal, Readable.from(body, { objectMode: false }));
   source.on('error', () => undefined);
-  let pending: Buffer[] = [];
+  const pending: Buffer[] = [];
   let pendingBytes = 0;
   let total = 0;
   let uploadId: string | undefined;
@@ -63,8 +63,28 @@ export async function uploadObject(
   let failure: unknown;
   let sent = 0;
 
-  const sendPart = (data: Buffer, partNumber: number): void => {
+  // Each part is copied once, into one of PARTS_IN_FLIGHT buffers reused for the whole upload
+  // (a part is copied only once one is back from the wire): a fresh 8 MiB buffer per part, or
+  // two copies of it, leave garbage that V8 collects only under external-memory pressure,
+  // over a hundred MiB of resident memory per upload.
+  const free: Buffer[] = [];
+  const takePart = (bytes: number): Buffer => {
+    const part = free.pop() ?? Buffer.allocUnsafeSlow(partBytes);
+    let filled = 0;
+    while (filled < bytes) {
+      const head = pending[0]!;
+      const n = head.copy(part, filled, 0, Math.min(head.length, bytes - filled));
+      filled += n;
+      if (n === head.length) pending.shift();
+      else pending[0] = head.subarray(n);
+    }
+    pendingBytes -= bytes;
+    return part;
+  };
+
+  const sendPart = (part: Buffer, bytes: number, partNumber: number): void => {
     const id = uploadId as string;
+    const data = part.subarray(0, bytes);
     const sending = client
       .send(
         new UploadPartCommand({
@@ -80,6 +100,8 @@ export async function uploadObject(
       .then(
         (res) => {
           parts.push({ PartNumber: partNumber, ETag: res.ETag });
+          // The part's request is answered: nothing reads its buffer any more.
+          free.push(part);
         },
         (err: unknown) => {
           failure ??= err;
@@ -89,10 +111,8 @@ export async function uploadObject(
     inFlight.add(sending);
   };
 
-  const flushPart = async (): Promise<void> => {
-    const data = Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
+  /** Sends the next `bytes` of `pending` (a whole part, or the last one) as a part. */
+  const flushPart = async (bytes: number): Promise<void> => {
     if (uploadId === undefined) {
       const created = await client.send(new CreateMultipartUploadCommand(params), {
         abortSignal: o.signal,
@@ -104,7 +124,7 @@ export async function uploadObject(
     while (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight);
     if (failure) throw failure;
     sent += 1;
-    sendPart(data, sent);
+    sendPart(takePart(bytes), bytes, sent);
   };
 
   try {
@@ -116,18 +136,8 @@ export async function uploadObject(
       }
       pending.push(buf);
       pendingBytes += buf.length;
-      while (pendingBytes >= partBytes) {
-        // Parts of exactly partBytes: only the last one of an upload may be smaller.
-        const all = Buffer.concat(pending, pendingBytes);
-        pending = [all.subarray(0, partBytes)];
-        pendingBytes = partBytes;
-        const rest = all.subarray(partBytes);
-        await flushPart();
-        if (rest.length > 0) {
-          pending = [rest];
-          pendingBytes = rest.length;
-        }
-      }
+      // Parts of exactly partBytes: only the last one of an upload may be smaller.
+      while (pendingBytes >= partBytes) await flushPart(partBytes);
     }
     if (uploadId === undefined) {
       const data = Buffer.concat(pending, pendingBytes);
@@ -137,7 +147,7 @@ export async function uploadObject(
       );
       return total;
     }
-    if (pendingBytes > 0) await flushPart();
+    if (pendingBytes > 0) await flushPart(pendingBytes);
     await Promise.all(inFlight);
     if (failure) throw failure;
     parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));

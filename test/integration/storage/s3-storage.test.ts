@@ -5,11 +5,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { InternalError } from '../../../src/files/errors.js';
 import { createS3Storage, type S3Storage } from '../../../src/storage/s3/storage.js';
 import { createS3Client } from '../../../src/storage/s3/client.js';
+import { uploadObject } from '../../../src/storage/s3/upload.js';
 import {
   chunksOf,
   putFile,
@@ -20,6 +27,7 @@ import {
 import { startS3rver, type S3Handle } from '../../support/s3.js';
 
 const MiB = 1024 * 1024;
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 let s3: S3Handle;
 let seq = 0;
 
@@ -191,5 +199,33 @@ describe('S3Storage', function () {
       new HeadObjectCommand({ Bucket: s3.bucket, Key: storage.keyOf(ref.write as string) }),
     );
     expect(head.ContentType).to.equal('text/html');
+  });
+
+  it('should send every part from the same two buffers with the bytes intact when a body spans seven parts', async function () {
+    // A fresh buffer per part is garbage that V8 collects late: resident memory of a large
+    // upload then grows by tens of MiB. Two reused buffers bound it.
+    const client = rawClient();
+    const send = client.send.bind(client) as (...a: unknown[]) => Promise<unknown>;
+    const buffers = new Set<ArrayBufferLike>();
+    client.send = ((cmd: unknown, ...rest: unknown[]) => {
+      if (cmd instanceof UploadPartCommand) buffers.add((cmd.input.Body as Buffer).buffer);
+      return send(cmd, ...rest);
+    }) as typeof client.send;
+    const data = randomBytes(30 * MiB + 5);
+    const Key = `${prefix}parts.bin`;
+    await uploadObject(
+      client,
+      { Bucket: s3.bucket, Key, ContentType: 'application/octet-stream' },
+      chunksOf(data),
+      {
+        maxBytes: 64 * MiB,
+        signal: new AbortController().signal,
+        onUploadId: async () => undefined,
+        partBytes: 5 * MiB,
+      },
+    );
+    const got = await rawClient().send(new GetObjectCommand({ Bucket: s3.bucket, Key }));
+    const body = await readAll(got.Body as Readable);
+    expect([buffers.size, sha256(body)]).to.deep.equal([2, sha256(data)]);
   });
 });

@@ -251,6 +251,13 @@ describe('HTTP link routes', () => {
   });
 
   describe('attachmentDisposition', () => {
+    it('should percent-encode double quotes, separators and non-ASCII as UTF-8 when they are in the name', () => {
+      // A raw `"`, `;` or `,` would end the parameter or the header value early.
+      expect(attachmentDisposition('a "b";c,d%é😀.txt')).to.equal(
+        "attachment; filename*=UTF-8''a%20%22b%22%3Bc%2Cd%25%C3%A9%F0%9F%98%80.txt",
+      );
+    });
+
     it('should encode quote, parentheses and star when they are in the name', () => {
       expect(attachmentDisposition("a'(b)*.txt")).to.equal(
         "attachment; filename*=UTF-8''a%27%28b%29%2A.txt",

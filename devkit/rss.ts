@@ -1,5 +1,5 @@
-// Peak resident memory of given processes, sampled from /proc/<pid>/status (VmRSS) every
-// 100 ms by the bench process while a transfer runs in another process.
+// Resident memory of given processes from /proc/<pid>/status (VmRSS), sampled every 100 ms
+// while a transfer runs in another process: the bench reports the peaks, tests bound them.
 import { readFileSync } from 'node:fs';
 
 export interface RssStats {
