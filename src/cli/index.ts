@@ -1,16 +1,13 @@
 // The `callfs` command line (commander): `server` runs a node until SIGINT/SIGTERM, and
 // `config validate` checks a configuration file (exit 0 when valid, 2 with the reasons).
 // `--version` prints package.json's version.
+//
+// Only commander and the client commands are loaded up front: the node, its etcd and gRPC
+// clients, the AWS SDK and the configuration schema are imported by the command that needs
+// them, so `callfs stat` or `callfs --version` start in a fraction of the time `server` does.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, loadConfig } from '../config/index.js';
-import { createLogger } from '../logger.js';
-import { startNode } from '../node.js';
 import { addClientCommands } from './client/commands.js';
-import { storableLimits } from '../storage/localfs-disk.js';
-import { formatFsckReport, runFsck } from './fsck.js';
-import { runImportCommand } from './import-command.js';
-import { runDrainCommand } from './drain-command.js';
 
 /** package.json sits two levels up from both src/cli/ and dist/cli/. */
 function packageVersion(): string {
@@ -68,6 +65,7 @@ export async function runCli(argv: string[]): Promise<number> {
         offline?: boolean;
         json?: boolean;
       }) => {
+        const { runImportCommand } = await import('./import-command.js');
         exitCode = await runImportCommand(opts);
       },
     );
@@ -88,6 +86,7 @@ export async function runCli(argv: string[]): Promise<number> {
         concurrency: string;
         json?: boolean;
       }) => {
+        const { runDrainCommand } = await import('./drain-command.js');
         exitCode = await runDrainCommand(opts);
       },
     );
@@ -102,6 +101,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('validate a configuration file (and CALLFS_ environment overrides)')
     .requiredOption('-c, --config <file>', 'YAML or JSON configuration file')
     .action(async (opts: { config: string }) => {
+      const { ConfigError, loadConfig } = await import('../config/index.js');
+      const { storableLimits } = await import('../storage/localfs-disk.js');
       try {
         const { config: loaded, warnings } = loadConfig({ file: opts.config });
         for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
@@ -131,6 +132,9 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 async function runFsckCommand(file: string, repair: boolean, json: boolean): Promise<number> {
+  const { ConfigError, loadConfig } = await import('../config/index.js');
+  const { createLogger } = await import('../logger.js');
+  const { formatFsckReport, runFsck } = await import('./fsck.js');
   let config;
   try {
     config = loadConfig({ file }).config;
@@ -152,6 +156,9 @@ async function runFsckCommand(file: string, repair: boolean, json: boolean): Pro
 }
 
 async function runServer(file: string | undefined): Promise<number> {
+  const { ConfigError, loadConfig } = await import('../config/index.js');
+  const { createLogger } = await import('../logger.js');
+  const { startNode } = await import('../node.js');
   let loaded;
   try {
     loaded = loadConfig({ file });

@@ -8,7 +8,7 @@ import { CachedMetadata } from '../../../src/metadata/cached-metadata.js';
 import { EtcdMetadata } from '../../../src/metadata/etcd-metadata.js';
 import { EtcdWatchFeed } from '../../../src/metadata/watch-feed.js';
 import { timeMethods } from '../../../src/metrics/timing.js';
-import { startEtcd, untilHung, type EtcdHandle } from '../../support/etcd.js';
+import { untilHung, etcdPerSuite } from '../../support/etcd.js';
 import {
   fileInode,
   metadataContract,
@@ -19,27 +19,16 @@ import {
 
 describe('CachedMetadata against etcd', function () {
   this.timeout(30_000);
-  let etcd: EtcdHandle;
-  let raw: Etcd3;
-  let seq = 0;
-
-  before(async () => {
-    etcd = await startEtcd();
-    raw = new Etcd3({ hosts: etcd.endpoint });
-  });
-  after(async () => {
-    raw?.close();
-    await etcd?.stop();
-  });
+  const suite = etcdPerSuite();
 
   /** A cached adapter (and plain peers) on a fresh prefix; `close()` closes all, wipes it. */
   async function namespace(o: { maxEntries?: number; freshnessMs?: number } = {}) {
-    const prefix = `/c${++seq}/`;
-    const client = new Etcd3({ hosts: etcd.endpoint, dialTimeout: 1_000 });
+    const prefix = suite.prefix('c');
+    const client = new Etcd3({ hosts: suite.etcd.endpoint, dialTimeout: 1_000 });
     const opened: EtcdMetadata[] = [];
     const open = (instanceId: string, c?: Etcd3): EtcdMetadata => {
       const m = new EtcdMetadata({
-        ...(c ? { client: c } : { endpoints: etcd.endpoint }),
+        ...(c ? { client: c } : { endpoints: suite.etcd.endpoint }),
         prefix,
         instanceId,
         leaseTtlSeconds: 2,
@@ -67,7 +56,7 @@ describe('CachedMetadata against etcd', function () {
       feed.close();
       for (const m of opened) await m.close();
       client.close();
-      await raw.delete().prefix(prefix);
+      await suite.raw.delete().prefix(prefix);
     };
     return { prefix, open, inner, cached, feed, reads, close };
   }
@@ -82,13 +71,13 @@ describe('CachedMetadata against etcd', function () {
       instanceId: 'node-a',
       peer: async (instanceId) => ns.open(instanceId),
       expireLease: async () => {
-        const res = await raw.kv.range({ key: Buffer.from(`${ns.prefix}nodes/node-a`) });
-        await raw.leaseClient.leaseRevoke({ ID: res.kvs[0]?.lease ?? '0' });
+        const res = await suite.raw.kv.range({ key: Buffer.from(`${ns.prefix}nodes/node-a`) });
+        await suite.raw.leaseClient.leaseRevoke({ ID: res.kvs[0]?.lease ?? '0' });
         // Another client's change reaches this node through the watch, not at once.
         await ns.feed.sync();
       },
       compact: async (revision) => {
-        await raw.kv.compact({ revision });
+        await suite.raw.kv.compact({ revision });
       },
       cleanup: ns.close,
     };
@@ -97,7 +86,7 @@ describe('CachedMetadata against etcd', function () {
   describe('etcd specifics', () => {
     let ns: Awaited<ReturnType<typeof namespace>>;
     afterEach(async () => {
-      etcd.resume();
+      suite.etcd.resume();
       await ns?.close();
     });
 
@@ -133,8 +122,8 @@ describe('CachedMetadata against etcd', function () {
       const { cached } = await registered({ freshnessMs: 300 });
       await cached.create('/f', fileInode('node-a'), parentsOf('node-a'));
       expect((await cached.get('/f'))?.inode.gen).to.equal(1);
-      etcd.pause();
-      await untilHung(etcd.endpoint);
+      suite.etcd.pause();
+      await untilHung(suite.etcd.endpoint);
       // Well past the freshness bound: no progress answer can have arrived since the pause.
       await new Promise((r) => setTimeout(r, 900));
       const err = await cached.get('/f').catch((e: unknown) => e);
@@ -144,10 +133,10 @@ describe('CachedMetadata against etcd', function () {
     it('should answer from memory again when etcd resumes', async () => {
       const { cached, feed, reads } = await registered({ freshnessMs: 300 });
       await cached.create('/f', fileInode('node-a'), parentsOf('node-a'));
-      etcd.pause();
-      await untilHung(etcd.endpoint);
+      suite.etcd.pause();
+      await untilHung(suite.etcd.endpoint);
       await new Promise((r) => setTimeout(r, 900));
-      etcd.resume();
+      suite.etcd.resume();
       await feed.sync();
       await cached.get('/f');
       expect(reads).to.deep.equal([]);

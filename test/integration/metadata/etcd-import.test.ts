@@ -2,7 +2,6 @@
 // IMPORT_BATCH puts (etcd refuses more than 128 operations in one), nothing is overwritten, and
 // no file is registered under a directory that changed since the import read it.
 import { expect } from 'chai';
-import { Etcd3 } from 'etcd3';
 import {
   EtcdImporter,
   IMPORT_BATCH,
@@ -10,28 +9,17 @@ import {
 } from '../../../src/metadata/etcd-import.js';
 import { inodeKey } from '../../../src/metadata/keys.js';
 import { encodeInode } from '../../../src/metadata/records.js';
-import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
+import { etcdPerSuite } from '../../support/etcd.js';
 import { dirInode, fileInode } from '../../contract/metadata-contract.js';
 
 describe('EtcdImporter against etcd', function () {
   this.timeout(30_000);
-  let etcd: EtcdHandle;
-  let raw: Etcd3;
-  let seq = 0;
+  const suite = etcdPerSuite();
   let prefix: string;
   let importer: EtcdImporter;
-
-  before(async () => {
-    etcd = await startEtcd();
-    raw = new Etcd3({ hosts: etcd.endpoint });
-  });
-  after(async () => {
-    raw?.close();
-    await etcd?.stop();
-  });
   beforeEach(() => {
-    prefix = `/imp${++seq}/`;
-    importer = new EtcdImporter(raw, prefix);
+    prefix = suite.prefix('imp');
+    importer = new EtcdImporter(suite.raw, prefix);
   });
 
   const files = (dir: string, n: number) =>
@@ -40,7 +28,7 @@ describe('EtcdImporter against etcd', function () {
       inode: fileInode('node-a', { size: i }),
     }));
   const revision = async () =>
-    Number((await raw.kv.range({ key: Buffer.from('x') })).header.revision);
+    Number((await suite.raw.kv.range({ key: Buffer.from('x') })).header.revision);
 
   it('should register a full batch in one transaction when every file is new', async () => {
     const d = await importer.ensureDir('/d', dirInode('node-a'));
@@ -52,18 +40,18 @@ describe('EtcdImporter against etcd', function () {
 
   it('should register nothing and throw ImportChangedError when the directory was deleted since read', async () => {
     const d = await importer.ensureDir('/gone', dirInode('node-a'));
-    await raw.delete().key(inodeKey(prefix, '/gone'));
+    await suite.raw.delete().key(inodeKey(prefix, '/gone'));
     const err = await importer.registerFiles('/gone', d.revision!, files('/gone', 3)).then(
       () => null,
       (e: unknown) => e,
     );
     expect(err).to.be.instanceOf(ImportChangedError);
-    expect(await raw.getAll().prefix(`${prefix}fs/gone/`).keys()).to.deep.equal([]);
+    expect(await suite.raw.getAll().prefix(`${prefix}fs/gone/`).keys()).to.deep.equal([]);
   });
 
   it('should report a file of another node and register the rest when one path is taken', async () => {
     const d = await importer.ensureDir('/mix', dirInode('node-a'));
-    await raw
+    await suite.raw
       .put(inodeKey(prefix, '/mix/f1'))
       .value(encodeInode(fileInode('node-b', { size: 99 })));
     const out = await importer.registerFiles('/mix', d.revision!, files('/mix', 3));

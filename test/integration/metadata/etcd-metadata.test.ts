@@ -6,7 +6,7 @@ import { CompareResult, CompareTarget, Etcd3 } from 'etcd3';
 import { MetadataUnavailableError, NodeNotServingError } from '../../../src/files/errors.js';
 import { EtcdMetadata, type EtcdMetadataOptions } from '../../../src/metadata/etcd-metadata.js';
 import { prefixEnd } from '../../../src/metadata/keys.js';
-import { startEtcd, untilHung, type EtcdHandle } from '../../support/etcd.js';
+import { untilHung, etcdPerSuite } from '../../support/etcd.js';
 import {
   dirInode,
   fileInode,
@@ -18,25 +18,14 @@ import {
 
 describe('EtcdMetadata against etcd', function () {
   this.timeout(30_000);
-  let etcd: EtcdHandle;
-  let raw: Etcd3;
-  let seq = 0;
-
-  before(async () => {
-    etcd = await startEtcd();
-    raw = new Etcd3({ hosts: etcd.endpoint });
-  });
-  after(async () => {
-    raw?.close();
-    await etcd?.stop();
-  });
+  const suite = etcdPerSuite();
 
   /** Opens adapters on one fresh prefix; `close()` closes them all and wipes the prefix. */
-  function namespace(prefix = `/t${++seq}/`) {
+  function namespace(prefix = suite.prefix('t')) {
     const opened: EtcdMetadata[] = [];
     const open = (instanceId: string, extra: Partial<EtcdMetadataOptions> = {}) => {
       const m = new EtcdMetadata({
-        endpoints: etcd.endpoint,
+        endpoints: suite.etcd.endpoint,
         prefix,
         instanceId,
         leaseTtlSeconds: 2,
@@ -49,17 +38,17 @@ describe('EtcdMetadata against etcd', function () {
     };
     const close = async () => {
       for (const m of opened) await m.close();
-      await raw.delete().prefix(prefix);
+      await suite.raw.delete().prefix(prefix);
     };
     return { prefix, open, close };
   }
 
   /** Revokes a node's lease from outside, as if it had expired. */
   async function revokeLeaseOf(prefix: string, instanceId: string): Promise<void> {
-    const res = await raw.kv.range({ key: Buffer.from(`${prefix}nodes/${instanceId}`) });
+    const res = await suite.raw.kv.range({ key: Buffer.from(`${prefix}nodes/${instanceId}`) });
     const lease = res.kvs[0]?.lease;
     if (!lease || lease === '0') throw new Error(`${instanceId} holds no lease`);
-    await raw.leaseClient.leaseRevoke({ ID: lease });
+    await suite.raw.leaseClient.leaseRevoke({ ID: lease });
   }
 
   metadataContract('EtcdMetadata', async () => {
@@ -71,7 +60,7 @@ describe('EtcdMetadata against etcd', function () {
       peer: async (instanceId) => ns.open(instanceId),
       expireLease: () => revokeLeaseOf(ns.prefix, 'node-a'),
       compact: async (revision) => {
-        await raw.kv.compact({ revision });
+        await suite.raw.kv.compact({ revision });
       },
       cleanup: ns.close,
     };
@@ -96,9 +85,9 @@ describe('EtcdMetadata against etcd', function () {
         0o644,
         'ready',
       ]);
-      expect(await raw.get('/callfs/fs/shared//report.docx').json()).to.deep.equal(stored);
-      expect(await raw.get('/callfs/fs//shared').exists()).to.equal(true);
-      expect(await raw.get('/callfs/nodes/node-a').exists()).to.equal(true);
+      expect(await suite.raw.get('/callfs/fs/shared//report.docx').json()).to.deep.equal(stored);
+      expect(await suite.raw.get('/callfs/fs//shared').exists()).to.equal(true);
+      expect(await suite.raw.get('/callfs/nodes/node-a').exists()).to.equal(true);
     });
 
     /** Counts the unary etcd requests (range, txn) a client sends from now on. */
@@ -117,7 +106,7 @@ describe('EtcdMetadata against etcd', function () {
 
     it('should create with one txn and no read when the parent directory was seen', async () => {
       ns = namespace();
-      const client = new Etcd3({ hosts: etcd.endpoint });
+      const client = new Etcd3({ hosts: suite.etcd.endpoint });
       try {
         const m = ns.open('node-a', { client });
         await m.register(nodeRecord('node-a'));
@@ -127,7 +116,7 @@ describe('EtcdMetadata against etcd', function () {
         await m.create('/warm/second', fileInode('node-a'), parentsOf('node-a'));
         await m.create('/top-level', fileInode('node-a'), parentsOf('node-a'));
         expect(counts).to.deep.equal({ range: 0, txn: 2 });
-        expect(await raw.get(`${ns.prefix}fs/warm//second`).exists()).to.equal(true);
+        expect(await suite.raw.get(`${ns.prefix}fs/warm//second`).exists()).to.equal(true);
       } finally {
         client.close();
       }
@@ -175,7 +164,7 @@ describe('EtcdMetadata against etcd', function () {
       await b.create('/p', fileInode('node-b'), parentsOf('node-b'));
       const err = await a.create('/p/x', fileInode('node-a'), parentsOf('node-a')).catch((e) => e);
       expect(err).to.have.property('code', 'PARENT_NOT_A_DIRECTORY');
-      expect(await raw.get(`${ns.prefix}fs/p//x`).exists()).to.equal(false);
+      expect(await suite.raw.get(`${ns.prefix}fs/p//x`).exists()).to.equal(false);
     });
 
     it('should create the parents again when a seen parent was removed', async () => {
@@ -199,13 +188,13 @@ describe('EtcdMetadata against etcd', function () {
       await revokeLeaseOf(ns.prefix, 'node-a');
       const err = await a.create('/l/x', fileInode('node-a'), parentsOf('node-a')).catch((e) => e);
       expect(err).to.have.property('code', 'NODE_NOT_SERVING');
-      expect(await raw.get(`${ns.prefix}fs/l//x`).exists()).to.equal(false);
+      expect(await suite.raw.get(`${ns.prefix}fs/l//x`).exists()).to.equal(false);
     });
 
     it('should match a version 0 range compare when the range is empty', async () => {
       ns = namespace();
       const start = Buffer.from(`${ns.prefix}fs/empty//`);
-      const res = await raw.kv.txn({
+      const res = await suite.raw.kv.txn({
         compare: [
           {
             key: start,
@@ -222,8 +211,8 @@ describe('EtcdMetadata against etcd', function () {
     it('should fail a version 0 range compare when the range holds a key', async () => {
       ns = namespace();
       const start = Buffer.from(`${ns.prefix}fs/full//`);
-      await raw.put(`${ns.prefix}fs/full//child`).value('{}');
-      const res = await raw.kv.txn({
+      await suite.raw.put(`${ns.prefix}fs/full//child`).value('{}');
+      const res = await suite.raw.kv.txn({
         compare: [
           {
             key: start,
@@ -243,13 +232,13 @@ describe('EtcdMetadata against etcd', function () {
       const m = ns.open('node-a', { requestTimeoutMs: 500 });
       await m.register(nodeRecord('node-a'));
       this.timeout(10_000);
-      etcd.pause();
+      suite.etcd.pause();
       try {
-        await untilHung(etcd.endpoint);
+        await untilHung(suite.etcd.endpoint);
         const err = await m.get('/x').catch((e: unknown) => e);
         expect(err).to.be.instanceOf(MetadataUnavailableError);
       } finally {
-        etcd.resume();
+        suite.etcd.resume();
       }
     });
 
@@ -258,13 +247,13 @@ describe('EtcdMetadata against etcd', function () {
       const m = ns.open('node-a', { requestTimeoutMs: 500 });
       await m.register(nodeRecord('node-a'));
       this.timeout(10_000);
-      etcd.pause();
+      suite.etcd.pause();
       try {
-        await untilHung(etcd.endpoint);
+        await untilHung(suite.etcd.endpoint);
         const err = await m.create('/x', fileInode('node-a'), parentsOf('node-a')).catch((e) => e);
         expect(err).to.be.instanceOf(MetadataUnavailableError);
       } finally {
-        etcd.resume();
+        suite.etcd.resume();
       }
     });
 
@@ -290,7 +279,7 @@ describe('EtcdMetadata against etcd', function () {
       await revokeLeaseOf(ns.prefix, 'node-a');
       await waitFor('re-registration', () => seen.length >= 2);
       expect(seen.slice(0, 2)).to.deep.equal([false, true]);
-      expect(await raw.get(`${ns.prefix}nodes/node-a`).exists()).to.equal(true);
+      expect(await suite.raw.get(`${ns.prefix}nodes/node-a`).exists()).to.equal(true);
     });
 
     it('should reject a commit with NodeNotServingError when its membership key vanished', async () => {
@@ -298,7 +287,7 @@ describe('EtcdMetadata against etcd', function () {
       const m = ns.open('node-a');
       await m.register(nodeRecord('node-a'));
       // The lease stays alive, so only the fence in the txn can notice.
-      await raw.delete().key(`${ns.prefix}nodes/node-a`);
+      await suite.raw.delete().key(`${ns.prefix}nodes/node-a`);
       const err = await m.create('/f', fileInode('node-a'), parentsOf('node-a')).catch((e) => e);
       expect(err).to.be.instanceOf(NodeNotServingError);
     });
@@ -307,7 +296,7 @@ describe('EtcdMetadata against etcd', function () {
       ns = namespace();
       const m = ns.open('node-a');
       await m.register(nodeRecord('node-a'));
-      await raw.delete().key(`${ns.prefix}nodes/node-a`);
+      await suite.raw.delete().key(`${ns.prefix}nodes/node-a`);
       await m.create('/f', fileInode('node-a'), parentsOf('node-a')).catch(() => undefined);
       const vanished = Date.now();
       await waitFor('serving again', () => m.isServing());

@@ -1,25 +1,18 @@
 // The move/journal contract on the etcd adapter against a real etcd.
 import { EtcdMetadata } from '../../../src/metadata/etcd-metadata.js';
-import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
+import { etcdPerSuite } from '../../support/etcd.js';
 import { metadataMoveContract } from '../../contract/metadata-move-contract.js';
 
 describe('EtcdMetadata moves against etcd', function () {
   this.timeout(30_000);
-  let etcd: EtcdHandle;
-  let seq = 0;
-  before(async () => {
-    etcd = await startEtcd();
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
+  const suite = etcdPerSuite();
 
   metadataMoveContract('EtcdMetadata', async () => {
-    const prefix = `/mv${++seq}/`;
+    const prefix = suite.prefix('mv');
     const made: EtcdMetadata[] = [];
     const open = (instanceId: string): EtcdMetadata => {
       const m = new EtcdMetadata({
-        endpoints: etcd.endpoint,
+        endpoints: suite.etcd.endpoint,
         prefix,
         instanceId,
         leaseTtlSeconds: 2,
