@@ -12,7 +12,7 @@
 // alive, and every hop that carries bytes is cut when they stop flowing for the idle bound.
 import { Readable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
-import { CallfsError, InternalError, OwnerUnavailableError } from '../files/errors.js';
+import { CallfsError, InternalError } from '../files/errors.js';
 import type {
   CallContext,
   FileInfo,
@@ -28,16 +28,17 @@ import type {
 } from '../files/ports.js';
 import type { FileServiceClient } from '../generated/callfs/v1/FileService.js';
 import type { ApplyMoveResponse__Output } from '../generated/callfs/v1/ApplyMoveResponse.js';
-import type { NodeServiceClient } from '../generated/callfs/v1/NodeService.js';
 import type { MoveResponse__Output } from '../generated/callfs/v1/MoveResponse.js';
 import type { DeleteResponse__Output } from '../generated/callfs/v1/DeleteResponse.js';
 import type { StatResponse__Output } from '../generated/callfs/v1/StatResponse.js';
 import type { ReadResponse__Output } from '../generated/callfs/v1/ReadResponse.js';
 import type { WriteRequest } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse__Output } from '../generated/callfs/v1/WriteResponse.js';
-import { rechunk, writeWithBackpressure, type StallBound } from './chunks.js';
-import { loadNodeProto, loadProto, MD } from './proto.js';
+import { rechunk, writeWithBackpressure } from './chunks.js';
+import { MD } from './proto.js';
 import { fromGrpcError } from './status-map.js';
+import { PeerChannels } from './channels.js';
+import { stallBound, untilAccepted } from './call-bounds.js';
 import { conditionsToWire, readRequestToWire } from './conditions-wire.js';
 import type { Conditions } from '../files/conditions.js';
 
@@ -55,33 +56,14 @@ export interface GrpcOwnerClientOptions {
 }
 
 export class GrpcOwnerClient implements OwnerClient {
-  private readonly clients = new Channels<FileServiceClient>();
-  private readonly nodeClients = new Channels<NodeServiceClient>();
+  private readonly channels: PeerChannels;
 
-  constructor(private readonly o: GrpcOwnerClientOptions) {}
-
-  close(): void {
-    this.clients.close();
-    this.nodeClients.close();
+  constructor(private readonly o: GrpcOwnerClientOptions) {
+    this.channels = new PeerChannels(o);
   }
 
-  private client(owner: NodeRecord): FileServiceClient {
-    let c = this.clients.get(owner);
-    if (!c) {
-      const Ctor = loadProto().callfs.v1.FileService;
-      c = new Ctor(owner.grpc_addr, this.o.credentials ?? grpc.credentials.createInsecure(), {
-        'grpc-node.flow_control_window': this.o.flowControlWindow,
-        'grpc.max_receive_message_length': this.o.chunkSize + 64 * 1024,
-        'grpc.max_send_message_length': this.o.chunkSize + 64 * 1024,
-        'grpc.keepalive_time_ms': this.o.keepaliveTimeMs,
-        'grpc.keepalive_timeout_ms': this.o.readyTimeoutMs,
-        'grpc.keepalive_permit_without_calls': 1,
-        'grpc.initial_reconnect_backoff_ms': 200,
-        'grpc.max_reconnect_backoff_ms': 1000,
-      });
-      this.clients.set(owner, c);
-    }
-    return c;
+  close(): void {
+    this.channels.close();
   }
 
   private metadata(ctx: CallContext): grpc.Metadata {
@@ -113,36 +95,21 @@ export class GrpcOwnerClient implements OwnerClient {
         ? {}
         : { deadline: new Date(Date.now() + this.o.readyTimeoutMs) };
       let unanswered: NodeJS.Timeout | undefined;
-      const call = invoke(this.client(owner), this.metadata(ctx), opts, (err, res) => {
-        clearTimeout(unanswered);
-        ctx.signal?.removeEventListener('abort', cancel);
-        if (err || !res) reject(fromGrpcError(err, owner.instance_id));
-        else resolve(res);
-      });
+      const call = invoke(
+        this.channels.fileService(owner),
+        this.metadata(ctx),
+        opts,
+        (err, res) => {
+          clearTimeout(unanswered);
+          ctx.signal?.removeEventListener('abort', cancel);
+          if (err || !res) reject(fromGrpcError(err, owner.instance_id));
+          else resolve(res);
+        },
+      );
       const cancel = (): void => call.cancel();
-      if (bulk) unanswered = this.untilAccepted(call);
+      if (bulk) unanswered = untilAccepted(call, this.o.readyTimeoutMs);
       ctx.signal?.addEventListener('abort', cancel, { once: true });
     });
-  }
-
-  /** Cancels `call` unless the callee sends its response headers within the Ready deadline. */
-  private untilAccepted(call: grpc.Call): NodeJS.Timeout {
-    const timer = setTimeout(() => call.cancel(), this.o.readyTimeoutMs);
-    call.once('metadata', () => clearTimeout(timer));
-    return timer;
-  }
-
-  /** The progress bound of a stream carrying bytes to `node`. */
-  private stallBound(node: NodeRecord): StallBound {
-    const ms = this.o.writeIdleTimeoutMs;
-    return {
-      ms,
-      error: () =>
-        new OwnerUnavailableError(
-          node.instance_id,
-          `node ${node.instance_id} took no bytes for ${ms} ms`,
-        ),
-    };
   }
 
   async stat(owner: NodeRecord, ctx: CallContext, path: string): Promise<FileInfo> {
@@ -180,23 +147,6 @@ export class GrpcOwnerClient implements OwnerClient {
     return res.info;
   }
 
-  private nodeClient(node: NodeRecord): NodeServiceClient {
-    let c = this.nodeClients.get(node);
-    if (!c) {
-      const Ctor = loadNodeProto().callfs.v1.NodeService;
-      c = new Ctor(node.grpc_addr, this.o.credentials ?? grpc.credentials.createInsecure(), {
-        'grpc-node.flow_control_window': this.o.flowControlWindow,
-        'grpc.max_send_message_length': this.o.chunkSize + 64 * 1024,
-        // A hung node is noticed by keepalive, never by a total-transfer deadline.
-        'grpc.keepalive_time_ms': this.o.keepaliveTimeMs,
-        'grpc.keepalive_timeout_ms': this.o.readyTimeoutMs,
-        'grpc.keepalive_permit_without_calls': 1,
-      });
-      this.nodeClients.set(node, c);
-    }
-    return c;
-  }
-
   private internalMetadata(): grpc.Metadata {
     const md = new grpc.Metadata();
     md.set('authorization', `Bearer ${this.o.internalSecret}`);
@@ -212,14 +162,14 @@ export class GrpcOwnerClient implements OwnerClient {
     // the refusal must not be an unhandled rejection, which ends the process.
     done.catch(() => undefined);
     const ended = new AbortController();
-    const call = this.nodeClient(node).StageFile(this.internalMetadata(), (err) => {
+    const call = this.channels.nodeService(node).StageFile(this.internalMetadata(), (err) => {
       clearTimeout(unanswered);
       ended.abort(new Error('stage call ended'));
       settle(err);
     });
-    const unanswered = this.untilAccepted(call);
+    const unanswered = untilAccepted(call, this.o.readyTimeoutMs);
     call.on('error', () => undefined);
-    const stalled = this.stallBound(node);
+    const stalled = stallBound(this.o.writeIdleTimeoutMs, node);
     try {
       await writeWithBackpressure(call, {
         header: { stage_id: stage.stageId, path: stage.path, gen: stage.gen, size: stage.size },
@@ -243,7 +193,7 @@ export class GrpcOwnerClient implements OwnerClient {
   }
 
   async finishStaged(node: NodeRecord, stageId: string, commit: boolean): Promise<void> {
-    const client = this.nodeClient(node);
+    const client = this.channels.nodeService(node);
     await new Promise<void>((resolve, reject) =>
       client.FinishStaged(
         { stage_id: stageId, commit },
@@ -256,7 +206,7 @@ export class GrpcOwnerClient implements OwnerClient {
 
   async applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number> {
     const md = this.internalMetadata();
-    const client = this.nodeClient(node);
+    const client = this.channels.nodeService(node);
     // Renaming a large directory file by file may take long: bounded by progress, not time.
     const res = await new Promise<ApplyMoveResponse__Output>((resolve, reject) => {
       const call = client.ApplyMove(
@@ -268,7 +218,7 @@ export class GrpcOwnerClient implements OwnerClient {
           else resolve(r);
         },
       );
-      const unanswered = this.untilAccepted(call);
+      const unanswered = untilAccepted(call, this.o.readyTimeoutMs);
     });
     return res.files;
   }
@@ -279,7 +229,9 @@ export class GrpcOwnerClient implements OwnerClient {
     path: string,
     options?: ReadOptions,
   ): Promise<ReadResult> {
-    const call = this.client(owner).Read(readRequestToWire(path, options), this.metadata(ctx));
+    const call = this.channels
+      .fileService(owner)
+      .Read(readRequestToWire(path, options), this.metadata(ctx));
     const cancel = (): void => call.cancel();
     ctx.signal?.addEventListener('abort', cancel, { once: true });
     const iterator = call[Symbol.asyncIterator]() as AsyncIterator<ReadResponse__Output>;
@@ -337,7 +289,7 @@ export class GrpcOwnerClient implements OwnerClient {
     ctx: CallContext,
     header: WriteRequestHeader,
   ): Promise<WriteSession> {
-    const call = this.client(owner).Write(this.metadata(ctx));
+    const call = this.channels.fileService(owner).Write(this.metadata(ctx));
     const ownerId = owner.instance_id;
     const cancel = (): void => call.cancel();
     ctx.signal?.addEventListener('abort', cancel, { once: true });
@@ -372,7 +324,7 @@ export class GrpcOwnerClient implements OwnerClient {
       Math.min(ready.chunk_size || this.o.chunkSize, this.o.chunkSize),
     );
     let finished = false;
-    const stalled = this.stallBound(owner);
+    const stalled = stallBound(this.o.writeIdleTimeoutMs, owner);
     return {
       exists: ready.exists,
       write: async (body: AsyncIterable<Buffer>): Promise<WriteResult> => {
@@ -418,35 +370,5 @@ export class GrpcOwnerClient implements OwnerClient {
         ctx.signal?.removeEventListener('abort', cancel);
       },
     };
-  }
-}
-
-/**
- * One channel per node address, renewed when the node has restarted: a node that comes back
- * registers again with a newer `started`, and gets a fresh channel rather than the old one,
- * which may still be backing off from the node's death (answering UNAVAILABLE for a node that
- * is back). A caller holding an older record of the node uses the current channel.
- */
-class Channels<C extends grpc.Client> {
-  private readonly byAddr = new Map<string, { started: number; client: C }>();
-
-  get(node: NodeRecord): C | undefined {
-    const cur = this.byAddr.get(node.grpc_addr);
-    if (!cur) return undefined;
-    if (node.started > cur.started) {
-      cur.client.close();
-      this.byAddr.delete(node.grpc_addr);
-      return undefined;
-    }
-    return cur.client;
-  }
-
-  set(node: NodeRecord, client: C): void {
-    this.byAddr.set(node.grpc_addr, { started: node.started, client });
-  }
-
-  close(): void {
-    for (const { client } of this.byAddr.values()) client.close();
-    this.byAddr.clear();
   }
 }

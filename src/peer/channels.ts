@@ -1,0 +1,100 @@
+// The gRPC channels of a node to the other nodes: one per node address and service, with the
+// options both services share.
+import * as grpc from '@grpc/grpc-js';
+import type { NodeRecord } from '../files/ports.js';
+import type { FileServiceClient } from '../generated/callfs/v1/FileService.js';
+import type { NodeServiceClient } from '../generated/callfs/v1/NodeService.js';
+import { loadNodeProto, loadProto } from './proto.js';
+
+export interface PeerChannelOptions {
+  chunkSize: number;
+  flowControlWindow: number;
+  readyTimeoutMs: number;
+  keepaliveTimeMs: number;
+  credentials?: grpc.ChannelCredentials;
+}
+
+export class PeerChannels {
+  private readonly files = new Channels<FileServiceClient>();
+  private readonly nodes = new Channels<NodeServiceClient>();
+
+  constructor(private readonly o: PeerChannelOptions) {}
+
+  close(): void {
+    this.files.close();
+    this.nodes.close();
+  }
+
+  /**
+   * What both services' channels share. A hung node is noticed by keepalive, never by a
+   * total-transfer deadline.
+   */
+  private channelOptions(): grpc.ChannelOptions {
+    return {
+      'grpc-node.flow_control_window': this.o.flowControlWindow,
+      'grpc.max_send_message_length': this.o.chunkSize + 64 * 1024,
+      'grpc.keepalive_time_ms': this.o.keepaliveTimeMs,
+      'grpc.keepalive_timeout_ms': this.o.readyTimeoutMs,
+      'grpc.keepalive_permit_without_calls': 1,
+    };
+  }
+
+  fileService(owner: NodeRecord): FileServiceClient {
+    let c = this.files.get(owner);
+    if (!c) {
+      const Ctor = loadProto().callfs.v1.FileService;
+      c = new Ctor(owner.grpc_addr, this.o.credentials ?? grpc.credentials.createInsecure(), {
+        ...this.channelOptions(),
+        'grpc.max_receive_message_length': this.o.chunkSize + 64 * 1024,
+        'grpc.initial_reconnect_backoff_ms': 200,
+        'grpc.max_reconnect_backoff_ms': 1000,
+      });
+      this.files.set(owner, c);
+    }
+    return c;
+  }
+
+  nodeService(node: NodeRecord): NodeServiceClient {
+    let c = this.nodes.get(node);
+    if (!c) {
+      const Ctor = loadNodeProto().callfs.v1.NodeService;
+      c = new Ctor(
+        node.grpc_addr,
+        this.o.credentials ?? grpc.credentials.createInsecure(),
+        this.channelOptions(),
+      );
+      this.nodes.set(node, c);
+    }
+    return c;
+  }
+}
+
+/**
+ * One channel per node address, renewed when the node has restarted: a node that comes back
+ * registers again with a newer `started`, and gets a fresh channel rather than the old one,
+ * which may still be backing off from the node's death (answering UNAVAILABLE for a node that
+ * is back). A caller holding an older record of the node uses the current channel.
+ */
+class Channels<C extends grpc.Client> {
+  private readonly byAddr = new Map<string, { started: number; client: C }>();
+
+  get(node: NodeRecord): C | undefined {
+    const cur = this.byAddr.get(node.grpc_addr);
+    if (!cur) return undefined;
+    if (node.started > cur.started) {
+      cur.client.close();
+      this.byAddr.delete(node.grpc_addr);
+      return undefined;
+    }
+    return cur.client;
+  }
+
+  set(node: NodeRecord, client: C): void {
+    this.byAddr.set(node.grpc_addr, { started: node.started, client });
+  }
+
+  close(): void {
+    for (const { client } of this.byAddr.values()) client.close();
+    this.byAddr.clear();
+  }
+}
