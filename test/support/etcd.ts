@@ -1,5 +1,12 @@
 // Test harness: a real etcd on free loopback ports with a fresh data folder (devkit/etcd.ts,
 // shared with the scripts and the bench); `stop` kills exactly that process and removes it.
+// The data folder is in memory (/dev/shm) where the host has one: every write to etcd is an
+// fsync, and on a disk shared with other work each one costs milliseconds that nothing the
+// tests check depends on (a killed etcd process keeps its data either way).
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { startEtcd as startEtcdProcess } from '../../devkit/etcd.js';
 
@@ -14,13 +21,27 @@ export interface EtcdHandle {
   stop(): Promise<void>;
 }
 
+const MEMORY_DIR = '/dev/shm';
+
 export async function startEtcd(): Promise<EtcdHandle> {
-  const etcd = await startEtcdProcess();
+  const base = existsSync(MEMORY_DIR) ? MEMORY_DIR : tmpdir();
+  const dir = await mkdtemp(join(base, 'callfs-etcd-'));
+  const removeDir = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  let etcd;
+  try {
+    etcd = await startEtcdProcess({ dir });
+  } catch (err) {
+    await removeDir();
+    throw err;
+  }
   return {
     endpoint: etcd.endpoint,
     pause: () => etcd.pause(),
     resume: () => etcd.resume(),
-    stop: () => etcd.stop(),
+    stop: async () => {
+      await etcd.stop();
+      await removeDir();
+    },
   };
 }
 

@@ -3,6 +3,7 @@
 // child process through the shared devkit/ helper (for cluster and fault tests: killable by pid).
 import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,7 +91,7 @@ export async function startInProcessNode(
   etcdEndpoint: string,
   options: { prefix?: string; instanceId?: string; overrides?: NodeSpec['overrides'] } = {},
 ): Promise<InProcessNode> {
-  const root = await mkdtemp(join(tmpdir(), 'callfs-node-'));
+  const root = await madeTemp('callfs-node-');
   const config = testConfig({
     etcdEndpoint,
     prefix: options.prefix ?? uniquePrefix(),
@@ -104,8 +105,11 @@ export async function startInProcessNode(
     root,
     url: node.httpUrl,
     stop: async () => {
-      await node.close();
-      await rm(root, { recursive: true, force: true });
+      try {
+        await node.close();
+      } finally {
+        await removeTemp(root);
+      }
     },
   };
 }
@@ -127,45 +131,88 @@ export interface ChildNode {
 }
 
 /**
+ * Folders made here for child nodes (config folders, storage roots) that are not removed yet.
+ * `stop` removes a node's; whatever a failed start, an `after` hook cut by its timeout or a test
+ * that never stopped its node left is removed when the test process exits (mocha's --exit ends
+ * it with nodes still running, which no longer need their config by then).
+ */
+const leftover = new Set<string>();
+let removeAtExit = false;
+
+async function madeTemp(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  leftover.add(dir);
+  if (!removeAtExit) {
+    removeAtExit = true;
+    process.once('exit', () => {
+      for (const d of leftover) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  return dir;
+}
+
+async function removeTemp(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  leftover.delete(dir);
+}
+
+/**
  * Starts a node as a child process (devkit/node-process.ts) and waits until /ready answers.
  * It runs the TypeScript sources through tsx, so tests never depend on a fresh `npm run build`.
  */
 export async function startChildNode(
   spec: Omit<NodeSpec, 'root' | 'httpPort' | 'grpcPort'> & { root?: string; umask?: number },
 ): Promise<ChildNode> {
-  const root = spec.root ?? (await mkdtemp(join(tmpdir(), 'callfs-node-')));
-  const httpPort = await freePort();
-  const grpcPort = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'callfs-cfg-'));
-  const configFile = join(dir, 'callfs.json');
-  await writeFile(configFile, JSON.stringify(rawConfig({ ...spec, root, httpPort, grpcPort })));
-  const node = await startNodeProcess({
-    name: spec.instanceId,
-    configFile,
-    url: `http://127.0.0.1:${httpPort}`,
-    runtime: 'tsx',
-    readyTimeoutMs: START_MS,
-    umask: spec.umask,
-    // The config file already carries the cache switch (and a test's override of it).
-    env: withoutCacheSwitch(process.env),
-  });
+  const root = spec.root ?? (await madeTemp('callfs-node-'));
+  const dir = await madeTemp('callfs-cfg-');
+  const removeFolders = async (): Promise<void> => {
+    await removeTemp(root);
+    await removeTemp(dir);
+  };
+  let node;
+  try {
+    const httpPort = await freePort();
+    const grpcPort = await freePort();
+    const configFile = join(dir, 'callfs.json');
+    await writeFile(configFile, JSON.stringify(rawConfig({ ...spec, root, httpPort, grpcPort })));
+    node = {
+      httpPort,
+      grpcPort,
+      process: await startNodeProcess({
+        name: spec.instanceId,
+        configFile,
+        url: `http://127.0.0.1:${httpPort}`,
+        runtime: 'tsx',
+        readyTimeoutMs: START_MS,
+        umask: spec.umask,
+        // The config file already carries the cache switch (and a test's override of it).
+        env: withoutCacheSwitch(process.env),
+      }),
+    };
+  } catch (err) {
+    await removeFolders();
+    throw err;
+  }
+  const { httpPort, grpcPort, process: proc } = node;
   return {
     instanceId: spec.instanceId,
-    url: node.url,
+    url: proc.url,
     grpcAddr: `127.0.0.1:${grpcPort}`,
     root,
     httpPort,
     grpcPort,
     get proc() {
-      return node.process.child;
+      return proc.process.child;
     },
-    output: () => node.output(),
-    kill: (signal: NodeJS.Signals = 'SIGKILL') => node.kill(signal),
-    restart: async () => void (await node.restart()),
+    output: () => proc.output(),
+    kill: (signal: NodeJS.Signals = 'SIGKILL') => proc.kill(signal),
+    restart: async () => void (await proc.restart()),
     stop: async () => {
-      await node.kill('SIGTERM');
-      await rm(root, { recursive: true, force: true });
-      await rm(dir, { recursive: true, force: true });
+      try {
+        await proc.kill('SIGTERM');
+      } finally {
+        await removeFolders();
+      }
     },
   };
 }
