@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, sha256 } from '../support/http.js';
-import { API_KEY } from '../support/node.js';
+import { API_KEY, CHILD_RUNTIME } from '../support/node.js';
 import { onTerminal } from '../support/pty.js';
 import { callfsArgv } from '../../devkit/node-process.js';
 import { etagMarker } from '../../src/cli/client/commands.js';
@@ -21,8 +21,8 @@ const exists = (p: string): Promise<boolean> =>
     () => false,
   );
 
-// The TypeScript sources through tsx (as test/support/node.ts), so no fresh build is needed.
-const CALLFS = callfsArgv('tsx', []).slice(1);
+// The build when it is fresh, else the sources through tsx (as the nodes: CHILD_RUNTIME).
+const CALLFS = callfsArgv(CHILD_RUNTIME, []).slice(1);
 
 interface Run {
   code: number;

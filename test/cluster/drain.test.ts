@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { callfsArgv } from '../../devkit/node-process.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, sha256 } from '../support/http.js';
-import { rawConfig } from '../support/node.js';
+import { CHILD_RUNTIME, rawConfig } from '../support/node.js';
 
 interface CliResult {
   code: number;
@@ -20,7 +20,7 @@ interface CliResult {
 
 function callfs(...args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    const [node, ...argv] = callfsArgv('tsx', args);
+    const [node, ...argv] = callfsArgv(CHILD_RUNTIME, args);
     execFile(node!, argv, { timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });

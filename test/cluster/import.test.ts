@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, jsonOf, sha256 } from '../support/http.js';
 import { onTerminal } from '../support/pty.js';
-import { rawConfig } from '../support/node.js';
+import { CHILD_RUNTIME, rawConfig } from '../support/node.js';
 import { callfsArgv } from '../../devkit/node-process.js';
 
-// The TypeScript sources through tsx (as test/support/node.ts), so no fresh build is needed.
-const CALLFS = callfsArgv('tsx', []).slice(1);
+// The build when it is fresh, else the sources through tsx (as the nodes: CHILD_RUNTIME).
+const CALLFS = callfsArgv(CHILD_RUNTIME, []).slice(1);
 
 interface Report {
   mode: string;

@@ -7,11 +7,17 @@ import { join } from 'node:path';
 import { callfsArgv } from '../../devkit/node-process.js';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
 import { call } from '../support/http.js';
-import { rawConfig, startChildNode, uniquePrefix, type ChildNode } from '../support/node.js';
+import {
+  CHILD_RUNTIME,
+  rawConfig,
+  startChildNode,
+  uniquePrefix,
+  type ChildNode,
+} from '../support/node.js';
 
 function fsckCli(configFile: string, ...args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const [node, ...argv] = callfsArgv('tsx', ['fsck', '--config', configFile, ...args]);
+    const [node, ...argv] = callfsArgv(CHILD_RUNTIME, ['fsck', '--config', configFile, ...args]);
     execFile(node!, argv, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: number }).code ?? 1) : 0;
       resolve({ code: typeof code === 'number' ? code : 1, out: stdout + stderr });

@@ -5,13 +5,14 @@
 import { execFile } from 'node:child_process';
 import { expect } from 'chai';
 import { callfsArgv } from '../../../devkit/node-process.js';
+import { CHILD_RUNTIME } from '../../support/node.js';
 import { INTERNAL, KEY_A, LINK, makeTempDir, type TempDir } from '../config/fixtures.js';
 
 function validate(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('CALLFS_')),
   );
-  const [node, ...argv] = callfsArgv('tsx', ['config', 'validate', '--config', file]);
+  const [node, ...argv] = callfsArgv(CHILD_RUNTIME, ['config', 'validate', '--config', file]);
   return new Promise((resolve) => {
     execFile(node!, argv, { env }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { loadConfig } from '../../../src/config/index.js';
 import { callfsArgv } from '../../../devkit/node-process.js';
+import { CHILD_RUNTIME } from '../../support/node.js';
 
 /** `callfs config validate` in a child process with only `env`'s CALLFS_ variables. */
 function validate(
@@ -15,7 +16,7 @@ function validate(
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('CALLFS_')),
   );
-  const [node, ...argv] = callfsArgv('tsx', ['config', 'validate', '--config', file]);
+  const [node, ...argv] = callfsArgv(CHILD_RUNTIME, ['config', 'validate', '--config', file]);
   return new Promise((resolve) => {
     execFile(node!, argv, { env: { ...clean, ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
