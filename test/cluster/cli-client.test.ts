@@ -59,7 +59,8 @@ describe('cluster: the callfs client commands', function () {
   });
   after(async () => {
     await cluster?.stop();
-    await rm(dir, { recursive: true, force: true });
+    // Unset when the cluster failed to start: the failure to report is that one.
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('should upload with put on node-1 and name node-1 in where when asked on node-3', async () => {

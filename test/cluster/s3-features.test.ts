@@ -2,14 +2,36 @@
 // disks, node-3 on a real s3rver bucket), run twice: with the bucket on every node (each serves
 // S3 files itself) and with it on node-3 only (the others forward to node-3). S3 files must
 // behave as local ones: single-use links, conditional requests, ranges, the change feed,
-// directory moves and recursive deletes, content types.
+// directory moves and recursive deletes, content types. And as a mixed cluster: conflicts and
+// races through every node, node-3 killed mid-upload and then for good (with the bucket on every
+// node the others still serve its files; without it they answer 503). Both set-ups of these
+// cases share the two clusters (one per set-up) instead of starting two more.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
 import { call, jsonOf, sha256 } from '../support/http.js';
+import { API_KEY } from '../support/node.js';
 import { startMixedCluster, type MixedCluster } from '../support/s3-cluster.js';
 import { dataOf, openFeed } from '../support/watch-feed.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
+const MiB = 1024 * 1024;
+
+/** Journal entries of S3 writes in progress on a node (`<root>/.callfs/s3/*.json`). */
+async function journaledUploads(dir: string): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.json')).length;
+}
+
+async function until(ok: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not met within 30 s');
+}
 
 for (const bucketOnAll of [true, false]) {
   const where = bucketOnAll ? 'the bucket on every node' : 'the bucket on node-3 only';
@@ -550,10 +572,114 @@ for (const bucketOnAll of [true, false]) {
       });
     });
 
+    // The cases of a mixed cluster as such, kept apart from the others by their paths (/seed,
+    // /race, /cut): conflicts and races through every node, node-3 killed mid-upload.
+    if (bucketOnAll) {
+      describe('writers on every node and a node-3 killed mid-upload', () => {
+        let urls: string[];
+        const objectCount = async (): Promise<number> => (await mixed.objectKeys()).length;
+        before(() => {
+          urls = mixed.urls;
+        });
+
+        it('should name node-3 and backend s3 in the 409 when node-1 POSTs a path node-3 created', async () => {
+          const created = await call(urls[2]!, 'POST', '/v1/files/seed/report.docx', {
+            body: 'v1',
+          });
+          const res = await call(urls[0]!, 'POST', '/v1/files/seed/report.docx', { body: 'again' });
+          const body = await jsonOf(res);
+          expect([created.status, res.status]).to.deep.equal([201, 409]);
+          expect([body.instance_id, body.backend_type]).to.deep.equal(['node-3', 's3']);
+        });
+
+        it('should report backend type s3 on every node when HEAD asks for an S3 file', async () => {
+          await call(urls[2]!, 'PUT', '/v1/files/seed/head.txt', { body: 'x' });
+          const types = await Promise.all(
+            urls.map(async (u) =>
+              (await call(u, 'HEAD', '/v1/files/seed/head.txt')).headers.get(
+                'x-callfs-backend-type',
+              ),
+            ),
+          );
+          expect(types).to.deep.equal(['s3', 's3', 's3']);
+        });
+
+        it('should report backend type localfs when node-1 creates a file', async () => {
+          await call(urls[0]!, 'PUT', '/v1/files/seed/local.txt', { body: 'x' });
+          const res = await call(urls[2]!, 'HEAD', '/v1/files/seed/local.txt');
+          expect(res.headers.get('x-callfs-backend-type')).to.equal('localfs');
+        });
+
+        it('should create exactly one file when 100 POSTs of one path race across all nodes', async () => {
+          const results = await Promise.all(
+            Array.from({ length: 100 }, (_, i) =>
+              call(urls[i % 3]!, 'POST', '/v1/files/race/one.txt', { body: `body ${i}` }).then(
+                async (r) => {
+                  await r.arrayBuffer();
+                  return r.status;
+                },
+              ),
+            ),
+          );
+          expect(results.filter((s) => s === 201).length).to.equal(1);
+          expect(results.filter((s) => s !== 201 && s !== 409)).to.deep.equal([]);
+        });
+
+        it('should end with one whole body on every node when 50 replaces of one S3 file race', async () => {
+          const objectsBefore = await objectCount();
+          await call(urls[2]!, 'PUT', '/v1/files/race/s3.bin', { body: 'start' });
+          const bodies = Array.from({ length: 50 }, () => randomBytes(64 * 1024));
+          const statuses = await Promise.all(
+            bodies.map((b, i) =>
+              call(urls[i % 3]!, 'PUT', '/v1/files/race/s3.bin', { body: b }).then(async (r) => {
+                await r.arrayBuffer();
+                return r.status;
+              }),
+            ),
+          );
+          const got = await Promise.all(
+            urls.map(async (u) =>
+              sha256(
+                Buffer.from(await (await call(u, 'GET', '/v1/files/race/s3.bin')).arrayBuffer()),
+              ),
+            ),
+          );
+          expect(statuses.filter((s) => s !== 200)).to.deep.equal([]);
+          expect(new Set(got).size).to.equal(1);
+          expect(bodies.map((b) => sha256(b))).to.include(got[0]);
+          // Every losing and every replaced generation's object is gone: one object for the file.
+          expect(await objectCount()).to.equal(objectsBefore + 1);
+        });
+
+        it('should leave nothing visible and no journaled upload when node-3 is killed mid-upload', async () => {
+          const journal = join(mixed.cluster.nodes[2]!.root, '.callfs', 's3');
+          const before = await objectCount();
+          const req = request(`${urls[2]}/v1/files/cut/big.bin`, {
+            method: 'PUT',
+            headers: { authorization: `Bearer ${API_KEY}`, 'content-length': String(64 * MiB) },
+          });
+          req.on('error', () => undefined);
+          // 20 MiB: two parts are on their way, and the upload id is in node-3's journal.
+          for (let i = 0; i < 20; i++) req.write(randomBytes(MiB));
+          await until(async () => (await journaledUploads(journal)) > 0);
+          await mixed.cluster.nodes[2]!.kill('SIGKILL');
+          req.destroy();
+          await mixed.cluster.nodes[2]!.restart();
+          const res = await call(urls[0]!, 'GET', '/v1/files/cut/big.bin');
+          expect([res.status, await journaledUploads(journal), await objectCount()]).to.deep.equal([
+            404,
+            0,
+            before,
+          ]);
+        });
+      });
+    }
+
     // Last: node-3 stays dead. With the bucket on every node, the others serve its S3 files.
     if (bucketOnAll) {
       describe('with node-3, which created the S3 files, killed', () => {
         const data = randomBytes(200_000);
+        const dead = randomBytes(300_000);
         let token: string;
         before(async () => {
           await onS3('/dead/k/a.bin', data);
@@ -564,7 +690,19 @@ for (const bucketOnAll of [true, false]) {
           await call(n2, 'PUT', '/v1/files/dead/rd/local.bin', { body: data });
           await onS3('/dead/c.txt', 'base');
           token = await link(n3, '/dead/k/a.bin');
+          await call(n3, 'PUT', '/v1/files/dead/a.bin', { body: dead });
+          await call(n3, 'PUT', '/v1/files/dead/b.txt', { body: 'b' });
           await mixed.cluster.nodes[2]!.kill('SIGKILL');
+        });
+
+        it('should read, replace and delete node-3 files through the others when node-3 is killed', async () => {
+          const read = await call(n1, 'GET', '/v1/files/dead/a.bin');
+          const readSha = sha256(Buffer.from(await read.arrayBuffer()));
+          const put = await call(n2, 'PUT', '/v1/files/dead/a.bin', { body: 'replaced' });
+          const after = await (await call(n1, 'GET', '/v1/files/dead/a.bin')).text();
+          const del = await call(n1, 'DELETE', '/v1/files/dead/b.txt');
+          expect([read.status, readSha]).to.deep.equal([200, sha256(dead)]);
+          expect([put.status, after, del.status]).to.deep.equal([200, 'replaced', 204]);
         });
 
         it('should serve a link to an S3 file on node-2 when its creator is dead', async () => {
@@ -606,6 +744,36 @@ for (const bucketOnAll of [true, false]) {
           const res = await call(n1, 'DELETE', '/v1/files/dead/rd?recursive=true');
           const after = (await mixed.objectKeys()).length;
           expect([res.status, before - after]).to.deep.equal([204, 2]);
+        });
+      });
+    } else {
+      // Last: node-3 stays dead. Without the bucket, node-1 and node-2 forward to it.
+      describe('node-1 and node-2 forwarding to node-3', () => {
+        let urls: string[];
+        before(() => {
+          urls = mixed.urls;
+        });
+
+        it('should serve and replace an S3 file through node-1 when node-1 has no bucket', async () => {
+          const data = randomBytes(2 * 1024 * 1024);
+          await call(urls[2]!, 'PUT', '/v1/files/fwd/a.bin', { body: data });
+          const got = await call(urls[0]!, 'GET', '/v1/files/fwd/a.bin');
+          const gotSha = sha256(Buffer.from(await got.arrayBuffer()));
+          const put = await call(urls[1]!, 'PUT', '/v1/files/fwd/a.bin', { body: 'v2' });
+          const after = await (await call(urls[2]!, 'GET', '/v1/files/fwd/a.bin')).text();
+          expect([got.status, gotSha, got.headers.get('x-callfs-backend-type')]).to.deep.equal([
+            200,
+            sha256(data),
+            's3',
+          ]);
+          expect([put.status, after]).to.deep.equal([200, 'v2']);
+        });
+
+        it('should answer 503 OWNER_UNAVAILABLE through node-1 when node-3 is killed', async () => {
+          await call(urls[2]!, 'PUT', '/v1/files/fwd/gone.txt', { body: 'x' });
+          await mixed.cluster.nodes[2]!.kill('SIGKILL');
+          const res = await call(urls[0]!, 'GET', '/v1/files/fwd/gone.txt');
+          expect([res.status, (await jsonOf(res)).code]).to.deep.equal([503, 'OWNER_UNAVAILABLE']);
         });
       });
     }
