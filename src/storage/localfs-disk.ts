@@ -116,6 +116,12 @@ export async function storableLimits(
   return { root: real, pathMax, nameMax, maxPathBytes };
 }
 
+/** What checkTarget saw: how many leading segments are directories, and what the last one is. */
+export interface TargetWalk {
+  dirs: number;
+  target: 'absent' | 'file' | 'empty-dir';
+}
+
 export class DiskRoot {
   private readonly rootPrefix: string;
   private readonly internalDir: string;
@@ -179,9 +185,10 @@ export class DiskRoot {
    * root: a rename through it would land elsewhere), a file where a directory goes
    * (ParentNotADirectoryError, as the namespace answers), or a FIFO,
    * socket, device or non-empty directory where the file goes. Walks with lstat, following
-   * nothing. An empty directory tree is fine: it gives way at commit.
+   * nothing. An empty directory tree is fine: it gives way at commit. Returns what the walk
+   * found, so a caller need not look again.
    */
-  async checkTarget(apiPath: string): Promise<void> {
+  async checkTarget(apiPath: string): Promise<TargetWalk> {
     this.checkLength(apiPath);
     const segments = pathSegments(apiPath);
     let dir = this.root;
@@ -192,7 +199,7 @@ export class DiskRoot {
       try {
         info = await lstat(current);
       } catch (err) {
-        if (errnoCode(err) === 'ENOENT') return;
+        if (errnoCode(err) === 'ENOENT') return { dirs: i, target: 'absent' };
         throw err;
       }
       const last = i === segments.length - 1;
@@ -211,11 +218,13 @@ export class DiskRoot {
         if (!(await isEmptyTree(current))) {
           throw new InvalidPathError(`${shown} is a non-empty directory on this node's disk`);
         }
+        return { dirs: i, target: 'empty-dir' };
       } else if (!info.isFile()) {
         throw new InvalidPathError(`${shown} is not a regular file on this node's disk`);
       }
       dir = current;
     }
+    return { dirs: segments.length - 1, target: 'file' };
   }
 
   /** Makes the entries of `dir` durable; concurrent callers share fsyncs (dir-syncs.ts). */
@@ -270,11 +279,13 @@ export class DiskRoot {
     return real;
   }
 
-  /** Fails early, before any byte flows, when a path cannot hold a file or leaves the root. */
+  /**
+   * Fails early, before any byte flows, when a path cannot hold a file or leaves the root. The
+   * walk saw every existing ancestor as a plain directory (no symbolic link) under the real
+   * root, outside the internal folder (pathSegments refuses it), so no realpath is needed.
+   */
   async checkWritablePath(apiPath: string): Promise<void> {
     await this.checkTarget(apiPath);
-    const { real } = await this.resolveExisting(dirname(this.pathOf(apiPath)));
-    this.assertContained(real, apiPath);
   }
 
   /** Renames a staged part to the file at `apiPath`, creating its disk parents. */
@@ -305,10 +316,16 @@ export class DiskRoot {
 
   private async placeOnce(part: string, apiPath: string): Promise<void> {
     // Again at rename time: something foreign may have appeared since the write was decided.
-    await this.checkTarget(apiPath);
-    const { parent, created } = await this.ensureParent(apiPath);
-    const target = join(parent, basename(this.pathOf(apiPath)));
-    await this.clearWay(target, apiPath);
+    const walk = await this.checkTarget(apiPath);
+    const file = this.pathOf(apiPath);
+    // Every ancestor exists as a plain directory under the real root: the path is its own
+    // real path. Only missing ones take the slower way that makes them.
+    const { parent, created } =
+      walk.dirs === pathSegments(apiPath).length - 1
+        ? { parent: dirname(file), created: [] }
+        : await this.ensureParent(apiPath);
+    const target = join(parent, basename(file));
+    if (walk.target === 'empty-dir') await this.clearWay(target, apiPath);
     await rename(part, target);
     const touched = new Set([...created.map((dir) => dirname(dir)), parent]);
     for (const dir of touched) await this.syncDir(dir);
