@@ -4,6 +4,7 @@
 // foreign in the way), puts staged files in place, and fsyncs the directories a change touched
 // so it survives a crash.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import {
   chmod,
@@ -13,14 +14,18 @@ import {
   readdir,
   realpath,
   rename,
+  rm,
   rmdir,
   stat,
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { InternalError, InvalidPathError, ParentNotADirectoryError } from '../files/errors.js';
-import { DIR_MODE } from '../files/info.js';
+import { DIR_MODE, FILE_MODE } from '../files/info.js';
 import { DirSyncs } from './dir-syncs.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
+
+/** Transient files in the tmp folder (start-up and readiness probes); recovery removes any. */
+export const PROBE_SUFFIX = '.probe';
 
 /** Linux's limits, used when `getconf` cannot tell the root filesystem's own. */
 const DEFAULT_PATH_MAX = 4096;
@@ -90,6 +95,23 @@ async function removeEmptyTree(dir: string): Promise<boolean> {
   }
 }
 
+/** Whether a file created in `dir` with FILE_MODE gets exactly FILE_MODE under this umask. */
+async function createsExactMode(dir: string): Promise<boolean> {
+  const probe = join(dir, randomBytes(8).toString('hex') + PROBE_SUFFIX);
+  try {
+    const handle = await open(probe, 'wx', FILE_MODE);
+    try {
+      return ((await handle.stat()).mode & 0o7777) === FILE_MODE;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  } finally {
+    await rm(probe, { force: true }).catch(() => undefined);
+  }
+}
+
 /**
  * The longest API path a root would hold, without creating it (for `callfs config validate`):
  * limits are read on its nearest existing ancestor, symlinks there resolved.
@@ -135,6 +157,11 @@ export class DiskRoot {
     readonly root: string,
     readonly tmpDir: string,
     readonly limits: DiskLimits,
+    /**
+     * Files created with FILE_MODE get exactly that mode (the process umask leaves it alone),
+     * so a new file needs no fchmod. Read once at start-up: nothing here changes the umask.
+     */
+    readonly exactFileMode = false,
   ) {
     this.rootPrefix = root.endsWith(sep) ? root : root + sep;
     this.internalDir = join(root, INTERNAL_DIR);
@@ -152,10 +179,15 @@ export class DiskRoot {
     if ((await realpath(tmpDir)) !== tmpDir) {
       throw new InternalError(`${tmpDir} must be a plain directory, not a symbolic link`);
     }
-    return new DiskRoot(real, tmpDir, {
-      pathMax: limits?.pathMax ?? (await pathconf(real, 'PATH_MAX', DEFAULT_PATH_MAX)),
-      nameMax: limits?.nameMax ?? (await pathconf(real, 'NAME_MAX', DEFAULT_NAME_MAX)),
-    });
+    return new DiskRoot(
+      real,
+      tmpDir,
+      {
+        pathMax: limits?.pathMax ?? (await pathconf(real, 'PATH_MAX', DEFAULT_PATH_MAX)),
+        nameMax: limits?.nameMax ?? (await pathconf(real, 'NAME_MAX', DEFAULT_NAME_MAX)),
+      },
+      await createsExactMode(tmpDir),
+    );
   }
 
   /** InvalidPathError naming the limit when `apiPath` is too long for this disk. */

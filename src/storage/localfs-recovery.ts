@@ -9,7 +9,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { CallfsError } from '../files/errors.js';
 import type { IsCurrent, QuarantinedEntry, RecoveryReport } from '../files/ports.js';
-import { type DiskRoot, errnoCode, fsyncDir } from './localfs-disk.js';
+import { type DiskRoot, errnoCode, fsyncDir, PROBE_SUFFIX } from './localfs-disk.js';
 import {
   JOURNAL_SUFFIX,
   type JournalEntry,
@@ -19,8 +19,6 @@ import {
 } from './localfs-temp.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
 
-/** The readiness probe's transient file in the tmp folder (see LocalfsStorage.checkWritable). */
-export const PROBE_SUFFIX = '.probe';
 /** Journal entries recovery could not finish, with a `<id>.json` saying why (for fsck). */
 const QUARANTINE_DIR = 'quarantine';
 const REASON_SUFFIX = '.json';

@@ -8,6 +8,7 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { PayloadTooLargeError } from '../files/errors.js';
 import { FILE_MODE } from '../files/info.js';
 import type { DiskRoot } from './localfs-disk.js';
 import { SizeLimit } from './size-limit.js';
@@ -72,6 +73,7 @@ export class LocalfsTemp extends StagedTemp {
     maxBytes: number,
     signal: AbortSignal,
   ): Promise<number> {
+    if (maxBytes <= WRITE_BUFFER_BYTES) return this.writeSmallPart(body, maxBytes, signal);
     // 1 MiB buffers: the default 16 KiB made every socket read its own hop through the limit
     // and its own write to the disk, which capped an upload at ~70% of a plain pipeline.
     const limit = new SizeLimit(maxBytes, WRITE_BUFFER_BYTES);
@@ -80,7 +82,7 @@ export class LocalfsTemp extends StagedTemp {
     // reports, whatever the process umask (open's mode is masked by it; fchmod is not).
     const handle = await open(this.partPath, 'wx', FILE_MODE);
     try {
-      await handle.chmod(FILE_MODE);
+      if (!this.disk.exactFileMode) await handle.chmod(FILE_MODE);
     } catch (err) {
       await handle.close();
       throw err;
@@ -95,6 +97,29 @@ export class LocalfsTemp extends StagedTemp {
       throw err;
     }
     return limit.bytes;
+  }
+
+  /**
+   * A body that fits one write buffer (a small create, a small staged move) is gathered in
+   * memory and written with one call: no stream pipeline, and the part is created only once
+   * the whole body is there.
+   */
+  private async writeSmallPart(
+    body: AsyncIterable<Buffer>,
+    maxBytes: number,
+    signal: AbortSignal,
+  ): Promise<number> {
+    const chunks = await gather(body, maxBytes, signal);
+    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    const handle = await open(this.partPath, 'wx', FILE_MODE);
+    try {
+      if (!this.disk.exactFileMode) await handle.chmod(FILE_MODE);
+      if (data.length > 0) await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return data.length;
   }
 
   protected async writeJournal(gen: number): Promise<void> {
@@ -136,5 +161,41 @@ export class LocalfsTemp extends StagedTemp {
       rm(this.partPath, { force: true }),
       this.journalFile ? rm(this.journalPath, { force: true }) : undefined,
     ]);
+  }
+}
+
+/** The chunks of a body of at most `maxBytes`; an abort stops the wait at once. */
+async function gather(
+  body: AsyncIterable<Buffer>,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<Buffer[]> {
+  const aborted = (): Error => new DOMException('The operation was aborted', 'AbortError');
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  const iterator = body[Symbol.asyncIterator]();
+  let onAbort!: () => void;
+  const abort = new Promise<never>((_, reject) => {
+    onAbort = () => reject(aborted());
+  });
+  abort.catch(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      if (signal.aborted) throw aborted();
+      const next = await Promise.race([iterator.next(), abort]);
+      if (next.done) return chunks;
+      bytes += next.value.length;
+      if (bytes > maxBytes) {
+        throw new PayloadTooLargeError(`body is larger than the ${maxBytes}-byte limit`);
+      }
+      chunks.push(next.value);
+    }
+  } catch (err) {
+    // As a pipeline would: a body left unread is closed, not left hanging.
+    iterator.return?.().catch(() => undefined);
+    throw err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }

@@ -139,6 +139,43 @@ describe('LocalfsStorage', function () {
     });
   });
 
+  describe('small bodies', function () {
+    /** One chunk, then a body that never ends (a client that stopped sending). */
+    async function* stalledBody(): AsyncGenerator<Buffer> {
+      yield Buffer.from('first');
+      await new Promise(() => undefined);
+    }
+
+    it('should reject with an AbortError and leave nothing when the signal aborts a small write', async function () {
+      const controller = new AbortController();
+      const temp = await storage.createTemp('/small-cut.txt');
+      const writing = temp.write(stalledBody(), { maxBytes: 4096, signal: controller.signal });
+      setTimeout(() => controller.abort(), 20);
+      const err = (await rejection(writing)) as Error;
+      expect(err.name).to.equal('AbortError');
+      expect(await readdir(tmp)).to.deep.equal([]);
+    });
+
+    it('should end a small write and leave nothing when discard is called mid-body', async function () {
+      const temp = await storage.createTemp('/small-dropped.txt');
+      const writing = temp.write(stalledBody(), { maxBytes: 4096 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await temp.discard();
+      expect(await rejection(writing)).to.be.instanceOf(Error);
+      expect(await readdir(tmp)).to.deep.equal([]);
+    });
+
+    it('should commit the exact bytes of a small body sent in several chunks', async function () {
+      const data = Buffer.from('0123456789'.repeat(100));
+      const temp = await storage.createTemp('/small/chunks.txt');
+      expect(await temp.write(chunksOf(data, 7), { maxBytes: data.length })).to.equal(data.length);
+      await temp.prepare(1);
+      await temp.commit();
+      expect(await readFile(join(root, 'small', 'chunks.txt'))).to.deep.equal(data);
+      expect((await stat(join(root, 'small', 'chunks.txt'))).mode & 0o777).to.equal(0o644);
+    });
+  });
+
   describe('symlinks', function () {
     it('should refuse to open through a symlinked directory when it points outside the root', async function () {
       await symlink(outside, join(root, 'escape'));
