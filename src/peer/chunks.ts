@@ -1,34 +1,34 @@
 // Stream helpers for the gRPC transport: re-chunk a byte stream to the configured message
 // size, and write to a grpc-js stream honouring backpressure (wait for 'drain').
 import type { Writable } from 'node:stream';
+import { EncodedChunk } from './chunk-codec.js';
 
-/** Yields buffers of exactly `size` bytes (the last one may be shorter). */
+/**
+ * Groups a byte stream into chunks of exactly `size` bytes (the last one may be shorter),
+ * each as the list of its pieces: views of the source's buffers, never a copy (an
+ * EncodedChunk writes them out in order). The source must not reuse its buffers.
+ */
 export async function* rechunk(
   source: AsyncIterable<Buffer>,
   size: number,
-): AsyncGenerator<Buffer> {
+): AsyncGenerator<EncodedChunk> {
   let parts: Buffer[] = [];
   let held = 0;
   for await (const piece of source) {
     let buf = piece;
     while (buf.length > 0) {
       const take = Math.min(size - held, buf.length);
-      // Pass whole-size pieces through without copying.
-      if (held === 0 && take === size) {
-        yield buf.subarray(0, size);
-      } else {
-        parts.push(buf.subarray(0, take));
-        held += take;
-        if (held === size) {
-          yield Buffer.concat(parts, held);
-          parts = [];
-          held = 0;
-        }
+      parts.push(take === buf.length ? buf : buf.subarray(0, take));
+      held += take;
+      if (held === size) {
+        yield new EncodedChunk(parts);
+        parts = [];
+        held = 0;
       }
       buf = buf.subarray(take);
     }
   }
-  if (held > 0) yield Buffer.concat(parts, held);
+  if (held > 0) yield new EncodedChunk(parts);
 }
 
 /** What a writer does when the other side takes no bytes for a while. */

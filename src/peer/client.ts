@@ -175,7 +175,7 @@ export class GrpcOwnerClient implements OwnerClient {
         header: { stage_id: stage.stageId, path: stage.path, gen: stage.gen, size: stage.size },
       });
       for await (const chunk of rechunk(body, this.o.chunkSize)) {
-        await writeWithBackpressure(call, { chunk }, ended.signal, stalled);
+        await writeWithBackpressure(call, chunk, ended.signal, stalled);
       }
       call.end();
     } catch (err) {
@@ -331,13 +331,8 @@ export class GrpcOwnerClient implements OwnerClient {
         try {
           let size = 0;
           for await (const chunk of rechunk(body, chunkSize)) {
-            size += chunk.length;
-            await writeWithBackpressure(
-              call,
-              { chunk } satisfies WriteRequest,
-              ended.signal,
-              stalled,
-            );
+            size += chunk.size;
+            await writeWithBackpressure(call, chunk, ended.signal, stalled);
           }
           await writeWithBackpressure(
             call,
