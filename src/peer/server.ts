@@ -20,7 +20,7 @@ import type { NodeServiceHandlers } from '../generated/callfs/v1/NodeService.js'
 import type { StageFileRequest__Output } from '../generated/callfs/v1/StageFileRequest.js';
 import type { WriteRequest__Output } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse } from '../generated/callfs/v1/WriteResponse.js';
-import { rechunk, writeWithBackpressure } from './chunks.js';
+import { bufferOneMessage, rechunk, writeWithBackpressure } from './chunks.js';
 import { chunkSink } from './chunk-sink.js';
 import { listMessages } from './list-stream.js';
 import { moveSpecOf } from './move-request.js';
@@ -149,6 +149,7 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     Write: (call) => {
       const signal = cancelSignal(call);
       (async () => {
+        bufferOneMessage(call);
         const messages = incoming<WriteRequest__Output>(call, o.writeIdleTimeoutMs, 'the Write');
         const header = (await messages.next())?.header;
         if (!header) throw new BadRequestError('the first Write message must be a header');
@@ -280,6 +281,7 @@ export function createNodeHandlers(o: PeerServerOptions): NodeServiceHandlers {
       accepted(call);
       answer(async () => {
         internalOnly(call.metadata);
+        bufferOneMessage(call);
         const messages = incoming<StageFileRequest__Output>(
           call,
           o.writeIdleTimeoutMs,
