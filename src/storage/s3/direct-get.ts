@@ -1,10 +1,10 @@
 // Sends an object's response body into a socket-backed response through two 1 MiB buffers
 // reused for the whole transfer: each chunk of the S3 response is copied once on arrival and
 // dropped, and the socket sees one write per MiB instead of one per 64 KiB chunk with its own
-// write request and callback. An A/B of 256 MiB GETs (CPU ticks from /proc) measured about a
-// third less CPU in the node and in the client than piping the stream (62-78 vs 94 ticks),
-// in bounded memory. The major GCs that the SDK's fresh read buffers set off once the node's
-// heap has grown are not avoided by this: they come from the socket reads themselves.
+// write request and callback. In paired A/B rounds of 256 MiB GETs (CPU ticks from /proc)
+// this cost the node 10-35 % less CPU and curl ~40 % less than piping the stream, in bounded
+// memory. It does not avoid the major GCs that a node with some transfer history runs back
+// to back during a large S3 GET (see BENCHMARKS.md): those cost the same either way.
 import type { Readable, Writable } from 'node:stream';
 import type { DirectBody } from '../../files/ports.js';
 import { InternalError } from '../../files/errors.js';
