@@ -22,6 +22,10 @@ export interface ClusterOptions {
   /** The node's configuration object (written as JSON) for its slot. */
   config(slot: NodeSlot): Record<string, unknown>;
   runtime?: Runtime;
+  /** Options for node itself, for every node process. */
+  nodeArgs?: string[];
+  /** The checkout whose build the nodes run (default this one). */
+  repo?: string;
   /** Holds etcd data, node roots, configs and logs; default a temp folder removed by `stop`. */
   dir?: string;
   /** Fixed ports (base + index); default free ones. */
@@ -90,6 +94,8 @@ export async function startLocalCluster(options: ClusterOptions): Promise<LocalC
           configFile,
           url: `http://127.0.0.1:${slot.httpPort}`,
           runtime: options.runtime,
+          nodeArgs: options.nodeArgs,
+          repo: options.repo,
           log: logs && join(logs, `${slot.instanceId}.log`),
           procs,
         });

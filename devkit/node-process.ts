@@ -10,10 +10,15 @@ export const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 /** `dist`: bin/callfs (compiled JavaScript, as in production); `tsx`: src/main.ts via tsx. */
 export type Runtime = 'dist' | 'tsx';
 
-export function callfsArgv(runtime: Runtime, args: string[]): string[] {
+export function callfsArgv(
+  runtime: Runtime,
+  args: string[],
+  nodeArgs: string[] = [],
+  repo = REPO,
+): string[] {
   return runtime === 'dist'
-    ? [process.execPath, join(REPO, 'bin/callfs'), ...args]
-    : [process.execPath, '--import', 'tsx', join(REPO, 'src/main.ts'), ...args];
+    ? [process.execPath, ...nodeArgs, join(repo, 'bin/callfs'), ...args]
+    : [process.execPath, ...nodeArgs, '--import', 'tsx', join(repo, 'src/main.ts'), ...args];
 }
 
 export interface NodeProcessOptions {
@@ -22,6 +27,10 @@ export interface NodeProcessOptions {
   /** Base URL of its HTTP API (where /ready is polled). */
   url: string;
   runtime?: Runtime;
+  /** Options for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
+  nodeArgs?: string[];
+  /** The checkout whose build runs (default this one): another build for an A/B. */
+  repo?: string;
   env?: NodeJS.ProcessEnv;
   /** The process umask (e.g. 0o077), set by a shell that then execs the node (same pid). */
   umask?: number;
@@ -50,7 +59,12 @@ export interface NodeProcess {
 /** Starts a node and waits for /ready 200; the returned handle's `restart` re-launches it. */
 export async function startNodeProcess(options: NodeProcessOptions): Promise<NodeProcess> {
   const procs = options.procs ?? sharedProcs;
-  const node = callfsArgv(options.runtime ?? 'dist', ['server', '--config', options.configFile]);
+  const node = callfsArgv(
+    options.runtime ?? 'dist',
+    ['server', '--config', options.configFile],
+    options.nodeArgs,
+    options.repo,
+  );
   const argv =
     options.umask === undefined
       ? node

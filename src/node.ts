@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/api-keys.js';
 import { parseListenAddr, type Config } from './config/index.js';
@@ -18,8 +17,7 @@ import { FilesService } from './files/service.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
 import { CachedMetadata } from './metadata/cached-metadata.js';
-import { etcdFaultHandling } from './metadata/etcd-call.js';
-import { EtcdMetadata } from './metadata/etcd-metadata.js';
+import { etcdClientFromConfig, etcdMetadataFromConfig } from './metadata/from-config.js';
 import { EtcdChangeFeed } from './metadata/etcd-watch.js';
 import { EtcdWatchFeed } from './metadata/watch-feed.js';
 import { instrumentFiles } from './metrics/files.js';
@@ -57,22 +55,8 @@ function bindHost(host: string): string {
 export async function startNode(config: Config, logger: Logger): Promise<RunningNode> {
   const instanceId = config.instance_discovery.instance_id;
   const ms = config.metadata_store;
-  const etcd = new Etcd3({
-    hosts: ms.etcd_endpoints,
-    ...(ms.etcd_username
-      ? { auth: { username: ms.etcd_username, password: ms.etcd_password ?? '' } }
-      : {}),
-    dialTimeout: ms.request_timeout_ms,
-    faultHandling: etcdFaultHandling(),
-  });
-  const metadata = new EtcdMetadata({
-    client: etcd,
-    prefix: ms.etcd_prefix,
-    instanceId,
-    leaseTtlSeconds: ms.lease_ttl_seconds,
-    requestTimeoutMs: ms.request_timeout_ms,
-    logger,
-  });
+  const etcd = etcdClientFromConfig(ms);
+  const metadata = etcdMetadataFromConfig(config, { client: etcd, logger });
   const storage = await createLocalfsStorage({ root: config.backend.localfs_root_path });
   const s3 = await s3StorageFromConfig(config, storage.root);
   // The backends this node serves, its own disk first (where files moved to it land).

@@ -1,9 +1,10 @@
 // The bench's S3 rows: an s3rver (devkit/s3rver.ts) and one compiled node whose default backend
 // is that bucket, on the bench's etcd under a prefix of its own. Each round times a large PUT
 // and GET through the node (curl) against the AWS SDK writing and reading the same server
-// directly (scripts/bench-lib/s3-direct.ts, its own process), and 4 KiB creates on the node.
+// directly (scripts/bench-lib/s3-direct.ts, its own process; both GETs after both PUTs, in
+// turns), and 4 KiB creates on the node.
 // Every body is SHA-256 checked in a separate, untimed pass.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalCluster, NodeSlot } from '../../devkit/cluster.js';
 import { startNodeProcess, type NodeProcess } from '../../devkit/node-process.js';
@@ -74,6 +75,7 @@ async function direct(
   b: S3Bench,
   op: 'put' | 'get',
   key: string,
+  size: number,
   file?: string,
 ): Promise<{ mbps: number; command: string }> {
   const argv = [
@@ -92,6 +94,8 @@ async function direct(
   const r = await ctx.procs.run('s3-direct', argv, 600_000);
   if (r.code !== 0) throw new Error(`s3-direct ${op}: ${r.stderr}`);
   const { bytes, seconds } = JSON.parse(r.stdout.trim()) as { bytes: number; seconds: number };
+  if (file === undefined && bytes !== size)
+    throw new Error(`s3-direct get: ${bytes} of ${size} bytes`);
   return { mbps: bytes / 1e6 / seconds, command: shown(argv, b.s3.secretKey) };
 }
 
@@ -110,19 +114,28 @@ export async function s3Round(
   const out: S3Figure[] = [];
   const url = b.node.url;
   const key = `direct/large-${r}.bin`;
-  ctx.log(`S3 round ${r + 1}: large PUT and GET, SDK direct then through the node`);
-  const putSdk = await direct(ctx, b, 'put', key, source.file);
+  const size = statSync(source.file).size;
+  ctx.log(`S3 round ${r + 1}: large PUTs (SDK direct, then through the node), then the GETs`);
+  const putSdk = await direct(ctx, b, 'put', key, size, source.file);
   out.push({ name: 's3.put.sdk', value: putSdk.mbps, command: putSdk.command });
-  const getSdk = await direct(ctx, b, 'get', key);
-  out.push({ name: 's3.get.sdk', value: getSdk.mbps, command: getSdk.command });
   const path = `/bench-s3/large-${r}.bin`;
   out.push({ name: 's3.rss.idle', value: rssMB(b.node.pid), command: '' });
   const sampler = sampleRss({ s3: b.node.pid });
   const put = await curl(ctx, 'PUT', `${url}/v1/files${path}`, source.file);
   if (put.status !== 201 && put.status !== 200) throw new Error(`S3 node PUT ${put.status}`);
   out.push({ name: 's3.put.node', value: put.mbps, command: put.command });
-  const get = await curl(ctx, 'GET', `${url}/v1/files${path}`);
-  out.push({ name: 's3.get.node', value: get.mbps, command: get.command });
+  // Both GETs run after both PUTs, in turns (the SDK first in even rounds): a GET right after
+  // a large PUT costs s3rver 30-50 % more CPU (at times several times more), so neither side
+  // should always be the one that comes right after it.
+  const getSdk = async (): Promise<void> => {
+    const g = await direct(ctx, b, 'get', key, size);
+    out.push({ name: 's3.get.sdk', value: g.mbps, command: g.command });
+  };
+  const getNode = async (): Promise<void> => {
+    const g = await curl(ctx, 'GET', `${url}/v1/files${path}`);
+    out.push({ name: 's3.get.node', value: g.mbps, command: g.command });
+  };
+  for (const get of r % 2 === 0 ? [getSdk, getNode] : [getNode, getSdk]) await get();
   out.push({
     name: 's3.rss.peak',
     value: sampler.stop().s3!.peakMB,

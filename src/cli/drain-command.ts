@@ -2,7 +2,7 @@
 // line per file on stderr, prints the summary. Exit 0 when the node owns nothing any more, 1
 // when files remain (each failure listed; run it again to continue), 2 for a bad configuration
 // or arguments, or a drain refused because it would lose data.
-import { ConfigError, loadConfig } from '../config/index.js';
+import { loadConfigOrReport } from './config-file.js';
 import { createLogger } from '../logger.js';
 import { clusterAccess, drain, DrainRefused, type DrainReport } from './drain.js';
 
@@ -18,14 +18,8 @@ export async function runDrainCommand(o: {
     process.stderr.write('drain: --concurrency must be an integer from 1 to 64\n');
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig({ file: o.config }).config;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`invalid configuration\n${err.message}\n`);
-    return 2;
-  }
+  const config = loadConfigOrReport(o.config)?.config;
+  if (!config) return 2;
   const to = o.to
     ?.split(',')
     .map((s) => s.trim())

@@ -14,7 +14,7 @@
 // it again after an interruption, a failure or new writes continues with what is left.
 import type { Config } from '../config/index.js';
 import type { InodeRecord, NodeRecord } from '../files/ports.js';
-import { EtcdMetadata } from '../metadata/etcd-metadata.js';
+import { etcdMetadataFromConfig } from '../metadata/from-config.js';
 import type { Logger } from 'pino';
 
 /** What the drain needs from the cluster; the real one is etcd + HTTP (`clusterAccess`). */
@@ -157,18 +157,7 @@ export async function drain(access: DrainAccess, o: DrainOptions): Promise<Drain
 
 /** The cluster as the drain sees it: etcd for what exists, a node's HTTP API for moves. */
 export function clusterAccess(config: Config, logger: Logger): DrainAccess {
-  const ms = config.metadata_store;
-  const metadata = new EtcdMetadata({
-    endpoints: ms.etcd_endpoints,
-    auth: ms.etcd_username
-      ? { username: ms.etcd_username, password: ms.etcd_password ?? '' }
-      : undefined,
-    prefix: ms.etcd_prefix,
-    instanceId: config.instance_discovery.instance_id,
-    leaseTtlSeconds: ms.lease_ttl_seconds,
-    requestTimeoutMs: ms.request_timeout_ms,
-    logger,
-  });
+  const metadata = etcdMetadataFromConfig(config, { logger });
   const secret = config.auth.internal_proxy_secret;
   return {
     liveNodes: () => metadata.listNodes(),

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { fsck, type FsckReport } from '../files/fsck.js';
-import { EtcdMetadata } from '../metadata/etcd-metadata.js';
+import { etcdMetadataFromConfig } from '../metadata/from-config.js';
 import { createLocalfsStorage } from '../storage/localfs.js';
 import { s3StorageFromConfig } from '../storage/s3/from-config.js';
 
@@ -15,20 +15,8 @@ export async function runFsck(
   repair: boolean,
 ): Promise<FsckReport> {
   const instanceId = config.instance_discovery.instance_id;
-  const ms = config.metadata_store;
-  const metadata = new EtcdMetadata({
-    endpoints: ms.etcd_endpoints,
-    auth: ms.etcd_username
-      ? { username: ms.etcd_username, password: ms.etcd_password ?? '' }
-      : undefined,
-    prefix: ms.etcd_prefix,
-    instanceId,
-    leaseTtlSeconds: ms.lease_ttl_seconds,
-    requestTimeoutMs: ms.request_timeout_ms,
-    // A running node holds the id: fail fast rather than wait for it.
-    registerRetryMs: 0,
-    logger,
-  });
+  // A running node holds the id: fail fast rather than wait for it.
+  const metadata = etcdMetadataFromConfig(config, { registerRetryMs: 0, logger });
   try {
     const storage = await createLocalfsStorage({ root: config.backend.localfs_root_path });
     const shared = (await s3StorageFromConfig(config, storage.root)) ?? undefined;

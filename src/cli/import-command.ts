@@ -2,7 +2,7 @@
 // bar on a terminal, prints the report. Exit 0 when everything was registered (or already
 // was), 1 when something was skipped or conflicted (listed), 2 for a bad configuration or
 // arguments, 6 when etcd cannot be reached.
-import { ConfigError, loadConfig } from '../config/index.js';
+import { loadConfigOrReport } from './config-file.js';
 import { MetadataUnavailableError } from '../files/errors.js';
 import { progressBar, type Progress } from './client/progress.js';
 import { ImportError, runImport, type ImportReport } from './import.js';
@@ -15,14 +15,8 @@ export async function runImportCommand(o: {
   offline?: boolean;
   json?: boolean;
 }): Promise<number> {
-  let config;
-  try {
-    config = loadConfig({ file: o.config }).config;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`invalid configuration\n${err.message}\n`);
-    return 2;
-  }
+  const config = loadConfigOrReport(o.config)?.config;
+  if (!config) return 2;
   let bar: Progress | undefined;
   let report: ImportReport;
   try {

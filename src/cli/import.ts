@@ -12,11 +12,10 @@
 import type { Dirent } from 'node:fs';
 import { link, lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { Etcd3 } from 'etcd3';
 import type { Config } from '../config/index.js';
 import { canonicalize } from '../files/paths.js';
 import type { Inode } from '../files/ports.js';
-import { etcdFaultHandling } from '../metadata/etcd-call.js';
+import { etcdClientFromConfig } from '../metadata/from-config.js';
 import { EtcdImporter, IMPORT_BATCH, type ImportOutcome } from '../metadata/etcd-import.js';
 import { ancestorsOf, joinPath } from '../metadata/keys.js';
 
@@ -128,14 +127,7 @@ export async function runImport(config: Config, o: ImportOptions): Promise<Impor
   o.onTotal?.([...walked.files.values()].reduce((n, l) => n + l.length, 0));
 
   const ms = config.metadata_store;
-  const client = new Etcd3({
-    hosts: ms.etcd_endpoints,
-    ...(ms.etcd_username
-      ? { auth: { username: ms.etcd_username, password: ms.etcd_password ?? '' } }
-      : {}),
-    dialTimeout: ms.request_timeout_ms,
-    faultHandling: etcdFaultHandling(),
-  });
+  const client = etcdClientFromConfig(ms);
   const importer = new EtcdImporter(client, ms.etcd_prefix, ms.request_timeout_ms);
   const now = Date.now();
   const dirInode: Inode = {

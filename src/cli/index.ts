@@ -132,17 +132,11 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 async function runFsckCommand(file: string, repair: boolean, json: boolean): Promise<number> {
-  const { ConfigError, loadConfig } = await import('../config/index.js');
+  const { loadConfigOrReport } = await import('./config-file.js');
   const { createLogger } = await import('../logger.js');
   const { formatFsckReport, runFsck } = await import('./fsck.js');
-  let config;
-  try {
-    config = loadConfig({ file }).config;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`invalid configuration\n${err.message}\n`);
-    return 2;
-  }
+  const config = loadConfigOrReport(file)?.config;
+  if (!config) return 2;
   const logger = createLogger({ ...config.log, level: 'warn' });
   try {
     const report = await runFsck(config, logger, repair);
@@ -156,17 +150,11 @@ async function runFsckCommand(file: string, repair: boolean, json: boolean): Pro
 }
 
 async function runServer(file: string | undefined): Promise<number> {
-  const { ConfigError, loadConfig } = await import('../config/index.js');
+  const { loadConfigOrReport } = await import('./config-file.js');
   const { createLogger } = await import('../logger.js');
   const { startNode } = await import('../node.js');
-  let loaded;
-  try {
-    loaded = loadConfig({ file });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`invalid configuration\n${err.message}\n`);
-    return 2;
-  }
+  const loaded = loadConfigOrReport(file);
+  if (!loaded) return 2;
   const { config, warnings } = loaded;
   const logger = createLogger(config.log);
   for (const w of warnings) logger.warn(w);

@@ -8,6 +8,7 @@ import {
   EtcdLeaseInvalidError,
   GRPCDeadlineExceededError,
   GRPCUnavailableError,
+  Etcd3,
   type IOptions,
   isRecoverableError,
 } from 'etcd3';
@@ -129,6 +130,23 @@ function shortBreaker(host: string): Policy {
  */
 export function etcdFaultHandling(): FaultHandling {
   return { host: shortBreaker };
+}
+
+/**
+ * The one way an etcd client is made: every request, the authentication's included, has a
+ * deadline, and faults are handled as above.
+ */
+export function etcdClient(
+  endpoints: string | string[],
+  timeoutMs: number,
+  auth?: { username: string; password: string },
+): Etcd3 {
+  return new Etcd3({
+    hosts: endpoints,
+    dialTimeout: timeoutMs,
+    faultHandling: etcdFaultHandling(),
+    ...(auth ? { auth: { ...auth, callOptions: () => callOptions(timeoutMs) } } : {}),
+  });
 }
 
 /** A sleep that `cancelAll()` cuts short, and that never keeps the process alive. */

@@ -37,7 +37,7 @@ import { EtcdJournal } from './etcd-journal.js';
 import { EtcdPlacement } from './etcd-place.js';
 import {
   callOptions,
-  etcdFaultHandling,
+  etcdClient,
   mapEtcdError,
   type MetadataLogger,
   silentLogger,
@@ -115,13 +115,7 @@ export class EtcdMetadata implements Metadata, Membership {
       this.ownsClient = false;
     } else {
       if (!options.endpoints) throw new TypeError('EtcdMetadata needs `client` or `endpoints`');
-      const timeout = this.timeoutMs;
-      this.client = new Etcd3({
-        hosts: options.endpoints,
-        dialTimeout: timeout,
-        faultHandling: etcdFaultHandling(),
-        auth: options.auth && { ...options.auth, callOptions: () => callOptions(timeout) },
-      });
+      this.client = etcdClient(options.endpoints, this.timeoutMs, options.auth);
       this.ownsClient = true;
     }
     const ttl = options.leaseTtlSeconds ?? 10;

@@ -34,7 +34,7 @@ import type { StatResponse__Output } from '../generated/callfs/v1/StatResponse.j
 import type { ReadResponse__Output } from '../generated/callfs/v1/ReadResponse.js';
 import type { WriteRequest } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse__Output } from '../generated/callfs/v1/WriteResponse.js';
-import { rechunk, writeWithBackpressure } from './chunks.js';
+import { bufferOneMessage, rechunk, writeWithBackpressure } from './chunks.js';
 import { MD } from './proto.js';
 import { fromGrpcError } from './status-map.js';
 import { PeerChannels } from './channels.js';
@@ -169,13 +169,14 @@ export class GrpcOwnerClient implements OwnerClient {
     });
     const unanswered = untilAccepted(call, this.o.readyTimeoutMs);
     call.on('error', () => undefined);
+    bufferOneMessage(call);
     const stalled = stallBound(this.o.writeIdleTimeoutMs, node);
     try {
       await writeWithBackpressure(call, {
         header: { stage_id: stage.stageId, path: stage.path, gen: stage.gen, size: stage.size },
       });
       for await (const chunk of rechunk(body, this.o.chunkSize)) {
-        await writeWithBackpressure(call, { chunk }, ended.signal, stalled);
+        await writeWithBackpressure(call, chunk, ended.signal, stalled);
       }
       call.end();
     } catch (err) {
@@ -232,6 +233,7 @@ export class GrpcOwnerClient implements OwnerClient {
     const call = this.channels
       .fileService(owner)
       .Read(readRequestToWire(path, options), this.metadata(ctx));
+    bufferOneMessage(call);
     const cancel = (): void => call.cancel();
     ctx.signal?.addEventListener('abort', cancel, { once: true });
     const iterator = call[Symbol.asyncIterator]() as AsyncIterator<ReadResponse__Output>;
@@ -290,6 +292,7 @@ export class GrpcOwnerClient implements OwnerClient {
     header: WriteRequestHeader,
   ): Promise<WriteSession> {
     const call = this.channels.fileService(owner).Write(this.metadata(ctx));
+    bufferOneMessage(call);
     const ownerId = owner.instance_id;
     const cancel = (): void => call.cancel();
     ctx.signal?.addEventListener('abort', cancel, { once: true });
@@ -331,13 +334,8 @@ export class GrpcOwnerClient implements OwnerClient {
         try {
           let size = 0;
           for await (const chunk of rechunk(body, chunkSize)) {
-            size += chunk.length;
-            await writeWithBackpressure(
-              call,
-              { chunk } satisfies WriteRequest,
-              ended.signal,
-              stalled,
-            );
+            size += chunk.size;
+            await writeWithBackpressure(call, chunk, ended.signal, stalled);
           }
           await writeWithBackpressure(
             call,

@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from '../generated/files.js';
 import type { ProtoGrpcType as NodeProtoGrpcType } from '../generated/node.js';
+import { useChunkCodec } from './chunk-codec.js';
 
 export const PROTO_PATH = fileURLToPath(
   new URL('../../proto/callfs/v1/files.proto', import.meta.url),
@@ -24,10 +25,16 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 let cached: ProtoGrpcType | undefined;
 
 export function loadProto(): ProtoGrpcType {
-  // The definition is immutable; loading it once per process is safe to share.
-  cached ??= grpc.loadPackageDefinition(
-    protoLoader.loadSync(PROTO_PATH, LOADER_OPTIONS),
-  ) as unknown as ProtoGrpcType;
+  // The definition is immutable; loading it once per process is safe to share. The messages
+  // that carry bytes are encoded by hand (chunk-codec.ts).
+  if (!cached) {
+    const definition = protoLoader.loadSync(PROTO_PATH, LOADER_OPTIONS);
+    useChunkCodec(definition, {
+      'callfs.v1.FileService.Read': 'response',
+      'callfs.v1.FileService.Write': 'request',
+    });
+    cached = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
+  }
   return cached;
 }
 
@@ -35,9 +42,11 @@ let cachedNode: NodeProtoGrpcType | undefined;
 
 /** The node-to-node service (proto/callfs/v1/node.proto). */
 export function loadNodeProto(): NodeProtoGrpcType {
-  cachedNode ??= grpc.loadPackageDefinition(
-    protoLoader.loadSync(NODE_PROTO_PATH, LOADER_OPTIONS),
-  ) as unknown as NodeProtoGrpcType;
+  if (!cachedNode) {
+    const definition = protoLoader.loadSync(NODE_PROTO_PATH, LOADER_OPTIONS);
+    useChunkCodec(definition, { 'callfs.v1.NodeService.StageFile': 'request' });
+    cachedNode = grpc.loadPackageDefinition(definition) as unknown as NodeProtoGrpcType;
+  }
   return cachedNode;
 }
 

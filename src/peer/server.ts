@@ -2,6 +2,7 @@
 // It authenticates the call (an API key, or the internal secret plus the original caller),
 // runs the same files-service operation the HTTP edge would, and maps errors once to gRPC.
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
+import type { Readable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { callerFor, type Authenticator } from '../auth/api-keys.js';
@@ -13,13 +14,14 @@ import {
 } from '../files/errors.js';
 import { canonicalize } from '../files/paths.js';
 import type { ChangeFeed } from '../files/change-feed.js';
-import type { CallContext, FilesApi } from '../files/ports.js';
+import type { CallContext, DirectBody, FilesApi } from '../files/ports.js';
 import type { FileServiceHandlers } from '../generated/callfs/v1/FileService.js';
 import type { NodeServiceHandlers } from '../generated/callfs/v1/NodeService.js';
 import type { StageFileRequest__Output } from '../generated/callfs/v1/StageFileRequest.js';
 import type { WriteRequest__Output } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse } from '../generated/callfs/v1/WriteResponse.js';
-import { rechunk, writeWithBackpressure } from './chunks.js';
+import { bufferOneMessage, rechunk, writeWithBackpressure } from './chunks.js';
+import { chunkSink } from './chunk-sink.js';
 import { listMessages } from './list-stream.js';
 import { moveSpecOf } from './move-request.js';
 import { incoming } from './incoming.js';
@@ -73,6 +75,11 @@ function cancelSignal(call: { once(event: 'cancelled', fn: () => void): unknown 
 
 const path = (p: string): string => canonicalize(p).path;
 
+/** A body that can send itself with reused buffers, and has not been read from yet. */
+function isDirect(body: Readable): body is Readable & DirectBody {
+  return typeof (body as Partial<DirectBody>).sendTo === 'function' && !body.readableDidRead;
+}
+
 /**
  * Answers the response headers at once. A call that may run long (a Move carrying a file's
  * bytes, a recursive Delete, a directory's ApplyMove, a StageFile) is bounded by progress, not
@@ -123,8 +130,12 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
             { header: info, range: range ?? null, not_modified: notModified ?? false },
             cancelled,
           );
-          for await (const chunk of rechunk(body, o.chunkSize)) {
-            await writeWithBackpressure(call, { chunk }, cancelled);
+          if (isDirect(body)) {
+            await body.sendTo(chunkSink(call, o.chunkSize, cancelled));
+          } else {
+            for await (const chunk of rechunk(body, o.chunkSize)) {
+              await writeWithBackpressure(call, chunk, cancelled);
+            }
           }
           call.end();
         } finally {
@@ -138,6 +149,7 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     Write: (call) => {
       const signal = cancelSignal(call);
       (async () => {
+        bufferOneMessage(call);
         const messages = incoming<WriteRequest__Output>(call, o.writeIdleTimeoutMs, 'the Write');
         const header = (await messages.next())?.header;
         if (!header) throw new BadRequestError('the first Write message must be a header');
@@ -269,6 +281,7 @@ export function createNodeHandlers(o: PeerServerOptions): NodeServiceHandlers {
       accepted(call);
       answer(async () => {
         internalOnly(call.metadata);
+        bufferOneMessage(call);
         const messages = incoming<StageFileRequest__Output>(
           call,
           o.writeIdleTimeoutMs,

@@ -61,7 +61,7 @@ async function sendSpan(
 }
 
 /** Resolves once the sink has consumed `chunk`; rejects if it fails or closes first. */
-function written(sink: Writable, chunk: Buffer): Promise<void> {
+export function written(sink: Writable, chunk: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     if (sink.destroyed) {
       reject(new InternalError('the response was closed'));

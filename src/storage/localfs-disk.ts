@@ -4,6 +4,7 @@
 // foreign in the way), puts staged files in place, and fsyncs the directories a change touched
 // so it survives a crash.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import {
   chmod,
@@ -13,14 +14,18 @@ import {
   readdir,
   realpath,
   rename,
+  rm,
   rmdir,
   stat,
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { InternalError, InvalidPathError, ParentNotADirectoryError } from '../files/errors.js';
-import { DIR_MODE } from '../files/info.js';
+import { DIR_MODE, FILE_MODE } from '../files/info.js';
 import { DirSyncs } from './dir-syncs.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
+
+/** Transient files in the tmp folder (start-up and readiness probes); recovery removes any. */
+export const PROBE_SUFFIX = '.probe';
 
 /** Linux's limits, used when `getconf` cannot tell the root filesystem's own. */
 const DEFAULT_PATH_MAX = 4096;
@@ -90,6 +95,23 @@ async function removeEmptyTree(dir: string): Promise<boolean> {
   }
 }
 
+/** Whether a file created in `dir` with FILE_MODE gets exactly FILE_MODE under this umask. */
+async function createsExactMode(dir: string): Promise<boolean> {
+  const probe = join(dir, randomBytes(8).toString('hex') + PROBE_SUFFIX);
+  try {
+    const handle = await open(probe, 'wx', FILE_MODE);
+    try {
+      return ((await handle.stat()).mode & 0o7777) === FILE_MODE;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  } finally {
+    await rm(probe, { force: true }).catch(() => undefined);
+  }
+}
+
 /**
  * The longest API path a root would hold, without creating it (for `callfs config validate`):
  * limits are read on its nearest existing ancestor, symlinks there resolved.
@@ -116,6 +138,12 @@ export async function storableLimits(
   return { root: real, pathMax, nameMax, maxPathBytes };
 }
 
+/** What checkTarget saw: how many leading segments are directories, and what the last one is. */
+export interface TargetWalk {
+  dirs: number;
+  target: 'absent' | 'file' | 'empty-dir';
+}
+
 export class DiskRoot {
   private readonly rootPrefix: string;
   private readonly internalDir: string;
@@ -129,6 +157,11 @@ export class DiskRoot {
     readonly root: string,
     readonly tmpDir: string,
     readonly limits: DiskLimits,
+    /**
+     * Files created with FILE_MODE get exactly that mode (the process umask leaves it alone),
+     * so a new file needs no fchmod. Read once at start-up: nothing here changes the umask.
+     */
+    readonly exactFileMode = false,
   ) {
     this.rootPrefix = root.endsWith(sep) ? root : root + sep;
     this.internalDir = join(root, INTERNAL_DIR);
@@ -146,10 +179,15 @@ export class DiskRoot {
     if ((await realpath(tmpDir)) !== tmpDir) {
       throw new InternalError(`${tmpDir} must be a plain directory, not a symbolic link`);
     }
-    return new DiskRoot(real, tmpDir, {
-      pathMax: limits?.pathMax ?? (await pathconf(real, 'PATH_MAX', DEFAULT_PATH_MAX)),
-      nameMax: limits?.nameMax ?? (await pathconf(real, 'NAME_MAX', DEFAULT_NAME_MAX)),
-    });
+    return new DiskRoot(
+      real,
+      tmpDir,
+      {
+        pathMax: limits?.pathMax ?? (await pathconf(real, 'PATH_MAX', DEFAULT_PATH_MAX)),
+        nameMax: limits?.nameMax ?? (await pathconf(real, 'NAME_MAX', DEFAULT_NAME_MAX)),
+      },
+      await createsExactMode(tmpDir),
+    );
   }
 
   /** InvalidPathError naming the limit when `apiPath` is too long for this disk. */
@@ -179,9 +217,10 @@ export class DiskRoot {
    * root: a rename through it would land elsewhere), a file where a directory goes
    * (ParentNotADirectoryError, as the namespace answers), or a FIFO,
    * socket, device or non-empty directory where the file goes. Walks with lstat, following
-   * nothing. An empty directory tree is fine: it gives way at commit.
+   * nothing. An empty directory tree is fine: it gives way at commit. Returns what the walk
+   * found, so a caller need not look again.
    */
-  async checkTarget(apiPath: string): Promise<void> {
+  async checkTarget(apiPath: string): Promise<TargetWalk> {
     this.checkLength(apiPath);
     const segments = pathSegments(apiPath);
     let dir = this.root;
@@ -192,7 +231,7 @@ export class DiskRoot {
       try {
         info = await lstat(current);
       } catch (err) {
-        if (errnoCode(err) === 'ENOENT') return;
+        if (errnoCode(err) === 'ENOENT') return { dirs: i, target: 'absent' };
         throw err;
       }
       const last = i === segments.length - 1;
@@ -211,11 +250,13 @@ export class DiskRoot {
         if (!(await isEmptyTree(current))) {
           throw new InvalidPathError(`${shown} is a non-empty directory on this node's disk`);
         }
+        return { dirs: i, target: 'empty-dir' };
       } else if (!info.isFile()) {
         throw new InvalidPathError(`${shown} is not a regular file on this node's disk`);
       }
       dir = current;
     }
+    return { dirs: segments.length - 1, target: 'file' };
   }
 
   /** Makes the entries of `dir` durable; concurrent callers share fsyncs (dir-syncs.ts). */
@@ -270,11 +311,13 @@ export class DiskRoot {
     return real;
   }
 
-  /** Fails early, before any byte flows, when a path cannot hold a file or leaves the root. */
+  /**
+   * Fails early, before any byte flows, when a path cannot hold a file or leaves the root. The
+   * walk saw every existing ancestor as a plain directory (no symbolic link) under the real
+   * root, outside the internal folder (pathSegments refuses it), so no realpath is needed.
+   */
   async checkWritablePath(apiPath: string): Promise<void> {
     await this.checkTarget(apiPath);
-    const { real } = await this.resolveExisting(dirname(this.pathOf(apiPath)));
-    this.assertContained(real, apiPath);
   }
 
   /** Renames a staged part to the file at `apiPath`, creating its disk parents. */
@@ -305,10 +348,16 @@ export class DiskRoot {
 
   private async placeOnce(part: string, apiPath: string): Promise<void> {
     // Again at rename time: something foreign may have appeared since the write was decided.
-    await this.checkTarget(apiPath);
-    const { parent, created } = await this.ensureParent(apiPath);
-    const target = join(parent, basename(this.pathOf(apiPath)));
-    await this.clearWay(target, apiPath);
+    const walk = await this.checkTarget(apiPath);
+    const file = this.pathOf(apiPath);
+    // Every ancestor exists as a plain directory under the real root: the path is its own
+    // real path. Only missing ones take the slower way that makes them.
+    const { parent, created } =
+      walk.dirs === pathSegments(apiPath).length - 1
+        ? { parent: dirname(file), created: [] }
+        : await this.ensureParent(apiPath);
+    const target = join(parent, basename(file));
+    if (walk.target === 'empty-dir') await this.clearWay(target, apiPath);
     await rename(part, target);
     const touched = new Set([...created.map((dir) => dirname(dir)), parent]);
     for (const dir of touched) await this.syncDir(dir);

@@ -1,5 +1,6 @@
 // Start-up recovery of the localfs write journal (`<root>/.callfs/tmp/`): each `<id>.commit`
-// names the path, generation and write id of a staged `<id>.part`. A part whose generation
+// names the path, generation and write id of a staged `<id>.part`, and each
+// `<id>.<gen>.<base64url path>.jpart` is a staged part that names them itself. A part whose generation
 // etcd names is renamed into place (the commit reached etcd, the rename did not happen); any
 // other is dropped. An entry that can be neither (unreadable, a path the disk cannot hold, a
 // foreign object in the way) is set aside in `.callfs/quarantine/` with a `<id>.json` saying
@@ -8,12 +9,16 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { CallfsError } from '../files/errors.js';
 import type { IsCurrent, QuarantinedEntry, RecoveryReport } from '../files/ports.js';
-import { type DiskRoot, errnoCode, fsyncDir } from './localfs-disk.js';
-import { JOURNAL_SUFFIX, type JournalEntry, PART_SUFFIX } from './localfs-temp.js';
+import { type DiskRoot, errnoCode, fsyncDir, PROBE_SUFFIX } from './localfs-disk.js';
+import {
+  JOURNAL_SUFFIX,
+  type JournalEntry,
+  NAMED_PART_SUFFIX,
+  PART_SUFFIX,
+  parseNamedPart,
+} from './localfs-temp.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
 
-/** The readiness probe's transient file in the tmp folder (see LocalfsStorage.checkWritable). */
-export const PROBE_SUFFIX = '.probe';
 /** Journal entries recovery could not finish, with a `<id>.json` saying why (for fsck). */
 const QUARANTINE_DIR = 'quarantine';
 const REASON_SUFFIX = '.json';
@@ -28,15 +33,44 @@ export async function recoverJournal(
   const report: RecoveryReport = { rolledForward: [], discarded: 0, quarantined: [] };
   const placed = new Set<string>();
 
-  for (const name of names.filter((n) => n.endsWith(JOURNAL_SUFFIX))) {
-    const id = name.slice(0, -JOURNAL_SUFFIX.length);
-    const part = join(tmp, id + PART_SUFFIX);
-    const hasPart = orphanParts.delete(id + PART_SUFFIX);
-    const entry = await readJournal(join(tmp, name));
+  const staged: Staged[] = [];
+  for (const name of names) {
+    if (name.endsWith(JOURNAL_SUFFIX)) {
+      const id = name.slice(0, -JOURNAL_SUFFIX.length);
+      const part = id + PART_SUFFIX;
+      staged.push({
+        id,
+        files: [name, part],
+        part: orphanParts.delete(part) ? part : null,
+        journal: join(tmp, name),
+        entry: await readJournal(join(tmp, name)),
+      });
+    } else if (name.endsWith(NAMED_PART_SUFFIX)) {
+      const entry = parseNamedPart(name);
+      if (entry) {
+        try {
+          pathSegments(entry.path);
+        } catch {
+          staged.push({ id: entry.id, files: [name], part: name, journal: null, entry: null });
+          continue;
+        }
+      }
+      const id = entry?.id ?? name.slice(0, -NAMED_PART_SUFFIX.length);
+      staged.push({ id, files: [name], part: name, journal: null, entry });
+    }
+  }
+  for (const { id, files, part, journal, entry } of staged) {
     if (entry === null) {
       // Not ours to judge: whatever wrote it may still be wanted by an operator.
       report.quarantined.push(
-        await quarantineJournal(disk, id, 'local-unreadable', undefined, 'unreadable journal'),
+        await quarantineJournal(
+          disk,
+          id,
+          files,
+          'local-unreadable',
+          undefined,
+          'unreadable journal',
+        ),
       );
       continue;
     }
@@ -44,31 +78,33 @@ export async function recoverJournal(
     try {
       // Two journals naming one path cannot both be current; only the first one is placed.
       rollForward =
-        hasPart && !placed.has(entry.path) && (await isCurrent(entry.path, entry.gen, entry.write));
+        part !== null &&
+        !placed.has(entry.path) &&
+        (await isCurrent(entry.path, entry.gen, entry.write));
     } catch (err) {
       // The metadata store could not answer: nothing may be dropped unsure, stop here. An
       // answer it can never give (a path it refuses) is this entry's problem alone.
       if (!(err instanceof CallfsError) || err.retryable) throw err;
       report.quarantined.push(
-        await quarantineJournal(disk, id, 'local-commit', entry.path, describe(err)),
+        await quarantineJournal(disk, id, files, 'local-commit', entry.path, describe(err)),
       );
       continue;
     }
     try {
       if (rollForward) {
-        await disk.place(part, entry.path);
+        await disk.place(join(tmp, part!), entry.path);
         placed.add(entry.path);
         report.rolledForward.push(entry.path);
-      } else if (hasPart) {
-        await rm(part, { force: true });
+      } else if (part !== null) {
+        await rm(join(tmp, part), { force: true });
         report.discarded += 1;
       }
-      await rm(join(tmp, name), { force: true });
+      if (journal !== null) await rm(journal, { force: true });
     } catch (err) {
       // The part may be the committed content of a file etcd names (a path too long or a
       // foreign object in the way): keep it for an operator and serve everything else.
       report.quarantined.push(
-        await quarantineJournal(disk, id, 'local-commit', entry.path, describe(err)),
+        await quarantineJournal(disk, id, files, 'local-commit', entry.path, describe(err)),
       );
     }
   }
@@ -79,7 +115,7 @@ export async function recoverJournal(
     } catch (err) {
       const id = part.slice(0, -PART_SUFFIX.length);
       report.quarantined.push(
-        await quarantineJournal(disk, id, 'local-part', undefined, describe(err)),
+        await quarantineJournal(disk, id, [part], 'local-part', undefined, describe(err)),
       );
     }
   }
@@ -114,14 +150,27 @@ export async function quarantinedEntries(disk: DiskRoot): Promise<QuarantinedEnt
   return out;
 }
 
+/** One staged write found in the tmp folder: its files, its part (if any) and its journal. */
+interface Staged {
+  id: string;
+  /** Every name in the tmp folder that belongs to it. */
+  files: string[];
+  part: string | null;
+  /** The `<id>.commit` file, when the journal is not the part's name. */
+  journal: string | null;
+  /** Null when the journal is unreadable or not one of ours. */
+  entry: JournalEntry | null;
+}
+
 /**
- * Moves a journal entry's files (`<id>.commit`, `<id>.part`) to `.callfs/quarantine/` with a
- * `<id>.json` saying why. When even that fails (a read-only tmp folder), they stay where
- * they are, and the next start tries again.
+ * Moves a journal entry's files (`<id>.commit` and `<id>.part`, or the `.jpart`) to
+ * `.callfs/quarantine/` with a `<id>.json` saying why. When even that fails (a read-only tmp
+ * folder), they stay where they are, and the next start tries again.
  */
 async function quarantineJournal(
   disk: DiskRoot,
   id: string,
+  files: string[],
   kind: string,
   path: string | undefined,
   reason: string,
@@ -132,9 +181,9 @@ async function quarantineJournal(
   try {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, id + REASON_SUFFIX), JSON.stringify(entry));
-    for (const suffix of [JOURNAL_SUFFIX, PART_SUFFIX]) {
+    for (const name of files) {
       try {
-        await rename(join(disk.tmpDir, id + suffix), join(dir, id + suffix));
+        await rename(join(disk.tmpDir, name), join(dir, name));
       } catch (err) {
         if (errnoCode(err) !== 'ENOENT') throw err;
       }

@@ -1,10 +1,14 @@
 // One staged write of the localfs backend. Bytes stream into `<root>/.callfs/tmp/<id>.part`;
-// prepare writes `<id>.commit`, a journal naming the (path, gen) the metadata store is about
-// to confirm; commit renames the part over the target. That order lets recover() finish or
-// drop a write a crash interrupted, and a reader never sees a half-written file.
-import { open, rm } from 'node:fs/promises';
+// prepare journals the (path, gen) the metadata store is about to confirm; commit renames the
+// part over the target. That order lets recover() finish or drop a write a crash interrupted,
+// and a reader never sees a half-written file. The journal is the part's own name
+// (`<id>.<gen>.<base64url path>.jpart`, one rename made durable by the folder's fsync) when
+// that fits the filesystem's NAME_MAX, else a file `<id>.commit` beside the part (a write, an
+// fsync and a close more, then a removal after the commit).
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { PayloadTooLargeError } from '../files/errors.js';
 import { FILE_MODE } from '../files/info.js';
 import type { DiskRoot } from './localfs-disk.js';
 import { SizeLimit } from './size-limit.js';
@@ -12,6 +16,7 @@ import { StagedTemp } from './staged-temp.js';
 
 export const PART_SUFFIX = '.part';
 export const JOURNAL_SUFFIX = '.commit';
+export const NAMED_PART_SUFFIX = '.jpart';
 /** What an upload may hold in memory between the socket and the disk, per stage. */
 const WRITE_BUFFER_BYTES = 1024 * 1024;
 
@@ -23,9 +28,35 @@ export interface JournalEntry {
   write?: string;
 }
 
+/** The name of a part journaled by its name: `<id>.<gen>.<base64url path>.jpart`. */
+export function namedPartName(id: string, gen: number, path: string): string {
+  return `${id}.${gen}.${Buffer.from(path, 'utf8').toString('base64url')}${NAMED_PART_SUFFIX}`;
+}
+
+/** The journal entry a part's name holds (the write id is the name's id), or null. */
+export function parseNamedPart(name: string): (JournalEntry & { id: string }) | null {
+  if (!name.endsWith(NAMED_PART_SUFFIX)) return null;
+  const fields = name.slice(0, -NAMED_PART_SUFFIX.length).split('.');
+  if (fields.length !== 3) return null;
+  const [id, genText, encoded] = fields as [string, string, string];
+  const gen = Number(genText);
+  if (!/^[0-9a-f]+$/.test(id) || !/^[0-9]+$/.test(genText) || !Number.isSafeInteger(gen)) {
+    return null;
+  }
+  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) return null;
+  const bytes = Buffer.from(encoded, 'base64url');
+  const path = bytes.toString('utf8');
+  // Only the exact encoding of valid UTF-8 names a path; anything else is not ours.
+  if (Buffer.from(path, 'utf8').toString('base64url') !== encoded) return null;
+  return { id, path, gen, write: id };
+}
+
 export class LocalfsTemp extends StagedTemp {
-  readonly partPath: string;
+  /** Where the part is now: `<id>.part`, then its journaled name once prepared. */
+  partPath: string;
   readonly journalPath: string;
+  /** A `<id>.commit` file was written (the path is too long to journal in the part's name). */
+  private journalFile = false;
 
   constructor(
     private readonly disk: DiskRoot,
@@ -42,6 +73,7 @@ export class LocalfsTemp extends StagedTemp {
     maxBytes: number,
     signal: AbortSignal,
   ): Promise<number> {
+    if (maxBytes <= WRITE_BUFFER_BYTES) return this.writeSmallPart(body, maxBytes, signal);
     // 1 MiB buffers: the default 16 KiB made every socket read its own hop through the limit
     // and its own write to the disk, which capped an upload at ~70% of a plain pipeline.
     const limit = new SizeLimit(maxBytes, WRITE_BUFFER_BYTES);
@@ -50,7 +82,7 @@ export class LocalfsTemp extends StagedTemp {
     // reports, whatever the process umask (open's mode is masked by it; fchmod is not).
     const handle = await open(this.partPath, 'wx', FILE_MODE);
     try {
-      await handle.chmod(FILE_MODE);
+      if (!this.disk.exactFileMode) await handle.chmod(FILE_MODE);
     } catch (err) {
       await handle.close();
       throw err;
@@ -67,8 +99,45 @@ export class LocalfsTemp extends StagedTemp {
     return limit.bytes;
   }
 
+  /**
+   * A body that fits one write buffer (a small create, a small staged move) is gathered in
+   * memory and written with one call: no stream pipeline, and the part is created only once
+   * the whole body is there.
+   */
+  private async writeSmallPart(
+    body: AsyncIterable<Buffer>,
+    maxBytes: number,
+    signal: AbortSignal,
+  ): Promise<number> {
+    const chunks = await gather(body, maxBytes, signal);
+    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    const handle = await open(this.partPath, 'wx', FILE_MODE);
+    try {
+      if (!this.disk.exactFileMode) await handle.chmod(FILE_MODE);
+      if (data.length > 0) await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return data.length;
+  }
+
   protected async writeJournal(gen: number): Promise<void> {
+    const named = namedPartName(this.id, gen, this.path);
+    if (Buffer.byteLength(named, 'utf8') <= this.disk.limits.nameMax) {
+      const next = join(this.disk.tmpDir, named);
+      await rename(this.partPath, next);
+      this.partPath = next;
+    } else {
+      await this.writeJournalFile(gen);
+    }
+    // Makes the part's entry (from write) and its journal durable: its name or the file's.
+    await this.disk.syncDir(this.disk.tmpDir);
+  }
+
+  private async writeJournalFile(gen: number): Promise<void> {
     const entry: JournalEntry = { path: this.path, gen, write: this.id };
+    this.journalFile = true;
     // 'w': a commit that retries with a new generation rewrites its own journal entry.
     const handle = await open(this.journalPath, 'w');
     try {
@@ -80,16 +149,53 @@ export class LocalfsTemp extends StagedTemp {
     } finally {
       await handle.close();
     }
-    // Makes both directory entries durable: the part's (from write) and the journal's.
-    await this.disk.syncDir(this.disk.tmpDir);
   }
 
   protected async place(): Promise<void> {
     await this.disk.place(this.partPath, this.path);
-    await rm(this.journalPath, { force: true });
+    if (this.journalFile) await rm(this.journalPath, { force: true });
   }
 
   protected async removeStaged(): Promise<void> {
-    await Promise.all([rm(this.partPath, { force: true }), rm(this.journalPath, { force: true })]);
+    await Promise.all([
+      rm(this.partPath, { force: true }),
+      this.journalFile ? rm(this.journalPath, { force: true }) : undefined,
+    ]);
+  }
+}
+
+/** The chunks of a body of at most `maxBytes`; an abort stops the wait at once. */
+async function gather(
+  body: AsyncIterable<Buffer>,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<Buffer[]> {
+  const aborted = (): Error => new DOMException('The operation was aborted', 'AbortError');
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  const iterator = body[Symbol.asyncIterator]();
+  let onAbort!: () => void;
+  const abort = new Promise<never>((_, reject) => {
+    onAbort = () => reject(aborted());
+  });
+  abort.catch(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      if (signal.aborted) throw aborted();
+      const next = await Promise.race([iterator.next(), abort]);
+      if (next.done) return chunks;
+      bytes += next.value.length;
+      if (bytes > maxBytes) {
+        throw new PayloadTooLargeError(`body is larger than the ${maxBytes}-byte limit`);
+      }
+      chunks.push(next.value);
+    }
+  } catch (err) {
+    // As a pipeline would: a body left unread is closed, not left hanging.
+    iterator.return?.().catch(() => undefined);
+    throw err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }

@@ -19,10 +19,10 @@ import type {
   TempFile,
 } from '../files/ports.js';
 import { directBody } from './direct-send.js';
-import { DiskRoot, type DiskLimits, errnoCode, fsyncDir } from './localfs-disk.js';
+import { DiskRoot, type DiskLimits, errnoCode, fsyncDir, PROBE_SUFFIX } from './localfs-disk.js';
 import { LocalfsTemp } from './localfs-temp.js';
 import { INTERNAL_DIR } from './paths.js';
-import { PROBE_SUFFIX, quarantinedEntries, recoverJournal } from './localfs-recovery.js';
+import { quarantinedEntries, recoverJournal } from './localfs-recovery.js';
 
 /** Large reads: fewer, bigger chunks keep the gRPC and HTTP paths near their fast case. */
 const READ_CHUNK_BYTES = 1024 * 1024;

@@ -31,6 +31,7 @@ import { S3Journal, type S3JournalEntry } from './journal.js';
 import { OBJECTS_FOLDER, isWriteId, objectKey, writeIdOf } from './keys.js';
 import { S3Temp } from './temp.js';
 import { abortUpload, type ObjectParams } from './upload.js';
+import { directGet } from './direct-get.js';
 
 /** The API's own limit: object keys do not contain paths, so S3 adds none. */
 const MAX_PATH_BYTES = 4096;
@@ -133,6 +134,7 @@ export class S3Storage implements SharedStorage, S3Backend {
     const Bucket = this.o.bucket;
     try {
       let range: string | undefined;
+      let length: number | undefined;
       let size: number | undefined;
       let mtimeMs = 0;
       if (select) {
@@ -145,18 +147,20 @@ export class S3Storage implements SharedStorage, S3Backend {
         if (span) {
           if (span.end < span.start) return { size, mtimeMs, body: emptyBody() };
           range = `bytes=${span.start}-${span.end}`;
+          length = span.end - span.start + 1;
         }
         if (size === 0) return { size, mtimeMs, body: emptyBody() };
       }
       const res = await this.client.send(new GetObjectCommand({ Bucket, Key, Range: range }), {
         abortSignal: signal,
       });
-      const body = res.Body as Readable | undefined;
-      if (!body) throw new InternalError(`S3 sent no body for ${file.path}`);
+      const sent = res.Body as Readable | undefined;
+      if (!sent) throw new InternalError(`S3 sent no body for ${file.path}`);
       if (size === undefined) {
         size = res.ContentLength ?? 0;
         mtimeMs = res.LastModified?.getTime() ?? 0;
       }
+      const body = directGet(sent, length ?? size);
       if (signal) addAbortSignal(signal, body);
       // An abort with nobody reading yet must not crash the process; readers see it anyway.
       body.on('error', () => undefined);

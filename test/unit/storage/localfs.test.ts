@@ -14,6 +14,7 @@ import {
 } from '../../../src/files/errors.js';
 import { createLocalfsStorage, type LocalfsStorage } from '../../../src/storage/localfs.js';
 import { storableLimits } from '../../../src/storage/localfs-disk.js';
+import { parseNamedPart } from '../../../src/storage/localfs-temp.js';
 import {
   chunksOf,
   putFile,
@@ -76,13 +77,54 @@ describe('LocalfsStorage', function () {
       expect(names[0]).to.match(/^[0-9a-f]{16}\.part$/);
     });
 
-    it('should journal the path, gen and write id next to the part when prepared', async function () {
-      const temp = await storage.createTemp('/journaled.txt');
+    it('should journal the path, gen and write id in the name of the part when prepared', async function () {
+      const temp = await storage.createTemp('/journaled/ü.txt');
       await temp.write(chunksOf(Buffer.from('x')), { maxBytes: 10 });
       await temp.prepare(4);
-      const journal = (await readdir(tmp)).find((name) => name.endsWith('.commit'));
-      const entry: unknown = JSON.parse(await readFile(join(tmp, journal ?? 'missing'), 'utf8'));
-      expect(entry).to.deep.equal({ path: '/journaled.txt', gen: 4, write: temp.id });
+      const names = await readdir(tmp);
+      expect(names).to.have.length(1);
+      expect(names[0]).to.match(/^[0-9a-f]{16}\.4\.[A-Za-z0-9_-]+\.jpart$/);
+      expect(parseNamedPart(names[0]!)).to.deep.equal({
+        id: temp.id,
+        path: '/journaled/ü.txt',
+        gen: 4,
+        write: temp.id,
+      });
+    });
+
+    it('should rename the part to its new generation when prepared again', async function () {
+      const temp = await storage.createTemp('/again.txt');
+      await temp.write(chunksOf(Buffer.from('x')), { maxBytes: 10 });
+      await temp.prepare(1);
+      await temp.prepare(2);
+      const names = await readdir(tmp);
+      expect(names.map((n) => parseNamedPart(n)?.gen)).to.deep.equal([2]);
+      await temp.commit();
+      expect(await readFile(join(root, 'again.txt'), 'utf8')).to.equal('x');
+      expect(await readdir(tmp)).to.deep.equal([]);
+    });
+
+    it('should journal the path, gen and write id next to the part when its name would be too long', async function () {
+      const short = await createLocalfsStorage({ root, limits: { nameMax: 40 } });
+      const temp = await short.createTemp('/journaled-in-a-file.txt');
+      await temp.write(chunksOf(Buffer.from('x')), { maxBytes: 10 });
+      await temp.prepare(4);
+      const names = (await readdir(tmp)).sort();
+      expect(names).to.deep.equal([`${temp.id}.commit`, `${temp.id}.part`]);
+      const entry: unknown = JSON.parse(await readFile(join(tmp, names[0]!), 'utf8'));
+      expect(entry).to.deep.equal({ path: '/journaled-in-a-file.txt', gen: 4, write: temp.id });
+      await temp.commit();
+      expect(await readdir(tmp)).to.deep.equal([]);
+      expect(await readFile(join(root, 'journaled-in-a-file.txt'), 'utf8')).to.equal('x');
+    });
+
+    it('should leave nothing in the temp folder when a prepared temp is discarded', async function () {
+      const temp = await storage.createTemp('/dropped.txt');
+      await temp.write(chunksOf(Buffer.from('x')), { maxBytes: 10 });
+      await temp.prepare(1);
+      await temp.discard();
+      expect(await readdir(tmp)).to.deep.equal([]);
+      expect(await exists(join(root, 'dropped.txt'))).to.equal(false);
     });
 
     it('should leave the temp folder empty when a commit completes', async function () {
@@ -94,6 +136,43 @@ describe('LocalfsStorage', function () {
       await writeFile(join(root, 'adopted.txt'), 'adopted');
       const file = await storage.open({ path: '/adopted.txt' });
       expect((await readAll(file.body)).toString()).to.equal('adopted');
+    });
+  });
+
+  describe('small bodies', function () {
+    /** One chunk, then a body that never ends (a client that stopped sending). */
+    async function* stalledBody(): AsyncGenerator<Buffer> {
+      yield Buffer.from('first');
+      await new Promise(() => undefined);
+    }
+
+    it('should reject with an AbortError and leave nothing when the signal aborts a small write', async function () {
+      const controller = new AbortController();
+      const temp = await storage.createTemp('/small-cut.txt');
+      const writing = temp.write(stalledBody(), { maxBytes: 4096, signal: controller.signal });
+      setTimeout(() => controller.abort(), 20);
+      const err = (await rejection(writing)) as Error;
+      expect(err.name).to.equal('AbortError');
+      expect(await readdir(tmp)).to.deep.equal([]);
+    });
+
+    it('should end a small write and leave nothing when discard is called mid-body', async function () {
+      const temp = await storage.createTemp('/small-dropped.txt');
+      const writing = temp.write(stalledBody(), { maxBytes: 4096 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await temp.discard();
+      expect(await rejection(writing)).to.be.instanceOf(Error);
+      expect(await readdir(tmp)).to.deep.equal([]);
+    });
+
+    it('should commit the exact bytes of a small body sent in several chunks', async function () {
+      const data = Buffer.from('0123456789'.repeat(100));
+      const temp = await storage.createTemp('/small/chunks.txt');
+      expect(await temp.write(chunksOf(data, 7), { maxBytes: data.length })).to.equal(data.length);
+      await temp.prepare(1);
+      await temp.commit();
+      expect(await readFile(join(root, 'small', 'chunks.txt'))).to.deep.equal(data);
+      expect((await stat(join(root, 'small', 'chunks.txt'))).mode & 0o777).to.equal(0o644);
     });
   });
 
@@ -222,6 +301,44 @@ describe('LocalfsStorage', function () {
       const restarted = await createLocalfsStorage({ root });
       await restarted.recover(async (path, gen) => path === '/restart/file.txt' && gen === 2);
       expect(await readFile(join(root, 'restart', 'file.txt'), 'utf8')).to.equal('survived');
+    });
+
+    it('should roll forward only the write id etcd names when parts named by their journal are recovered', async function () {
+      const current = await storage.createTemp('/named/a.txt');
+      await current.write(chunksOf(Buffer.from('current')), { maxBytes: 100 });
+      await current.prepare(1);
+      const loser = await storage.createTemp('/named/a.txt');
+      await loser.write(chunksOf(Buffer.from('loser')), { maxBytes: 100 });
+      await loser.prepare(1);
+      const restarted = await createLocalfsStorage({ root });
+      const report = await restarted.recover(
+        async (path, gen, write) => path === '/named/a.txt' && gen === 1 && write === current.id,
+      );
+      expect(report).to.deep.equal({
+        rolledForward: ['/named/a.txt'],
+        discarded: 1,
+        quarantined: [],
+      });
+      expect(await readFile(join(root, 'named', 'a.txt'), 'utf8')).to.equal('current');
+      expect(await readdir(tmp)).to.deep.equal([]);
+    });
+
+    it('should set aside a part whose journaled name is not one of ours when recovering', async function () {
+      const evil = `0123456789abcdef.1.${Buffer.from('/.callfs/x').toString('base64url')}.jpart`;
+      await writeFile(join(tmp, evil), 'x');
+      await writeFile(join(tmp, 'not.a.valid.name.jpart'), 'y');
+      const report = await storage.recover(async () => true);
+      expect(report.quarantined.map((q) => q.kind)).to.deep.equal([
+        'local-unreadable',
+        'local-unreadable',
+      ]);
+      expect(report.rolledForward).to.deep.equal([]);
+      expect(await readdir(tmp)).to.deep.equal([]);
+      expect(await exists(join(root, '.callfs', 'x'))).to.equal(false);
+      expect(await readdir(join(root, '.callfs', 'quarantine'))).to.include.members([
+        evil,
+        'not.a.valid.name.jpart',
+      ]);
     });
 
     it('should set a corrupt journal and its part aside when recovering', async function () {

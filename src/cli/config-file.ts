@@ -1,0 +1,17 @@
+// The configuration prologue of the commands that act as a node (server, fsck, drain, import):
+// an invalid file or environment override is reported once, the same way, and the command
+// exits 2 without touching etcd or the disk.
+import { ConfigError, loadConfig } from '../config/index.js';
+
+export type LoadedConfig = ReturnType<typeof loadConfig>;
+
+/** The configuration, or undefined after saying on stderr what is wrong with it. */
+export function loadConfigOrReport(file: string | undefined): LoadedConfig | undefined {
+  try {
+    return loadConfig({ file });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`invalid configuration\n${err.message}\n`);
+    return undefined;
+  }
+}
