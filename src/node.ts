@@ -14,6 +14,7 @@ import { createEdgeServer, type EdgeServerOptions } from './edge/http-server.js'
 import { deriveCursorKey } from './files/cursor.js';
 import { deriveRedirectKey, RedirectTokens } from './edge/redirect-token.js';
 import { FilesService } from './files/service.js';
+import { retryWhileMetadataUnavailable } from './files/startup-retry.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
 import { CachedMetadata } from './metadata/cached-metadata.js';
@@ -255,8 +256,13 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     // miss once it is.
     void feed?.start();
     // Journal recovery needs etcd's view but must finish before this node serves writes.
+    const onRetry = (step: string) => (err: Error, attempt: number, delayMs: number) =>
+      logger.warn({ err, attempt, delayMs }, `${step}: etcd unavailable, trying again`);
     for (const backend of backends) {
-      const report = await backend.recover((p, gen, write) => files.isCurrent(p, gen, write));
+      const report = await retryWhileMetadataUnavailable(
+        () => backend.recover((p, gen, write) => files.isCurrent(p, gen, write)),
+        { onRetry: onRetry(`${backend.backendType} journal recovery`) },
+      );
       report.quarantined.forEach(setAside);
       if (report.rolledForward.length || report.discarded) {
         logger.info(
@@ -282,7 +288,9 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       cleanups.push(async () => clearInterval(sweep));
     }
     metrics.pendingCommits(() => files.reconciler.size);
-    const moves = await files.recoverJournal();
+    const moves = await retryWhileMetadataUnavailable(() => files.recoverJournal(), {
+      onRetry: onRetry('move journal recovery'),
+    });
     if (moves) logger.info({ moves }, 'interrupted moves finished');
     // An entry that is not even JSON names no node: every node counts and logs it, none acts.
     for (const key of await metadata.unreadableJournal()) {
