@@ -102,7 +102,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .requiredOption('-c, --config <file>', 'YAML or JSON configuration file')
     .action(async (opts: { config: string }) => {
       const { ConfigError, loadConfig } = await import('../config/index.js');
-      const { storableLimits } = await import('../storage/localfs-disk.js');
+      const { storableLimits } = await import('../storage/localfs-limits.js');
       try {
         const { config: loaded, warnings } = loadConfig({ file: opts.config });
         for (const w of warnings) process.stderr.write(`warning: ${w}\n`);

@@ -3,66 +3,19 @@
 // whether a path can hold a file at all (its length against PATH_MAX/NAME_MAX, and nothing
 // foreign in the way), puts staged files in place, and fsyncs the directories a change touched
 // so it survives a crash.
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import {
-  chmod,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  realpath,
-  rename,
-  rm,
-  rmdir,
-  stat,
-} from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { chmod, lstat, mkdir, readdir, realpath, rename, rmdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
 import { InternalError, InvalidPathError, ParentNotADirectoryError } from '../files/errors.js';
-import { DIR_MODE, FILE_MODE } from '../files/info.js';
+import { DIR_MODE } from '../files/info.js';
 import { DirSyncs } from './dir-syncs.js';
+import {
+  createsExactMode,
+  diskLimits,
+  type DiskLimits,
+  errnoCode,
+  fsyncDir,
+} from './localfs-limits.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
-
-/** Transient files in the tmp folder (start-up and readiness probes); recovery removes any. */
-export const PROBE_SUFFIX = '.probe';
-
-/** Linux's limits, used when `getconf` cannot tell the root filesystem's own. */
-const DEFAULT_PATH_MAX = 4096;
-const DEFAULT_NAME_MAX = 255;
-
-export interface DiskLimits {
-  /** Bytes of a whole absolute path, its terminating NUL included (as `pathconf` reports). */
-  pathMax: number;
-  /** Bytes of one name. */
-  nameMax: number;
-}
-
-/** `pathconf(dir, name)` through getconf (Node has no binding); `fallback` when unknown. */
-function pathconf(dir: string, name: string, fallback: number): Promise<number> {
-  return new Promise((resolve) => {
-    execFile('getconf', [name, dir], { timeout: 5000 }, (err, stdout) => {
-      const value = Number.parseInt(String(stdout).trim(), 10);
-      resolve(!err && Number.isSafeInteger(value) && value > 0 ? value : fallback);
-    });
-  });
-}
-
-export function errnoCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | null)?.code;
-}
-
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await handle.sync();
-  } catch (err) {
-    // Some filesystems cannot fsync a directory; their renames are as durable as they get.
-    if (errnoCode(err) !== 'EINVAL') throw err;
-  } finally {
-    await handle.close();
-  }
-}
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -93,49 +46,6 @@ async function removeEmptyTree(dir: string): Promise<boolean> {
     if (errnoCode(err) === 'ENOTEMPTY' || errnoCode(err) === 'EEXIST') return false;
     throw err;
   }
-}
-
-/** Whether a file created in `dir` with FILE_MODE gets exactly FILE_MODE under this umask. */
-async function createsExactMode(dir: string): Promise<boolean> {
-  const probe = join(dir, randomBytes(8).toString('hex') + PROBE_SUFFIX);
-  try {
-    const handle = await open(probe, 'wx', FILE_MODE);
-    try {
-      return ((await handle.stat()).mode & 0o7777) === FILE_MODE;
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return false;
-  } finally {
-    await rm(probe, { force: true }).catch(() => undefined);
-  }
-}
-
-/**
- * The longest API path a root would hold, without creating it (for `callfs config validate`):
- * limits are read on its nearest existing ancestor, symlinks there resolved.
- */
-export async function storableLimits(
-  root: string,
-): Promise<DiskLimits & { root: string; maxPathBytes: number }> {
-  let existing = resolve(root);
-  const missing: string[] = [];
-  for (;;) {
-    try {
-      existing = await realpath(existing);
-      break;
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT' || dirname(existing) === existing) throw err;
-      missing.unshift(basename(existing));
-      existing = dirname(existing);
-    }
-  }
-  const real = join(existing, ...missing);
-  const pathMax = await pathconf(existing, 'PATH_MAX', DEFAULT_PATH_MAX);
-  const nameMax = await pathconf(existing, 'NAME_MAX', DEFAULT_NAME_MAX);
-  const maxPathBytes = Math.max(0, pathMax - 1 - Buffer.byteLength(real, 'utf8'));
-  return { root: real, pathMax, nameMax, maxPathBytes };
 }
 
 /** What checkTarget saw: how many leading segments are directories, and what the last one is. */
@@ -182,10 +92,7 @@ export class DiskRoot {
     return new DiskRoot(
       real,
       tmpDir,
-      {
-        pathMax: limits?.pathMax ?? (await pathconf(real, 'PATH_MAX', DEFAULT_PATH_MAX)),
-        nameMax: limits?.nameMax ?? (await pathconf(real, 'NAME_MAX', DEFAULT_NAME_MAX)),
-      },
+      await diskLimits(real, limits),
       await createsExactMode(tmpDir),
     );
   }

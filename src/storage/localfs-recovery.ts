@@ -9,7 +9,8 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { CallfsError } from '../files/errors.js';
 import type { IsCurrent, QuarantinedEntry, RecoveryReport } from '../files/ports.js';
-import { type DiskRoot, errnoCode, fsyncDir, PROBE_SUFFIX } from './localfs-disk.js';
+import type { DiskRoot } from './localfs-disk.js';
+import { errnoCode, fsyncDir, PROBE_SUFFIX } from './localfs-limits.js';
 import {
   JOURNAL_SUFFIX,
   type JournalEntry,

@@ -13,7 +13,7 @@ import {
   ParentNotADirectoryError,
 } from '../../../src/files/errors.js';
 import { createLocalfsStorage, type LocalfsStorage } from '../../../src/storage/localfs.js';
-import { storableLimits } from '../../../src/storage/localfs-disk.js';
+import { storableLimits } from '../../../src/storage/localfs-limits.js';
 import { parseNamedPart } from '../../../src/storage/localfs-temp.js';
 import {
   chunksOf,
