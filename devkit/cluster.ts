@@ -17,6 +17,40 @@ export interface NodeSlot {
   grpcPort: number;
 }
 
+/**
+ * A node's configuration for a loopback cluster of compiled nodes (the bench, the probes):
+ * localfs, JSON logs at info, a 5 s lease. `name` tells the secrets of one tool from another's.
+ */
+export function loopbackNodeConfig(
+  slot: NodeSlot,
+  o: { apiKey: string; prefix: string; name: string },
+): Record<string, unknown> {
+  return {
+    server: {
+      listen_addr: `127.0.0.1:${slot.httpPort}`,
+      external_url: `http://127.0.0.1:${slot.httpPort}`,
+    },
+    peer: {
+      listen_addr: `127.0.0.1:${slot.grpcPort}`,
+      advertise_addr: `127.0.0.1:${slot.grpcPort}`,
+    },
+    auth: {
+      api_keys: [o.apiKey],
+      internal_proxy_secret: `${o.name}-internal-5b0f2e7c9a1d4e36b8c2f0a9d7e1c3b5`,
+      single_use_link_secret: `${o.name}-links-0c9e8d7f6a5b4c3d2e1f0a9b8c7d6e5f`,
+    },
+    backend: { default_backend: 'localfs', localfs_root_path: slot.root },
+    metadata_store: {
+      type: 'etcd',
+      etcd_endpoints: [slot.etcdEndpoint],
+      etcd_prefix: o.prefix,
+      lease_ttl_seconds: 5,
+    },
+    instance_discovery: { instance_id: slot.instanceId },
+    log: { level: 'info', format: 'json' },
+  };
+}
+
 export interface ClusterOptions {
   count?: number;
   /** The node's configuration object (written as JSON) for its slot. */

@@ -16,6 +16,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import {
+  loopbackNodeConfig,
   startLocalCluster,
   type ClusterNode,
   type LocalCluster,
@@ -38,30 +39,7 @@ const ticks = (pid: number): number => Number(stat(pid)[11]) + Number(stat(pid)[
 const faults = (pid: number): number => Number(stat(pid)[7]);
 
 function config(slot: NodeSlot): Record<string, unknown> {
-  return {
-    server: {
-      listen_addr: `127.0.0.1:${slot.httpPort}`,
-      external_url: `http://127.0.0.1:${slot.httpPort}`,
-    },
-    peer: {
-      listen_addr: `127.0.0.1:${slot.grpcPort}`,
-      advertise_addr: `127.0.0.1:${slot.grpcPort}`,
-    },
-    auth: {
-      api_keys: [KEY],
-      internal_proxy_secret: 'probe-internal-5b0f2e7c9a1d4e36b8c2f0a9d7e1c3b5',
-      single_use_link_secret: 'probe-links-0c9e8d7f6a5b4c3d2e1f0a9b8c7d6e5f',
-    },
-    backend: { default_backend: 'localfs', localfs_root_path: slot.root },
-    metadata_store: {
-      type: 'etcd',
-      etcd_endpoints: [slot.etcdEndpoint],
-      etcd_prefix: '/probe/',
-      lease_ttl_seconds: 5,
-    },
-    instance_discovery: { instance_id: slot.instanceId },
-    log: { level: 'info', format: 'json' },
-  };
+  return loopbackNodeConfig(slot, { apiKey: KEY, prefix: '/probe/', name: 'probe' });
 }
 
 async function main(): Promise<void> {

@@ -9,7 +9,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalCluster, type LocalCluster, type NodeSlot } from '../devkit/cluster.js';
+import {
+  loopbackNodeConfig,
+  startLocalCluster,
+  type LocalCluster,
+  type NodeSlot,
+} from '../devkit/cluster.js';
 import { REPO, startNodeProcess, type Runtime } from '../devkit/node-process.js';
 import { freePort, Procs, sleep } from '../devkit/proc.js';
 import { blocks, expectedSha256 } from './bench-lib/data.js';
@@ -88,31 +93,8 @@ function check(ok: boolean, what: string): void {
 }
 
 function nodeConfig(slot: NodeSlot, prefix = PREFIX): Record<string, unknown> {
-  return {
-    server: {
-      listen_addr: `127.0.0.1:${slot.httpPort}`,
-      external_url: `http://127.0.0.1:${slot.httpPort}`,
-    },
-    peer: {
-      listen_addr: `127.0.0.1:${slot.grpcPort}`,
-      advertise_addr: `127.0.0.1:${slot.grpcPort}`,
-    },
-    auth: {
-      api_keys: [KEY],
-      internal_proxy_secret: 'bench-internal-5b0f2e7c9a1d4e36b8c2f0a9d7e1c3b5',
-      single_use_link_secret: 'bench-links-0c9e8d7f6a5b4c3d2e1f0a9b8c7d6e5f',
-    },
-    backend: { default_backend: 'localfs', localfs_root_path: slot.root },
-    metadata_store: {
-      type: 'etcd',
-      etcd_endpoints: [slot.etcdEndpoint],
-      etcd_prefix: prefix,
-      lease_ttl_seconds: 5,
-    },
-    instance_discovery: { instance_id: slot.instanceId },
-    // As the dev cluster: JSON logs at info, one line per request (to a file).
-    log: { level: 'info', format: 'json' },
-  };
+  // As the dev cluster: JSON logs at info, one line per request (to a file).
+  return loopbackNodeConfig(slot, { apiKey: KEY, prefix, name: 'bench' });
 }
 
 async function startCluster(): Promise<LocalCluster> {
