@@ -1,6 +1,6 @@
 // Small HTTP helpers for tests: authenticated fetch against a node, and SHA-256 of bodies.
 import { createHash } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { get as httpGet, request as httpRequest } from 'node:http';
 import { API_KEY } from './node.js';
 
 export type BodyInput = NonNullable<RequestInit['body']> | Buffer | string;
@@ -79,5 +79,39 @@ export function rawRequest(
     );
     req.on('error', reject);
     req.end(options.body);
+  });
+}
+
+/** What a plain HTTP/1 GET received: whether the body ended cleanly or the connection was cut. */
+export interface Served {
+  status?: number;
+  bytes: Buffer;
+  complete: boolean;
+}
+
+/**
+ * GETs `url` with node:http (no fetch: it must see a cut connection as such); `onFirstByte`
+ * may destroy the request once the body has started.
+ */
+export function fetchAll(
+  url: string,
+  onFirstByte?: (destroy: () => void) => void,
+): Promise<Served> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    const req = httpGet(url, (res) => {
+      res.on('data', (d: Buffer) => {
+        if (parts.length === 0) onFirstByte?.(() => req.destroy());
+        parts.push(d);
+      });
+      res.on('end', () =>
+        resolve({ status: res.statusCode, bytes: Buffer.concat(parts), complete: true }),
+      );
+      res.on('error', () => undefined);
+      res.on('close', () =>
+        resolve({ status: res.statusCode, bytes: Buffer.concat(parts), complete: res.complete }),
+      );
+    });
+    req.on('error', () => resolve({ bytes: Buffer.concat(parts), complete: false }));
   });
 }

@@ -3,7 +3,7 @@
 // announced, and the file closed when the client goes away.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm, truncate, writeFile } from 'node:fs/promises';
-import { createServer, get, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,15 +11,9 @@ import type { Readable } from 'node:stream';
 import { expect } from 'chai';
 import type { DirectBody } from '../../../src/files/ports.js';
 import { directBody } from '../../../src/storage/direct-send.js';
-import { sha256 } from '../../support/http.js';
+import { fetchAll, sha256 } from '../../support/http.js';
 
 const CHUNK = 64 * 1024;
-
-interface Served {
-  status?: number;
-  bytes: Buffer;
-  complete: boolean;
-}
 
 describe('localfs direct send', () => {
   let dir: string;
@@ -46,26 +40,6 @@ describe('localfs direct send', () => {
     return directBody(stream, handle, start, end, CHUNK);
   }
 
-  function fetchAll(onFirstByte?: (destroy: () => void) => void): Promise<Served> {
-    return new Promise((resolve) => {
-      const parts: Buffer[] = [];
-      const req = get(url, (res) => {
-        res.on('data', (d: Buffer) => {
-          if (parts.length === 0) onFirstByte?.(() => req.destroy());
-          parts.push(d);
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode, bytes: Buffer.concat(parts), complete: true }),
-        );
-        res.on('error', () => undefined);
-        res.on('close', () =>
-          resolve({ status: res.statusCode, bytes: Buffer.concat(parts), complete: res.complete }),
-        );
-      });
-      req.on('error', () => resolve({ bytes: Buffer.concat(parts), complete: false }));
-    });
-  }
-
   it('should send the exact bytes of a span when it spans several reused buffers', async () => {
     const data = randomBytes(3 * CHUNK + 12_345);
     const file = join(dir, 'f.bin');
@@ -76,7 +50,7 @@ describe('localfs direct send', () => {
       res.writeHead(200, { 'content-length': String(end - start + 1) });
       body.sendTo(res).catch(() => res.destroy());
     };
-    const got = await fetchAll();
+    const got = await fetchAll(url);
     expect(got.status).to.equal(200);
     expect(got.complete).to.equal(true);
     expect(sha256(got.bytes)).to.equal(sha256(data.subarray(start, end + 1)));
@@ -97,7 +71,7 @@ describe('localfs direct send', () => {
         res.destroy();
       });
     };
-    const got = await fetchAll();
+    const got = await fetchAll(url);
     expect(got.complete).to.equal(false);
     expect(got.bytes.length).to.be.below(data.length);
     expect(failure).to.be.instanceOf(Error);
@@ -118,7 +92,7 @@ describe('localfs direct send', () => {
         );
       };
     });
-    const got = await fetchAll((destroy) => destroy());
+    const got = await fetchAll(url, (destroy) => destroy());
     expect(got.complete).to.equal(false);
     expect(await sent).to.be.instanceOf(Error);
     expect(body.destroyed).to.equal(true);

@@ -2,20 +2,14 @@
 // buffers, a connection cut (never a clean end) when the object has fewer or more bytes than
 // announced or its stream fails, and the body destroyed when the client goes away.
 import { randomBytes } from 'node:crypto';
-import { createServer, get, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { directGet } from '../../../src/storage/s3/direct-get.js';
-import { sha256 } from '../../support/http.js';
+import { fetchAll, sha256 } from '../../support/http.js';
 
 const MiB = 1024 * 1024;
-
-interface Served {
-  status?: number;
-  bytes: Buffer;
-  complete: boolean;
-}
 
 /** The object's bytes as an S3 response hands them out: 64 KiB chunks and odd tails. */
 function chunked(data: Buffer, fail?: Error): Readable {
@@ -47,26 +41,6 @@ describe('S3 direct GET', () => {
     await new Promise((r) => server.close(r));
   });
 
-  function fetchAll(onFirstByte?: (destroy: () => void) => void): Promise<Served> {
-    return new Promise((resolve) => {
-      const parts: Buffer[] = [];
-      const req = get(url, (res) => {
-        res.on('data', (d: Buffer) => {
-          if (parts.length === 0) onFirstByte?.(() => req.destroy());
-          parts.push(d);
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode, bytes: Buffer.concat(parts), complete: true }),
-        );
-        res.on('error', () => undefined);
-        res.on('close', () =>
-          resolve({ status: res.statusCode, bytes: Buffer.concat(parts), complete: res.complete }),
-        );
-      });
-      req.on('error', () => resolve({ bytes: Buffer.concat(parts), complete: false }));
-    });
-  }
-
   /** Serves `body` announced as `size` bytes; resolves with what sendTo settled with. */
   function serve(body: ReturnType<typeof directGet>, size: number): Promise<unknown> {
     return new Promise((resolve) => {
@@ -87,7 +61,7 @@ describe('S3 direct GET', () => {
     const data = randomBytes(3 * MiB + 12_345);
     const body = directGet(chunked(data), data.length);
     const sent = serve(body, data.length);
-    const got = await fetchAll();
+    const got = await fetchAll(url);
     expect(got.complete).to.equal(true);
     expect(sha256(got.bytes)).to.equal(sha256(data));
     expect(await sent).to.equal('ended');
@@ -98,7 +72,7 @@ describe('S3 direct GET', () => {
     const data = randomBytes(2 * MiB);
     const body = directGet(chunked(data.subarray(0, MiB + 7)), data.length);
     const sent = serve(body, data.length);
-    const got = await fetchAll();
+    const got = await fetchAll(url);
     expect(got.complete).to.equal(false);
     expect(await sent).to.be.instanceOf(Error);
     expect(body.destroyed).to.equal(true);
@@ -108,7 +82,7 @@ describe('S3 direct GET', () => {
     const data = randomBytes(MiB + 100);
     const body = directGet(chunked(data), MiB);
     const sent = serve(body, MiB);
-    const got = await fetchAll();
+    const got = await fetchAll(url);
     expect(got.complete).to.equal(false);
     expect(await sent).to.be.instanceOf(Error);
   });
@@ -117,7 +91,7 @@ describe('S3 direct GET', () => {
     const data = randomBytes(3 * MiB);
     const body = directGet(chunked(data, new Error('connection reset')), data.length);
     const sent = serve(body, data.length);
-    const got = await fetchAll();
+    const got = await fetchAll(url);
     expect(got.complete).to.equal(false);
     expect(await sent).to.be.instanceOf(Error);
     expect(body.destroyed).to.equal(true);
@@ -127,7 +101,7 @@ describe('S3 direct GET', () => {
     const data = randomBytes(32 * MiB);
     const body = directGet(chunked(data), data.length);
     const sent = serve(body, data.length);
-    const got = await fetchAll((destroy) => destroy());
+    const got = await fetchAll(url, (destroy) => destroy());
     expect(got.complete).to.equal(false);
     expect(await sent).to.be.instanceOf(Error);
     expect(body.destroyed).to.equal(true);
