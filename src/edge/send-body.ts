@@ -3,8 +3,8 @@
 // adapter read it back costs a promise and a copy per chunk and caps large GETs well below
 // plain node:http. A body that can send itself (localfs: two read buffers reused for the whole
 // transfer, DirectBody) does so into an HTTP/1 response, sparing V8 the major GCs that a
-// fresh 1 MiB buffer per chunk sets off. Small bodies are read whole and handed to the adapter
-// as one buffer, which it writes with the headers in one go. Elsewhere (app.request() in
+// fresh 1 MiB buffer per chunk sets off. Small bodies are read whole (a local file's come read
+// already, WholeBody) and written with the headers in one go. Elsewhere (app.request() in
 // tests) the web stream is the only way. A body that fails after the headers were sent
 // destroys the socket, so a truncated body never ends cleanly; a client that goes away
 // destroys the body.
@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from 'hono';
 import { InternalError } from '../files/errors.js';
-import type { DirectBody } from '../files/ports.js';
+import type { DirectBody, WholeBody } from '../files/ports.js';
 import type { EdgeEnv } from './request.js';
 
 /** Bodies up to this size are read into one buffer (one read for a local file). */
@@ -35,12 +35,20 @@ export async function sendBody(
   size: number,
 ): Promise<Response> {
   const outgoing = c.env?.outgoing;
+  const writable = outgoing !== undefined && 'writeHead' in outgoing;
   if (size <= SMALL_BODY_BYTES) {
-    const bytes = await readSmall(body, size);
-    // A Buffer is a Uint8Array over a (never shared) ArrayBuffer.
-    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers);
+    const bytes = wholeBytes(body, size) ?? (await readSmall(body, size));
+    if (!writable) {
+      // A Buffer is a Uint8Array over a (never shared) ArrayBuffer.
+      return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers);
+    }
+    // Head and body in one write, from one plain object: through c.body the headers would
+    // become a Headers object, be set again by the middleware and be copied back out.
+    outgoing.writeHead(200, { ...c.get('standardHeaders'), ...headers });
+    outgoing.end(bytes);
+    return alreadySent();
   }
-  if (!outgoing || !('writeHead' in outgoing)) {
+  if (!writable) {
     return c.body(Readable.toWeb(body) as ReadableStream, 200, headers);
   }
   outgoing.writeHead(200, { ...c.get('standardHeaders'), ...headers });
@@ -49,7 +57,23 @@ export async function sendBody(
     // Both ends are destroyed: the client sees a cut connection, never a clean end.
     outgoing.destroy();
   });
+  return alreadySent();
+}
+
+/** The answer of a handler that wrote the response itself: the adapter sends nothing more. */
+function alreadySent(): Response {
   return new PlatformResponse(null, { status: 200, headers: { [ALREADY_SENT]: 'true' } });
+}
+
+/** The bytes of a body that read them when opened (WholeBody), if it is one, not yet read. */
+function wholeBytes(body: Readable, size: number): Buffer | undefined {
+  const bytes = (body as Partial<WholeBody>).bytes;
+  if (!Buffer.isBuffer(bytes) || body.readableDidRead) return undefined;
+  body.destroy();
+  if (bytes.length !== size) {
+    throw new InternalError(`the body had ${bytes.length} bytes, not the ${size} announced`);
+  }
+  return bytes;
 }
 
 /**

@@ -34,6 +34,15 @@ export interface DirectBody {
   sendTo(sink: Writable): Promise<void>;
 }
 
+/**
+ * A body whose bytes were all read when the file was opened (a small file: one read into one
+ * buffer, the descriptor already closed). `bytes` is sent instead of reading the stream, never
+ * after; the stream yields the same bytes for readers that want one.
+ */
+export interface WholeBody {
+  readonly bytes: Buffer;
+}
+
 export interface OpenedFile {
   /** From fstat of the opened file, so Content-Length matches the bytes served. */
   size: number;

@@ -3,6 +3,7 @@
 // whether a path can hold a file at all (its length against PATH_MAX/NAME_MAX, and nothing
 // foreign in the way), puts staged files in place, and fsyncs the directories a change touched
 // so it survives a crash.
+import { readlinkSync } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, realpath, rename, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { InternalError, InvalidPathError, ParentNotADirectoryError } from '../files/errors.js';
@@ -216,6 +217,29 @@ export class DiskRoot {
     }
     this.assertContained(real, apiPath);
     return real;
+  }
+
+  /**
+   * Refuses a file opened at `apiPath` whose real path is outside the root or inside its
+   * internal folder, read from the descriptor itself (`/proc/self/fd`, Linux). Equally safe as
+   * resolving the parent with realpath before opening (the open follows no symbolic link as
+   * the file itself, and one on the way is resolved into the path read here), and tighter: it
+   * names the file actually opened, so a directory swapped for a link between a check and the
+   * open cannot slip by. It costs one procfs readlink on this thread instead of realpath's
+   * lstat per path component on a thread-pool hop. False when /proc is not there: the caller
+   * then resolves the parent with realpath.
+   */
+  containsOpened(fd: number, apiPath: string): boolean {
+    let real: string;
+    try {
+      // Sync: procfs answers from memory, never from the disk; a hop to the pool costs more.
+      real = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return false;
+    }
+    // A file renamed over since it was opened reads as "<path> (deleted)": still its place.
+    this.assertContained(real, apiPath);
+    return true;
   }
 
   /**

@@ -4,7 +4,7 @@
 // same filesystem, so a commit is one rename and a crash never exposes half a file.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { type FileHandle, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
@@ -17,6 +17,7 @@ import type {
   SpanSelector,
   FileRef,
   TempFile,
+  WholeBody,
 } from '../files/ports.js';
 import { directBody } from './direct-send.js';
 import { DiskRoot } from './localfs-disk.js';
@@ -41,6 +42,32 @@ export interface LocalfsOptions {
  */
 function randomId(): string {
   return randomBytes(8).toString('hex');
+}
+
+/** Spans up to this size are read into one buffer when opened (WholeBody). */
+const WHOLE_READ_BYTES = 64 * 1024;
+
+/** `length` bytes from `start`; fewer (the file shrank below its fstat size) is an error. */
+async function readSpan(handle: FileHandle, start: number, length: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await handle.read(bytes, got, length - got, start + got);
+    if (bytesRead === 0) throw new InternalError('the file ended before its announced size');
+    got += bytesRead;
+  }
+  return bytes;
+}
+
+/** A stream over bytes already read, which also offers them whole. */
+function wholeBody(bytes: Buffer): Readable & WholeBody {
+  const body = new Readable({
+    read() {
+      this.push(bytes);
+      this.push(null);
+    },
+  });
+  return Object.assign(body, { bytes });
 }
 
 function emptyBody(): Readable {
@@ -72,13 +99,14 @@ export class LocalfsStorage implements PathStorage {
   async open(file: FileRef, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile> {
     const path = file.path;
     signal?.throwIfAborted();
-    const parent = await this.disk.existingParent(path);
-    if (parent === null) throw new NotFoundError(`${path} not found`);
-    const target = join(parent, basename(this.disk.pathOf(path)));
     let handle;
     try {
       // NOFOLLOW: a symlinked file could point anywhere; NONBLOCK: a FIFO must not hang us.
-      handle = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      // A link on the way is followed; where it led is checked once the file is open.
+      handle = await open(
+        this.disk.pathOf(path),
+        constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+      );
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'ELOOP') throw new InvalidPathError(`${path} is a symbolic link on disk`);
@@ -87,7 +115,12 @@ export class LocalfsStorage implements PathStorage {
       }
       throw err;
     }
+    let owned = true;
     try {
+      if (!this.disk.containsOpened(handle.fd, path)) {
+        const parent = await this.disk.existingParent(path);
+        if (parent === null) throw new NotFoundError(`${path} not found`);
+      }
       const info = await handle.stat();
       if (!info.isFile()) throw new NotFoundError(`${path} is not a regular file on disk`);
       // Bounded by the fstat size so the bytes served always match the size reported; a
@@ -96,12 +129,20 @@ export class LocalfsStorage implements PathStorage {
       const length = span.end - span.start + 1;
       let body: Readable;
       if (length <= 0) {
+        owned = false;
         await handle.close();
         body = emptyBody();
+      } else if (length <= WHOLE_READ_BYTES) {
+        // Small spans are read at once and the descriptor closed: no stream, no signal to
+        // watch, one buffer the edge writes with the headers (send-body.ts).
+        const bytes = await readSpan(handle, span.start, length);
+        owned = false;
+        await handle.close();
+        body = wholeBody(bytes);
       } else {
-        // Small files get a small buffer: a 1 MiB buffer per request makes 1 KiB reads ~3×
-        // slower (TOOLCHAIN.md); large ones get big chunks for the gRPC and HTTP paths.
-        const chunk = Math.min(READ_CHUNK_BYTES, Math.max(64 * 1024, length));
+        // Large ones get big chunks for the gRPC and HTTP paths; a 1 MiB buffer for a small
+        // span would make it ~3× slower (TOOLCHAIN.md).
+        const chunk = Math.min(READ_CHUNK_BYTES, Math.max(WHOLE_READ_BYTES, length));
         body = directBody(
           handle.createReadStream({ start: span.start, end: span.end, highWaterMark: chunk }),
           handle,
@@ -109,14 +150,15 @@ export class LocalfsStorage implements PathStorage {
           span.end,
           chunk,
         );
+        owned = false;
+        if (signal) addAbortSignal(signal, body);
+        // An abort (the client went away) errors the stream; with nobody reading it yet, an
+        // unheard 'error' would crash the process. Readers still get the error themselves.
+        body.on('error', () => undefined);
       }
-      if (signal) addAbortSignal(signal, body);
-      // An abort (the client went away) errors the stream; with nobody reading it yet, an
-      // unheard 'error' would crash the process. Readers still get the error themselves.
-      body.on('error', () => undefined);
       return { size: info.size, mtimeMs: info.mtimeMs, body };
     } catch (err) {
-      await handle.close();
+      if (owned) await handle.close();
       throw err;
     }
   }

@@ -70,6 +70,29 @@ describe('HTTP files API on one node', function () {
       expect(res.headers.get('x-callfs-instance-id')).to.equal('node-1');
       expect(res.headers.get('x-callfs-backend-type')).to.equal('localfs');
     });
+    it('should send the validators, length and security headers when a small file is served', async () => {
+      const data = randomBytes(1024);
+      const put = await call(base, 'PUT', '/v1/files/get/small.bin', { body: data });
+      const res = await call(base, 'GET', '/v1/files/get/small.bin');
+      expect(sha256(Buffer.from(await res.arrayBuffer()))).to.equal(sha256(data));
+      expect({
+        etag: res.headers.get('etag'),
+        length: res.headers.get('content-length'),
+        ranges: res.headers.get('accept-ranges'),
+        size: res.headers.get('x-callfs-size'),
+        nosniff: res.headers.get('x-content-type-options'),
+        id: /^[0-9a-f]{16}$/.test(res.headers.get('x-request-id') ?? ''),
+        modified: Boolean(res.headers.get('last-modified')),
+      }).to.deep.equal({
+        etag: put.headers.get('etag'),
+        length: '1024',
+        ranges: 'bytes',
+        size: '1024',
+        nosniff: 'nosniff',
+        id: true,
+        modified: true,
+      });
+    });
     it('should answer HEAD with the X-CallFS headers when the file exists', async () => {
       await call(base, 'POST', '/v1/files/head/c.txt', { body: '12345' });
       const res = await call(base, 'HEAD', '/v1/files/head/c.txt');

@@ -2,6 +2,7 @@
 // only a real disk can show: files at their real paths, temps in `.callfs/tmp`, symlinks that
 // would leave the root refused, and empty directories given way or pruned.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import {
   NotFoundError,
   ParentNotADirectoryError,
 } from '../../../src/files/errors.js';
+import type { WholeBody } from '../../../src/files/ports.js';
 import { createLocalfsStorage, type LocalfsStorage } from '../../../src/storage/localfs.js';
 import { storableLimits } from '../../../src/storage/localfs-limits.js';
 import { parseNamedPart } from '../../../src/storage/localfs-temp.js';
@@ -136,6 +138,23 @@ describe('LocalfsStorage', function () {
       await writeFile(join(root, 'adopted.txt'), 'adopted');
       const file = await storage.open({ path: '/adopted.txt' });
       expect((await readAll(file.body)).toString()).to.equal('adopted');
+    });
+
+    it('should offer the bytes of a small span whole when it is opened', async function () {
+      const data = randomBytes(3000);
+      await putFile(storage, '/whole.bin', data);
+      const file = await storage.open({ path: '/whole.bin' }, undefined, () => ({
+        start: 100,
+        end: 1099,
+      }));
+      expect((file.body as Partial<WholeBody>).bytes).to.deep.equal(data.subarray(100, 1100));
+    });
+
+    it('should stream the same bytes a small body offers whole when it is read', async function () {
+      const data = randomBytes(3000);
+      await putFile(storage, '/whole.bin', data);
+      const file = await storage.open({ path: '/whole.bin' });
+      expect(await readAll(file.body)).to.deep.equal(data);
     });
   });
 
