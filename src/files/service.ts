@@ -83,9 +83,12 @@ export class FilesService implements FilesApi {
   /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
   readonly reconciler: Reconciler;
   readonly instanceId: string;
+  /** The options with the locks, built once: reads run it per request. */
+  private readonly deps: FilesServiceOptions & { locks: PathLocks };
 
   constructor(private readonly o: FilesServiceOptions) {
     this.instanceId = o.instanceId;
+    this.deps = { ...o, locks: this.locks };
     this.router = new Router(o);
     this.reconciler = new Reconciler({
       locks: this.locks,
@@ -119,13 +122,7 @@ export class FilesService implements FilesApi {
       directory: async () => {
         throw new NotAFileError(`${path} is a directory`);
       },
-      local: () =>
-        readLocal(
-          { ...this.o, locks: this.locks, instanceId: this.instanceId },
-          ctx,
-          path,
-          options,
-        ),
+      local: () => readLocal(this.deps, ctx, path, options),
       remote: (owner) => this.o.owners.read(owner, ctx, path, options),
     });
   }
@@ -142,11 +139,7 @@ export class FilesService implements FilesApi {
       const rec = await this.o.metadata.get(path);
       if (isVisible(rec) && rec.inode.type === 'directory') {
         evaluateConditions(toFileInfo(rec), conditions, false);
-        return deleteSubtree(
-          { ...this.o, locks: this.locks, instanceId: this.instanceId },
-          ctx,
-          rec,
-        );
+        return deleteSubtree(this.deps, ctx, rec);
       }
     }
     await this.routed(ctx, path, {
@@ -278,33 +271,14 @@ export class FilesService implements FilesApi {
     this.assertServing();
     if (toBackend) {
       requestedBackend(this.o, spec);
-      return moveToBackend(
-        { ...this.o, locks: this.locks, instanceId: this.instanceId },
-        ctx,
-        source,
-        spec,
-        conditions,
-      );
+      return moveToBackend(this.deps, ctx, source, spec, conditions);
     }
     if (toNode) {
       const target = await this.o.membership.getNode(spec.instance);
       if (!target) throw new OwnerUnavailableError(spec.instance);
-      return moveFileToNode(
-        { ...this.o, locks: this.locks, instanceId: this.instanceId },
-        ctx,
-        source,
-        spec,
-        target,
-        conditions,
-      );
+      return moveFileToNode(this.deps, ctx, source, spec, target, conditions);
     }
-    return moveLocalFile(
-      { ...this.o, locks: this.locks, instanceId: this.instanceId },
-      ctx,
-      source,
-      spec,
-      conditions,
-    );
+    return moveLocalFile(this.deps, ctx, source, spec, conditions);
   }
 
   /**
