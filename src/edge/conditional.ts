@@ -33,10 +33,16 @@ export function requestConditions(c: Context<EdgeEnv>): Conditions | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
-/** A file's validators; directories have none (their listing changes under them). */
-export function validatorHeaders(info: FileInfo): Record<string, string> {
-  if (isDirectory(info)) return {};
-  const headers: Record<string, string> = { 'Last-Modified': rfc1123(info.mtime_ms) };
+/**
+ * A file's validators, added to `headers` (a fresh object by default); directories have none
+ * (their listing changes under them).
+ */
+export function validatorHeaders(
+  info: FileInfo,
+  headers: Record<string, string> = {},
+): Record<string, string> {
+  if (isDirectory(info)) return headers;
+  headers['Last-Modified'] = rfc1123(info.mtime_ms);
   if (info.etag) headers.ETag = info.etag;
   return headers;
 }

@@ -6,7 +6,9 @@ export function isDirectory(info: FileInfo): boolean {
 }
 
 export function rfc3339Seconds(ms: number): string {
-  return new Date(Math.trunc(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  // `YYYY-MM-DDTHH:mm:ss.000Z` less its milliseconds (years 0–9999, as the API's mtimes).
+  const iso = new Date(Math.trunc(ms / 1000) * 1000).toISOString();
+  return iso.length === 24 ? iso.slice(0, 19) + 'Z' : iso.replace('.000Z', 'Z');
 }
 
 export function modeString(mode: number): string {
