@@ -4,7 +4,7 @@
 // same filesystem, so a commit is one rename and a crash never exposes half a file.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { type FileHandle, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
@@ -20,6 +20,7 @@ import type {
   WholeBody,
 } from '../files/ports.js';
 import { directBody } from './direct-send.js';
+import { closeFd, fstatFd, openFd, readFd } from './raw-fd.js';
 import { DiskRoot } from './localfs-disk.js';
 import { type DiskLimits, errnoCode, fsyncDir, PROBE_SUFFIX } from './localfs-limits.js';
 import { LocalfsTemp } from './localfs-temp.js';
@@ -48,11 +49,11 @@ function randomId(): string {
 const WHOLE_READ_BYTES = 64 * 1024;
 
 /** `length` bytes from `start`; fewer (the file shrank below its fstat size) is an error. */
-async function readSpan(handle: FileHandle, start: number, length: number): Promise<Buffer> {
+async function readSpan(fd: number, start: number, length: number): Promise<Buffer> {
   const bytes = Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
-    const { bytesRead } = await handle.read(bytes, got, length - got, start + got);
+    const bytesRead = await readFd(fd, bytes, got, length - got, start + got);
     if (bytesRead === 0) throw new InternalError('the file ended before its announced size');
     got += bytesRead;
   }
@@ -99,11 +100,30 @@ export class LocalfsStorage implements PathStorage {
   async open(file: FileRef, signal?: AbortSignal, select?: SpanSelector): Promise<OpenedFile> {
     const path = file.path;
     signal?.throwIfAborted();
-    let handle;
+    // A raw descriptor first: most files served are small, and for them it is opened, fstat'ed,
+    // read whole and closed here (raw-fd.ts). A larger span is served by a stream over a
+    // FileHandle, opened again: a stream's reads can outlive this call, and a FileHandle
+    // refuses them once closed, where a raw descriptor's number may already name another file.
+    const fd = await this.openChecked(path, openFd);
+    let whole: OpenedFile | null;
     try {
-      // NOFOLLOW: a symlinked file could point anywhere; NONBLOCK: a FIFO must not hang us.
-      // A link on the way is followed; where it led is checked once the file is open.
-      handle = await open(
+      whole = await this.readWhole(fd, path, select);
+    } catch (err) {
+      await closeFd(fd);
+      throw err;
+    }
+    await closeFd(fd);
+    return whole ?? this.openStream(path, signal, select);
+  }
+
+  /**
+   * Opens the file at `path` read-only with `opener`, refusing a symbolic link as the file
+   * (NOFOLLOW) and never waiting on a FIFO (NONBLOCK). A link on the way is followed; where
+   * it led is checked once the file is open (`checkOpened`).
+   */
+  private async openChecked<T>(path: string, opener: (p: string, f: number) => Promise<T>) {
+    try {
+      return await opener(
         this.disk.pathOf(path),
         constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
       );
@@ -115,52 +135,76 @@ export class LocalfsStorage implements PathStorage {
       }
       throw err;
     }
-    let owned = true;
+  }
+
+  /** Refuses an opened file outside the root or in its internal folder (localfs-disk.ts). */
+  private async checkOpened(fd: number, path: string): Promise<void> {
+    if (this.disk.containsOpened(fd, path)) return;
+    const parent = await this.disk.existingParent(path);
+    if (parent === null) throw new NotFoundError(`${path} not found`);
+  }
+
+  /**
+   * The span of the open file `fd` when it is small enough to be read at once (WholeBody),
+   * or null: the caller then streams it. Bounded by the fstat size, so the bytes served always
+   * match the size reported; a range is read from its offset, never through the bytes before.
+   */
+  private async readWhole(
+    fd: number,
+    path: string,
+    select?: SpanSelector,
+  ): Promise<OpenedFile | null> {
+    await this.checkOpened(fd, path);
+    const info = await fstatFd(fd);
+    if (!info.isFile()) throw new NotFoundError(`${path} is not a regular file on disk`);
+    const span = select?.(info.size) ?? { start: 0, end: info.size - 1 };
+    const length = span.end - span.start + 1;
+    if (length > WHOLE_READ_BYTES) return null;
+    const body = length <= 0 ? emptyBody() : wholeBody(await readSpan(fd, span.start, length));
+    return { size: info.size, mtimeMs: info.mtimeMs, body };
+  }
+
+  /** A large span as a stream that can also send itself (direct-send.ts). */
+  private async openStream(
+    path: string,
+    signal?: AbortSignal,
+    select?: SpanSelector,
+  ): Promise<OpenedFile> {
+    const handle = await this.openChecked(path, open);
+    let body: Readable;
+    let size: number;
+    let mtimeMs: number;
     try {
-      if (!this.disk.containsOpened(handle.fd, path)) {
-        const parent = await this.disk.existingParent(path);
-        if (parent === null) throw new NotFoundError(`${path} not found`);
-      }
+      await this.checkOpened(handle.fd, path);
       const info = await handle.stat();
       if (!info.isFile()) throw new NotFoundError(`${path} is not a regular file on disk`);
-      // Bounded by the fstat size so the bytes served always match the size reported; a
-      // range is read from its offset, never through the bytes before it.
-      const span = select?.(info.size) ?? { start: 0, end: info.size - 1 };
+      ({ size, mtimeMs } = info);
+      // The file may have changed since the first open: its span is chosen again.
+      const span = select?.(size) ?? { start: 0, end: size - 1 };
       const length = span.end - span.start + 1;
-      let body: Readable;
       if (length <= 0) {
-        owned = false;
         await handle.close();
-        body = emptyBody();
-      } else if (length <= WHOLE_READ_BYTES) {
-        // Small spans are read at once and the descriptor closed: no stream, no signal to
-        // watch, one buffer the edge writes with the headers (send-body.ts).
-        const bytes = await readSpan(handle, span.start, length);
-        owned = false;
-        await handle.close();
-        body = wholeBody(bytes);
-      } else {
-        // Large ones get big chunks for the gRPC and HTTP paths; a 1 MiB buffer for a small
-        // span would make it ~3× slower (TOOLCHAIN.md).
-        const chunk = Math.min(READ_CHUNK_BYTES, Math.max(WHOLE_READ_BYTES, length));
-        body = directBody(
-          handle.createReadStream({ start: span.start, end: span.end, highWaterMark: chunk }),
-          handle,
-          span.start,
-          span.end,
-          chunk,
-        );
-        owned = false;
-        if (signal) addAbortSignal(signal, body);
-        // An abort (the client went away) errors the stream; with nobody reading it yet, an
-        // unheard 'error' would crash the process. Readers still get the error themselves.
-        body.on('error', () => undefined);
+        return { size, mtimeMs, body: emptyBody() };
       }
-      return { size: info.size, mtimeMs: info.mtimeMs, body };
+      // Big chunks for the gRPC and HTTP paths; a 1 MiB buffer for a small span would make
+      // it ~3× slower (TOOLCHAIN.md).
+      const chunk = Math.min(READ_CHUNK_BYTES, Math.max(WHOLE_READ_BYTES, length));
+      body = directBody(
+        handle.createReadStream({ start: span.start, end: span.end, highWaterMark: chunk }),
+        handle,
+        span.start,
+        span.end,
+        chunk,
+      );
     } catch (err) {
-      if (owned) await handle.close();
+      await handle.close();
       throw err;
     }
+    if (signal) addAbortSignal(signal, body);
+    // An abort (the client went away) errors the stream; with nobody reading it yet, an
+    // unheard 'error' would crash the process. Readers still get the error themselves.
+    body.on('error', () => undefined);
+    return { size, mtimeMs, body };
   }
 
   async createTemp(path: string): Promise<TempFile> {

@@ -150,6 +150,18 @@ describe('LocalfsStorage', function () {
       expect((file.body as Partial<WholeBody>).bytes).to.deep.equal(data.subarray(100, 1100));
     });
 
+    it('should leave no descriptor open when small files are read or refused', async function () {
+      if (!(await exists('/proc/self/fd'))) this.skip();
+      await putFile(storage, '/fd/small.bin', randomBytes(100));
+      await mkdir(join(root, 'fd', 'dir.bin'));
+      const before = (await readdir('/proc/self/fd')).length;
+      for (let i = 0; i < 20; i++) {
+        await readAll((await storage.open({ path: '/fd/small.bin' })).body);
+        await rejection(storage.open({ path: '/fd/dir.bin' }));
+      }
+      expect((await readdir('/proc/self/fd')).length).to.equal(before);
+    });
+
     it('should stream the same bytes a small body offers whole when it is read', async function () {
       const data = randomBytes(3000);
       await putFile(storage, '/whole.bin', data);
