@@ -4,6 +4,7 @@
 // they pass is bounded (route patterns, method and operation names, error codes), never a
 // file path or anything a client chooses freely.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { TalliedCounter } from './tally.js';
 
 export interface MetricsOptions {
   /**
@@ -24,23 +25,22 @@ const BACKEND_BUCKETS = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 6
 
 export class Metrics {
   readonly registry = new Registry();
-  private readonly httpRequests: Counter<'method' | 'path' | 'status_code'>;
+  private readonly httpRequests: TalliedCounter<'method' | 'path' | 'status_code'>;
   private readonly httpDuration: Histogram<'method' | 'path'>;
-  private readonly fileOperations: Counter<'operation' | 'backend_type'>;
+  private readonly fileOperations: TalliedCounter<'operation' | 'backend_type'>;
   private readonly backendDuration: Histogram<'operation' | 'backend_type'>;
   private readonly linkGenerations: Counter;
   private readonly proxyDuration: Histogram<'operation' | 'outcome'>;
   private readonly etcdDuration: Histogram<'operation' | 'outcome'>;
-  private readonly cacheLookups: Counter<'kind' | 'result'>;
+  private readonly cacheLookups: TalliedCounter<'kind' | 'result'>;
   private cacheSize: () => number = () => 0;
   private readonly journalSetAside: Counter<'kind'>;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
-    this.httpRequests = new Counter({
+    this.httpRequests = new TalliedCounter(['method', 'path', 'status_code'], {
       name: 'callfs_http_requests_total',
       help: 'HTTP requests answered, by method, route pattern and status code.',
-      labelNames: ['method', 'path', 'status_code'],
       registers,
     });
     this.httpDuration = new Histogram({
@@ -50,10 +50,9 @@ export class Metrics {
       buckets: HTTP_BUCKETS,
       registers,
     });
-    this.fileOperations = new Counter({
+    this.fileOperations = new TalliedCounter(['operation', 'backend_type'], {
       name: 'callfs_file_operations_total',
       help: 'File operations done on this node, by upstream CallFS operation (create, read, update, delete, list, move) and backend type.',
-      labelNames: ['operation', 'backend_type'],
       registers,
     });
     this.backendDuration = new Histogram({
@@ -82,10 +81,9 @@ export class Metrics {
       buckets: ETCD_BUCKETS,
       registers,
     });
-    this.cacheLookups = new Counter({
+    this.cacheLookups = new TalliedCounter(['kind', 'result'], {
       name: 'callfs_metadata_cache_lookups_total',
       help: 'Reads of the metadata cache, by kind (inode, node) and result: hit (no etcd request), miss (read from etcd), bypass (cache not current: read from etcd).',
-      labelNames: ['kind', 'result'],
       registers,
     });
     const size = (): number => this.cacheSize();
@@ -117,12 +115,12 @@ export class Metrics {
   }
 
   httpRequest(method: string, path: string, status: number, seconds: number): void {
-    this.httpRequests.inc({ method, path, status_code: String(status) });
+    this.httpRequests.inc(method, path, String(status));
     this.httpDuration.observe({ method, path }, seconds);
   }
 
   fileOperation(operation: string, backendType: string): void {
-    this.fileOperations.inc({ operation, backend_type: backendType });
+    this.fileOperations.inc(operation, backendType);
   }
 
   backendOp(operation: string, backendType: string, seconds: number): void {
@@ -143,7 +141,7 @@ export class Metrics {
   }
 
   cacheLookup(kind: string, result: string): void {
-    this.cacheLookups.inc({ kind, result });
+    this.cacheLookups.inc(kind, result);
   }
 
   /** Where the cache-size gauge reads its value when scraped. */
