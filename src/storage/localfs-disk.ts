@@ -4,18 +4,13 @@
 // foreign in the way), puts staged files in place, and fsyncs the directories a change touched
 // so it survives a crash.
 import { lstatSync } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, realpath, rename, rmdir, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, realpath, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { InternalError, InvalidPathError, ParentNotADirectoryError } from '../files/errors.js';
 import { DIR_MODE } from '../files/info.js';
 import { DirSyncs } from './dir-syncs.js';
-import {
-  createsExactMode,
-  diskLimits,
-  type DiskLimits,
-  errnoCode,
-  fsyncDir,
-} from './localfs-limits.js';
+import { createsExactMode, diskLimits, type DiskLimits, errnoCode } from './localfs-limits.js';
+import { fsyncDir, renamePath } from './fs-calls.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
 
 async function exists(path: string): Promise<boolean> {
@@ -278,7 +273,7 @@ export class DiskRoot {
         : await this.ensureParent(apiPath);
     const target = join(parent, basename(file));
     if (walk.target === 'empty-dir') await this.clearWay(target, apiPath);
-    await rename(part, target);
+    await renamePath(part, target);
     const touched = new Set([...created.map((dir) => dirname(dir)), parent]);
     for (const dir of touched) await this.syncDir(dir);
   }

@@ -5,12 +5,13 @@
 // (`<id>.<gen>.<base64url path>.jpart`, one rename made durable by the folder's fsync) when
 // that fits the filesystem's NAME_MAX, else a file `<id>.commit` beside the part (a write, an
 // fsync and a close more, then a removal after the commit).
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PayloadTooLargeError } from '../files/errors.js';
 import { FILE_MODE } from '../files/info.js';
 import type { DiskRoot } from './localfs-disk.js';
+import { renamePath, writeNewFile } from './fs-calls.js';
 import { SizeLimit } from './size-limit.js';
 import { StagedTemp } from './staged-temp.js';
 
@@ -111,14 +112,7 @@ export class LocalfsTemp extends StagedTemp {
   ): Promise<number> {
     const chunks = await gather(body, maxBytes, signal);
     const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    const handle = await open(this.partPath, 'wx', FILE_MODE);
-    try {
-      if (!this.disk.exactFileMode) await handle.chmod(FILE_MODE);
-      if (data.length > 0) await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeNewFile(this.partPath, data, FILE_MODE, !this.disk.exactFileMode);
     return data.length;
   }
 
@@ -126,7 +120,7 @@ export class LocalfsTemp extends StagedTemp {
     const named = namedPartName(this.id, gen, this.path);
     if (Buffer.byteLength(named, 'utf8') <= this.disk.limits.nameMax) {
       const next = join(this.disk.tmpDir, named);
-      await rename(this.partPath, next);
+      await renamePath(this.partPath, next);
       this.partPath = next;
     } else {
       await this.writeJournalFile(gen);

@@ -20,7 +20,8 @@ import type {
 } from '../files/ports.js';
 import { directBody } from './direct-send.js';
 import { DiskRoot } from './localfs-disk.js';
-import { type DiskLimits, errnoCode, fsyncDir, PROBE_SUFFIX } from './localfs-limits.js';
+import { fsyncDir } from './fs-calls.js';
+import { type DiskLimits, errnoCode, PROBE_SUFFIX } from './localfs-limits.js';
 import { LocalfsTemp } from './localfs-temp.js';
 import { INTERNAL_DIR } from './paths.js';
 import { quarantinedEntries, recoverJournal } from './localfs-recovery.js';
