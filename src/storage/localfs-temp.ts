@@ -8,10 +8,10 @@
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { PayloadTooLargeError } from '../files/errors.js';
 import { FILE_MODE } from '../files/info.js';
 import type { DiskRoot } from './localfs-disk.js';
 import { renamePath, writeNewFile } from './fs-calls.js';
+import { gather } from './gather.js';
 import { SizeLimit } from './size-limit.js';
 import { StagedTemp } from './staged-temp.js';
 
@@ -155,41 +155,5 @@ export class LocalfsTemp extends StagedTemp {
       rm(this.partPath, { force: true }),
       this.journalFile ? rm(this.journalPath, { force: true }) : undefined,
     ]);
-  }
-}
-
-/** The chunks of a body of at most `maxBytes`; an abort stops the wait at once. */
-async function gather(
-  body: AsyncIterable<Buffer>,
-  maxBytes: number,
-  signal: AbortSignal,
-): Promise<Buffer[]> {
-  const aborted = (): Error => new DOMException('The operation was aborted', 'AbortError');
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  const iterator = body[Symbol.asyncIterator]();
-  let onAbort!: () => void;
-  const abort = new Promise<never>((_, reject) => {
-    onAbort = () => reject(aborted());
-  });
-  abort.catch(() => undefined);
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    for (;;) {
-      if (signal.aborted) throw aborted();
-      const next = await Promise.race([iterator.next(), abort]);
-      if (next.done) return chunks;
-      bytes += next.value.length;
-      if (bytes > maxBytes) {
-        throw new PayloadTooLargeError(`body is larger than the ${maxBytes}-byte limit`);
-      }
-      chunks.push(next.value);
-    }
-  } catch (err) {
-    // As a pipeline would: a body left unread is closed, not left hanging.
-    iterator.return?.().catch(() => undefined);
-    throw err;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
   }
 }
