@@ -54,8 +54,6 @@ export interface FsckOptions {
   repair: boolean;
   /** Page size of the namespace scan. */
   pageSize?: number;
-  /** The keys of journal entries that are not even JSON (whose node nobody can tell). */
-  unreadableJournal?: () => Promise<string[]>;
 }
 
 /** How an operator resolves a size mismatch, which no repair can. */
@@ -122,12 +120,14 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
     if (o.repair) issue.repaired = `moved to ${await o.storage.quarantine(path)}`;
     report.issues.push(issue);
   }
-  const entries = await o.metadata.journal(o.instanceId);
+  const journal = await o.metadata.journal(o.instanceId);
   const unfinished = new Map<string, string>();
   if (o.repair) {
-    await recoverMoves(o, (q: QuarantinedEntry) => void unfinished.set(q.id, q.reason));
+    await recoverMoves(o, journal.entries, (q: QuarantinedEntry) => {
+      unfinished.set(q.id, q.reason);
+    });
   }
-  for (const entry of entries) {
+  for (const entry of journal.entries) {
     const marked = entry.value.set_aside;
     const reason =
       malformed(entry) ?? unfinished.get(entry.id) ?? (typeof marked === 'string' ? marked : null);
@@ -138,7 +138,7 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
       ...(o.repair ? { repaired: reason ? 'not repaired: kept in etcd' : 'finished' } : {}),
     });
   }
-  for (const key of (await o.unreadableJournal?.()) ?? []) {
+  for (const key of journal.unreadable) {
     report.issues.push({
       kind: 'bad-journal',
       path: key,

@@ -24,6 +24,7 @@ import type {
   Inode,
   InodeRecord,
   JournalEntry,
+  JournalRead,
   Membership,
   Metadata,
   MoveOptions,
@@ -142,7 +143,6 @@ export class EtcdMetadata implements Metadata, Membership {
       client: this.client,
       prefix: this.prefix,
       timeoutMs: this.timeoutMs,
-      logger: this.logger,
     });
     this.bulk = new EtcdBulk({
       prefix: this.prefix,
@@ -338,13 +338,8 @@ export class EtcdMetadata implements Metadata, Membership {
     return this.placement.place(to, inode, { ...options, moveFrom: from });
   }
 
-  journal(node: string): Promise<JournalEntry[]> {
-    return this.journals.of(node);
-  }
-
-  /** The `ops/` keys whose value is not JSON (see EtcdJournal.unreadable). */
-  unreadableJournal(): Promise<string[]> {
-    return this.journals.unreadable();
+  journal(node: string): Promise<JournalRead> {
+    return this.journals.read(node);
   }
 
   clearJournal(id: string): Promise<void> {

@@ -19,6 +19,7 @@ import type {
   InodeRecord,
   RekeyResult,
   JournalEntry,
+  JournalRead,
   Membership,
   Metadata,
   MoveOptions,
@@ -342,10 +343,12 @@ export class MemoryMetadata implements Metadata, Membership {
     return out;
   }
 
-  async journal(node: string): Promise<JournalEntry[]> {
-    return [...this.store.journal]
+  /** Values are kept as objects here, so none is unreadable. */
+  async journal(node: string): Promise<JournalRead> {
+    const entries = [...this.store.journal]
       .filter(([, value]) => value.node === node)
       .map(([id, value]) => ({ id, value }));
+    return { entries, unreadable: [] };
   }
 
   async clearJournal(id: string): Promise<void> {
