@@ -10,7 +10,7 @@ import {
   countScan,
   type Fetch,
   type KeyRange,
-  scanPage,
+  recordPage,
   subtreeRange,
 } from './scan.js';
 
@@ -50,22 +50,11 @@ export class MemoryListing {
     );
   }
 
-  private async scan(dir: string, range: KeyRange, o: ScanOptions): Promise<ScanPage> {
+  private scan(dir: string, range: KeyRange, o: ScanOptions): Promise<ScanPage> {
     const snapshot = this.store.inodes.at(o.revision);
-    const keys = keysIn(snapshot, range);
-    const page = await scanPage({
-      dir,
-      range,
-      limit: o.limit,
-      from: o.from,
-      maxDepth: o.maxDepth,
-      fetch: fetchFrom(snapshot, keys),
-    });
-    return {
-      records: page.items.map((item) => recordOf(item.path, item.value)),
-      revision: String(snapshot.revision),
-      next: page.next,
-    };
+    const fetch = fetchFrom(snapshot, keysIn(snapshot, range));
+    const revision = () => String(snapshot.revision);
+    return recordPage({ dir, range, fetch, record: recordOf, revision }, o);
   }
 }
 
