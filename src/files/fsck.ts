@@ -17,6 +17,7 @@ import type {
   SharedStorage,
 } from './ports.js';
 import { fsckShared } from './fsck-shared.js';
+import { subtreeRecords } from './subtree-records.js';
 
 export type FsckIssueKind =
   | 'orphan-file'
@@ -187,16 +188,8 @@ function currentFor(o: FsckOptions): IsCurrent {
 
 /** The file inodes this node owns, page by page at one revision. */
 async function* ownFiles(o: FsckOptions): AsyncGenerator<InodeRecord> {
-  let from: string | undefined;
-  let revision: string | undefined;
-  for (;;) {
-    const page = await o.metadata.scanSubtree('/', { limit: o.pageSize ?? 1000, from, revision });
-    revision = page.revision;
-    for (const rec of page.records) {
-      if (rec.inode.type === 'file' && rec.inode.instance_id === o.instanceId) yield rec;
-    }
-    if (!page.next) return;
-    from = page.next;
+  for await (const rec of subtreeRecords(o.metadata, '/', o.pageSize ?? 1000)) {
+    if (rec.inode.type === 'file' && rec.inode.instance_id === o.instanceId) yield rec;
   }
 }
 
