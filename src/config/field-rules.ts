@@ -57,26 +57,28 @@ export const credential = (minLength: number, hint: string) =>
       }
     });
 
-/** Cert and key are only meaningful together; naming the missing one is the useful message. */
-export function requireTlsPair(
-  section: { tls_cert_file?: string; tls_key_file?: string },
-  ctx: z.RefinementCtx,
-): void {
-  if (section.tls_cert_file !== undefined && section.tls_key_file === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['tls_key_file'],
-      message: 'is required when tls_cert_file is set',
-    });
-  }
-  if (section.tls_key_file !== undefined && section.tls_cert_file === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['tls_cert_file'],
-      message: 'is required when tls_key_file is set',
-    });
-  }
+/**
+ * Two keys meaningful only together (a cert and its key, a user and its password): naming the
+ * missing one is the useful message.
+ */
+export function requireTogether<K extends string>(a: K, b: K) {
+  return (section: Partial<Record<K, unknown>>, ctx: z.RefinementCtx): void => {
+    for (const [set, missing] of [
+      [a, b],
+      [b, a],
+    ]) {
+      if (section[set] !== undefined && section[missing] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [missing],
+          message: `is required when ${set} is set`,
+        });
+      }
+    }
+  };
 }
+
+export const requireTlsPair = requireTogether('tls_cert_file', 'tls_key_file');
 
 export const ratePerSecond = () =>
   z.number().positive('must be a positive number (fractions allowed, e.g. 0.5)');

@@ -14,6 +14,7 @@ import {
   positiveInt,
   ratePerSecond,
   requireTlsPair,
+  requireTogether,
 } from './field-rules.js';
 import { splitHostPort } from './listen.js';
 import { GENERATE_HINT } from './secrets.js';
@@ -223,22 +224,7 @@ const metadataStoreSchema = z
     cache_enabled: z.boolean().default(true),
     cache_max_entries: positiveInt().max(10_000_000, 'must be at most 10000000').default(10_000),
   })
-  .superRefine((store, ctx) => {
-    if (store.etcd_username !== undefined && store.etcd_password === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['etcd_password'],
-        message: 'is required when etcd_username is set',
-      });
-    }
-    if (store.etcd_password !== undefined && store.etcd_username === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['etcd_username'],
-        message: 'is required when etcd_password is set',
-      });
-    }
-  });
+  .superRefine(requireTogether('etcd_username', 'etcd_password'));
 
 const instanceDiscoverySchema = z.strictObject({
   instance_id: z
