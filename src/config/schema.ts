@@ -19,6 +19,8 @@ import {
 import { splitHostPort } from './listen.js';
 import { GENERATE_HINT } from './secrets.js';
 
+import { S3_ACLS } from './shape.js';
+
 export type { Config } from './shape.js';
 
 export const MIN_API_KEY_LENGTH = 16;
@@ -144,15 +146,6 @@ const authSchema = z
       }
     }
   });
-
-const S3_ACLS = [
-  'private',
-  'public-read',
-  'public-read-write',
-  'authenticated-read',
-  'bucket-owner-read',
-  'bucket-owner-full-control',
-] as const;
 
 const backendSchema = z
   .strictObject({

@@ -2,6 +2,18 @@
 // present, defaults and derived values (external_url, advertise_addr) filled in. The schema
 // (schema.ts) validates raw input into it; parse.ts fills in what depends on other keys.
 
+/** The canned ACLs an object may be written with (backend.s3_acl). */
+export const S3_ACLS = [
+  'private',
+  'public-read',
+  'public-read-write',
+  'authenticated-read',
+  'bucket-owner-read',
+  'bucket-owner-full-control',
+] as const;
+
+export type S3Acl = (typeof S3_ACLS)[number];
+
 export interface Config {
   server: {
     listen_addr: string;
@@ -44,13 +56,7 @@ export interface Config {
     s3_secret_key?: string;
     s3_server_side_encryption?: 'AES256' | 'aws:kms';
     s3_kms_key_id?: string;
-    s3_acl?:
-      | 'private'
-      | 'public-read'
-      | 'public-read-write'
-      | 'authenticated-read'
-      | 'bucket-owner-read'
-      | 'bucket-owner-full-control';
+    s3_acl?: S3Acl;
   };
   metadata_store: {
     type: 'etcd';
