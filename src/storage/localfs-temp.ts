@@ -7,18 +7,17 @@
 // fsync and a close more, then a removal after the commit).
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { FILE_MODE } from '../files/info.js';
 import type { DiskRoot } from './localfs-disk.js';
 import { renamePath, writeNewFile } from './fs-calls.js';
 import { gather } from './gather.js';
-import { SizeLimit } from './size-limit.js';
+import { writePartBody } from './part-writer.js';
 import { StagedTemp } from './staged-temp.js';
 
 export const PART_SUFFIX = '.part';
 export const JOURNAL_SUFFIX = '.commit';
 export const NAMED_PART_SUFFIX = '.jpart';
-/** What an upload may hold in memory between the socket and the disk, per stage. */
+/** A body of at most this many bytes is gathered in memory and written with one call. */
 const WRITE_BUFFER_BYTES = 1024 * 1024;
 
 /** The journal's content: enough to decide on restart whether the part is the current bytes. */
@@ -75,29 +74,15 @@ export class LocalfsTemp extends StagedTemp {
     signal: AbortSignal,
   ): Promise<number> {
     if (maxBytes <= WRITE_BUFFER_BYTES) return this.writeSmallPart(body, maxBytes, signal);
-    // 1 MiB buffers: the default 16 KiB made every socket read its own hop through the limit
-    // and its own write to the disk, which capped an upload at ~70% of a plain pipeline.
-    const limit = new SizeLimit(maxBytes, WRITE_BUFFER_BYTES);
-    // flush: the stream fsyncs before it closes, and pipeline settles only after the close.
     // The part becomes the file by a rename, so its mode is the file's: the mode the API
     // reports, whatever the process umask (open's mode is masked by it; fchmod is not).
     const handle = await open(this.partPath, 'wx', FILE_MODE);
     try {
       if (!this.disk.exactFileMode) await handle.chmod(FILE_MODE);
-    } catch (err) {
+      return await writePartBody(handle, body, maxBytes, signal);
+    } finally {
       await handle.close();
-      throw err;
     }
-    const file = handle.createWriteStream({ flush: true, highWaterMark: WRITE_BUFFER_BYTES });
-    try {
-      await pipeline(body, limit, file, { signal });
-    } catch (err) {
-      // pipeline can settle before the file stream has finished opening; removing the part
-      // then would race the open and leave it behind.
-      if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
-      throw err;
-    }
-    return limit.bytes;
   }
 
   /**
