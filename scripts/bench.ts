@@ -160,19 +160,30 @@ function makeSource(): { file: string; sha: string } {
   return { file, sha: expectedSha256(LARGE) };
 }
 
-async function baselineServer(dir: string): Promise<string> {
+/** A baseline server on DIR; with ETCD it also takes creates (POST), see baseline-server.ts. */
+async function baselineServer(name: string, dir: string, etcd?: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
   const argv = [process.execPath, '--import', 'tsx', 'scripts/bench-lib/baseline-server.ts', dir];
-  const { info } = await procs.startServer<{ port: number }>('baseline', argv, 60_000);
+  if (etcd) argv.push(etcd);
+  const { info } = await procs.startServer<{ port: number }>(name, argv, 60_000);
   return `http://127.0.0.1:${info.port}`;
+}
+
+interface Baselines {
+  /** The plain GET/PUT server. */
+  url: string;
+  dir: string;
+  /** Three create servers, like the three nodes, each with its own folder and etcd client. */
+  creates: string[];
 }
 
 async function round(
   r: number,
   c: LocalCluster,
-  base: string,
-  baseDir: string,
+  baselines: Baselines,
   source: { file: string; sha: string },
 ): Promise<void> {
+  const { url: base, dir: baseDir } = baselines;
   const [n1, n2, n3] = c.nodes.map((n) => n.url) as [string, string, string];
   const tag = `round ${r + 1}/${RUNS}`;
   const pids = Object.fromEntries(c.nodes.map((n) => [n.name, n.pid]));
@@ -270,6 +281,20 @@ async function round(
     ),
   );
   record('creates', creates.perSec, creates.command);
+  const floor = await sized('creates.base', (count) =>
+    cannon(
+      ctx,
+      {
+        urls: baselines.creates.map((u) => `${u}/r${r}-[<id>]`),
+        connections: CONNECTIONS,
+        count,
+        method: 'POST',
+        bodyBytes: CREATE_BYTES,
+      },
+      201,
+    ),
+  );
+  record('creates.base', floor.perSec, floor.command);
   const txns = await sized('etcd', (count) =>
     etcdCreates(ctx, c.etcd.endpoint, `/bench-etcd/${r}-${count}/`, count, CONNECTIONS),
   );
@@ -369,6 +394,21 @@ function report(head: string, seconds: number): string {
           label: `bare etcd create-if-absent txns at ${CONNECTIONS}`,
           name: 'etcd',
           unit: 'txns/s',
+        }),
+        row(
+          `4 KiB POST creates, ${CONNECTIONS} concurrent, on the simplest durable create server ` +
+            '(3 node:http processes: temp file + fsync, one etcd txn, rename, shared folder fsync)',
+          'creates.base',
+          'creates/s',
+          {
+            label: `bare etcd create-if-absent txns at ${CONNECTIONS}`,
+            name: 'etcd',
+            unit: 'txns/s',
+          },
+        ),
+        row(`4 KiB POST creates over 3 nodes`, 'creates', 'creates/s', {
+          label: 'the simplest durable create server',
+          name: 'creates.base',
         }),
         row('1 KiB GET on the owner', 'small.owner', 'req/s', {
           label: 'plain node:http GET of the same 1 KiB',
@@ -522,11 +562,22 @@ async function main(): Promise<void> {
   }
   const source = makeSource();
   const baseDir = join(TMP, 'baseline');
-  mkdirSync(baseDir, { recursive: true });
-  const base = await baselineServer(baseDir);
+  const baselines: Baselines = {
+    url: await baselineServer('baseline', baseDir),
+    dir: baseDir,
+    creates: await Promise.all(
+      [1, 2, 3].map((i) =>
+        baselineServer(
+          `baseline-creates-${i}`,
+          join(TMP, `baseline-creates-${i}`),
+          cluster!.etcd.endpoint,
+        ),
+      ),
+    ),
+  };
   const s3: S3Bench | null = WITH_S3 ? await startS3Bench(ctx, cluster, TMP, nodeConfig) : null;
   for (let r = 0; r < RUNS; r++) {
-    await round(r, cluster, base, baseDir, source);
+    await round(r, cluster, baselines, source);
     if (!s3) continue;
     const figures = await s3Round(ctx, s3, r, source, {
       connections: CONNECTIONS,

@@ -288,12 +288,21 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       cleanups.push(async () => clearInterval(sweep));
     }
     metrics.pendingCommits(() => files.reconciler.size);
-    const moves = await retryWhileMetadataUnavailable(() => files.recoverJournal(), {
-      onRetry: onRetry('move journal recovery'),
-    });
-    if (moves) logger.info({ moves }, 'interrupted moves finished');
+    // One read of the `ops/` journal serves the recovery of this node's jobs and the count of
+    // the entries no node can act on; a retry reads it again, as a restart would.
+    const { recovery, unreadable } = await retryWhileMetadataUnavailable(
+      async () => {
+        const journal = await store.journal(instanceId);
+        return {
+          recovery: await files.recoverJournal(journal.entries),
+          unreadable: journal.unreadable,
+        };
+      },
+      { onRetry: onRetry('move journal recovery') },
+    );
+    if (recovery.finished) logger.info({ moves: recovery.finished }, 'interrupted moves finished');
     // An entry that is not even JSON names no node: every node counts and logs it, none acts.
-    for (const key of await metadata.unreadableJournal()) {
+    for (const key of unreadable) {
       setAside({
         kind: 'ops-unreadable',
         id: key,
@@ -312,8 +321,8 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     void health.refresh();
     // Journaled jobs that need the membership fence (directory moves) resume now.
     void files
-      .recoverJournal()
-      .then((n) => n && logger.info({ jobs: n }, 'interrupted jobs finished'))
+      .recoverJournal(recovery.waiting)
+      .then((r) => r.finished && logger.info({ jobs: r.finished }, 'interrupted jobs finished'))
       .catch((err: unknown) => logger.warn({ err }, 'could not finish interrupted jobs yet'));
     logger.info({ instanceId, httpUrl, grpcAddr }, 'callfs node ready');
     return { instanceId, httpPort, grpcPort: peer.port, httpUrl, grpcAddr, close };

@@ -14,6 +14,7 @@
 // it again after an interruption, a failure or new writes continues with what is left.
 import type { Config } from '../config/index.js';
 import type { InodeRecord, NodeRecord } from '../files/ports.js';
+import { subtreeRecords } from '../files/subtree-records.js';
 import { etcdMetadataFromConfig } from '../metadata/from-config.js';
 import type { Logger } from 'pino';
 
@@ -163,17 +164,10 @@ export function clusterAccess(config: Config, logger: Logger): DrainAccess {
     liveNodes: () => metadata.listNodes(),
     async filesOf(instance) {
       const out: InodeRecord[] = [];
-      let from: string | undefined;
-      let revision: string | undefined;
-      for (;;) {
-        const page = await metadata.scanSubtree('/', { limit: 1000, from, revision });
-        revision = page.revision;
-        for (const rec of page.records) {
-          if (rec.inode.type === 'file' && rec.inode.instance_id === instance) out.push(rec);
-        }
-        if (!page.next) return out;
-        from = page.next;
+      for await (const rec of subtreeRecords(metadata, '/', 1000)) {
+        if (rec.inode.type === 'file' && rec.inode.instance_id === instance) out.push(rec);
       }
+      return out;
     },
     async move(via, path, target) {
       const url = `${via.replace(/\/+$/, '')}/v1/files/${path

@@ -30,14 +30,7 @@ export async function runFsck(
         started: Date.now(),
       });
     }
-    return await fsck({
-      instanceId,
-      metadata,
-      storage,
-      shared,
-      repair,
-      unreadableJournal: () => metadata.unreadableJournal(),
-    });
+    return await fsck({ instanceId, metadata, storage, shared, repair });
   } finally {
     await metadata.close();
   }

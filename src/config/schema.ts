@@ -1,163 +1,33 @@
-// The shape of a CallFS node's configuration: the `Config` type the rest of the code consumes
-// and the zod schema that validates raw input against it, with every default and limit.
+// The zod schema that validates a CallFS node's raw configuration, section by section, with
+// every default and limit and the rules that tie keys of one section together. The value
+// rules the sections share are in field-rules.ts; the resulting type is Config (shape.ts).
 // Defaults that depend on other keys (external_url, advertise_addr) are filled in by parse.ts.
 import { z } from 'zod';
+import {
+  credential,
+  filePath,
+  GiB,
+  httpUrl,
+  KiB,
+  listenAddr,
+  MiB,
+  positiveInt,
+  ratePerSecond,
+  requireTlsPair,
+  requireTogether,
+} from './field-rules.js';
 import { splitHostPort } from './listen.js';
-import { GENERATE_HINT, isHeaderSafe, publishedDefault } from './secrets.js';
+import { GENERATE_HINT } from './secrets.js';
 
-export interface Config {
-  server: {
-    listen_addr: string;
-    external_url: string;
-    max_body_bytes: number;
-    small_body_bytes: number;
-    request_idle_timeout_ms: number;
-    tls_cert_file?: string;
-    tls_key_file?: string;
-  };
-  peer: {
-    listen_addr: string;
-    advertise_addr: string;
-    chunk_size_bytes: number;
-    flow_control_window_bytes: number;
-    ready_timeout_ms: number;
-    keepalive_time_ms: number;
-    write_idle_timeout_ms: number;
-    tls_cert_file?: string;
-    tls_key_file?: string;
-    tls_ca_file?: string;
-  };
-  auth: {
-    api_keys: string[];
-    /** user -> key */
-    api_key_users: Record<string, string>;
-    internal_proxy_secret: string;
-    single_use_link_secret: string;
-  };
-  backend: {
-    /** Where this node puts new files. */
-    default_backend: 'localfs' | 's3';
-    localfs_root_path: string;
-    /** The S3 backend is configured when a bucket is named (it may serve beside localfs). */
-    s3_bucket_name?: string;
-    s3_region: string;
-    /** A custom endpoint (MinIO, s3rver...): path-style addressing. */
-    s3_endpoint?: string;
-    s3_access_key?: string;
-    s3_secret_key?: string;
-    s3_server_side_encryption?: 'AES256' | 'aws:kms';
-    s3_kms_key_id?: string;
-    s3_acl?:
-      | 'private'
-      | 'public-read'
-      | 'public-read-write'
-      | 'authenticated-read'
-      | 'bucket-owner-read'
-      | 'bucket-owner-full-control';
-  };
-  metadata_store: {
-    type: 'etcd';
-    etcd_endpoints: string[];
-    etcd_prefix: string;
-    etcd_username?: string;
-    etcd_password?: string;
-    lease_ttl_seconds: number;
-    request_timeout_ms: number;
-    /** Serve warm inode and membership reads from a watch-fed cache. */
-    cache_enabled: boolean;
-    /** The most inodes that cache holds (least recently used ones are dropped). */
-    cache_max_entries: number;
-  };
-  instance_discovery: { instance_id: string };
-  links: {
-    generate_rate_per_second: number;
-    generate_burst: number;
-    download_rate_per_second: number;
-    download_burst: number;
-  };
-  log: {
-    level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
-    format: 'json' | 'text';
-  };
-}
+import { S3_ACLS } from './shape.js';
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
-const GiB = 1024 * MiB;
+export type { Config } from './shape.js';
 
 export const MIN_API_KEY_LENGTH = 16;
 export const MIN_SECRET_LENGTH = 16;
 /** Names the API-key list gives its users: api_keys[i] authenticates as `api-user-i`. */
 export const LIST_USER_PREFIX = 'api-user-';
 const RESERVED_USERS = new Set(['internal-proxy']);
-
-const positiveInt = () => z.int().min(1, 'must be a positive integer');
-
-const listenAddr = (fallback: string) =>
-  z
-    .string()
-    .superRefine((value, ctx) => {
-      const parsed = splitHostPort(value);
-      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
-    })
-    .default(fallback);
-
-const httpUrl = z.string().superRefine((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
-    return;
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-    ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
-  } else if (url.username || url.password || url.search || url.hash) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must not contain credentials, a query or a fragment',
-    });
-  }
-});
-
-const filePath = z.string().min(1, 'must not be empty');
-
-/** One API key or secret: long enough, header-safe and not a published default. */
-const credential = (minLength: number, hint: string) =>
-  z
-    .string()
-    .min(minLength, `must be at least ${minLength} characters; ${hint}`)
-    .refine(
-      isHeaderSafe,
-      'must contain only printable ASCII characters, without a space at either end',
-    )
-    .superRefine((value, ctx) => {
-      const published = publishedDefault(value);
-      if (published !== undefined) {
-        ctx.addIssue({ code: 'custom', message: `${published}; ${hint}` });
-      }
-    });
-
-/** Cert and key are only meaningful together; naming the missing one is the useful message. */
-function requireTlsPair(
-  section: { tls_cert_file?: string; tls_key_file?: string },
-  ctx: z.RefinementCtx,
-): void {
-  if (section.tls_cert_file !== undefined && section.tls_key_file === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['tls_key_file'],
-      message: 'is required when tls_cert_file is set',
-    });
-  }
-  if (section.tls_key_file !== undefined && section.tls_cert_file === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['tls_cert_file'],
-      message: 'is required when tls_key_file is set',
-    });
-  }
-}
 
 const serverSchema = z
   .strictObject({
@@ -277,15 +147,6 @@ const authSchema = z
     }
   });
 
-const S3_ACLS = [
-  'private',
-  'public-read',
-  'public-read-write',
-  'authenticated-read',
-  'bucket-owner-read',
-  'bucket-owner-full-control',
-] as const;
-
 const backendSchema = z
   .strictObject({
     default_backend: z.enum(['localfs', 's3'], 'must be "localfs" or "s3"').default('localfs'),
@@ -356,22 +217,7 @@ const metadataStoreSchema = z
     cache_enabled: z.boolean().default(true),
     cache_max_entries: positiveInt().max(10_000_000, 'must be at most 10000000').default(10_000),
   })
-  .superRefine((store, ctx) => {
-    if (store.etcd_username !== undefined && store.etcd_password === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['etcd_password'],
-        message: 'is required when etcd_username is set',
-      });
-    }
-    if (store.etcd_password !== undefined && store.etcd_username === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['etcd_username'],
-        message: 'is required when etcd_password is set',
-      });
-    }
-  });
+  .superRefine(requireTogether('etcd_username', 'etcd_password'));
 
 const instanceDiscoverySchema = z.strictObject({
   instance_id: z
@@ -379,9 +225,6 @@ const instanceDiscoverySchema = z.strictObject({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -')
     .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".."'),
 });
-
-const ratePerSecond = () =>
-  z.number().positive('must be a positive number (fractions allowed, e.g. 0.5)');
 
 /** Per-client token buckets of the link routes (429 RATE_LIMIT_EXCEEDED beyond them). */
 const linksSchema = z.strictObject({

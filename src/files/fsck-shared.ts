@@ -7,6 +7,7 @@
 // objects removed.
 import type { FsckIssue } from './fsck.js';
 import type { InodeRecord, IsCurrent, Metadata, SharedStorage } from './ports.js';
+import { subtreeRecords } from './subtree-records.js';
 
 /** Objects younger than this are never orphans: their upload may be about to commit. */
 export const ORPHAN_GRACE_MS = 15 * 60_000;
@@ -94,23 +95,15 @@ export async function fsckShared(o: SharedFsckOptions): Promise<SharedFsckResult
 
 /** Every committed file inode naming this store, whichever node created it. */
 async function* filesOn(o: SharedFsckOptions): AsyncGenerator<InodeRecord> {
-  let from: string | undefined;
-  let revision: string | undefined;
-  for (;;) {
-    const page = await o.metadata.scanSubtree('/', { limit: o.pageSize ?? 1000, from, revision });
-    revision = page.revision;
-    for (const rec of page.records) {
-      const i = rec.inode;
-      if (
-        i.type === 'file' &&
-        i.state === 'ready' &&
-        i.backend_type === o.shared.backendType &&
-        i.store === o.shared.location
-      ) {
-        yield rec;
-      }
+  for await (const rec of subtreeRecords(o.metadata, '/', o.pageSize ?? 1000)) {
+    const i = rec.inode;
+    if (
+      i.type === 'file' &&
+      i.state === 'ready' &&
+      i.backend_type === o.shared.backendType &&
+      i.store === o.shared.location
+    ) {
+      yield rec;
     }
-    if (!page.next) return;
-    from = page.next;
   }
 }

@@ -17,6 +17,7 @@ import type {
   SharedStorage,
 } from './ports.js';
 import { fsckShared } from './fsck-shared.js';
+import { subtreeRecords } from './subtree-records.js';
 
 export type FsckIssueKind =
   | 'orphan-file'
@@ -54,8 +55,6 @@ export interface FsckOptions {
   repair: boolean;
   /** Page size of the namespace scan. */
   pageSize?: number;
-  /** The keys of journal entries that are not even JSON (whose node nobody can tell). */
-  unreadableJournal?: () => Promise<string[]>;
 }
 
 /** How an operator resolves a size mismatch, which no repair can. */
@@ -122,12 +121,14 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
     if (o.repair) issue.repaired = `moved to ${await o.storage.quarantine(path)}`;
     report.issues.push(issue);
   }
-  const entries = await o.metadata.journal(o.instanceId);
+  const journal = await o.metadata.journal(o.instanceId);
   const unfinished = new Map<string, string>();
   if (o.repair) {
-    await recoverMoves(o, (q: QuarantinedEntry) => void unfinished.set(q.id, q.reason));
+    await recoverMoves(o, journal.entries, (q: QuarantinedEntry) => {
+      unfinished.set(q.id, q.reason);
+    });
   }
-  for (const entry of entries) {
+  for (const entry of journal.entries) {
     const marked = entry.value.set_aside;
     const reason =
       malformed(entry) ?? unfinished.get(entry.id) ?? (typeof marked === 'string' ? marked : null);
@@ -138,7 +139,7 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
       ...(o.repair ? { repaired: reason ? 'not repaired: kept in etcd' : 'finished' } : {}),
     });
   }
-  for (const key of (await o.unreadableJournal?.()) ?? []) {
+  for (const key of journal.unreadable) {
     report.issues.push({
       kind: 'bad-journal',
       path: key,
@@ -187,16 +188,8 @@ function currentFor(o: FsckOptions): IsCurrent {
 
 /** The file inodes this node owns, page by page at one revision. */
 async function* ownFiles(o: FsckOptions): AsyncGenerator<InodeRecord> {
-  let from: string | undefined;
-  let revision: string | undefined;
-  for (;;) {
-    const page = await o.metadata.scanSubtree('/', { limit: o.pageSize ?? 1000, from, revision });
-    revision = page.revision;
-    for (const rec of page.records) {
-      if (rec.inode.type === 'file' && rec.inode.instance_id === o.instanceId) yield rec;
-    }
-    if (!page.next) return;
-    from = page.next;
+  for await (const rec of subtreeRecords(o.metadata, '/', o.pageSize ?? 1000)) {
+    if (rec.inode.type === 'file' && rec.inode.instance_id === o.instanceId) yield rec;
   }
 }
 

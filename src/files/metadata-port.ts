@@ -80,6 +80,14 @@ export interface JournalEntry {
   value: { type: string; node: string; [field: string]: unknown };
 }
 
+/** One read of the journal: what start-up recovery and `callfs fsck` both need. */
+export interface JournalRead {
+  /** The entries of the node asked for, oldest first. */
+  entries: JournalEntry[];
+  /** The keys of entries whose value is not JSON: no node can tell they are its own. */
+  unreadable: string[];
+}
+
 /** One page of a scan of the namespace (listings, subtree jobs), read at one store revision. */
 export interface ScanOptions {
   /** The most records to return (≥ 1). */
@@ -134,8 +142,8 @@ export interface Metadata {
    * ParentNotADirectoryError, NotFoundError (missing parent), NodeNotServingError.
    */
   move(from: InodeRecord, to: string, inode: Inode, options: MoveOptions): Promise<InodeRecord>;
-  /** The journal entries of one node, oldest first. */
-  journal(node: string): Promise<JournalEntry[]>;
+  /** The journal entries of one node, oldest first, and the unreadable ones, in one read. */
+  journal(node: string): Promise<JournalRead>;
   /** Removes a journal entry (missing is fine). */
   clearJournal(id: string): Promise<void>;
   /**

@@ -8,6 +8,7 @@
 import type { PathLocks } from './path-lock.js';
 import { rebasePath } from './paths.js';
 import type { InodeRecord, Metadata, PathStorage } from './ports.js';
+import { subtreeRecords } from './subtree-records.js';
 
 export interface MoveDirDiskDeps {
   instanceId: string;
@@ -30,7 +31,7 @@ export async function applyLocal(
   // What etcd still names under the source (uploads that finished there, entries that stayed
   // because their destination was taken): their bytes stay where they are.
   const stayed = new Set<string>();
-  for await (const r of subtree(d.metadata, from)) stayed.add(r.path);
+  for await (const r of subtreeRecords(d.metadata, from, PAGE)) stayed.add(r.path);
   let moved = 0;
   const queue: InodeRecord[] = [];
   const drain = async (): Promise<void> => {
@@ -44,7 +45,7 @@ export async function applyLocal(
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   };
-  for await (const r of subtree(d.metadata, to)) {
+  for await (const r of subtreeRecords(d.metadata, to, PAGE)) {
     const mine = r.inode.type === 'file' && r.inode.instance_id === d.instanceId;
     if (mine && r.inode.state === 'ready') queue.push(r);
     if (queue.length >= PAGE) await drain();
@@ -70,15 +71,4 @@ async function moveBytes(storage: PathStorage, old: string, path: string): Promi
     if ((await storage.has(old)) || !(await storage.has(path))) throw err;
   }
   return 1;
-}
-
-/** Every record under `dir`, page by page at one revision. */
-async function* subtree(metadata: Metadata, dir: string): AsyncGenerator<InodeRecord> {
-  let from: string | undefined;
-  let revision: string | undefined;
-  do {
-    const page = await metadata.scanSubtree(dir, { limit: PAGE, from, revision });
-    yield* page.records;
-    ({ next: from, revision } = page);
-  } while (from !== undefined);
 }

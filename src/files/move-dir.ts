@@ -31,6 +31,7 @@ import { canModify, toFileInfo } from './info.js';
 import { applyLocal } from './move-dir-disk.js';
 import type { PathLocks } from './path-lock.js';
 import { parentOf, rebasePath } from './paths.js';
+import { subtreeRecords } from './subtree-records.js';
 import type {
   Caller,
   CallContext,
@@ -102,18 +103,11 @@ export async function moveDirectory(
  */
 async function checkDestinations(d: MoveDirDeps, from: string, to: string): Promise<void> {
   let longest: string | null = null;
-  let next: string | undefined;
-  let revision: string | undefined;
-  do {
-    const page = await d.metadata.scanSubtree(from, { limit: PAGE, from: next, revision });
-    for (const r of page.records) {
-      if (r.inode.type !== 'file' || r.inode.instance_id !== d.instanceId) continue;
-      const dest = to + r.path.slice(from.length);
-      if (longest === null || Buffer.byteLength(dest) > Buffer.byteLength(longest)) longest = dest;
-    }
-    next = page.next;
-    revision = page.revision;
-  } while (next);
+  for await (const r of subtreeRecords(d.metadata, from, PAGE)) {
+    if (r.inode.type !== 'file' || r.inode.instance_id !== d.instanceId) continue;
+    const dest = to + r.path.slice(from.length);
+    if (longest === null || Buffer.byteLength(dest) > Buffer.byteLength(longest)) longest = dest;
+  }
   if (longest !== null) await d.storage.checkPath(longest);
 }
 
@@ -127,14 +121,9 @@ async function assertMovable(metadata: Metadata, caller: Caller, dir: InodeRecor
     new PermissionDeniedError(`only the owner (or an admin) may move ${r.path}`);
   if (!canModify(caller, dir.inode)) throw deny(dir);
   if (caller.admin) return;
-  let from: string | undefined;
-  let revision: string | undefined;
-  do {
-    const page = await metadata.scanSubtree(dir.path, { limit: PAGE, from, revision });
-    const foreign = page.records.find((r) => !canModify(caller, r.inode));
-    if (foreign) throw deny(foreign);
-    ({ next: from, revision } = page);
-  } while (from !== undefined);
+  for await (const r of subtreeRecords(metadata, dir.path, PAGE)) {
+    if (!canModify(caller, r.inode)) throw deny(r);
+  }
 }
 
 /** The job itself; idempotent, so a coordinator that restarts runs it again from its journal. */
@@ -239,13 +228,9 @@ async function unhurried<T>(step: () => Promise<T>): Promise<T> {
 /** The nodes owning files under `dir` (a restarted job finds them after the re-key). */
 async function fileOwners(metadata: Metadata, dir: string): Promise<Set<string>> {
   const owners = new Set<string>();
-  let from: string | undefined;
-  let revision: string | undefined;
-  do {
-    const page = await metadata.scanSubtree(dir, { limit: PAGE, from, revision });
-    for (const r of page.records) if (r.inode.type === 'file') owners.add(r.inode.instance_id);
-    ({ next: from, revision } = page);
-  } while (from !== undefined);
+  for await (const r of subtreeRecords(metadata, dir, PAGE)) {
+    if (r.inode.type === 'file') owners.add(r.inode.instance_id);
+  }
   return owners;
 }
 

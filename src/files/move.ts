@@ -202,18 +202,19 @@ export function checkMoveOverwrite(
 
 /**
  * Finishes the disk renames of moves this node journaled but did not complete (a crash between
- * the metadata switch and the rename). The bytes still at `from` are moved only while etcd says
- * `to` is this node's file and nothing new was created at `from`. An entry that cannot be
- * finished (malformed, or its disk step fails for good) stays in etcd and goes to `setAsideAs`;
- * only an unavailable store stops recovery.
+ * the metadata switch and the rename), among `entries` (this node's journal as read). The bytes
+ * still at `from` are moved only while etcd says `to` is this node's file and nothing new was
+ * created at `from`. An entry that cannot be finished (malformed, or its disk step fails for
+ * good) stays in etcd and goes to `setAsideAs`; only an unavailable store stops recovery.
  */
 export async function recoverMoves(
   d: Omit<MoveDeps, 'locks'>,
+  entries: readonly JournalEntry[],
   setAsideAs: (q: QuarantinedEntry, entry: JournalEntry) => Promise<void> | void = () => undefined,
   skip: ReadonlySet<string> = new Set(),
 ): Promise<number> {
   let finished = 0;
-  for (const entry of await d.metadata.journal(d.instanceId)) {
+  for (const entry of entries) {
     if (entry.value.type !== MOVE_FILE_OUT && entry.value.type !== MOVE_FILE) continue;
     if (skip.has(entry.id)) continue;
     const problem = malformed(entry);

@@ -73,6 +73,13 @@ export interface FilesServiceOptions extends BackendDeps {
   onSetAside?: (entry: QuarantinedEntry) => void;
 }
 
+/** What one start-up recovery pass did, and what it left for once the node serves. */
+export interface JournalRecovery {
+  finished: number;
+  /** Directory moves, which need this node's membership (fenced transactions). */
+  waiting: JournalEntry[];
+}
+
 export class FilesService implements FilesApi {
   private readonly locks = new PathLocks();
   private readonly staging: Staging;
@@ -282,11 +289,14 @@ export class FilesService implements FilesApi {
   }
 
   /**
-   * Start-up: finishes journaled work of this node that a crash interrupted. An entry that
+   * Start-up: finishes journaled work of this node that a crash interrupted, among `entries`
+   * (this node's journal as the caller read it; read here when not given). An entry that
    * cannot be finished is left in etcd, reported once to `onSetAside`, and skipped from then
-   * on in this process; the others still run.
+   * on in this process; the others still run. Directory moves need this node's membership:
+   * before registration they are returned as `waiting`, for a call made once it serves.
    */
-  async recoverJournal(): Promise<number> {
+  async recoverJournal(entries?: readonly JournalEntry[]): Promise<JournalRecovery> {
+    const journal = entries ?? (await this.o.metadata.journal(this.instanceId)).entries;
     const setAsideAs = async (q: QuarantinedEntry, entry: JournalEntry): Promise<void> => {
       this.setAside.add(q.id);
       this.o.onSetAside?.(q);
@@ -300,10 +310,12 @@ export class FilesService implements FilesApi {
     };
     let finished = await recoverMoves(
       { ...this.o, instanceId: this.instanceId },
+      journal,
       setAsideAs,
       this.setAside,
     );
-    for (const entry of await this.o.metadata.journal(this.instanceId)) {
+    const waiting: JournalEntry[] = [];
+    for (const entry of journal) {
       const type = entry.value.type;
       const handledElsewhere = ['move-file', 'move-file-out', DELETE_JOB].includes(type);
       if (handledElsewhere || this.setAside.has(entry.id)) continue;
@@ -321,7 +333,10 @@ export class FilesService implements FilesApi {
         if (type === MOVE_DIR) {
           // Re-keying needs this node's membership (fenced transactions): before registration
           // it waits for the call made once the node serves.
-          if (!this.o.membership.isServing()) continue;
+          if (!this.o.membership.isServing()) {
+            waiting.push(entry);
+            continue;
+          }
           await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
           finished += 1;
         } else if (type === MOVE_DIR_DISK) {
@@ -333,7 +348,7 @@ export class FilesService implements FilesApi {
         await setAsideAs(setAside(entry, err), entry);
       }
     }
-    return finished;
+    return { finished, waiting };
   }
 
   async stageFile(stage: StagedFile, body: AsyncIterable<Buffer>): Promise<number> {

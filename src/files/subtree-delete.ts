@@ -27,6 +27,7 @@ import {
 import { canModify } from './info.js';
 import { type BackendDeps, refOf, servedHere, storageFor } from './backends.js';
 import type { PathLocks } from './path-lock.js';
+import { subtreeRecords } from './subtree-records.js';
 import type {
   CallContext,
   InodeRecord,
@@ -104,16 +105,10 @@ class SubtreeDelete {
   /** Every entry deletable by the caller, every owner of a file a live member (one snapshot). */
   async precheck(): Promise<void> {
     const ownerIds = new Set<string>();
-    let from: string | undefined;
-    let revision: string | undefined;
-    do {
-      const page = await this.d.metadata.scanSubtree(this.path, { limit: PAGE, from, revision });
-      for (const r of page.records) {
-        this.assertDeletable(r);
-        if (this.isRemoteFile(r)) ownerIds.add(r.inode.instance_id);
-      }
-      ({ next: from, revision } = page);
-    } while (from !== undefined);
+    for await (const r of subtreeRecords(this.d.metadata, this.path, PAGE)) {
+      this.assertDeletable(r);
+      if (this.isRemoteFile(r)) ownerIds.add(r.inode.instance_id);
+    }
     for (const id of ownerIds) await this.owner(id);
     this.assertServing();
   }

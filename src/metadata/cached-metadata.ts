@@ -16,6 +16,7 @@ import type {
   InodeRecord,
   RekeyResult,
   JournalEntry,
+  JournalRead,
   Membership,
   Metadata,
   MoveOptions,
@@ -135,7 +136,7 @@ export class CachedMetadata implements Metadata, Membership {
     return this.inner.count(dir, options);
   }
 
-  journal(node: string): Promise<JournalEntry[]> {
+  journal(node: string): Promise<JournalRead> {
     return this.inner.journal(node);
   }
 

@@ -3,15 +3,14 @@
 // crashes in between finishes (or sets aside) the job at its next start. Each value is JSON
 // naming the node that owns the job; entries are read oldest first (create revision).
 import { SortOrder, SortTarget, type Etcd3, type IRangeRequest } from 'etcd3';
-import type { JournalEntry } from '../files/ports.js';
-import { callOptions, mapEtcdError, type MetadataLogger } from './etcd-call.js';
+import type { JournalEntry, JournalRead } from '../files/ports.js';
+import { callOptions, mapEtcdError } from './etcd-call.js';
 import { prefixEnd } from './keys.js';
 
 export interface EtcdJournalOptions {
   client: Etcd3;
   prefix: string;
   timeoutMs: number;
-  logger: MetadataLogger;
 }
 
 export class EtcdJournal {
@@ -32,40 +31,29 @@ export class EtcdJournal {
     }
   }
 
-  /** The entries of one node, oldest first; values that are not JSON are skipped (and logged). */
-  async of(node: string): Promise<JournalEntry[]> {
+  /**
+   * The entries of one node, oldest first, and the keys of entries whose value is not JSON
+   * (no node can tell they are its own, so none acts on them; `callfs fsck` reports them for
+   * an operator to inspect with etcdctl): one range read serves both.
+   */
+  async read(node: string): Promise<JournalRead> {
     const res = await this.range({
       key: this.start,
       range_end: prefixEnd(this.start),
       sort_order: SortOrder.Ascend,
       sort_target: SortTarget.Create,
     });
-    const out: JournalEntry[] = [];
+    const out: JournalRead = { entries: [], unreadable: [] };
     for (const kv of res.kvs) {
+      let value: JournalEntry['value'];
       try {
-        const value = JSON.parse(kv.value.toString('utf8')) as JournalEntry['value'];
-        if (value.node === node) {
-          out.push({ id: kv.key.subarray(this.start.length).toString(), value });
-        }
+        value = JSON.parse(kv.value.toString('utf8')) as JournalEntry['value'];
       } catch {
-        this.o.logger.warn({ key: kv.key.toString() }, 'unreadable journal entry');
+        out.unreadable.push(kv.key.toString());
+        continue;
       }
-    }
-    return out;
-  }
-
-  /**
-   * The keys of entries whose value is not JSON: no node can tell they are its own, so none
-   * acts on them; `callfs fsck` reports them for an operator to inspect with etcdctl.
-   */
-  async unreadable(): Promise<string[]> {
-    const res = await this.range({ key: this.start, range_end: prefixEnd(this.start) });
-    const out: string[] = [];
-    for (const kv of res.kvs) {
-      try {
-        JSON.parse(kv.value.toString('utf8'));
-      } catch {
-        out.push(kv.key.toString());
+      if (value?.node === node) {
+        out.entries.push({ id: kv.key.subarray(this.start.length).toString(), value });
       }
     }
     return out;

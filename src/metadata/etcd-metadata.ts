@@ -4,13 +4,11 @@
 // mod_revision; all of them compare this node's membership key (see etcd-membership.ts).
 // A directory's value is never rewritten when a child is created, so sibling creates do not
 // conflict. Key layout: keys.ts. Creates and moves: etcd-place.ts; subtree jobs: etcd-bulk.ts;
-// the jobs' journal: etcd-journal.ts.
+// the jobs' journal: etcd-journal.ts; listings and scans: etcd-listing.ts.
 import {
   CompareResult,
   CompareTarget,
   Etcd3,
-  SortOrder,
-  SortTarget,
   type IKeyValue,
   type IRangeRequest,
   type IRequestOp,
@@ -24,6 +22,7 @@ import type {
   Inode,
   InodeRecord,
   JournalEntry,
+  JournalRead,
   Membership,
   Metadata,
   MoveOptions,
@@ -34,6 +33,7 @@ import type {
 } from '../files/ports.js';
 import { EtcdBulk, MAX_TXN_OPS } from './etcd-bulk.js';
 import { EtcdJournal } from './etcd-journal.js';
+import { EtcdListing } from './etcd-listing.js';
 import { EtcdPlacement } from './etcd-place.js';
 import {
   callOptions,
@@ -52,15 +52,6 @@ import {
   normalizePrefix,
   prefixEnd,
 } from './keys.js';
-import {
-  childrenRange,
-  countScan,
-  type Fetch,
-  type KeyRange,
-  pathOfKey,
-  scanPage,
-  subtreeRange,
-} from './scan.js';
 import { alreadyExists, decodeInode, encodeInode, pickInode, rootRecord } from './records.js';
 
 export interface EtcdMetadataOptions {
@@ -83,19 +74,8 @@ export interface EtcdMetadataOptions {
   logger?: MetadataLogger;
 }
 
-/** Keys per range read when list() pages internally. */
-const LIST_PAGE = 1000;
-/** Keys counted per step when a depth-limited subtree is counted (keys-only reads). */
-const COUNT_PAGE = 10_000;
-/**
- * The most keys one range read asks for: paths may be 4 KiB long, and 500 of them with their
- * values stay well under the 4 MiB a gRPC response may carry. Scans simply read again.
- */
-const MAX_RANGE_KEYS = 500;
-
 export class EtcdMetadata implements Metadata, Membership {
   readonly prefix: string;
-  private readonly prefixBytes: Buffer;
   private readonly client: Etcd3;
   private readonly ownsClient: boolean;
   private readonly timeoutMs: number;
@@ -104,10 +84,10 @@ export class EtcdMetadata implements Metadata, Membership {
   private readonly placement: EtcdPlacement;
   private readonly bulk: EtcdBulk;
   private readonly journals: EtcdJournal;
+  private readonly listing: EtcdListing;
 
   constructor(options: EtcdMetadataOptions) {
     this.prefix = normalizePrefix(options.prefix ?? DEFAULT_PREFIX);
-    this.prefixBytes = Buffer.from(this.prefix);
     this.timeoutMs = options.requestTimeoutMs ?? 5_000;
     this.logger = options.logger ?? silentLogger;
     if (options.client) {
@@ -142,7 +122,11 @@ export class EtcdMetadata implements Metadata, Membership {
       client: this.client,
       prefix: this.prefix,
       timeoutMs: this.timeoutMs,
-      logger: this.logger,
+    });
+    this.listing = new EtcdListing({
+      prefix: this.prefix,
+      range: (req, what) => this.range(req, what),
+      record: (path, kv) => this.record(path, kv),
     });
     this.bulk = new EtcdBulk({
       prefix: this.prefix,
@@ -203,52 +187,24 @@ export class EtcdMetadata implements Metadata, Membership {
     return kv ? this.record(path, kv) : null;
   }
 
-  /** Every child, read in pages of LIST_PAGE keys at one revision (never one huge range). */
   async list(dir: string): Promise<InodeRecord[]> {
-    const out: InodeRecord[] = [];
-    let page: ScanPage | undefined;
-    do {
-      page = await this.listPage(dir, {
-        limit: LIST_PAGE,
-        from: page?.next,
-        revision: page?.revision,
-      });
-      out.push(...page.records);
-    } while (page.next !== undefined);
-    return out;
+    assertCanonical(dir);
+    return this.listing.list(dir);
   }
 
   async listPage(dir: string, options: ScanOptions): Promise<ScanPage> {
     assertCanonical(dir);
-    return this.scan(dir, childrenRange(dir), options);
+    return this.listing.listPage(dir, options);
   }
 
   async scanSubtree(dir: string, options: ScanOptions): Promise<ScanPage> {
     assertCanonical(dir);
-    return this.scan(dir, subtreeRange(dir), options);
+    return this.listing.scanSubtree(dir, options);
   }
 
-  /**
-   * One count-only range for children or a whole subtree; a depth-limited subtree is counted
-   * with keys-only pages that skip too-deep subtrees (a range count cannot see depth).
-   */
   async count(dir: string, options: CountOptions): Promise<number> {
     assertCanonical(dir);
-    const range = options.recursive ? subtreeRange(dir) : childrenRange(dir);
-    if (!options.recursive || options.maxDepth === undefined) {
-      const res = await this.range(
-        {
-          key: this.absolute(range.start),
-          range_end: this.absolute(range.end),
-          count_only: true,
-          revision: options.revision,
-        },
-        'count',
-      );
-      return Number(res.count);
-    }
-    const { fetch } = this.fetcher(range, options.revision, true);
-    return countScan({ dir, range, maxDepth: options.maxDepth, fetch }, COUNT_PAGE);
+    return this.listing.count(dir, options);
   }
 
   async removeMany(records: InodeRecord[]): Promise<InodeRecord[]> {
@@ -269,57 +225,6 @@ export class EtcdMetadata implements Metadata, Membership {
     return this.journals.put(entry);
   }
 
-  private async scan(dir: string, range: KeyRange, o: ScanOptions): Promise<ScanPage> {
-    const { fetch, revision } = this.fetcher(range, o.revision, false);
-    const page = await scanPage({
-      dir,
-      range,
-      limit: o.limit,
-      from: o.from,
-      maxDepth: o.maxDepth,
-      fetch,
-    });
-    return {
-      records: page.items.map((item) => this.record(item.path, item.value)),
-      revision: revision(),
-      next: page.next,
-    };
-  }
-
-  /** Range reads over a relative key range, all at the revision of the first one. */
-  private fetcher(range: KeyRange, revision: string | undefined, keysOnly: boolean) {
-    let pinned = revision;
-    const end = this.absolute(range.end);
-    const fetch: Fetch<IKeyValue> = async (from, limit) => {
-      const res = await this.range(
-        {
-          key: this.absolute(from),
-          range_end: end,
-          limit: Math.min(limit, MAX_RANGE_KEYS),
-          revision: pinned,
-          keys_only: keysOnly,
-          sort_order: SortOrder.Ascend,
-          sort_target: SortTarget.Key,
-        },
-        'list',
-      );
-      pinned ??= res.header.revision;
-      const cut = this.prefixBytes.length;
-      return {
-        items: res.kvs.map((kv) => {
-          const key = kv.key.subarray(cut);
-          return { key, path: pathOfKey(key), value: kv };
-        }),
-        more: res.more,
-      };
-    };
-    return { fetch, revision: () => pinned ?? '0' };
-  }
-
-  private absolute(relative: Buffer): Buffer {
-    return Buffer.concat([this.prefixBytes, relative]);
-  }
-
   async create(path: string, inode: Inode, options: CreateOptions): Promise<InodeRecord> {
     assertCanonical(path);
     if (path === '/') throw alreadyExists(rootRecord(), inode);
@@ -338,13 +243,8 @@ export class EtcdMetadata implements Metadata, Membership {
     return this.placement.place(to, inode, { ...options, moveFrom: from });
   }
 
-  journal(node: string): Promise<JournalEntry[]> {
-    return this.journals.of(node);
-  }
-
-  /** The `ops/` keys whose value is not JSON (see EtcdJournal.unreadable). */
-  unreadableJournal(): Promise<string[]> {
-    return this.journals.unreadable();
+  journal(node: string): Promise<JournalRead> {
+    return this.journals.read(node);
   }
 
   clearJournal(id: string): Promise<void> {

@@ -7,7 +7,7 @@ import { BadRequestError, CursorExpiredError, NotFoundError } from '../files/err
 import { batchesOf, compactedError, parseRevision, type RawEvent } from './change-events.js';
 import type { Inode } from '../files/ports.js';
 import { assertCanonical, parentOf } from './keys.js';
-import type { MemoryStore } from './memory-metadata.js';
+import type { MemoryStore } from './memory-store.js';
 import { WatchQueue } from './watch-queue.js';
 
 export class MemoryChangeFeed implements ChangeFeed {

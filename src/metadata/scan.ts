@@ -6,6 +6,7 @@
 // depth limit skips each too-deep subtree in one step: every descendant of a directory is in
 // the one contiguous range `fs<dir>/`, so the scan resumes at the end of that range.
 import { BadRequestError } from '../files/errors.js';
+import type { InodeRecord, ScanOptions, ScanPage } from '../files/ports.js';
 import { childrenPrefix, joinPath, prefixEnd, subtreePrefix } from './keys.js';
 
 /** A key range relative to the store prefix, `end` exclusive. */
@@ -128,4 +129,30 @@ export async function countScan<T>(
     if (page.next === undefined) return total;
     from = page.next;
   }
+}
+
+export interface RecordScan<T> {
+  dir: string;
+  range: KeyRange;
+  fetch: Fetch<T>;
+  record(path: string, value: T): InodeRecord;
+  /** The store revision the page was read at, asked once the page is read. */
+  revision(): string;
+}
+
+/** One page of a listing or subtree scan (the port's ScanPage), as both stores answer it. */
+export async function recordPage<T>(r: RecordScan<T>, o: ScanOptions): Promise<ScanPage> {
+  const page = await scanPage({
+    dir: r.dir,
+    range: r.range,
+    limit: o.limit,
+    from: o.from,
+    maxDepth: o.maxDepth,
+    fetch: r.fetch,
+  });
+  return {
+    records: page.items.map((item) => r.record(item.path, item.value)),
+    revision: r.revision(),
+    next: page.next,
+  };
 }

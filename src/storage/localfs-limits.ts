@@ -1,9 +1,8 @@
-// What the localfs root's filesystem allows and how changes on it are made durable: its
-// PATH_MAX/NAME_MAX, whether the umask leaves new files at FILE_MODE, a directory fsync, and
-// the longest API path a root would hold (for `callfs config validate`).
+// What the localfs root's filesystem allows: its PATH_MAX/NAME_MAX, whether the umask leaves
+// new files at FILE_MODE, and the longest API path a root would hold (for `callfs config
+// validate`). How changes are made durable is in fs-calls.ts.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
 import { open, realpath, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FILE_MODE } from '../files/info.js';
@@ -34,18 +33,6 @@ function pathconf(dir: string, name: string, fallback: number): Promise<number> 
 
 export function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
-}
-
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await handle.sync();
-  } catch (err) {
-    // Some filesystems cannot fsync a directory; their renames are as durable as they get.
-    if (errnoCode(err) !== 'EINVAL') throw err;
-  } finally {
-    await handle.close();
-  }
 }
 
 /** The limits of the filesystem holding `dir`, except those `given`. */

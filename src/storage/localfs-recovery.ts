@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { CallfsError } from '../files/errors.js';
 import type { IsCurrent, QuarantinedEntry, RecoveryReport } from '../files/ports.js';
 import type { DiskRoot } from './localfs-disk.js';
-import { errnoCode, fsyncDir, PROBE_SUFFIX } from './localfs-limits.js';
+import { fsyncDir } from './fs-calls.js';
+import { errnoCode, PROBE_SUFFIX } from './localfs-limits.js';
 import {
   JOURNAL_SUFFIX,
   type JournalEntry,

@@ -5,19 +5,19 @@
 // (`<id>.<gen>.<base64url path>.jpart`, one rename made durable by the folder's fsync) when
 // that fits the filesystem's NAME_MAX, else a file `<id>.commit` beside the part (a write, an
 // fsync and a close more, then a removal after the commit).
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { PayloadTooLargeError } from '../files/errors.js';
 import { FILE_MODE } from '../files/info.js';
 import type { DiskRoot } from './localfs-disk.js';
-import { SizeLimit } from './size-limit.js';
+import { renamePath, writeNewFile } from './fs-calls.js';
+import { gather } from './gather.js';
+import { writePartBody } from './part-writer.js';
 import { StagedTemp } from './staged-temp.js';
 
 export const PART_SUFFIX = '.part';
 export const JOURNAL_SUFFIX = '.commit';
 export const NAMED_PART_SUFFIX = '.jpart';
-/** What an upload may hold in memory between the socket and the disk, per stage. */
+/** A body of at most this many bytes is gathered in memory and written with one call. */
 const WRITE_BUFFER_BYTES = 1024 * 1024;
 
 /** The journal's content: enough to decide on restart whether the part is the current bytes. */
@@ -74,29 +74,15 @@ export class LocalfsTemp extends StagedTemp {
     signal: AbortSignal,
   ): Promise<number> {
     if (maxBytes <= WRITE_BUFFER_BYTES) return this.writeSmallPart(body, maxBytes, signal);
-    // 1 MiB buffers: the default 16 KiB made every socket read its own hop through the limit
-    // and its own write to the disk, which capped an upload at ~70% of a plain pipeline.
-    const limit = new SizeLimit(maxBytes, WRITE_BUFFER_BYTES);
-    // flush: the stream fsyncs before it closes, and pipeline settles only after the close.
     // The part becomes the file by a rename, so its mode is the file's: the mode the API
     // reports, whatever the process umask (open's mode is masked by it; fchmod is not).
     const handle = await open(this.partPath, 'wx', FILE_MODE);
     try {
       if (!this.disk.exactFileMode) await handle.chmod(FILE_MODE);
-    } catch (err) {
+      return await writePartBody(handle, body, maxBytes, signal);
+    } finally {
       await handle.close();
-      throw err;
     }
-    const file = handle.createWriteStream({ flush: true, highWaterMark: WRITE_BUFFER_BYTES });
-    try {
-      await pipeline(body, limit, file, { signal });
-    } catch (err) {
-      // pipeline can settle before the file stream has finished opening; removing the part
-      // then would race the open and leave it behind.
-      if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
-      throw err;
-    }
-    return limit.bytes;
   }
 
   /**
@@ -111,14 +97,7 @@ export class LocalfsTemp extends StagedTemp {
   ): Promise<number> {
     const chunks = await gather(body, maxBytes, signal);
     const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    const handle = await open(this.partPath, 'wx', FILE_MODE);
-    try {
-      if (!this.disk.exactFileMode) await handle.chmod(FILE_MODE);
-      if (data.length > 0) await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeNewFile(this.partPath, data, FILE_MODE, !this.disk.exactFileMode);
     return data.length;
   }
 
@@ -126,7 +105,7 @@ export class LocalfsTemp extends StagedTemp {
     const named = namedPartName(this.id, gen, this.path);
     if (Buffer.byteLength(named, 'utf8') <= this.disk.limits.nameMax) {
       const next = join(this.disk.tmpDir, named);
-      await rename(this.partPath, next);
+      await renamePath(this.partPath, next);
       this.partPath = next;
     } else {
       await this.writeJournalFile(gen);
@@ -161,41 +140,5 @@ export class LocalfsTemp extends StagedTemp {
       rm(this.partPath, { force: true }),
       this.journalFile ? rm(this.journalPath, { force: true }) : undefined,
     ]);
-  }
-}
-
-/** The chunks of a body of at most `maxBytes`; an abort stops the wait at once. */
-async function gather(
-  body: AsyncIterable<Buffer>,
-  maxBytes: number,
-  signal: AbortSignal,
-): Promise<Buffer[]> {
-  const aborted = (): Error => new DOMException('The operation was aborted', 'AbortError');
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  const iterator = body[Symbol.asyncIterator]();
-  let onAbort!: () => void;
-  const abort = new Promise<never>((_, reject) => {
-    onAbort = () => reject(aborted());
-  });
-  abort.catch(() => undefined);
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    for (;;) {
-      if (signal.aborted) throw aborted();
-      const next = await Promise.race([iterator.next(), abort]);
-      if (next.done) return chunks;
-      bytes += next.value.length;
-      if (bytes > maxBytes) {
-        throw new PayloadTooLargeError(`body is larger than the ${maxBytes}-byte limit`);
-      }
-      chunks.push(next.value);
-    }
-  } catch (err) {
-    // As a pipeline would: a body left unread is closed, not left hanging.
-    iterator.return?.().catch(() => undefined);
-    throw err;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
   }
 }

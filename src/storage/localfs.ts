@@ -22,7 +22,8 @@ import type {
 import { directBody } from './direct-send.js';
 import { closeFd, fstatFd, openFd, readFd } from './raw-fd.js';
 import { DiskRoot } from './localfs-disk.js';
-import { type DiskLimits, errnoCode, fsyncDir, PROBE_SUFFIX } from './localfs-limits.js';
+import { fsyncDir } from './fs-calls.js';
+import { type DiskLimits, errnoCode, PROBE_SUFFIX } from './localfs-limits.js';
 import { LocalfsTemp } from './localfs-temp.js';
 import { INTERNAL_DIR } from './paths.js';
 import { quarantinedEntries, recoverJournal } from './localfs-recovery.js';

@@ -42,12 +42,15 @@ export abstract class StagedTemp implements TempFile {
     options: { maxBytes: number; signal?: AbortSignal },
   ): Promise<number> {
     this.enter('new', 'writing', 'write');
-    const signal = options.signal
-      ? AbortSignal.any([this.cancel.signal, options.signal])
-      : this.cancel.signal;
+    // The caller's signal aborts the temp's own controller: one signal for the write, where
+    // AbortSignal.any made a third one, with weak references, per write.
+    const outer = options.signal;
+    const forward = (): void => this.cancel.abort(outer?.reason);
+    if (outer?.aborted) forward();
+    else outer?.addEventListener('abort', forward, { once: true });
     return this.track(async () => {
       try {
-        const size = await this.writePart(body, options.maxBytes, signal);
+        const size = await this.writePart(body, options.maxBytes, this.cancel.signal);
         this.ensureLive();
         this.phase = 'written';
         return size;
@@ -55,6 +58,8 @@ export abstract class StagedTemp implements TempFile {
         this.phase = 'failed';
         await this.removeStaged();
         throw err;
+      } finally {
+        outer?.removeEventListener('abort', forward);
       }
     });
   }

@@ -570,16 +570,18 @@ export function metadataContract(name: string, make: () => Promise<MetadataSubje
         const value = { type: 'delete', node: id, path: '/x', state: 'files' };
         await m.putJournal({ id: 'job-1', value });
         await m.putJournal({ id: 'job-2', value: { ...value, node: 'other' } });
-        expect(await m.journal(id)).to.deep.equal([{ id: 'job-1', value }]);
+        expect((await m.journal(id)).entries).to.deep.equal([{ id: 'job-1', value }]);
         await m.clearJournal('job-1');
-        expect(await m.journal(id)).to.deep.equal([]);
+        expect((await m.journal(id)).entries).to.deep.equal([]);
       });
 
       it('should keep the last value when an entry is put twice', async () => {
         const value = { type: 'delete', node: id, path: '/x', state: 'files' };
         await m.putJournal({ id: 'job-1', value });
         await m.putJournal({ id: 'job-1', value: { ...value, state: 'directories' } });
-        expect((await m.journal(id)).map((e) => e.value.state)).to.deep.equal(['directories']);
+        expect((await m.journal(id)).entries.map((e) => e.value.state)).to.deep.equal([
+          'directories',
+        ]);
         await m.clearJournal('job-1');
       });
     });

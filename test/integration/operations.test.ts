@@ -159,6 +159,13 @@ describe('operations endpoints', function () {
       ).to.be.at.least(1);
     });
 
+    it('should read the ops/ journal from etcd once when the node starts', async () => {
+      const labels = { operation: 'journal', outcome: 'ok' };
+      expect(
+        valueOf(await scrape(), 'callfs_etcd_request_duration_seconds_count', labels),
+      ).to.equal(1);
+    });
+
     it('should time proxy calls on the relaying node when a file of another node is read', async () => {
       await call(base, 'POST', '/v1/files/ops/owned-by-a.txt', { body: 'a' });
       await call(b.url, 'GET', '/v1/files/ops/owned-by-a.txt').then((r) => r.text());

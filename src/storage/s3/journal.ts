@@ -5,7 +5,7 @@
 // and the write it replaces. Start-up recovery reads the entries to finish or undo each write.
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDir } from '../localfs-limits.js';
+import { fsyncDir } from '../fs-calls.js';
 import { isWriteId } from './keys.js';
 
 export interface S3JournalEntry {

@@ -90,6 +90,18 @@ describe('EtcdMetadata against etcd', function () {
       expect(await suite.raw.get('/callfs/nodes/node-a').exists()).to.equal(true);
     });
 
+    it('should name an ops/ entry that is not JSON as unreadable when the journal is read', async () => {
+      ns = namespace();
+      const m = ns.open('node-a');
+      const value = { type: 'move-file', node: 'node-a', from: '/a', to: '/b' };
+      await m.putJournal({ id: 'good', value });
+      await suite.raw.put(`${ns.prefix}ops/torn`).value('{"type": "move-fi');
+      expect(await m.journal('node-a')).to.deep.equal({
+        entries: [{ id: 'good', value }],
+        unreadable: [`${ns.prefix}ops/torn`],
+      });
+    });
+
     /** Counts the unary etcd requests (range, txn) a client sends from now on. */
     function countRequests(client: Etcd3): { range: number; txn: number } {
       const counts = { range: 0, txn: 0 };

@@ -241,6 +241,20 @@ describe('parseConfig', () => {
       expect(thrown(() => parseConfig(raw)).message).to.match(/^server\.tls_key_file: is required/);
     });
 
+    it('should name the missing certificate when a peer TLS key is given alone', () => {
+      const raw = { ...minimalRaw(), peer: { tls_key_file: '/etc/tls/peer.key' } };
+      expect(thrown(() => parseConfig(raw)).message).to.equal(
+        'peer.tls_cert_file: is required when tls_key_file is set',
+      );
+    });
+
+    it('should name the missing etcd user when an etcd password is given alone', () => {
+      const raw = { ...minimalRaw(), metadata_store: { etcd_password: 'etcd-pass' } };
+      expect(thrown(() => parseConfig(raw)).message).to.equal(
+        'metadata_store.etcd_username: is required when etcd_password is set',
+      );
+    });
+
     it('should reject a number when it is given as a string in the file', () => {
       const raw = { ...minimalRaw(), metadata_store: { lease_ttl_seconds: '10' } };
       expect(thrown(() => parseConfig(raw)).message).to.match(

@@ -83,6 +83,43 @@ describe('directory moves', () => {
     await n1.files.recoverJournal();
     expect((await readFile(n1.files, alice, '/f/sub/b.txt')).toString()).to.equal('b on 2');
   });
+  it('should leave a directory move waiting and finish it from that list when the node serves later', async () => {
+    const n1 = cluster.node('node-1');
+    await n1.metadata.putJournal({
+      id: 'job',
+      value: { type: 'move-dir', node: 'node-1', from: '/d', to: '/f', user: 'alice' },
+    });
+    n1.metadata.setServing(false);
+    const first = await n1.files.recoverJournal();
+    n1.metadata.setServing(true);
+    const second = await n1.files.recoverJournal(first.waiting);
+    expect(first.waiting.map((e) => e.id)).to.deep.equal(['job']);
+    expect(second.finished).to.equal(1);
+    expect((await readFile(n1.files, alice, '/f/sub/b.txt')).toString()).to.equal('b on 2');
+  });
+  it('should read the journal once when start-up recovery finishes a file move and a directory move', async () => {
+    const n1 = cluster.node('node-1');
+    const rec = (await n1.metadata.get('/d/a.txt'))!;
+    // A file move switched in the namespace whose disk rename a crash interrupted.
+    await n1.metadata.move(rec, '/d/moved.txt', rec.inode, {
+      journal: {
+        id: 'file-job',
+        value: { type: 'move-file', node: 'node-1', from: '/d/a.txt', to: '/d/moved.txt' },
+      },
+    });
+    await n1.metadata.putJournal({
+      id: 'dir-job',
+      value: { type: 'move-dir', node: 'node-1', from: '/d', to: '/f', user: 'alice' },
+    });
+    let reads = 0;
+    const read = n1.metadata.journal.bind(n1.metadata);
+    n1.metadata.journal = (node) => {
+      reads += 1;
+      return read(node);
+    };
+    const { finished } = await n1.files.recoverJournal();
+    expect([finished, reads]).to.deep.equal([2, 1]);
+  });
 
   it('should refuse with PermissionDeniedError and move nothing when the tree holds another user file', async () => {
     const n1 = cluster.node('node-1');

@@ -36,7 +36,7 @@ describe('FilesService.move', () => {
     const n1 = cluster.node('node-1');
     await writeFile(n1.files, alice, '/m/c.txt', 'c');
     await n1.files.move(alice, '/m/c.txt', spec('/m/d.txt'));
-    expect(await n1.metadata.journal('node-1')).to.deep.equal([]);
+    expect((await n1.metadata.journal('node-1')).entries).to.deep.equal([]);
   });
   it('should finish the disk rename at start-up when a crash interrupted it', async () => {
     const n1 = cluster.node('node-1');
@@ -49,7 +49,7 @@ describe('FilesService.move', () => {
         value: { type: 'move-file', node: 'node-1', from: '/m/e.txt', to: '/m/f.txt' },
       },
     });
-    const finished = await n1.files.recoverJournal();
+    const { finished } = await n1.files.recoverJournal();
     expect(finished).to.equal(1);
     expect((await readFile(n1.files, alice, '/m/f.txt')).toString()).to.equal('moved bytes');
   });
