@@ -4,6 +4,7 @@
 // the abort) were a visible part of a small create's CPU. Any other body (a peer's gRPC
 // chunks) is iterated. Both stop at once on an abort and close a body left unread, as a
 // pipeline would.
+import { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { PayloadTooLargeError } from '../files/errors.js';
 
@@ -40,7 +41,7 @@ function gatherReadable(
         resolve(chunks);
         return;
       }
-      if (!stream.readableEnded) stream.destroy();
+      if (!stream.readableEnded) release(stream);
       reject(err);
     };
     const onData = (chunk: Buffer): void => {
@@ -70,6 +71,17 @@ function gatherReadable(
     stream.on('error', settle);
     stream.on('close', onClose);
   });
+}
+
+/**
+ * Stops reading a body left unread. A server request is paused and left to node:http, which
+ * discards the rest once the answer is sent (as a pipeline's destroyer does, it must not reach
+ * the socket: destroying the request resets the connection before a 413 gets out); any other
+ * stream is destroyed.
+ */
+function release(stream: Readable): void {
+  if (stream instanceof IncomingMessage) stream.pause();
+  else stream.destroy();
 }
 
 async function gatherIterable(
