@@ -120,7 +120,9 @@ export class LocalWriteSession implements WriteSession {
             )
           : await this.o.service.commitCreate(path, size, stage, ctx);
       this.done = true;
-      return { created: this.o.created || created, info: toFileInfo(record) };
+      // The commit alone says whether this write made the file: a PUT whose claim another PUT
+      // completed meanwhile replaced that file (one 201 per path, never two).
+      return { created, info: toFileInfo(record) };
     } catch (err) {
       await this.abort();
       throw err;

@@ -238,5 +238,20 @@ describe('commit outcomes', () => {
       const err = await claimReplacedThenDeleted('WRITE_MODE_CREATE_OR_REPLACE', false);
       expect(err).to.equal(null);
     });
+
+    it('should report one create when a PUT completed the path another PUT had claimed', async () => {
+      const cluster = await fakeCluster(['node-a', 'node-b']);
+      const [a, b] = [cluster.node('node-a'), cluster.node('node-b')];
+      const first = await a.files.openWrite(alice, {
+        path: '/once.txt',
+        write_mode: 'WRITE_MODE_CREATE_OR_REPLACE',
+        expected_size: -1,
+      });
+      const completing = await writeFile(b.files, alice, '/once.txt', 'the put');
+      const claimed = await first.write(bodyOf('first'));
+      await cluster.close();
+      // The PUT that completed the claimed path created it; the claimer's then replaced it.
+      expect([completing.created, claimed.created]).to.deep.equal([true, false]);
+    });
   });
 });
