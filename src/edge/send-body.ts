@@ -13,7 +13,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from 'hono';
 import { InternalError } from '../files/errors.js';
-import type { DirectBody, WholeBody } from '../files/ports.js';
+import type { DirectBody } from '../files/ports.js';
+import { wholeBytesOf } from '../files/whole-body.js';
 import type { EdgeEnv } from './request.js';
 
 /** Bodies up to this size are read into one buffer (one read for a local file). */
@@ -87,8 +88,8 @@ function alreadySent(): Response {
 
 /** The bytes of a body that read them when opened (WholeBody), if it is one, not yet read. */
 function wholeBytes(body: Readable, size: number): Buffer | undefined {
-  const bytes = (body as Partial<WholeBody>).bytes;
-  if (!Buffer.isBuffer(bytes) || body.readableDidRead) return undefined;
+  const bytes = wholeBytesOf(body);
+  if (!bytes) return undefined;
   body.destroy();
   if (bytes.length !== size) {
     throw new InternalError(`the body had ${bytes.length} bytes, not the ${size} announced`);

@@ -40,6 +40,7 @@ import { fromGrpcError } from './status-map.js';
 import { PeerChannels } from './channels.js';
 import { stallBound, untilAccepted } from './call-bounds.js';
 import { conditionsToWire, readRequestToWire } from './conditions-wire.js';
+import { wholeBody } from '../files/whole-body.js';
 import type { Conditions } from '../files/conditions.js';
 
 export interface GrpcOwnerClientOptions {
@@ -53,6 +54,37 @@ export interface GrpcOwnerClientOptions {
   /** A receiver that takes no bytes of a Write or StageFile for this long fails the call. */
   writeIdleTimeoutMs: number;
   credentials?: grpc.ChannelCredentials;
+}
+
+/** Bodies up to this size are gathered into one buffer before the read returns (WholeBody). */
+export const WHOLE_RELAY_BYTES = 64 * 1024;
+
+/**
+ * The chunks of a Read after its header, joined: at most `length` bytes (more is the owner's
+ * error); fewer when the owner ended early, which the reader checks against the size.
+ */
+async function gather(
+  messages: AsyncIterator<ReadResponse__Output>,
+  length: number,
+  ownerId: string,
+): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let got = 0;
+  try {
+    for (;;) {
+      const next = await messages.next();
+      if (next.done) break;
+      const chunk = next.value.chunk;
+      if (!chunk) continue;
+      got += chunk.length;
+      if (got > length)
+        throw new InternalError(`owner sent more than the ${length} bytes announced`);
+      parts.push(chunk);
+    }
+  } catch (err) {
+    throw err instanceof CallfsError ? err : fromGrpcError(err, ownerId);
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, got);
 }
 
 export class GrpcOwnerClient implements OwnerClient {
@@ -259,6 +291,19 @@ export class GrpcOwnerClient implements OwnerClient {
       return { info, body: Readable.from([]), notModified: true };
     }
     const ownerId = owner.instance_id;
+    const spanned = range ? { range: { start: range.start, end: range.end } } : {};
+    const length = range ? range.end - range.start + 1 : info.size;
+    if (length <= WHOLE_RELAY_BYTES) {
+      // A small body is gathered here, as its reader would read it whole anyway: no stream
+      // and no generator per request. It counts only once the owner ended the call cleanly.
+      try {
+        const bytes = await gather(iterator, length, ownerId);
+        return { info, body: wholeBody(bytes), ...spanned };
+      } finally {
+        ctx.signal?.removeEventListener('abort', cancel);
+        call.cancel();
+      }
+    }
     // The body ends cleanly only if the owner ended the stream cleanly; any failure after the
     // header destroys the stream so a truncated body never looks complete.
     const body = Readable.from(
@@ -283,7 +328,7 @@ export class GrpcOwnerClient implements OwnerClient {
       ctx.signal?.removeEventListener('abort', cancel);
       call.cancel();
     });
-    return { info, body, ...(range ? { range: { start: range.start, end: range.end } } : {}) };
+    return { info, body, ...spanned };
   }
 
   async openWrite(

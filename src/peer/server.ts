@@ -22,6 +22,7 @@ import type { WriteRequest__Output } from '../generated/callfs/v1/WriteRequest.j
 import type { WriteResponse } from '../generated/callfs/v1/WriteResponse.js';
 import { bufferOneMessage, rechunk, writeWithBackpressure } from './chunks.js';
 import { chunkSink } from './chunk-sink.js';
+import { EncodedChunk } from './chunk-codec.js';
 import { listMessages } from './list-stream.js';
 import { moveSpecOf } from './move-request.js';
 import { incoming } from './incoming.js';
@@ -31,6 +32,7 @@ import { watchStream } from './watch-stream.js';
 import { conditionsFromWire, readOptionsFromWire } from './conditions-wire.js';
 import { evaluateConditions } from '../files/conditions.js';
 import { installCallfsTrailers } from './status-trailer.js';
+import { wholeBytesOf } from '../files/whole-body.js';
 
 export interface PeerServerOptions {
   files: FilesApi;
@@ -130,7 +132,15 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
             { header: info, range: range ?? null, not_modified: notModified ?? false },
             cancelled,
           );
-          if (isDirect(body)) {
+          const whole = wholeBytesOf(body);
+          if (whole) {
+            // A small file, read when it was opened: its bytes go out as they are, without
+            // reading them back through the stream.
+            for (let at = 0; at < whole.length; at += o.chunkSize) {
+              const piece = new EncodedChunk([whole.subarray(at, at + o.chunkSize)]);
+              await writeWithBackpressure(call, piece, cancelled);
+            }
+          } else if (isDirect(body)) {
             await body.sendTo(chunkSink(call, o.chunkSize, cancelled));
           } else {
             for await (const chunk of rechunk(body, o.chunkSize)) {

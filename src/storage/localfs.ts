@@ -17,8 +17,8 @@ import type {
   SpanSelector,
   FileRef,
   TempFile,
-  WholeBody,
 } from '../files/ports.js';
+import { wholeBody } from '../files/whole-body.js';
 import { directBody } from './direct-send.js';
 import { closeFd, fstatFd, openFd, readFd } from './raw-fd.js';
 import { DiskRoot } from './localfs-disk.js';
@@ -59,17 +59,6 @@ async function readSpan(fd: number, start: number, length: number): Promise<Buff
     got += bytesRead;
   }
   return bytes;
-}
-
-/** A stream over bytes already read, which also offers them whole. */
-function wholeBody(bytes: Buffer): Readable & WholeBody {
-  const body = new Readable({
-    read() {
-      this.push(bytes);
-      this.push(null);
-    },
-  });
-  return Object.assign(body, { bytes });
 }
 
 function emptyBody(): Readable {

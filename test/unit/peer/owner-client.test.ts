@@ -1,16 +1,20 @@
 // Runs the OwnerClient contract on the in-process reference client and on the gRPC client
 // talking to a real peer server on a loopback port, plus what only a transport can get wrong:
 // a refused port, the internal secret, and the caller's identity travelling in call metadata.
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { createAuthenticator } from '../../../src/auth/api-keys.js';
 import {
   AuthenticationError,
+  InternalError,
   OwnerUnavailableError,
   PermissionDeniedError,
 } from '../../../src/files/errors.js';
 import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
-import type { NodeRecord } from '../../../src/files/ports.js';
+import type { FilesApi, NodeRecord, ReadResult } from '../../../src/files/ports.js';
+import { wholeBody, wholeBytesOf } from '../../../src/files/whole-body.js';
 import { GrpcOwnerClient, type GrpcOwnerClientOptions } from '../../../src/peer/client.js';
 import { startPeerServer, type PeerServer } from '../../../src/peer/server.js';
 import {
@@ -20,7 +24,15 @@ import {
   seededOwner,
 } from '../../contract/owner-client-contract.js';
 import { freePort } from '../../support/etcd.js';
-import { caller, fakeCluster, rejection, type FakeCluster } from '../../support/fakes.js';
+import {
+  caller,
+  fakeCluster,
+  readStream,
+  rejection,
+  sha256,
+  writeFile,
+  type FakeCluster,
+} from '../../support/fakes.js';
 
 const INTERNAL_SECRET = 'internal-secret-0123456789abcdef';
 const API_KEY = 'api-key-0123456789abcdef';
@@ -37,17 +49,21 @@ function clientOptions(overrides: Partial<GrpcOwnerClientOptions> = {}): GrpcOwn
   };
 }
 
-async function startOwnerServer(cluster: FakeCluster): Promise<PeerServer> {
+async function startOwnerServer(
+  cluster: FakeCluster,
+  files: FilesApi = cluster.node(OWNER_ID).files,
+  chunkSize = 64 * 1024,
+): Promise<PeerServer> {
   return startPeerServer(
     {
-      files: cluster.node(OWNER_ID).files,
+      files,
       auth: createAuthenticator({
         apiKeys: [API_KEY],
         apiKeyUsers: {},
         internalSecret: INTERNAL_SECRET,
       }),
       logger: pino({ level: 'silent' }),
-      chunkSize: 64 * 1024,
+      chunkSize,
       flowControlWindow: 1024 * 1024,
       writeIdleTimeoutMs: 60_000,
     },
@@ -216,5 +232,98 @@ describe('GrpcOwnerClient transport', function () {
     );
     const info = await cluster.node(OWNER_ID).files.stat(caller('root'), '/dave/x.txt');
     expect(info.owner).to.equal('dave');
+  });
+});
+
+describe('GrpcOwnerClient small reads', function () {
+  this.timeout(10_000);
+  let cluster: FakeCluster;
+  let server: PeerServer;
+  let owner: NodeRecord;
+  let client: GrpcOwnerClient;
+  /** What the owner's files service answers a Read with, from what it read. */
+  let answer: (r: ReadResult) => Promise<ReadResult>;
+  const SMALL = randomBytes(40 * 1024 + 7);
+
+  before(async () => {
+    ({ cluster } = await seededOwner());
+    const files = cluster.node(OWNER_ID).files;
+    await writeFile(files, caller('alice'), '/small/40k.bin', SMALL);
+    // The owner's service, with its Read answers passed through `answer`.
+    const tweaked = Object.create(files, {
+      read: {
+        value: async (...args: Parameters<FilesApi['read']>) => answer(await files.read(...args)),
+      },
+    }) as FilesApi;
+    // A chunk size below the file's size, so a small body still goes out in several messages.
+    server = await startOwnerServer(cluster, tweaked, 16 * 1024);
+    owner = { ...cluster.node(OWNER_ID).record, grpc_addr: `127.0.0.1:${server.port}` };
+    client = new GrpcOwnerClient(clientOptions());
+  });
+  beforeEach(() => {
+    answer = async (r) => r;
+  });
+  after(async () => {
+    client?.close();
+    await server?.close();
+    await cluster?.close();
+  });
+
+  /** The owner answers with its bytes already read, as localfs does for a small file. */
+  const asWhole = async (r: ReadResult): Promise<ReadResult> => ({
+    ...r,
+    body: wholeBody(await readStream(r.body)),
+  });
+
+  it('should give the exact bytes as one whole body when a file of at most 64 KiB is read', async () => {
+    const { info, body } = await client.read(owner, caller('alice'), '/small/40k.bin');
+    expect(info.size).to.equal(SMALL.length);
+    const bytes = wholeBytesOf(body);
+    expect(bytes, 'a whole body').to.not.equal(undefined);
+    expect(sha256(bytes!)).to.equal(sha256(SMALL));
+  });
+
+  it('should send the exact bytes in chunks when the owner read a small file whole', async () => {
+    answer = asWhole;
+    const { body } = await client.read(owner, caller('alice'), '/small/40k.bin');
+    expect(sha256(await readStream(body))).to.equal(sha256(SMALL));
+  });
+
+  it('should give the exact span as one whole body when a small range of a large file is read', async () => {
+    answer = asWhole;
+    const { range, body } = await client.read(owner, caller('alice'), SEED.path, {
+      range: { offset: 1000, length: 5000 },
+    });
+    expect(range).to.deep.equal({ start: 1000, end: 5999 });
+    expect(sha256(wholeBytesOf(body)!)).to.equal(sha256(SEED.bytes.subarray(1000, 6000)));
+  });
+
+  it('should stream without gathering when a file over 64 KiB is read', async () => {
+    const { body } = await client.read(owner, caller('alice'), SEED.path);
+    expect(wholeBytesOf(body), 'not a whole body').to.equal(undefined);
+    expect(sha256(await readStream(body))).to.equal(sha256(SEED.bytes));
+  });
+
+  it('should reject with InternalError when the owner sends more bytes than its header announces', async () => {
+    answer = async (r) => ({ ...r, info: { ...r.info, size: r.info.size - 1 } });
+    const err = await rejection(client.read(owner, caller('alice'), '/small/40k.bin'));
+    expect(err).to.be.instanceOf(InternalError);
+    expect((err as InternalError).code).to.equal('INTERNAL_ERROR');
+  });
+
+  it("should reject the read with the owner's error when a small body fails after the header", async () => {
+    answer = async (r) => {
+      r.body.destroy();
+      const failing = Readable.from(
+        (async function* () {
+          yield SMALL.subarray(0, 20 * 1024);
+          throw new OwnerUnavailableError('disk', 'the disk went away');
+        })(),
+      );
+      return { ...r, body: failing };
+    };
+    const err = await rejection(client.read(owner, caller('alice'), '/small/40k.bin'));
+    expect(err).to.be.instanceOf(OwnerUnavailableError);
+    expect((err as OwnerUnavailableError).code).to.equal('OWNER_UNAVAILABLE');
   });
 });
