@@ -359,6 +359,8 @@ export async function startPeerServer(
     'grpc.max_send_message_length': o.chunkSize + 64 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 1000,
+    // Nothing reads channelz; with it on, grpc-js stamps and counts every call and message.
+    'grpc.enable_channelz': 0,
   });
   const proto = loadProto();
   server.addService(proto.callfs.v1.FileService.service, createPeerHandlers(o));
