@@ -299,9 +299,12 @@ export class GrpcOwnerClient implements OwnerClient {
       try {
         const bytes = await gather(iterator, length, ownerId);
         return { info, body: wholeBody(bytes), ...spanned };
+      } catch (err) {
+        // The call has ended unless the owner sent too much: then it is cut here.
+        call.cancel();
+        throw err;
       } finally {
         ctx.signal?.removeEventListener('abort', cancel);
-        call.cancel();
       }
     }
     // The body ends cleanly only if the owner ended the stream cleanly; any failure after the
