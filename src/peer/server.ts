@@ -1,6 +1,7 @@
 // The gRPC server of callfs.v1.FileService: the files service for peers and internal services.
 // It authenticates the call (an API key, or the internal secret plus the original caller),
 // runs the same files-service operation the HTTP edge would, and maps errors once to gRPC.
+import type { EventEmitter } from 'node:events';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import type { Readable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
@@ -75,6 +76,18 @@ function cancelSignal(call: { once(event: 'cancelled', fn: () => void): unknown 
   return ac.signal;
 }
 
+/**
+ * The signal of a caller's cancel, to be released once the handler is done: grpc-js emits
+ * 'cancelled' when any call's stream closes, finished or not, and a finished call has nothing
+ * to cancel (the abort would cost an Error and an event per call).
+ */
+function callCancellation(call: EventEmitter): { signal: AbortSignal; release: () => void } {
+  const ac = new AbortController();
+  const onCancel = (): void => ac.abort(new Error('call cancelled'));
+  call.once('cancelled', onCancel);
+  return { signal: ac.signal, release: () => void call.off('cancelled', onCancel) };
+}
+
 const path = (p: string): string => canonicalize(p).path;
 
 /** A body that can send itself with reused buffers, and has not been read from yet. */
@@ -116,9 +129,10 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
     },
 
     Read: (call) => {
+      // Created first, so a cancel that comes while the file is being opened is not missed.
+      const cancellation = callCancellation(call);
+      const cancelled = cancellation.signal;
       (async () => {
-        // Created first, so a cancel that comes while the file is being opened is not missed.
-        const cancelled = cancelSignal(call);
         const ctx = contextOf(auth, call.metadata, cancelled);
         const options = readOptionsFromWire(call.request);
         const { info, body, range, notModified } = await files.read(
@@ -151,7 +165,8 @@ export function createPeerHandlers(o: PeerServerOptions): FileServiceHandlers {
         } finally {
           body.destroy();
         }
-      })().catch((err) => {
+      })().then(cancellation.release, (err: unknown) => {
+        cancellation.release();
         if (!call.cancelled) call.emit('error', fail(err));
       });
     },
