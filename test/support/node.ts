@@ -193,24 +193,24 @@ export async function startChildNode(
   };
   let node;
   try {
-    const httpPort = await freePort();
-    const grpcPort = await freePort();
-    const configFile = join(dir, 'callfs.json');
-    await writeFile(configFile, JSON.stringify(rawConfig({ ...spec, root, httpPort, grpcPort })));
-    node = {
-      httpPort,
-      grpcPort,
-      process: await startNodeProcess({
-        name: spec.instanceId,
-        configFile,
-        url: `http://127.0.0.1:${httpPort}`,
-        runtime: CHILD_RUNTIME,
-        readyTimeoutMs: START_MS,
-        umask: spec.umask,
-        // The config file already carries the cache switch (and a test's override of it).
-        env: withoutCacheSwitch(process.env),
-      }),
-    };
+    node = await onFreePorts(async (httpPort, grpcPort) => {
+      const configFile = join(dir, 'callfs.json');
+      await writeFile(configFile, JSON.stringify(rawConfig({ ...spec, root, httpPort, grpcPort })));
+      return {
+        httpPort,
+        grpcPort,
+        process: await startNodeProcess({
+          name: spec.instanceId,
+          configFile,
+          url: `http://127.0.0.1:${httpPort}`,
+          runtime: CHILD_RUNTIME,
+          readyTimeoutMs: START_MS,
+          umask: spec.umask,
+          // The config file already carries the cache switch (and a test's override of it).
+          env: withoutCacheSwitch(process.env),
+        }),
+      };
+    });
   } catch (err) {
     await removeFolders();
     throw err;
@@ -237,6 +237,23 @@ export async function startChildNode(
       }
     },
   };
+}
+
+/**
+ * Runs `start` on two free ports, again on two others when one was taken before the node bound
+ * it (a port found free is free only until someone else binds it: another node starting beside
+ * this one, or an outgoing connection given it as its local port).
+ */
+async function onFreePorts<T>(
+  start: (httpPort: number, grpcPort: number) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort(), await freePort());
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String((err as Error)?.message))) throw err;
+    }
+  }
 }
 
 function withoutCacheSwitch(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
