@@ -41,6 +41,7 @@ import { PeerChannels } from './channels.js';
 import { stallBound, untilAccepted } from './call-bounds.js';
 import { conditionsToWire, readRequestToWire } from './conditions-wire.js';
 import { wholeBody } from '../files/whole-body.js';
+import { gather, WHOLE_RELAY_BYTES } from './small-read.js';
 import type { Conditions } from '../files/conditions.js';
 
 export interface GrpcOwnerClientOptions {
@@ -54,37 +55,6 @@ export interface GrpcOwnerClientOptions {
   /** A receiver that takes no bytes of a Write or StageFile for this long fails the call. */
   writeIdleTimeoutMs: number;
   credentials?: grpc.ChannelCredentials;
-}
-
-/** Bodies up to this size are gathered into one buffer before the read returns (WholeBody). */
-export const WHOLE_RELAY_BYTES = 64 * 1024;
-
-/**
- * The chunks of a Read after its header, joined: at most `length` bytes (more is the owner's
- * error); fewer when the owner ended early, which the reader checks against the size.
- */
-async function gather(
-  messages: AsyncIterator<ReadResponse__Output>,
-  length: number,
-  ownerId: string,
-): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let got = 0;
-  try {
-    for (;;) {
-      const next = await messages.next();
-      if (next.done) break;
-      const chunk = next.value.chunk;
-      if (!chunk) continue;
-      got += chunk.length;
-      if (got > length)
-        throw new InternalError(`owner sent more than the ${length} bytes announced`);
-      parts.push(chunk);
-    }
-  } catch (err) {
-    throw err instanceof CallfsError ? err : fromGrpcError(err, ownerId);
-  }
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, got);
 }
 
 export class GrpcOwnerClient implements OwnerClient {

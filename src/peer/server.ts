@@ -70,12 +70,6 @@ function contextOf(auth: Authenticator, md: grpc.Metadata, signal?: AbortSignal)
   return { caller: auth.authenticate(authorization), forwarded: false, signal };
 }
 
-function cancelSignal(call: { once(event: 'cancelled', fn: () => void): unknown }): AbortSignal {
-  const ac = new AbortController();
-  call.once('cancelled', () => ac.abort(new Error('call cancelled')));
-  return ac.signal;
-}
-
 /**
  * The signal of a caller's cancel, to be released once the handler is done: grpc-js emits
  * 'cancelled' when any call's stream closes, finished or not, and a finished call has nothing
@@ -87,6 +81,9 @@ function callCancellation(call: EventEmitter): { signal: AbortSignal; release: (
   call.once('cancelled', onCancel);
   return { signal: ac.signal, release: () => void call.off('cancelled', onCancel) };
 }
+
+/** The signal of a caller's cancel, for handlers that hold no listener worth releasing. */
+const cancelSignal = (call: EventEmitter): AbortSignal => callCancellation(call).signal;
 
 const path = (p: string): string => canonicalize(p).path;
 
