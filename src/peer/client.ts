@@ -4,13 +4,14 @@
 // both ways; transport failures become OWNER_UNAVAILABLE naming the owner, fast: a refused port
 // fails at once, a hung owner within the Ready deadline (never a whole-transfer timeout).
 //
-// Each call is bounded by what it does. Stat changes nothing and has a short deadline. Every
-// call that changes state (Delete, Move, StageFile, FinishStaged, ApplyMove) is bounded by
-// progress instead: the callee answers its response headers as soon as it has the call, before
-// any work, which must happen within the Ready deadline; after that the call runs as long as
-// HTTP/2 keepalive shows the callee alive, and every hop that carries bytes is cut when they
-// stop flowing for the idle bound. A callee that is slow but alive thus finishes its work and
-// says so, rather than doing it while the caller answers 503.
+// Each call is bounded by what it does. Stat changes nothing: its answer is due within the
+// Ready deadline (its owner sends headers only with the answer). Every call that changes state
+// (Delete, Move, StageFile, FinishStaged, ApplyMove) is bounded by progress instead: the callee
+// answers its response headers as soon as it has the call, before any work, which must happen
+// within the Ready deadline; after that the call runs as long as HTTP/2 keepalive shows the
+// callee alive, and every hop that carries bytes is cut when they stop flowing for the idle
+// bound. A callee that is slow but alive thus finishes its work and says so, rather than doing
+// it while the caller answers 503.
 import { Readable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { CallfsError, InternalError } from '../files/errors.js';
@@ -39,7 +40,7 @@ import { bufferOneMessage, rechunk, writeWithBackpressure } from './chunks.js';
 import { MD } from './proto.js';
 import { fromGrpcError } from './status-map.js';
 import { PeerChannels } from './channels.js';
-import { stallBound, untilAccepted } from './call-bounds.js';
+import { cutUnlessAnswered, stallBound, untilAccepted } from './call-bounds.js';
 import { conditionsToWire, readRequestToWire } from './conditions-wire.js';
 import { wholeBody } from '../files/whole-body.js';
 import { gather, WHOLE_RELAY_BYTES } from './small-read.js';
@@ -50,20 +51,13 @@ export interface GrpcOwnerClientOptions {
   chunkSize: number;
   /** HTTP/2 flow-control window for data flowing to this client (downloads). */
   flowControlWindow: number;
-  /** Deadline for an owner to accept a call (its response headers), a Stat, a Read header or a Write Ready. */
+  /** Deadline for an owner's first answer: a call's response headers, a Read header, a Write Ready. */
   readyTimeoutMs: number;
   keepaliveTimeMs: number;
   /** A receiver that takes no bytes of a Write or StageFile for this long fails the call. */
   writeIdleTimeoutMs: number;
   credentials?: grpc.ChannelCredentials;
 }
-
-/**
- * How a unary call waits for its callee. `answer`: the whole answer within the Ready deadline.
- * `accept`: the callee's response headers, sent before any work, within the Ready deadline
- * (a hung callee is noticed fast), then as long as keepalive shows the callee alive.
- */
-type UnaryWait = 'answer' | 'accept';
 
 export class GrpcOwnerClient implements OwnerClient {
   private readonly channels: PeerChannels;
@@ -85,30 +79,26 @@ export class GrpcOwnerClient implements OwnerClient {
   }
 
   /**
-   * A unary call to `node`, waiting as `wait` says (see `UnaryWait`), cancelled when `signal`
-   * aborts.
+   * A unary call to `node`, cancelled when `signal` aborts. The node must send its response
+   * headers within the Ready deadline (`untilAccepted`); no total deadline follows. A call that
+   * changes state is accepted at once, before its work, and then bounded by keepalive; a Stat
+   * sends its headers only with its answer, so the deadline bounds its whole answer.
    */
   private unary<Res>(
     node: NodeRecord,
-    wait: UnaryWait,
     signal: AbortSignal | undefined,
-    invoke: (
-      opts: grpc.CallOptions,
-      cb: (err: grpc.ServiceError | null, res?: Res) => void,
-    ) => grpc.ClientUnaryCall,
+    invoke: (cb: (err: grpc.ServiceError | null, res?: Res) => void) => grpc.ClientUnaryCall,
   ): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
-      const opts: grpc.CallOptions =
-        wait === 'answer' ? { deadline: new Date(Date.now() + this.o.readyTimeoutMs) } : {};
-      let unwatch = (): void => undefined;
-      const call = invoke(opts, (err, res) => {
-        unwatch();
+      let stopWaiting = (): void => undefined;
+      const call = invoke((err, res) => {
+        stopWaiting();
         signal?.removeEventListener('abort', cancel);
         if (err || !res) reject(fromGrpcError(err, node.instance_id));
         else resolve(res);
       });
       const cancel = (): void => call.cancel();
-      if (wait === 'accept') unwatch = untilAccepted(call, this.o.readyTimeoutMs);
+      stopWaiting = untilAccepted(call, this.o.readyTimeoutMs);
       signal?.addEventListener('abort', cancel, { once: true });
     });
   }
@@ -116,11 +106,11 @@ export class GrpcOwnerClient implements OwnerClient {
   async stat(owner: NodeRecord, ctx: CallContext, path: string): Promise<FileInfo> {
     const c = this.channels.fileService(owner);
     const md = this.metadata(ctx);
-    // Stat changes nothing, so an answer cut at the deadline misleads no one (the caller may
-    // just ask again), and an owner that took the call but stalls in its etcd or disk does not
-    // hold a HEAD for longer than the Ready deadline.
-    const res = await this.unary<StatResponse__Output>(owner, 'answer', ctx.signal, (opts, cb) =>
-      c.Stat({ path }, md, opts, cb),
+    // Its answer is due within the Ready deadline (the owner accepts a Stat only by answering
+    // it): it changes nothing, so an answer cut there misleads no one (the caller may just ask
+    // again), and an owner that stalls in its etcd or disk does not hold a HEAD for longer.
+    const res = await this.unary<StatResponse__Output>(owner, ctx.signal, (cb) =>
+      c.Stat({ path }, md, cb),
     );
     if (!res.info) throw new InternalError('owner answered Stat without info');
     return res.info;
@@ -134,8 +124,8 @@ export class GrpcOwnerClient implements OwnerClient {
   ): Promise<void> {
     const c = this.channels.fileService(owner);
     const md = this.metadata(ctx);
-    await this.unary<DeleteResponse__Output>(owner, 'accept', ctx.signal, (opts, cb) =>
-      c.Delete({ path, conditions: conditionsToWire(conditions) }, md, opts, cb),
+    await this.unary<DeleteResponse__Output>(owner, ctx.signal, (cb) =>
+      c.Delete({ path, conditions: conditionsToWire(conditions) }, md, cb),
     );
   }
 
@@ -148,8 +138,8 @@ export class GrpcOwnerClient implements OwnerClient {
   ): Promise<FileInfo> {
     const c = this.channels.fileService(owner);
     const md = this.metadata(ctx);
-    const res = await this.unary<MoveResponse__Output>(owner, 'accept', ctx.signal, (opts, cb) =>
-      c.Move({ source, ...spec, conditions: conditionsToWire(conditions) }, md, opts, cb),
+    const res = await this.unary<MoveResponse__Output>(owner, ctx.signal, (cb) =>
+      c.Move({ source, ...spec, conditions: conditionsToWire(conditions) }, md, cb),
     );
     if (!res.info) throw new InternalError('owner answered Move without info');
     return res.info;
@@ -204,8 +194,8 @@ export class GrpcOwnerClient implements OwnerClient {
   async finishStaged(node: NodeRecord, stageId: string, commit: boolean): Promise<void> {
     const c = this.channels.nodeService(node);
     const md = this.internalMetadata();
-    await this.unary<FinishStagedResponse__Output>(node, 'accept', undefined, (opts, cb) =>
-      c.FinishStaged({ stage_id: stageId, commit }, md, opts, cb),
+    await this.unary<FinishStagedResponse__Output>(node, undefined, (cb) =>
+      c.FinishStaged({ stage_id: stageId, commit }, md, cb),
     );
   }
 
@@ -213,8 +203,8 @@ export class GrpcOwnerClient implements OwnerClient {
     const c = this.channels.nodeService(node);
     const md = this.internalMetadata();
     // Renaming a large directory file by file may take long.
-    const res = await this.unary<ApplyMoveResponse__Output>(node, 'accept', undefined, (opts, cb) =>
-      c.ApplyMove({ journal_id: journalId, source: from, destination: to }, md, opts, cb),
+    const res = await this.unary<ApplyMoveResponse__Output>(node, undefined, (cb) =>
+      c.ApplyMove({ journal_id: journalId, source: from, destination: to }, md, cb),
     );
     return res.files;
   }
@@ -232,7 +222,7 @@ export class GrpcOwnerClient implements OwnerClient {
     const cancel = (): void => call.cancel();
     ctx.signal?.addEventListener('abort', cancel, { once: true });
     const iterator = call[Symbol.asyncIterator]() as AsyncIterator<ReadResponse__Output>;
-    const timer = setTimeout(cancel, this.o.readyTimeoutMs);
+    const stopWaiting = cutUnlessAnswered(this.o.readyTimeoutMs, cancel);
     let first: IteratorResult<ReadResponse__Output>;
     try {
       first = await iterator.next();
@@ -240,7 +230,7 @@ export class GrpcOwnerClient implements OwnerClient {
       ctx.signal?.removeEventListener('abort', cancel);
       throw fromGrpcError(err, owner.instance_id);
     } finally {
-      clearTimeout(timer);
+      stopWaiting();
     }
     const info = first.done ? undefined : first.value.header;
     if (!info) {
@@ -314,7 +304,7 @@ export class GrpcOwnerClient implements OwnerClient {
     // Once the owner has ended the call (it failed, or it died), stop sending at once.
     const ended = new AbortController();
     void status.then((s) => ended.abort(new Error(s.details || 'owner ended the call')));
-    const timer = setTimeout(cancel, this.o.readyTimeoutMs);
+    const stopWaiting = cutUnlessAnswered(this.o.readyTimeoutMs, cancel);
     let ready: WriteResponse__Output['ready'];
     try {
       const { conditions, ...rest } = header;
@@ -327,7 +317,7 @@ export class GrpcOwnerClient implements OwnerClient {
       ctx.signal?.removeEventListener('abort', cancel);
       throw fromGrpcError(err, ownerId);
     } finally {
-      clearTimeout(timer);
+      stopWaiting();
     }
     if (!ready) {
       call.cancel();

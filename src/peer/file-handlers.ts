@@ -39,6 +39,8 @@ export function createPeerHandlers(o: PeerHandlerOptions): FileServiceHandlers {
   const fail = (err: unknown): grpc.ServiceError => toGrpcStatus(err) as grpc.ServiceError;
 
   return {
+    // Changes nothing and answers fast: it sends its headers only with its answer, so the
+    // caller's Ready deadline bounds the whole answer (a 503 there leaves the state as it was).
     Stat: (call, cb) => {
       answer(async () => {
         const ctx = contextOf(auth, call.metadata, cancelSignal(call));

@@ -13,7 +13,16 @@ import type { FilesApi, NodeRecord } from '../../../src/files/ports.js';
 import { GrpcOwnerClient } from '../../../src/peer/client.js';
 import { startPeerServer, type PeerServer } from '../../../src/peer/server.js';
 import { OWNER_ID, seededOwner } from '../../contract/owner-client-contract.js';
-import { caller, moveSpec, rejection, writeFile, type FakeCluster } from '../../support/fakes.js';
+import {
+  bodyOf,
+  caller,
+  moveSpec,
+  readStream,
+  rejection,
+  sha256,
+  writeFile,
+  type FakeCluster,
+} from '../../support/fakes.js';
 
 const INTERNAL_SECRET = 'internal-secret-0123456789abcdef';
 /** The owner's work takes longer than this, so a total deadline of it would cut every call. */
@@ -43,14 +52,14 @@ describe('GrpcOwnerClient to an owner slower than the ready timeout', function (
   let server: PeerServer;
   let owner: NodeRecord;
   let client: GrpcOwnerClient;
-  /** Runs at the start of the owner's remove, move, stat and finishStaged. */
+  /** Runs at the start of the owner's remove, move, stat, read, openWrite and finishStaged. */
   let slowness: () => Promise<void> | void;
   const staged: Array<[string, boolean]> = [];
 
   before(async () => {
     ({ cluster } = await seededOwner());
     const files = cluster.node(OWNER_ID).files;
-    const slowed = (name: 'remove' | 'move' | 'stat') => ({
+    const slowed = (name: 'remove' | 'move' | 'stat' | 'read' | 'openWrite') => ({
       value: async (...args: unknown[]) => {
         await slowness();
         return (files[name] as (...a: unknown[]) => Promise<unknown>).apply(files, args);
@@ -60,6 +69,8 @@ describe('GrpcOwnerClient to an owner slower than the ready timeout', function (
       remove: slowed('remove'),
       move: slowed('move'),
       stat: slowed('stat'),
+      read: slowed('read'),
+      openWrite: slowed('openWrite'),
       finishStaged: {
         value: async (stageId: string, commit: boolean) => {
           await slowness();
@@ -127,6 +138,29 @@ describe('GrpcOwnerClient to an owner slower than the ready timeout', function (
     slowness = () => stallProcess(2 * READY_MS);
     await client.remove(owner, caller('alice'), file);
     expect(await rejection(ownerStat(file))).to.be.instanceOf(NotFoundError);
+  });
+
+  it('should read the file when the process stalls past the ready timeout while the owner opens it', async () => {
+    // A read changes nothing, yet a header already in the socket is an answer in time.
+    slowness = () => stallProcess(2 * READY_MS);
+    const { body } = await client.read(owner, caller('alice'), file);
+    expect(sha256(await readStream(body))).to.equal(sha256(BYTES));
+  });
+
+  it('should write the file when the process stalls past the ready timeout while the owner opens the write', async () => {
+    slowness = () => stallProcess(2 * READY_MS);
+    const session = await client.openWrite(owner, caller('alice'), {
+      path: `${file}.new`,
+      write_mode: 'WRITE_MODE_CREATE_ONLY',
+      expected_size: BYTES.length,
+    });
+    await session.write(bodyOf(BYTES));
+    expect((await ownerStat(`${file}.new`)).size).to.equal(BYTES.length);
+  });
+
+  it('should answer a stat when the process stalls past the ready timeout while the owner looks it up', async () => {
+    slowness = () => stallProcess(2 * READY_MS);
+    expect((await client.stat(owner, caller('alice'), file)).size).to.equal(BYTES.length);
   });
 
   it('should reject stat with OwnerUnavailableError when the owner takes longer than the ready timeout', async () => {
