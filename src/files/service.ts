@@ -6,12 +6,12 @@
 import {
   AlreadyExistsError,
   BadRequestError,
-  NodeNotServingError,
   NotAFileError,
   NotFoundError,
   OwnerUnavailableError,
   PermissionDeniedError,
 } from './errors.js';
+import { assertServing } from './serving.js';
 import { DIR_MODE, canModify, isVisible, toFileInfo } from './info.js';
 import { PathLocks } from './path-lock.js';
 import type {
@@ -142,12 +142,12 @@ export class FilesService implements FilesApi {
       directory: async (rec) => {
         this.assertCanModify(ctx, rec);
         evaluateConditions(toFileInfo(rec), conditions, false);
-        this.assertServing();
+        assertServing(this.o);
         await this.o.metadata.remove(rec);
       },
       local: async (rec) => {
         this.assertCanModify(ctx, rec);
-        this.assertServing();
+        assertServing(this.o);
         await this.locks.run(path, async () => {
           const cur = await this.o.metadata.get(path);
           if (!isVisible(cur) || !servedHere(this.o, cur.inode)) {
@@ -177,7 +177,7 @@ export class FilesService implements FilesApi {
         throw await this.conflict(rec, 'directory');
       }
       if (rec) throw await this.conflict(rec, 'directory');
-      this.assertServing();
+      assertServing(this.o);
       const now = Date.now();
       const dir: Inode = {
         type: 'directory',
@@ -251,7 +251,7 @@ export class FilesService implements FilesApi {
       if (spec.instance) throw new BadRequestError('"instance" applies to files only');
       evaluateConditions(toFileInfo(rec), conditions, false);
       if (to === source) return toFileInfo(rec);
-      this.assertServing();
+      assertServing(this.o);
       return moveDirectory(this.deps, ctx, rec, spec);
     }
     const toNode = spec.instance && spec.instance !== rec.inode.instance_id;
@@ -264,7 +264,7 @@ export class FilesService implements FilesApi {
         this.o.owners.move(owner, ctx, source, spec, conditions),
       );
     }
-    this.assertServing();
+    assertServing(this.o);
     if (toBackend) {
       requestedBackend(this.o, spec);
       return moveToBackend(this.deps, ctx, source, spec, conditions);
@@ -286,7 +286,7 @@ export class FilesService implements FilesApi {
   }
 
   async stageFile(stage: StagedFile, body: AsyncIterable<Buffer>): Promise<number> {
-    this.assertServing();
+    assertServing(this.o);
     return this.staging.stage(stage, body);
   }
 
@@ -320,12 +320,6 @@ export class FilesService implements FilesApi {
 
   private parentTemplate(ctx: CallContext, now: number) {
     return this.writes.parentTemplate(ctx, now);
-  }
-
-  private assertServing(): void {
-    if (!this.o.membership.isServing()) {
-      throw new NodeNotServingError(`node ${this.instanceId} does not hold its membership lease`);
-    }
   }
 
   private assertCanModify(ctx: CallContext, rec: InodeRecord): void {
