@@ -1,5 +1,4 @@
 // Small HTTP helpers for tests: authenticated fetch against a node, and SHA-256 of bodies.
-import { createHash } from 'node:crypto';
 import {
   get as httpGet,
   request as httpRequest,
@@ -8,6 +7,8 @@ import {
   type IncomingMessage,
 } from 'node:http';
 import { API_KEY } from './node.js';
+
+export { sha256 } from './checks.js';
 
 export type BodyInput = NonNullable<RequestInit['body']> | Buffer | string;
 
@@ -20,10 +21,6 @@ export interface ApiJson {
 
 export async function jsonOf(res: Response): Promise<ApiJson> {
   return (await res.json()) as ApiJson;
-}
-
-export function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 export async function call(
