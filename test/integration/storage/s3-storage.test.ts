@@ -53,13 +53,7 @@ async function makeStorage(
 }
 
 function rawClient(): S3Client {
-  return createS3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    bucket: s3.bucket,
-    accessKeyId: s3.accessKey,
-    secretAccessKey: s3.secretKey,
-  });
+  return createS3Client(s3.settings());
 }
 
 async function keysUnder(prefix: string): Promise<string[]> {
@@ -114,11 +108,7 @@ describe('S3Storage', function () {
     await temp.write(chunksOf(randomBytes(6 * MiB)), { maxBytes: 100 * MiB });
     // The process "dies" here: a new backend on the same journal starts up.
     const again = await createS3Storage({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      bucket: s3.bucket,
-      accessKeyId: s3.accessKey,
-      secretAccessKey: s3.secretKey,
+      ...s3.settings(),
       keyPrefix: prefix,
       journalDir: join(dir, 'journal'),
     });
@@ -133,11 +123,7 @@ describe('S3Storage', function () {
     await temp.write(chunksOf(randomBytes(1024)), { maxBytes: 100 * MiB });
     await temp.prepare(1);
     const again = await createS3Storage({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      bucket: s3.bucket,
-      accessKeyId: s3.accessKey,
-      secretAccessKey: s3.secretKey,
+      ...s3.settings(),
       keyPrefix: prefix,
       journalDir: join(dir, 'journal'),
     });
