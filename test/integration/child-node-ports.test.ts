@@ -53,25 +53,21 @@ describe('child node ports taken before the node binds them', function () {
     await etcd?.stop();
   });
 
-  it('should answer /ready on another HTTP port when its first one is taken', async () => {
-    const ports = picker(0);
-    const node = await start(ports.pick, 'node-http');
-    const ready = await fetch(`${node.url}/ready`);
-    expect([ready.status, node.httpPort !== taken, ports.picks.length]).to.deep.equal([
-      200,
-      true,
-      4,
-    ]);
-  });
-
-  it('should answer /ready with another gRPC port when its first one is taken', async () => {
-    const ports = picker(1);
-    const node = await start(ports.pick, 'node-grpc');
-    const ready = await fetch(`${node.url}/ready`);
-    expect([ready.status, node.grpcPort !== taken, ports.picks.length]).to.deep.equal([
-      200,
-      true,
-      4,
-    ]);
-  });
+  const cases = [
+    { which: 'HTTP', at: 0, portOf: (n: ChildNode) => n.httpPort },
+    { which: 'gRPC', at: 1, portOf: (n: ChildNode) => n.grpcPort },
+  ];
+  for (const { which, at, portOf } of cases) {
+    it(`should answer /ready with another ${which} port when its first one is taken`, async () => {
+      const ports = picker(at);
+      const node = await start(ports.pick, `node-${which.toLowerCase()}`);
+      const ready = await fetch(`${node.url}/ready`);
+      // Four picks: the first start's two ports, then the second start's.
+      expect([ready.status, portOf(node) !== taken, ports.picks.length]).to.deep.equal([
+        200,
+        true,
+        4,
+      ]);
+    });
+  }
 });
