@@ -25,6 +25,7 @@
 //   node --import tsx scripts/bench-lib/relay-baseline.ts front GRPC_PORT
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
+import { once } from 'node:events';
 import http from 'node:http';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { join } from 'node:path';
@@ -109,7 +110,15 @@ async function owner(dir: string): Promise<void> {
         return;
       }
       streaming = true; // the stream closes the handle
-      await pipeline(createReadStream('', { fd: fh, highWaterMark: CHUNK }), writable(call));
+      const file = createReadStream('', { fd: fh, highWaterMark: CHUNK });
+      // Not `pipeline`: it would destroy the call on a failure, and a destroyed call never
+      // sends its status. A cancelled call ends the reading instead.
+      const cancelled = new AbortController();
+      call.once('cancelled', () => cancelled.abort());
+      for await (const chunk of file) {
+        if (!call.write(chunk as Buffer)) await once(call, 'drain', { signal: cancelled.signal });
+      }
+      call.end();
     } finally {
       if (!streaming) await fh.close();
     }
@@ -136,8 +145,9 @@ async function owner(dir: string): Promise<void> {
   server.addService(service, {
     Read: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
       read(call).catch((err: unknown) => {
-        if (call.writableEnded) call.destroy(err as Error);
-        else call.emit('error', err);
+        if (call.cancelled || call.writableEnded) return;
+        const code = (err as { code?: unknown }).code;
+        call.emit('error', typeof code === 'number' ? err : status(grpc.status.INTERNAL, `${err}`));
       });
     },
     Write: (call: grpc.ServerReadableStream<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
@@ -145,7 +155,7 @@ async function owner(dir: string): Promise<void> {
         (reply) => cb(null, reply),
         (err: unknown) =>
           cb(
-            (err as { code?: unknown }).code
+            typeof (err as { code?: unknown }).code === 'number'
               ? (err as grpc.ServiceError)
               : status(grpc.status.INTERNAL, String(err)),
           ),
