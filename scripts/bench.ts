@@ -683,7 +683,8 @@ function report(head: string, seconds: number): string {
       'compiled nodes (`bin/callfs`, JSON logs at info), a plain `node:http` server and the ' +
       'simplest gRPC relay (`scripts/bench-lib/relay-baseline.ts`: a `node:http` front calling ' +
       'a grpc-js owner process over one channel, Buffer messages without protobuf, the ' +
-      "nodes' 16 MiB HTTP/2 windows and message limits, 1 MiB chunks; its owner writes a " +
+      "nodes' 16 MiB HTTP/2 windows and message limits, reads in 1 MiB chunks, uploads " +
+      'relayed as they arrive; its owner writes a ' +
       'temp file, fsyncs and renames as the plain PUT does) itself, on ' +
       `127.0.0.1 only (HTTP ${HTTP_BASE}–${HTTP_BASE + 2}, gRPC ${GRPC_BASE}–${GRPC_BASE + 2}, etcd ` +
       `${ETCD_PORT}), and stops them by pid. The load generators, etcd and the nodes share the ` +

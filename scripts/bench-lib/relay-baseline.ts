@@ -9,13 +9,16 @@
 //                     then a file of at most 64 KiB as one message, a larger one in 1 MiB
 //                     chunks read from the file, with backpressure
 //               Write (client streaming; the name in the metadata) the chunks into
-//                     DIR/NAME.tmp (1 MiB writes), fsync, rename, fsync of DIR, then one reply
+//                     DIR/NAME.tmp (a write stream with a 1 MiB buffer, as the plain PUT's),
+//                     fsync, rename, fsync of DIR, then one reply
 //   front PORT  a node:http server on one channel to the owner's gRPC PORT:
 //               GET /NAME  calls Read, answers the size as Content-Length, then the chunks
 //                          (one write of the whole body when it is at most 64 KiB), with
 //                          backpressure → 200 (404 when the owner has no such file)
-//               PUT /NAME  streams the body into Write in 1 MiB messages (the nodes' chunk
-//                          size), with backpressure, and answers once the reply came → 200
+//               PUT /NAME  streams the body into Write as it comes off the socket (~64 KiB
+//                          messages, as the nodes relay an upload: the owner's writes then
+//                          fall as the plain PUT's do), with backpressure, and answers once
+//                          the reply came → 200
 // Both use the nodes' peer settings (src/peer/channels.ts, src/peer/server.ts, defaults of
 // src/config/schema.ts): 16 MiB HTTP/2 flow-control windows in both directions, the same
 // message size limits, keepalive, channelz off.
@@ -185,27 +188,6 @@ async function owner(dir: string): Promise<void> {
   });
 }
 
-/** Messages of `size` bytes from a stream of smaller buffers (the last may be shorter). */
-async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
-  let parts: Buffer[] = [];
-  let held = 0;
-  for await (const piece of source) {
-    let buf = piece;
-    while (buf.length > 0) {
-      const take = Math.min(size - held, buf.length);
-      parts.push(buf.subarray(0, take));
-      held += take;
-      buf = buf.subarray(take);
-      if (held === size) {
-        yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, held);
-        parts = [];
-        held = 0;
-      }
-    }
-  }
-  if (held > 0) yield Buffer.concat(parts, held);
-}
-
 async function front(grpcPort: number): Promise<void> {
   const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure(), {
     'grpc-node.flow_control_window': WINDOW,
@@ -260,7 +242,7 @@ async function front(grpcPort: number): Promise<void> {
         err ? reject(err) : resolve(),
       );
     });
-    await Promise.all([pipeline(rechunk(req, CHUNK), writable(call)), replied]);
+    await Promise.all([pipeline(req, writable(call)), replied]);
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   };
 
