@@ -1,7 +1,8 @@
 // The CallFS benchmarks. Starts its own etcd and three compiled nodes (devkit/cluster.ts, fixed
-// non-default ports, state in the wrapper's temp folder) and a plain node:http baseline server,
-// then measures each figure against its baseline in the same run, BENCH_RUNS times (3; 1 with
-// BENCH_QUICK=1), and reports the median with the min–max spread. `scale` loads a million paths
+// non-default ports, state in the wrapper's temp folder), a plain node:http baseline server and
+// a two-process gRPC relay baseline, then measures each figure against its baseline in the same
+// run, BENCH_RUNS times (3; 1 with BENCH_QUICK=1), and reports the median with the min–max
+// spread. `scale` loads a million paths
 // first (scripts/bench-lib/scale.ts). Run it through `scripts/bench`, which guarantees that
 // every process started is stopped by pid. Traffic goes only to 127.0.0.1.
 import { execFileSync } from 'node:child_process';
@@ -27,6 +28,7 @@ import {
   MiB,
   nodeLoad,
   sha256File,
+  shown,
   type Context,
   type Load,
 } from './bench-lib/measure.js';
@@ -54,6 +56,7 @@ const LOAD_SECONDS = QUICK ? 2 : 10;
 const WARMUP = QUICK ? 300 : 2000;
 const COUNTED = QUICK ? 20 : 200; // requests of each etcd-per-operation batch
 const STARTUP_RUNS = QUICK ? 1 : 5;
+const IDLE_MS = QUICK ? 1000 : 5000;
 const KEY = 'callfs-bench-key-7c1e0b5a93d84f26';
 const HTTP_BASE = Number(process.env.BENCH_HTTP_BASE_PORT ?? 38441);
 const GRPC_BASE = Number(process.env.BENCH_GRPC_BASE_PORT ?? 38451);
@@ -169,10 +172,31 @@ async function baselineServer(name: string, dir: string, etcd?: string): Promise
   return `http://127.0.0.1:${info.port}`;
 }
 
+/** The simplest gRPC relay (relay-baseline.ts): a node:http front and a gRPC owner on DIR. */
+async function relayBaseline(dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const script = 'scripts/bench-lib/relay-baseline.ts';
+  const tsx = [process.execPath, '--import', 'tsx', script];
+  const owner = await procs.startServer<{ port: number }>(
+    'relay-owner',
+    [...tsx, 'owner', dir],
+    60_000,
+  );
+  const front = await procs.startServer<{ port: number }>(
+    'relay-front',
+    [...tsx, 'front', String(owner.info.port)],
+    60_000,
+  );
+  return `http://127.0.0.1:${front.info.port}`;
+}
+
 interface Baselines {
   /** The plain GET/PUT server. */
   url: string;
   dir: string;
+  /** The simplest gRPC relay's front, and its owner's folder. */
+  relay: string;
+  relayDir: string;
   /** Three create servers, like the three nodes, each with its own folder and etcd client. */
   creates: string[];
 }
@@ -189,11 +213,19 @@ async function round(
   const pids = Object.fromEntries(c.nodes.map((n) => [n.name, n.pid]));
 
   // Large transfers: baseline, owner, non-owner; each GET verified in a second, untimed pass.
-  log(`${tag}: large PUT ${LARGE / MiB} MiB (curl -T from tmpfs): baseline, owner`);
+  log(
+    `${tag}: large PUT ${LARGE / MiB} MiB (curl -T from tmpfs): baseline, gRPC relay baseline, ` +
+      'owner, non-owner',
+  );
   const putBase = await curl(ctx, 'PUT', `${base}/big.bin`, source.file);
   check(putBase.status === 200, `baseline PUT ${putBase.status}`);
   check((await sha256File(join(baseDir, 'big.bin'))) === source.sha, 'baseline PUT SHA-256');
   record('put.base', putBase.mbps, putBase.command);
+  const putRelayBase = await curl(ctx, 'PUT', `${baselines.relay}/big.bin`, source.file);
+  check(putRelayBase.status === 200, `relay baseline PUT ${putRelayBase.status}`);
+  const relayStored = join(baselines.relayDir, 'big.bin');
+  check((await sha256File(relayStored)) === source.sha, 'relay baseline PUT SHA-256');
+  record('put.relaybase', putRelayBase.mbps, putRelayBase.command);
   const path = `/bench/large-${r}.bin`;
   const putOwner = await curl(ctx, 'PUT', `${n1}/v1/files${path}`, source.file);
   check(putOwner.status === 201 || putOwner.status === 200, `owner PUT ${putOwner.status}`);
@@ -210,14 +242,19 @@ async function round(
   record('put.relay', putRelay.mbps, putRelay.command);
   record('get.relay', getRelay.mbps, getRelay.command);
 
-  log(`${tag}: large GET ${LARGE / MiB} MiB (curl -o /dev/null): baseline, owner`);
+  log(
+    `${tag}: large GET ${LARGE / MiB} MiB (curl -o /dev/null): baseline, gRPC relay baseline, owner`,
+  );
   const getBase = await curl(ctx, 'GET', `${base}/big.bin`);
   record('get.base', getBase.mbps, getBase.command);
+  const getRelayBase = await curl(ctx, 'GET', `${baselines.relay}/big.bin`);
+  record('get.relaybase', getRelayBase.mbps, getRelayBase.command);
   const getOwner = await curl(ctx, 'GET', `${n1}/v1/files${path}`);
   record('get.owner', getOwner.mbps, getOwner.command);
   log(`${tag}: SHA-256 of every GET body, in a separate untimed pass`);
   for (const [url, what] of [
     [`${base}/big.bin`, 'baseline GET'],
+    [`${baselines.relay}/big.bin`, 'relay baseline GET'],
     [`${n1}/v1/files${path}`, 'owner GET'],
     [`${n3}/v1/files${path}`, 'non-owner GET'],
   ] as const) {
@@ -228,6 +265,7 @@ async function round(
     record(`rss.peak.${n.name}`, peak[n.name]!.peakMB, '/proc/<pid>/status VmRSS every 100 ms');
   }
   rmSync(join(baseDir, 'big.bin'), { force: true });
+  rmSync(relayStored, { force: true });
   await fetch(`${n1}/v1/files${path}`, { method: 'DELETE', headers: auth });
 
   // Small files.
@@ -240,12 +278,16 @@ async function round(
     });
     check(res.status === 201 || res.status === 200, `PUT ${file}: ${res.status}`);
     writeFileSync(join(baseDir, 'small.bin'), Buffer.alloc(SMALL, 0x61));
+    writeFileSync(join(baselines.relayDir, 'small.bin'), Buffer.alloc(SMALL, 0x61));
   }
-  log(`${tag}: 1 KiB GET, ${CONNECTIONS} connections: baseline, owner, non-owner`);
+  log(
+    `${tag}: 1 KiB GET, ${CONNECTIONS} connections: baseline, gRPC relay baseline, owner, non-owner`,
+  );
   const get = (name: string, url: string): Promise<Load> =>
     sized(name, (count) => cannon(ctx, { urls: [url], connections: CONNECTIONS, count }, 200));
   for (const [name, url] of [
     ['small.base', `${base}/small.bin`],
+    ['small.relaybase', `${baselines.relay}/small.bin`],
     ['small.owner', `${n1}/v1/files${file}`],
     ['small.relay', `${n2}/v1/files${file}`],
   ] as const) {
@@ -324,6 +366,53 @@ async function round(
 
 const auth = { authorization: `Bearer ${KEY}` };
 
+/** The stack CallFS is built on and must load: gRPC (peer), etcd (metadata), Hono (edge). */
+const STACK = ['@grpc/grpc-js', '@grpc/proto-loader', 'etcd3', 'hono', '@hono/node-server'];
+/**
+ * Every runtime dependency `callfs server` imports at start-up: the static imports reached from
+ * src/main.ts, the server command of src/cli/index.ts and src/node.ts. None of them is loaded
+ * only when used, @aws-sdk/client-s3 included (src/node.ts → storage/s3/from-config.ts →
+ * storage.ts imports it whether or not a node has an S3 backend); @aws-sdk/lib-storage is not
+ * imported by src/ at all.
+ */
+const STARTUP_DEPS = [
+  ...STACK,
+  'hono/route',
+  '@grpc/reflection',
+  'grpc-health-check',
+  'prom-client',
+  'zod',
+  'yaml',
+  'pino',
+  'pino-pretty',
+  'commander',
+  'mime-types',
+  '@aws-sdk/client-s3',
+];
+/** The idle-memory baselines: node processes that only import these (stack-rss.mjs). */
+const IMPORT_ONLY: Record<string, string[]> = {
+  'idle.bare': [],
+  'idle.stack': STACK,
+  'idle.deps': STARTUP_DEPS,
+  'idle.deps-s3': STARTUP_DEPS.filter((d) => !d.startsWith('@aws-sdk/')),
+};
+
+/** VmRSS of each import-only process after IDLE ms, all started together. */
+async function importOnly(idleMs: number): Promise<void> {
+  const started = await Promise.all(
+    Object.entries(IMPORT_ONLY).map(async ([name, pkgs]) => {
+      const argv = [process.execPath, 'scripts/bench-lib/stack-rss.mjs', ...pkgs];
+      const { child } = await procs.startServer(name, argv, 60_000);
+      return { name, child, command: shown(argv, KEY) };
+    }),
+  );
+  await sleep(idleMs);
+  for (const { name, child, command } of started) {
+    record(name, rssMB(child.pid!), command);
+    await procs.stop(child);
+  }
+}
+
 /** Start-up (spawn → /ready 200) and idle RSS of a node, compiled vs tsx, alternating. */
 async function startup(c: LocalCluster): Promise<void> {
   for (let i = 0; i < STARTUP_RUNS; i++) {
@@ -351,11 +440,13 @@ async function startup(c: LocalCluster): Promise<void> {
         procs,
       });
       record(`startup.${runtime}`, performance.now() - t0, node.name);
-      await sleep(QUICK ? 1000 : 5000);
+      await sleep(IDLE_MS);
       record(`idle.${runtime}`, rssMB(node.pid), '');
       await node.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     }
+    log(`idle RSS ${i + 1}/${STARTUP_RUNS}: node processes that only import packages`);
+    await importOnly(IDLE_MS);
   }
 }
 
@@ -418,6 +509,14 @@ function report(head: string, seconds: number): string {
           label: 'owner',
           name: 'small.owner',
         }),
+        row('1 KiB GET through the simplest gRPC relay', 'small.relaybase', 'req/s', {
+          label: 'plain node:http GET',
+          name: 'small.base',
+        }),
+        row('1 KiB GET through a non-owner', 'small.relay', 'req/s', {
+          label: 'the simplest gRPC relay',
+          name: 'small.relaybase',
+        }),
         row('HEAD on the owner', 'head.owner', 'req/s', {
           label: 'plain node:http 1 KiB GET, same client',
           name: 'head.base',
@@ -445,6 +544,22 @@ function report(head: string, seconds: number): string {
         row(`PUT ${S} through a non-owner`, 'put.relay', 'MB/s', {
           label: 'owner',
           name: 'put.owner',
+        }),
+        row(`GET ${S} through the simplest gRPC relay`, 'get.relaybase', 'MB/s', {
+          label: 'plain node:http GET',
+          name: 'get.base',
+        }),
+        row(`PUT ${S} through the simplest gRPC relay`, 'put.relaybase', 'MB/s', {
+          label: 'plain node:http PUT (temp, fsync, rename)',
+          name: 'put.base',
+        }),
+        row(`GET ${S} through a non-owner`, 'get.relay', 'MB/s', {
+          label: 'the simplest gRPC relay',
+          name: 'get.relaybase',
+        }),
+        row(`PUT ${S} through a non-owner`, 'put.relay', 'MB/s', {
+          label: 'the simplest gRPC relay',
+          name: 'put.relaybase',
         }),
       ],
     },
@@ -508,7 +623,14 @@ function report(head: string, seconds: number): string {
     },
     {
       title: 'Start-up and idle memory: compiled (dist/) vs tsx',
-      intro: `${STARTUP_RUNS} starts of each, alternating, against the bench's etcd: process start → /ready 200 (polled every 10 ms), then RSS after ${QUICK ? 1 : 5} s idle.`,
+      intro:
+        `${STARTUP_RUNS} starts of each, alternating, against the bench's etcd: process start → ` +
+        `/ready 200 (polled every 10 ms), then RSS after ${IDLE_MS / 1000} s idle. After each ` +
+        'pair, the idle-memory baselines: node processes that only import packages and idle ' +
+        '(`scripts/bench-lib/stack-rss.mjs`: plain JavaScript, no tsx; incremental marking off ' +
+        'as in src/main.ts; no forced gc, as for the nodes), started together and read after ' +
+        'the same idle time. "Every runtime dependency a node imports at start-up" is ' +
+        `${STARTUP_DEPS.join(', ')}: none of them is loaded lazily.`,
       rows: [
         {
           ...row('start-up, `bin/callfs` (dist/)', 'startup.dist', 'ms', {
@@ -524,6 +646,31 @@ function report(head: string, seconds: number): string {
           }),
           command: 'node --import tsx src/main.ts server --config FILE',
         },
+        {
+          ...row('idle RSS, `bin/callfs` (dist/)', 'idle.dist', 'MB', {
+            label: 'node importing every runtime dependency a node imports at start-up',
+            name: 'idle.deps',
+          }),
+          command: cmd('idle.deps'),
+        },
+        row(
+          'idle RSS, node importing every runtime dependency a node imports at start-up',
+          'idle.deps',
+          'MB',
+          { label: 'only the chosen stack', name: 'idle.stack' },
+        ),
+        row(
+          `idle RSS, node importing only the chosen stack (${STACK.join(', ')})`,
+          'idle.stack',
+          'MB',
+          { label: 'node importing nothing', name: 'idle.bare' },
+        ),
+        row(
+          'idle RSS, node importing every start-up dependency but @aws-sdk/client-s3',
+          'idle.deps-s3',
+          'MB',
+          { label: 'with it', name: 'idle.deps' },
+        ),
       ],
     },
   ];
@@ -533,7 +680,12 @@ function report(head: string, seconds: number): string {
     `Written by \`scripts/bench\` in ${Math.round(seconds)} s: ${RUNS} run${RUNS > 1 ? 's' : ''} of every figure; ` +
       'each cell is the median with the min–max of the runs in brackets, and each ratio is ' +
       "taken per run against that run's baseline before its median. The bench starts etcd, three " +
-      'compiled nodes (`bin/callfs`, JSON logs at info) and a plain `node:http` server itself, on ' +
+      'compiled nodes (`bin/callfs`, JSON logs at info), a plain `node:http` server and the ' +
+      'simplest gRPC relay (`scripts/bench-lib/relay-baseline.ts`: a `node:http` front calling ' +
+      'a grpc-js owner process over one channel, Buffer messages without protobuf, the ' +
+      "nodes' 16 MiB HTTP/2 windows and message limits, reads in 1 MiB chunks, uploads " +
+      'relayed as they arrive; its owner writes a ' +
+      'temp file, fsyncs and renames as the plain PUT does) itself, on ' +
       `127.0.0.1 only (HTTP ${HTTP_BASE}–${HTTP_BASE + 2}, gRPC ${GRPC_BASE}–${GRPC_BASE + 2}, etcd ` +
       `${ETCD_PORT}), and stops them by pid. The load generators, etcd and the nodes share the ` +
       'machine, so compare a figure with its same-run baseline. MB/s = 10^6 bytes/s. `$KEY` is ' +
@@ -562,9 +714,12 @@ async function main(): Promise<void> {
   }
   const source = makeSource();
   const baseDir = join(TMP, 'baseline');
+  const relayDir = join(TMP, 'relay-baseline');
   const baselines: Baselines = {
     url: await baselineServer('baseline', baseDir),
     dir: baseDir,
+    relay: await relayBaseline(relayDir),
+    relayDir,
     creates: await Promise.all(
       [1, 2, 3].map((i) =>
         baselineServer(

@@ -7,14 +7,17 @@ import { MetadataUnavailableError } from '../files/errors.js';
 import { progressBar, type Progress } from './client/progress.js';
 import { ImportError, runImport, type ImportReport } from './import.js';
 
-export async function runImportCommand(o: {
+/** The command's options as commander parses them (cli/index.ts). */
+export interface ImportCommandOptions {
   config: string;
   path: string;
   as: string;
   owner: string;
   offline?: boolean;
   json?: boolean;
-}): Promise<number> {
+}
+
+export async function runImportCommand(o: ImportCommandOptions): Promise<number> {
   const config = loadConfigOrReport(o.config)?.config;
   if (!config) return 2;
   let bar: Progress | undefined;

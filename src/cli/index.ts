@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { addClientCommands } from './client/commands.js';
+import type { ImportCommandOptions } from './import-command.js';
 
 /** package.json sits two levels up from both src/cli/ and dist/cli/. */
 function packageVersion(): string {
@@ -56,19 +57,10 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--owner <user>', 'the user owning the imported entries', 'root')
     .option('--offline', 'import while the node is stopped (its files answer 503 until it starts)')
     .option('--json', 'print the report as JSON')
-    .action(
-      async (opts: {
-        config: string;
-        path: string;
-        as: string;
-        owner: string;
-        offline?: boolean;
-        json?: boolean;
-      }) => {
-        const { runImportCommand } = await import('./import-command.js');
-        exitCode = await runImportCommand(opts);
-      },
-    );
+    .action(async (opts: ImportCommandOptions) => {
+      const { runImportCommand } = await import('./import-command.js');
+      exitCode = await runImportCommand(opts);
+    });
 
   program
     .command('drain')

@@ -28,8 +28,7 @@ import {
   StaleRevisionError,
 } from './errors.js';
 import { canModify, toFileInfo } from './info.js';
-import { applyLocal } from './move-dir-disk.js';
-import type { PathLocks } from './path-lock.js';
+import { applyLocal, type MoveDirDiskDeps } from './move-dir-disk.js';
 import { parentOf, rebasePath } from './paths.js';
 import { subtreeRecords } from './subtree-records.js';
 import type {
@@ -42,16 +41,12 @@ import type {
   Metadata,
   MoveSpec,
   OwnerClient,
-  PathStorage,
 } from './ports.js';
 
-export interface MoveDirDeps {
-  instanceId: string;
-  metadata: Metadata;
+/** The disk step's deps (this node runs its own), and what reaches the other nodes. */
+export interface MoveDirDeps extends MoveDirDiskDeps {
   membership: Membership;
-  storage: PathStorage;
   owners: OwnerClient;
-  locks: PathLocks;
   /** Reports a step that failed without failing the move (e.g. an owner that is down). */
   warn?: (message: string, err: unknown) => void;
 }

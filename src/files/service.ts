@@ -6,12 +6,12 @@
 import {
   AlreadyExistsError,
   BadRequestError,
-  NodeNotServingError,
   NotAFileError,
   NotFoundError,
   OwnerUnavailableError,
   PermissionDeniedError,
 } from './errors.js';
+import { assertServing } from './serving.js';
 import { DIR_MODE, canModify, isVisible, toFileInfo } from './info.js';
 import { PathLocks } from './path-lock.js';
 import type {
@@ -37,17 +37,11 @@ import type {
   WriteRequestHeader,
   WriteSession,
 } from './ports.js';
-import { moveFileToNode, moveLocalFile, recoverMoves } from './move.js';
+import { moveFileToNode, moveLocalFile } from './move.js';
 import { Staging } from './staging.js';
-import {
-  applyLocal,
-  moveDirectory,
-  MOVE_DIR,
-  MOVE_DIR_DISK,
-  runDirectoryMove,
-} from './move-dir.js';
+import { applyLocal, moveDirectory } from './move-dir.js';
 import { listDirectory, listEntries } from './directories.js';
-import { DELETE_JOB, deleteSubtree } from './subtree-delete.js';
+import { deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
 import { Reconciler } from './reconciler.js';
 import { Writes } from './writes.js';
@@ -55,7 +49,9 @@ import { evaluateConditions, type Conditions } from './conditions.js';
 import { readLocal } from './read-local.js';
 import { moveToBackend, requestedBackend } from './move-backend.js';
 import { type BackendDeps, defaultStorage, refOf, servedHere, storageFor } from './backends.js';
-import { isTransient, malformed, setAside } from './journal-entries.js';
+import { recoverJournal, type JournalRecovery } from './journal-recovery.js';
+
+export type { JournalRecovery };
 
 export interface FilesServiceOptions extends BackendDeps {
   instanceId: string;
@@ -71,13 +67,6 @@ export interface FilesServiceOptions extends BackendDeps {
   warn?: (message: string, err: unknown) => void;
   /** Reports a journal entry start-up recovery could not finish and left for an operator. */
   onSetAside?: (entry: QuarantinedEntry) => void;
-}
-
-/** What one start-up recovery pass did, and what it left for once the node serves. */
-export interface JournalRecovery {
-  finished: number;
-  /** Directory moves, which need this node's membership (fenced transactions). */
-  waiting: JournalEntry[];
 }
 
 export class FilesService implements FilesApi {
@@ -153,12 +142,12 @@ export class FilesService implements FilesApi {
       directory: async (rec) => {
         this.assertCanModify(ctx, rec);
         evaluateConditions(toFileInfo(rec), conditions, false);
-        this.assertServing();
+        assertServing(this.o);
         await this.o.metadata.remove(rec);
       },
       local: async (rec) => {
         this.assertCanModify(ctx, rec);
-        this.assertServing();
+        assertServing(this.o);
         await this.locks.run(path, async () => {
           const cur = await this.o.metadata.get(path);
           if (!isVisible(cur) || !servedHere(this.o, cur.inode)) {
@@ -188,7 +177,7 @@ export class FilesService implements FilesApi {
         throw await this.conflict(rec, 'directory');
       }
       if (rec) throw await this.conflict(rec, 'directory');
-      this.assertServing();
+      assertServing(this.o);
       const now = Date.now();
       const dir: Inode = {
         type: 'directory',
@@ -262,8 +251,8 @@ export class FilesService implements FilesApi {
       if (spec.instance) throw new BadRequestError('"instance" applies to files only');
       evaluateConditions(toFileInfo(rec), conditions, false);
       if (to === source) return toFileInfo(rec);
-      this.assertServing();
-      return moveDirectory(this.moveDirDeps(), ctx, rec, spec);
+      assertServing(this.o);
+      return moveDirectory(this.deps, ctx, rec, spec);
     }
     const toNode = spec.instance && spec.instance !== rec.inode.instance_id;
     if (to === source && !toNode && !toBackend) {
@@ -275,7 +264,7 @@ export class FilesService implements FilesApi {
         this.o.owners.move(owner, ctx, source, spec, conditions),
       );
     }
-    this.assertServing();
+    assertServing(this.o);
     if (toBackend) {
       requestedBackend(this.o, spec);
       return moveToBackend(this.deps, ctx, source, spec, conditions);
@@ -290,69 +279,14 @@ export class FilesService implements FilesApi {
 
   /**
    * Start-up: finishes journaled work of this node that a crash interrupted, among `entries`
-   * (this node's journal as the caller read it; read here when not given). An entry that
-   * cannot be finished is left in etcd, reported once to `onSetAside`, and skipped from then
-   * on in this process; the others still run. Directory moves need this node's membership:
-   * before registration they are returned as `waiting`, for a call made once it serves.
+   * (journal-recovery.ts). Entries set aside are remembered across calls on this service.
    */
   async recoverJournal(entries?: readonly JournalEntry[]): Promise<JournalRecovery> {
-    const journal = entries ?? (await this.o.metadata.journal(this.instanceId)).entries;
-    const setAsideAs = async (q: QuarantinedEntry, entry: JournalEntry): Promise<void> => {
-      this.setAside.add(q.id);
-      this.o.onSetAside?.(q);
-      // The reason stays with the entry, for fsck and the operator; it is still retried at
-      // the next start (the cause may be fixed by then).
-      if (entry.value.set_aside !== q.reason) {
-        await this.o.metadata
-          .putJournal({ id: entry.id, value: { ...entry.value, set_aside: q.reason } })
-          .catch(() => undefined);
-      }
-    };
-    let finished = await recoverMoves(
-      { ...this.o, instanceId: this.instanceId },
-      journal,
-      setAsideAs,
-      this.setAside,
-    );
-    const waiting: JournalEntry[] = [];
-    for (const entry of journal) {
-      const type = entry.value.type;
-      const handledElsewhere = ['move-file', 'move-file-out', DELETE_JOB].includes(type);
-      if (handledElsewhere || this.setAside.has(entry.id)) continue;
-      const problem = malformed(entry);
-      if (problem) {
-        await setAsideAs(setAside(entry, problem), entry);
-        continue;
-      }
-      const { from, to, user } = entry.value as unknown as {
-        from: string;
-        to: string;
-        user: string;
-      };
-      try {
-        if (type === MOVE_DIR) {
-          // Re-keying needs this node's membership (fenced transactions): before registration
-          // it waits for the call made once the node serves.
-          if (!this.o.membership.isServing()) {
-            waiting.push(entry);
-            continue;
-          }
-          await runDirectoryMove(this.moveDirDeps(), entry.id, from, to, user);
-          finished += 1;
-        } else if (type === MOVE_DIR_DISK) {
-          await applyLocal(this.moveDirDeps(), entry.id, from, to);
-          finished += 1;
-        }
-      } catch (err) {
-        if (isTransient(err)) throw err;
-        await setAsideAs(setAside(entry, err), entry);
-      }
-    }
-    return { finished, waiting };
+    return recoverJournal({ ...this.deps, setAside: this.setAside }, entries);
   }
 
   async stageFile(stage: StagedFile, body: AsyncIterable<Buffer>): Promise<number> {
-    this.assertServing();
+    assertServing(this.o);
     return this.staging.stage(stage, body);
   }
 
@@ -362,14 +296,9 @@ export class FilesService implements FilesApi {
 
   /** The disk step of a directory move, asked by the node that moved it in the namespace. */
   async applyMove(journalId: string, from: string, to: string): Promise<number> {
-    return applyLocal(this.moveDirDeps(), journalId, from, to);
+    return applyLocal(this.deps, journalId, from, to);
   }
 
-  private moveDirDeps() {
-    return { ...this.o, locks: this.locks, instanceId: this.instanceId, warn: this.o.warn };
-  }
-
-  /** Is (path, gen) the committed generation this node owns? Used by start-up recovery. */
   /**
    * Whether etcd names (path, gen) as this node's file; with a write id, only that write's
    * bytes (another write may have been given the same gen after this one failed).
@@ -391,12 +320,6 @@ export class FilesService implements FilesApi {
 
   private parentTemplate(ctx: CallContext, now: number) {
     return this.writes.parentTemplate(ctx, now);
-  }
-
-  private assertServing(): void {
-    if (!this.o.membership.isServing()) {
-      throw new NodeNotServingError(`node ${this.instanceId} does not hold its membership lease`);
-    }
   }
 
   private assertCanModify(ctx: CallContext, rec: InodeRecord): void {

@@ -18,12 +18,12 @@
 import { createHash } from 'node:crypto';
 import {
   DirectoryNotEmptyError,
-  NodeNotServingError,
   NotFoundError,
   OwnerUnavailableError,
   PermissionDeniedError,
   WrongOwnerError,
 } from './errors.js';
+import { assertServing } from './serving.js';
 import { canModify } from './info.js';
 import { type BackendDeps, refOf, servedHere, storageFor } from './backends.js';
 import type { PathLocks } from './path-lock.js';
@@ -110,7 +110,7 @@ class SubtreeDelete {
       if (this.isRemoteFile(r)) ownerIds.add(r.inode.instance_id);
     }
     for (const id of ownerIds) await this.owner(id);
-    this.assertServing();
+    assertServing(this.d);
   }
 
   /** Deletes every file of the subtree; returns its directories (as read). */
@@ -144,7 +144,7 @@ class SubtreeDelete {
     }
     let emptied = true;
     for (const depth of [...byDepth.keys()].sort((a, b) => b - a)) {
-      this.assertServing();
+      assertServing(this.d);
       const left = await this.d.metadata.removeMany(byDepth.get(depth)!);
       if (left.length > 0) emptied = false;
     }
@@ -158,7 +158,7 @@ class SubtreeDelete {
    */
   private async deleteLocal(records: InodeRecord[]): Promise<void> {
     if (records.length === 0) return;
-    this.assertServing();
+    assertServing(this.d);
     await this.d.locks.runAll(
       records.map((r) => r.path),
       async () => {
@@ -196,12 +196,6 @@ class SubtreeDelete {
   private assertDeletable(r: InodeRecord): void {
     if (!canModify(this.ctx.caller, r.inode)) {
       throw new PermissionDeniedError(`only the owner may delete ${r.path}`);
-    }
-  }
-
-  private assertServing(): void {
-    if (!this.d.membership.isServing()) {
-      throw new NodeNotServingError(`node ${this.d.instanceId} does not hold its membership lease`);
     }
   }
 

@@ -14,6 +14,7 @@ import {
   StaleRevisionError,
   WrongOwnerError,
 } from './errors.js';
+import { assertServing } from './serving.js';
 import { FILE_MODE, canModify, isVisible } from './info.js';
 import { checkWriteConditions, type Conditions } from './conditions.js';
 import type { PathLocks } from './path-lock.js';
@@ -80,7 +81,7 @@ export class Writes {
     }
     if (createOnly && !header.conditions && this.isSmall(header.expected_size)) {
       // A small create decides nothing before its body: the one commit transaction does.
-      this.assertServing();
+      assertServing(this.o);
       return this.session(
         ctx,
         defaultStorage(this.o),
@@ -119,13 +120,13 @@ export class Writes {
         if (!canModify(ctx.caller, rec.inode)) {
           throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
         }
-        this.assertServing();
+        assertServing(this.o);
         const bytes = storageFor(this.o, rec.inode.backend_type);
         await bytes.checkPath(path);
         return this.session(ctx, bytes, path, false, null, createOnly, header.conditions);
       }
       checkWriteConditions(null, header.conditions);
-      this.assertServing();
+      assertServing(this.o);
       // Before the claim: a path this node's disk cannot hold must never reach the namespace.
       const bytes = defaultStorage(this.o);
       await bytes.checkPath(path);
@@ -191,7 +192,7 @@ export class Writes {
         // transaction below compares: of two writers with one If-Match, one commits.
         checkWriteConditions(claim ? null : cur, conditions);
         if (!cur && !claim) {
-          this.assertServing();
+          assertServing(this.o);
           await stage.prepare(1);
           const inode = this.firstGeneration(size, writer, stage, Date.now());
           let record: InodeRecord;
@@ -212,7 +213,7 @@ export class Writes {
           return { record, created: true };
         }
         if (!cur || cur.inode.type !== 'file' || !servedHere(this.o, cur.inode)) {
-          this.assertServing();
+          assertServing(this.o);
           if (cur && cur.inode.type === 'file') throw new WrongOwnerError(cur.inode.instance_id);
           throw new NotAFileError(`${path} became a directory while it was written`);
         }
@@ -267,7 +268,7 @@ export class Writes {
     writer: CallContext,
   ): Promise<{ record: InodeRecord; created: boolean }> {
     return this.o.locks.run(path, async () => {
-      this.assertServing();
+      assertServing(this.o);
       await stage.prepare(1);
       const now = Date.now();
       const inode = this.firstGeneration(size, writer, stage, now);
@@ -378,11 +379,5 @@ export class Writes {
   private isSmall(expectedSize: number): boolean {
     const limit = this.o.smallBodyBytes ?? 0;
     return expectedSize >= 0 && expectedSize <= limit && expectedSize <= this.o.maxBodyBytes;
-  }
-
-  private assertServing(): void {
-    if (!this.o.membership.isServing()) {
-      throw new NodeNotServingError(`node ${this.o.instanceId} does not hold its membership lease`);
-    }
   }
 }

@@ -12,6 +12,7 @@ import {
   parentsOf,
   type MetadataUnderTest,
 } from './metadata-contract.js';
+import { rejection } from '../support/checks.js';
 
 export interface ChangeFeedSubject {
   metadata: MetadataUnderTest;
@@ -34,15 +35,6 @@ async function take(stream: WatchStream, n: number, ms = 8_000): Promise<Change[
     out.push(...next.value.changes);
   }
   return out;
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 export function changeFeedContract(name: string, make: () => Promise<ChangeFeedSubject>): void {

@@ -21,6 +21,7 @@ import type {
   ScanOptions,
   ScanPage,
 } from '../../src/files/ports.js';
+import { rejection } from '../support/checks.js';
 
 export type MetadataUnderTest = Metadata & Membership & { close?(): Promise<void> };
 
@@ -97,15 +98,6 @@ export async function waitFor(
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 export function metadataContract(name: string, make: () => Promise<MetadataSubject>): void {

@@ -17,6 +17,7 @@ import type {
   Storage,
   TempFile,
 } from '../../src/files/ports.js';
+import { readStream, rejection, sha256 } from '../support/checks.js';
 
 export interface StorageFixture {
   storage: Storage;
@@ -85,30 +86,10 @@ async function* endlessBody(afterFirst: () => void): AsyncGenerator<Buffer> {
   }
 }
 
-export async function readAll(body: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of body) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
-}
-
 async function sha256Of(body: Readable): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of body) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-/** The error a promise rejects with; fails the test when it resolves. */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  expect.fail('expected the promise to reject');
 }
 
 export async function putFile(
@@ -192,7 +173,7 @@ export function storageContract(
         await putFile(storage, '/empty.txt', Buffer.alloc(0));
         const file = await openLatest(storage, '/empty.txt');
         expect(file.size).to.equal(0);
-        expect((await readAll(file.body)).length).to.equal(0);
+        expect((await readStream(file.body)).length).to.equal(0);
       });
 
       it('should keep every byte when a 5 MiB binary body is streamed in chunks', async function () {
@@ -229,13 +210,13 @@ export function storageContract(
         await putFile(storage, '/doc.txt', Buffer.from('old'));
         const temp = await stagedTemp(storage, '/doc.txt', Buffer.from('new content'));
         await temp.prepare(2);
-        expect((await readAll((await openLatest(storage, '/doc.txt')).body)).toString()).to.equal(
-          'old',
-        );
+        expect(
+          (await readStream((await openLatest(storage, '/doc.txt')).body)).toString(),
+        ).to.equal('old');
         await commitTemp(storage, temp);
-        expect((await readAll((await openLatest(storage, '/doc.txt')).body)).toString()).to.equal(
-          'new content',
-        );
+        expect(
+          (await readStream((await openLatest(storage, '/doc.txt')).body)).toString(),
+        ).to.equal('new content');
       });
 
       it('should keep serving the old bytes to an open reader when a replace commits', async function () {
@@ -253,9 +234,9 @@ export function storageContract(
         await commitTemp(storage, first);
         await second.prepare(2);
         await commitTemp(storage, second);
-        expect((await readAll((await openLatest(storage, '/race.txt')).body)).toString()).to.equal(
-          'second',
-        );
+        expect(
+          (await readStream((await openLatest(storage, '/race.txt')).body)).toString(),
+        ).to.equal('second');
       });
 
       it('should reject commit when the temp was not prepared', async function () {
@@ -394,9 +375,9 @@ export function storageContract(
         await temp.prepare(1);
         await commitTemp(storage, temp);
         await temp.discard();
-        expect((await readAll((await openLatest(storage, '/kept.txt')).body)).toString()).to.equal(
-          'kept',
-        );
+        expect(
+          (await readStream((await openLatest(storage, '/kept.txt')).body)).toString(),
+        ).to.equal('kept');
       });
 
       it('should refuse to commit when the temp was discarded', async function () {
@@ -414,7 +395,7 @@ export function storageContract(
           await putFile(storage, '/mv/a.txt', Buffer.from('moved'));
           await paths().rename('/mv/a.txt', '/mv/deep/b.txt');
           expect(
-            (await readAll((await openLatest(storage, '/mv/deep/b.txt')).body)).toString(),
+            (await readStream((await openLatest(storage, '/mv/deep/b.txt')).body)).toString(),
           ).to.equal('moved');
         });
         it('should leave nothing at the old path when a file is renamed', async function () {
@@ -427,7 +408,7 @@ export function storageContract(
           await putFile(storage, '/mv3/b.txt', Buffer.from('old'));
           await paths().rename('/mv3/a.txt', '/mv3/b.txt');
           expect(
-            (await readAll((await openLatest(storage, '/mv3/b.txt')).body)).toString(),
+            (await readStream((await openLatest(storage, '/mv3/b.txt')).body)).toString(),
           ).to.equal('new');
         });
         it('should reject with NotFoundError when the source is missing', async function () {
@@ -452,9 +433,9 @@ export function storageContract(
         await temp.prepare(1);
         await temp.prepare(2);
         await commitTemp(storage, temp);
-        expect((await readAll((await openLatest(storage, '/twice.txt')).body)).toString()).to.equal(
-          'twice',
-        );
+        expect(
+          (await readStream((await openLatest(storage, '/twice.txt')).body)).toString(),
+        ).to.equal('twice');
       });
     });
 
@@ -482,7 +463,7 @@ export function storageContract(
           await putFile(storage, '/nd2/a.txt', Buffer.from('new'));
           await paths().renameDir('/nd', '/nd2');
           expect(
-            (await readAll((await openLatest(storage, '/nd2/a.txt')).body)).toString(),
+            (await readStream((await openLatest(storage, '/nd2/a.txt')).body)).toString(),
           ).to.equal('new');
         });
         it('should move nothing when the directory is not there', async function () {
@@ -536,9 +517,9 @@ export function storageContract(
         await putFile(storage, '/dir/a.txt', Buffer.from('a'));
         await putFile(storage, '/dir/b.txt', Buffer.from('b'));
         await storage.remove(refTo(storage, '/dir/a.txt'));
-        expect((await readAll((await openLatest(storage, '/dir/b.txt')).body)).toString()).to.equal(
-          'b',
-        );
+        expect(
+          (await readStream((await openLatest(storage, '/dir/b.txt')).body)).toString(),
+        ).to.equal('b');
       });
     });
 
@@ -578,7 +559,7 @@ export function storageContract(
         const report = await storage.recover(async () => false);
         expect(report).to.deep.equal({ rolledForward: [], discarded: 1, quarantined: [] });
         expect(
-          (await readAll((await openLatest(storage, '/crash/back.txt')).body)).toString(),
+          (await readStream((await openLatest(storage, '/crash/back.txt')).body)).toString(),
         ).to.equal('old');
       });
 
@@ -595,7 +576,7 @@ export function storageContract(
         const report = await storage.recover(async () => false);
         expect(report).to.deep.equal(NOTHING_LEFT);
         expect(
-          (await readAll((await openLatest(storage, '/settled.txt')).body)).toString(),
+          (await readStream((await openLatest(storage, '/settled.txt')).body)).toString(),
         ).to.equal('settled');
       });
 
@@ -629,7 +610,7 @@ export function storageContract(
         const path = pathOf(storage.maxPathBytes);
         await storage.checkPath(path);
         await putFile(storage, path, Buffer.from('longest'));
-        expect((await readAll((await openLatest(storage, path)).body)).toString()).to.equal(
+        expect((await readStream((await openLatest(storage, path)).body)).toString()).to.equal(
           'longest',
         );
       });
@@ -660,7 +641,7 @@ export function storageContract(
         await putFile(storage, '/there/file.txt', Buffer.from('x'));
         await storage.checkPath('/there/file.txt');
         expect(
-          (await readAll((await openLatest(storage, '/there/file.txt')).body)).toString(),
+          (await readStream((await openLatest(storage, '/there/file.txt')).body)).toString(),
         ).to.equal('x');
       });
     });

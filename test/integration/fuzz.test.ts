@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { HTTP_STATUS } from '../../src/edge/error-map.js';
 import { connect, type DirectClient } from '../../devkit/grpc-client.js';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
+import { answerOf } from '../support/http.js';
 import { API_KEY, OTHER_KEY, startInProcessNode, type InProcessNode } from '../support/node.js';
 
 interface Raw {
@@ -18,28 +19,23 @@ interface Raw {
   body: string;
 }
 
-function send(
+async function send(
   port: number,
   method: string,
   path: string,
   headers: Record<string, string>,
   body?: Buffer,
 ): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          contentType: String(res.headers['content-type'] ?? ''),
-          body: Buffer.concat(parts).toString('utf8'),
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  const answer = await answerOf(
+    (onResponse) =>
+      request({ host: '127.0.0.1', port, method, path, headers, agent: false }, onResponse),
+    body,
+  );
+  return {
+    status: answer.status,
+    contentType: String(answer.headers['content-type'] ?? ''),
+    body: answer.body.toString('utf8'),
+  };
 }
 
 async function walk(dir: string): Promise<string[]> {

@@ -8,7 +8,7 @@ import { Etcd3 } from 'etcd3';
 import { MetadataUnavailableError } from '../../src/files/errors.js';
 import { EtcdLinkStore } from '../../src/links/etcd-link-store.js';
 import { startEtcd, untilHung, type EtcdHandle } from '../support/etcd.js';
-import { call, jsonOf, sha256 } from '../support/http.js';
+import { answerOf, call, jsonOf, sha256, type Answer } from '../support/http.js';
 import {
   OTHER_KEY,
   startInProcessNode,
@@ -16,12 +16,6 @@ import {
   type InProcessNode,
 } from '../support/node.js';
 import { linkStoreContract, newId, sampleLink } from '../contract/link-store-contract.js';
-
-interface Download {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
 
 let nextClient = 10;
 /** A loopback source address no other test uses: its own download rate-limit bucket. */
@@ -31,30 +25,17 @@ function freshClient(): string {
 }
 
 /** GET /download/<token> without any authorization, from `clientIp`. */
-function download(base: string, token: string, clientIp = freshClient()): Promise<Download> {
+function download(base: string, token: string, clientIp = freshClient()): Promise<Answer> {
   const url = new URL(`/download/${token}`, base);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
+  return answerOf((onResponse) =>
+    httpRequest(
       { host: url.hostname, port: url.port, path: url.pathname, localAddress: clientIp },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (d: Buffer) => parts.push(d));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(parts),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+      onResponse,
+    ),
+  );
 }
 
-function codeOf(d: Download): string {
+function codeOf(d: Answer): string {
   return (JSON.parse(d.body.toString('utf8')) as { code: string }).code;
 }
 

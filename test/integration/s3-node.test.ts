@@ -47,13 +47,7 @@ describe('A node storing its files on S3', function () {
   });
 
   async function objectKeys(): Promise<string[]> {
-    const client = createS3Client({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      bucket: s3.bucket,
-      accessKeyId: s3.accessKey,
-      secretAccessKey: s3.secretKey,
-    });
+    const client = createS3Client(s3.settings());
     const res = await client.send(
       new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: keyPrefixOf(prefix) }),
     );

@@ -15,7 +15,7 @@ import { OwnerUnavailableError } from '../../src/files/errors.js';
 import type { NodeRecord } from '../../src/files/ports.js';
 import { GrpcOwnerClient } from '../../src/peer/client.js';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
-import { call, sha256 } from '../support/http.js';
+import { answerOf, call, sha256, type Answer } from '../support/http.js';
 import {
   API_KEY,
   INTERNAL_SECRET,
@@ -92,41 +92,25 @@ async function makePki(dir: string): Promise<Pki> {
   return { ca: p('ca.crt'), cert: p('node.crt'), key: p('node.key') };
 }
 
-interface HttpsAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** One HTTPS request that trusts only `ca` (or the system roots when absent). */
-function httpsCall(
+/** One HTTPS request that trusts only `ca` (or the system roots when absent); the body as text. */
+async function httpsCall(
   url: string,
   options: { ca?: Buffer; method?: string; body?: string; key?: string } = {},
-): Promise<HttpsAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      url,
-      {
-        method: options.method ?? 'GET',
-        ca: options.ca,
-        headers: options.key ? { authorization: `Bearer ${options.key}` } : {},
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (d: Buffer) => parts.push(d));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(parts).toString(),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
+): Promise<Omit<Answer, 'body'> & { body: string }> {
+  const answer = await answerOf(
+    (onResponse) =>
+      httpsRequest(
+        url,
+        {
+          method: options.method ?? 'GET',
+          ca: options.ca,
+          headers: options.key ? { authorization: `Bearer ${options.key}` } : {},
+        },
+        onResponse,
+      ),
+    options.body,
+  );
+  return { ...answer, body: answer.body.toString() };
 }
 
 describe('TLS', function () {

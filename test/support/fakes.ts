@@ -1,8 +1,6 @@
 // Fakes for unit tests: a cluster of FilesService nodes in one process that share one in-memory
 // "etcd" (MemoryStore), each with its own registered membership, its own memory storage and an
 // in-process OwnerClient reaching the other nodes, plus small helpers to call them as a user.
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { callerFor } from '../../src/auth/api-keys.js';
 import { deriveCursorKey } from '../../src/files/cursor.js';
 import { InProcessOwnerClient } from '../../src/files/in-process-owner-client.js';
@@ -17,6 +15,9 @@ import type {
 import { FilesService } from '../../src/files/service.js';
 import { MemoryMetadata, MemoryStore } from '../../src/metadata/memory-metadata.js';
 import { createMemoryStorage, type MemoryStorage } from '../../src/storage/memory.js';
+import { readStream } from './checks.js';
+
+export { readStream, rejection, sha256 } from './checks.js';
 
 export const MiB = 1024 * 1024;
 /** The body limit of fake nodes unless a test asks for another one. */
@@ -145,29 +146,9 @@ export async function writeFile(
   return session.write(chunked(bytes));
 }
 
-export async function readStream(body: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of body) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
-}
-
 /** The bytes a read of `path` serves. */
 export async function readFile(files: FilesApi, ctx: CallContext, path: string): Promise<Buffer> {
   return readStream((await files.read(ctx, path)).body);
-}
-
-export function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-/** The error a promise rejects with; fails the test when it resolves. */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 /** A move request as the edge builds it (defaults of the PATCH body). */

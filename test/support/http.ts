@@ -1,7 +1,14 @@
 // Small HTTP helpers for tests: authenticated fetch against a node, and SHA-256 of bodies.
-import { createHash } from 'node:crypto';
-import { get as httpGet, request as httpRequest } from 'node:http';
+import {
+  get as httpGet,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from 'node:http';
 import { API_KEY } from './node.js';
+
+export { sha256 } from './checks.js';
 
 export type BodyInput = NonNullable<RequestInit['body']> | Buffer | string;
 
@@ -14,10 +21,6 @@ export interface ApiJson {
 
 export async function jsonOf(res: Response): Promise<ApiJson> {
   return (await res.json()) as ApiJson;
-}
-
-export function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 export async function call(
@@ -40,46 +43,60 @@ export async function call(
   } as RequestInit);
 }
 
+/** A whole answer to a node:http(s) request. */
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/**
+ * Sends the request `send` makes (with `body`, if any) and collects the whole answer; for tests
+ * that need node:http(s) rather than fetch (a raw path, a source address, a custom CA).
+ */
+export function answerOf(
+  send: (onResponse: (res: IncomingMessage) => void) => ClientRequest,
+  body?: Buffer | string,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = send((res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** Sends a request whose path is written to the socket exactly as given (no URL normalization). */
 export function rawRequest(
   base: string,
   method: string,
   rawPath: string,
   options: { key?: string; body?: Buffer } = {},
-): Promise<{
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}> {
+): Promise<Answer> {
   const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        method,
-        path: rawPath,
-        headers: {
-          authorization: `Bearer ${options.key ?? API_KEY}`,
-          ...(options.body ? { 'content-length': String(options.body.length) } : {}),
+  return answerOf(
+    (onResponse) =>
+      httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          method,
+          path: rawPath,
+          headers: {
+            authorization: `Bearer ${options.key ?? API_KEY}`,
+            ...(options.body ? { 'content-length': String(options.body.length) } : {}),
+          },
         },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (d: Buffer) => parts.push(d));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(parts),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
+        onResponse,
+      ),
+    options.body,
+  );
 }
 
 /** What a plain HTTP/1 GET received: whether the body ended cleanly or the connection was cut. */

@@ -183,7 +183,12 @@ async function removeTemp(dir: string): Promise<void> {
  * It runs the build when that is fresh, else the sources through tsx (CHILD_RUNTIME).
  */
 export async function startChildNode(
-  spec: Omit<NodeSpec, 'root' | 'httpPort' | 'grpcPort'> & { root?: string; umask?: number },
+  spec: Omit<NodeSpec, 'root' | 'httpPort' | 'grpcPort'> & {
+    root?: string;
+    umask?: number;
+    /** Picks each port to try (a test of the retry below hands out a taken one). */
+    pickPort?: () => Promise<number>;
+  },
 ): Promise<ChildNode> {
   const root = spec.root ?? (await madeTemp('callfs-node-'));
   const dir = await madeTemp('callfs-cfg-');
@@ -193,7 +198,7 @@ export async function startChildNode(
   };
   let node;
   try {
-    node = await onFreePorts(async (httpPort, grpcPort) => {
+    node = await onFreePorts(spec.pickPort ?? freePort, async (httpPort, grpcPort) => {
       const configFile = join(dir, 'callfs.json');
       await writeFile(configFile, JSON.stringify(rawConfig({ ...spec, root, httpPort, grpcPort })));
       return {
@@ -245,11 +250,12 @@ export async function startChildNode(
  * this one, or an outgoing connection given it as its local port).
  */
 async function onFreePorts<T>(
+  pickPort: () => Promise<number>,
   start: (httpPort: number, grpcPort: number) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await start(await freePort(), await freePort());
+      return await start(await pickPort(), await pickPort());
     } catch (err) {
       if (attempt >= 3 || !/EADDRINUSE/.test(String((err as Error)?.message))) throw err;
     }

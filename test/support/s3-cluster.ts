@@ -43,13 +43,7 @@ export async function startMixedCluster(
     await s3.stop();
     throw err;
   }
-  const client = createS3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    bucket: s3.bucket,
-    accessKeyId: s3.accessKey,
-    secretAccessKey: s3.secretKey,
-  });
+  const client = createS3Client(s3.settings());
   return {
     s3,
     cluster,

@@ -29,11 +29,7 @@ describe('fsck of a shared S3 store', function () {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'callfs-s3-fsck-'));
     storage = await createS3Storage({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      bucket: s3.bucket,
-      accessKeyId: s3.accessKey,
-      secretAccessKey: s3.secretKey,
+      ...s3.settings(),
       keyPrefix: `fsck-${process.pid}-${++seq}/`,
       journalDir: join(dir, 'journal'),
     });

@@ -1,7 +1,7 @@
 // Runs the shared storage contract on the S3 backend against a real s3rver, plus what only S3
 // shows: one object per generation under the cluster's prefix, multipart uploads journaled
 // before their first part, abandoned writes undone at start-up, and clear bucket errors.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,17 +17,11 @@ import { InternalError } from '../../../src/files/errors.js';
 import { createS3Storage, type S3Storage } from '../../../src/storage/s3/storage.js';
 import { createS3Client } from '../../../src/storage/s3/client.js';
 import { uploadObject } from '../../../src/storage/s3/upload.js';
-import {
-  chunksOf,
-  putFile,
-  readAll,
-  rejection,
-  storageContract,
-} from '../../contract/storage-contract.js';
+import { chunksOf, putFile, storageContract } from '../../contract/storage-contract.js';
+import { readStream, rejection, sha256 } from '../../support/checks.js';
 import { startS3rver, type S3Handle } from '../../support/s3.js';
 
 const MiB = 1024 * 1024;
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 let s3: S3Handle;
 let seq = 0;
 
@@ -59,13 +53,7 @@ async function makeStorage(
 }
 
 function rawClient(): S3Client {
-  return createS3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    bucket: s3.bucket,
-    accessKeyId: s3.accessKey,
-    secretAccessKey: s3.secretKey,
-  });
+  return createS3Client(s3.settings());
 }
 
 async function keysUnder(prefix: string): Promise<string[]> {
@@ -111,10 +99,8 @@ describe('S3Storage', function () {
     const data = randomBytes(11 * MiB + 123);
     const ref = await putFile(storage, '/big.bin', data);
     const file = await storage.open(ref);
-    const got = await readAll(file.body);
-    expect(createHash('sha256').update(got).digest('hex')).to.equal(
-      createHash('sha256').update(data).digest('hex'),
-    );
+    const got = await readStream(file.body);
+    expect(sha256(got)).to.equal(sha256(data));
   });
 
   it('should undo a write at start-up when it was never prepared', async function () {
@@ -122,11 +108,7 @@ describe('S3Storage', function () {
     await temp.write(chunksOf(randomBytes(6 * MiB)), { maxBytes: 100 * MiB });
     // The process "dies" here: a new backend on the same journal starts up.
     const again = await createS3Storage({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      bucket: s3.bucket,
-      accessKeyId: s3.accessKey,
-      secretAccessKey: s3.secretKey,
+      ...s3.settings(),
       keyPrefix: prefix,
       journalDir: join(dir, 'journal'),
     });
@@ -141,11 +123,7 @@ describe('S3Storage', function () {
     await temp.write(chunksOf(randomBytes(1024)), { maxBytes: 100 * MiB });
     await temp.prepare(1);
     const again = await createS3Storage({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      bucket: s3.bucket,
-      accessKeyId: s3.accessKey,
-      secretAccessKey: s3.secretKey,
+      ...s3.settings(),
       keyPrefix: prefix,
       journalDir: join(dir, 'journal'),
     });
@@ -225,7 +203,7 @@ describe('S3Storage', function () {
       },
     );
     const got = await rawClient().send(new GetObjectCommand({ Bucket: s3.bucket, Key }));
-    const body = await readAll(got.Body as Readable);
+    const body = await readStream(got.Body as Readable);
     expect([buffers.size, sha256(body)]).to.deep.equal([2, sha256(data)]);
   });
 });

@@ -7,7 +7,7 @@ import { OwnerUnavailableError } from '../../../src/files/errors.js';
 import type { Inode, InodeRecord, NodeRecord, Storage } from '../../../src/files/ports.js';
 import { Router } from '../../../src/files/routing.js';
 import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
-import { rejection } from '../../contract/storage-contract.js';
+import { rejection } from '../../support/checks.js';
 
 const STORE = 's3:0123456789ab';
 const shared = { backendType: 's3', location: STORE } as Storage;

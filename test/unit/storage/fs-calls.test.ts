@@ -1,13 +1,11 @@
 // The callback-API file calls of the small-write path: a new file holds exactly its bytes and
 // mode, an existing one is never touched, and failures reach the caller as errno errors.
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { fsyncDir, renamePath, writeNewFile } from '../../../src/storage/fs-calls.js';
-
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+import { sha256 } from '../../support/checks.js';
 
 async function rejection(p: Promise<unknown>): Promise<NodeJS.ErrnoException> {
   try {

@@ -1,14 +1,12 @@
 // Gathering a small body: a Node Readable (an HTTP request body) is read through its events;
 // it must yield exactly its bytes, stop at the limit or an abort, and never hang on a body
 // that closed early.
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { expect } from 'chai';
 import { PayloadTooLargeError } from '../../../src/files/errors.js';
 import { gather } from '../../../src/storage/gather.js';
-
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+import { sha256 } from '../../support/checks.js';
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {

@@ -17,13 +17,8 @@ import type { WholeBody } from '../../../src/files/ports.js';
 import { createLocalfsStorage, type LocalfsStorage } from '../../../src/storage/localfs.js';
 import { storableLimits } from '../../../src/storage/localfs-limits.js';
 import { parseNamedPart } from '../../../src/storage/localfs-temp.js';
-import {
-  chunksOf,
-  putFile,
-  readAll,
-  rejection,
-  storageContract,
-} from '../../contract/storage-contract.js';
+import { chunksOf, putFile, storageContract } from '../../contract/storage-contract.js';
+import { readStream, rejection } from '../../support/checks.js';
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
@@ -137,7 +132,7 @@ describe('LocalfsStorage', function () {
     it('should serve a file an operator placed under the root when opened', async function () {
       await writeFile(join(root, 'adopted.txt'), 'adopted');
       const file = await storage.open({ path: '/adopted.txt' });
-      expect((await readAll(file.body)).toString()).to.equal('adopted');
+      expect((await readStream(file.body)).toString()).to.equal('adopted');
     });
 
     it('should offer the bytes of a small span whole when it is opened', async function () {
@@ -156,7 +151,7 @@ describe('LocalfsStorage', function () {
       await mkdir(join(root, 'fd', 'dir.bin'));
       const before = (await readdir('/proc/self/fd')).length;
       for (let i = 0; i < 20; i++) {
-        await readAll((await storage.open({ path: '/fd/small.bin' })).body);
+        await readStream((await storage.open({ path: '/fd/small.bin' })).body);
         await rejection(storage.open({ path: '/fd/dir.bin' }));
       }
       expect((await readdir('/proc/self/fd')).length).to.equal(before);
@@ -166,7 +161,7 @@ describe('LocalfsStorage', function () {
       const data = randomBytes(3000);
       await putFile(storage, '/whole.bin', data);
       const file = await storage.open({ path: '/whole.bin' });
-      expect(await readAll(file.body)).to.deep.equal(data);
+      expect(await readStream(file.body)).to.deep.equal(data);
     });
   });
 
@@ -267,7 +262,7 @@ describe('LocalfsStorage', function () {
       await putFile(storage, '/real/file.txt', Buffer.from('inside'));
       await symlink(join(root, 'real'), join(root, 'alias'));
       const file = await storage.open({ path: '/alias/file.txt' });
-      expect((await readAll(file.body)).toString()).to.equal('inside');
+      expect((await readStream(file.body)).toString()).to.equal('inside');
     });
   });
 

@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import { InternalError } from '../../../src/files/errors.js';
 import { createMemoryStorage } from '../../../src/storage/memory.js';
-import { chunksOf, putFile, rejection, storageContract } from '../../contract/storage-contract.js';
+import { chunksOf, putFile, storageContract } from '../../contract/storage-contract.js';
+import { rejection } from '../../support/checks.js';
 
 storageContract('memory', async () => ({
   // A limit below the API's, so the contract's path-length cases run on the fake too.

@@ -1,6 +1,6 @@
 // The writes of a large part: cut at fixed file offsets whatever the chunks, every byte in
 // order, nothing past the size limit, and an abort that ends a stalled body.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,11 +8,10 @@ import type { FileHandle } from 'node:fs/promises';
 import { expect } from 'chai';
 import { PayloadTooLargeError } from '../../../src/files/errors.js';
 import { FIRST_WRITE_BYTES, WRITE_BYTES, writePartBody } from '../../../src/storage/part-writer.js';
-import { rejection } from '../../contract/storage-contract.js';
+import { rejection, sha256 } from '../../support/checks.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** `data` in chunks of `size` bytes. */
 async function* chunked(data: Buffer, size: number): AsyncGenerator<Buffer> {
@@ -52,7 +51,7 @@ describe('writePartBody', function () {
       );
       await handle.close();
       expect(size).to.equal(data.length);
-      expect(sha(await readFile(join(dir, 'part')))).to.equal(sha(data));
+      expect(sha256(await readFile(join(dir, 'part')))).to.equal(sha256(data));
       expect(writes).to.deep.equal([
         [0, FIRST_WRITE_BYTES],
         [FIRST_WRITE_BYTES, WRITE_BYTES],
