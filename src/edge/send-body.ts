@@ -81,9 +81,19 @@ function headerList(first: Record<string, string>, second: Record<string, string
   return list;
 }
 
-/** The answer of a handler that wrote the response itself: the adapter sends nothing more. */
+/**
+ * The answer of a handler that wrote the response itself: the adapter sends nothing more. One
+ * instance serves every request (building one cost ~5 µs, a fair part of a small GET's edge
+ * work): the adapter and the middleware only read it, as the answer went out with its headers
+ * (security.ts returns early once the head is sent).
+ */
+const ALREADY_SENT_RESPONSE = new PlatformResponse(null, {
+  status: 200,
+  headers: { [ALREADY_SENT]: 'true' },
+});
+
 function alreadySent(): Response {
-  return new PlatformResponse(null, { status: 200, headers: { [ALREADY_SENT]: 'true' } });
+  return ALREADY_SENT_RESPONSE;
 }
 
 /** The bytes of a body that read them when opened (WholeBody), if it is one, not yet read. */
