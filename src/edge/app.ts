@@ -117,6 +117,13 @@ const requestTarget: MiddlewareHandler<EdgeEnv> = async (c, next) => {
 };
 
 /**
+ * What in a raw target lets the URL parser move its path: a segment that starts with a dot,
+ * plain or escaped (a dot segment), a backslash (a separator to it), a tab or a line break
+ * (dropped by it).
+ */
+const MAY_RESOLVE = /\/(?:\.|%2e)|[\\\t\n\r]/i;
+
+/**
  * The fetch handler for the Node adapter. The adapter resolves dot segments before the router
  * sees the URL, so `/v1/files/../../x` would route outside the files API; such a request is
  * routed to the files API, which parses (and rejects or resolves) the raw path itself.
@@ -125,7 +132,9 @@ export function edgeFetch(app: Hono<EdgeEnv>) {
   return (req: Request, env: EdgeEnv['Bindings']): Response | Promise<Response> => {
     const raw = env?.incoming?.url;
     const prefix = RAW_PATH_PREFIXES.find((p) => raw?.startsWith(p));
-    if (prefix) {
+    // Most targets have nothing the parser would resolve: parsing their URL again would be a
+    // fair part of a small GET's edge work.
+    if (prefix && MAY_RESOLVE.test(raw as string)) {
       const url = new URL(req.url);
       if (!url.pathname.startsWith(prefix)) {
         url.pathname = prefix;
