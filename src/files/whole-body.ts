@@ -4,15 +4,24 @@
 import { Readable } from 'node:stream';
 import type { WholeBody } from './storage-port.js';
 
+/**
+ * A stream over its bytes (pushed on its first read) that also offers them whole. A class, not
+ * a Readable given `bytes` afterwards: built for every small read, it costs half as much.
+ */
+class WholeReadable extends Readable implements WholeBody {
+  constructor(readonly bytes: Buffer) {
+    super();
+  }
+
+  override _read(): void {
+    if (this.bytes.length > 0) this.push(this.bytes);
+    this.push(null);
+  }
+}
+
 /** A stream over `bytes` (pushed on its first read) that also offers them whole. */
 export function wholeBody(bytes: Buffer): Readable & WholeBody {
-  const body = new Readable({
-    read() {
-      if (bytes.length > 0) this.push(bytes);
-      this.push(null);
-    },
-  });
-  return Object.assign(body, { bytes });
+  return new WholeReadable(bytes);
 }
 
 /** The bytes of a WholeBody that nobody has read from yet; undefined for any other body. */
