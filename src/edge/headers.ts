@@ -5,10 +5,18 @@ export function isDirectory(info: FileInfo): boolean {
   return info.type === 'FILE_TYPE_DIRECTORY';
 }
 
+/** The last second formatted and its text: a file served again formats its mtime once. */
+let lastSecond = NaN;
+let lastText = '';
+
 export function rfc3339Seconds(ms: number): string {
+  const second = Math.trunc(ms / 1000);
+  if (second === lastSecond) return lastText;
   // `YYYY-MM-DDTHH:mm:ss.000Z` less its milliseconds (years 0–9999, as the API's mtimes).
-  const iso = new Date(Math.trunc(ms / 1000) * 1000).toISOString();
-  return iso.length === 24 ? iso.slice(0, 19) + 'Z' : iso.replace('.000Z', 'Z');
+  const iso = new Date(second * 1000).toISOString();
+  lastText = iso.length === 24 ? iso.slice(0, 19) + 'Z' : iso.replace('.000Z', 'Z');
+  lastSecond = second;
+  return lastText;
 }
 
 export function modeString(mode: number): string {
