@@ -31,7 +31,7 @@ const MEANING: Record<string, string> = {
   'peer.chunk_size_bytes': 'size of each streamed chunk',
   'peer.flow_control_window_bytes': 'HTTP/2 flow-control window, both directions',
   'peer.ready_timeout_ms':
-    "deadline of an owning node's first answer (a hung node → 503 `OWNER_UNAVAILABLE`); also the keepalive ping's timeout",
+    "how long an owning node may take to accept a call, or to answer a Stat, a Read header or a Write Ready (a hung node → 503 `OWNER_UNAVAILABLE`); also the keepalive ping's timeout",
   'peer.keepalive_time_ms': 'HTTP/2 keepalive ping interval between nodes',
   'peer.write_idle_timeout_ms':
     'a `Write` or `StageFile` that sends nothing this long is ended; keep it ≥ `server.request_idle_timeout_ms`',

@@ -4,12 +4,14 @@
 // both ways; transport failures become OWNER_UNAVAILABLE naming the owner, fast: a refused port
 // fails at once, a hung owner within the Ready deadline (never a whole-transfer timeout).
 //
-// Each call is bounded by what it does. Small unary calls (Stat, Delete of one path, a Move that
-// stays on the owner, FinishStaged) have a short deadline. Bulk calls (a Move that carries a
-// file's bytes to another node, StageFile, ApplyMove) are bounded by progress instead: the
-// callee answers its response headers as soon as it has the call, which must happen within
-// the Ready deadline; after that the call runs as long as HTTP/2 keepalive shows the callee
-// alive, and every hop that carries bytes is cut when they stop flowing for the idle bound.
+// Each call is bounded by what it does. Stat changes nothing: its answer is due within the
+// Ready deadline (its owner sends headers only with the answer). Every call that changes state
+// (Delete, Move, StageFile, FinishStaged, ApplyMove) is bounded by progress instead: the callee
+// answers its response headers as soon as it has the call, before any work, which must happen
+// within the Ready deadline; after that the call runs as long as HTTP/2 keepalive shows the
+// callee alive, and every hop that carries bytes is cut when they stop flowing for the idle
+// bound. A callee that is slow but alive thus finishes its work and says so, rather than doing
+// it while the caller answers 503.
 import { Readable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { CallfsError, InternalError } from '../files/errors.js';
@@ -26,9 +28,9 @@ import type {
   WriteResult,
   WriteSession,
 } from '../files/ports.js';
-import type { FileServiceClient } from '../generated/callfs/v1/FileService.js';
 import type { ApplyMoveResponse__Output } from '../generated/callfs/v1/ApplyMoveResponse.js';
 import type { MoveResponse__Output } from '../generated/callfs/v1/MoveResponse.js';
+import type { FinishStagedResponse__Output } from '../generated/callfs/v1/FinishStagedResponse.js';
 import type { DeleteResponse__Output } from '../generated/callfs/v1/DeleteResponse.js';
 import type { StatResponse__Output } from '../generated/callfs/v1/StatResponse.js';
 import type { ReadResponse__Output } from '../generated/callfs/v1/ReadResponse.js';
@@ -38,7 +40,7 @@ import { bufferOneMessage, rechunk, writeWithBackpressure } from './chunks.js';
 import { MD } from './proto.js';
 import { fromGrpcError } from './status-map.js';
 import { PeerChannels } from './channels.js';
-import { stallBound, untilAccepted } from './call-bounds.js';
+import { cutUnlessAnswered, stallBound, untilAccepted } from './call-bounds.js';
 import { conditionsToWire, readRequestToWire } from './conditions-wire.js';
 import { wholeBody } from '../files/whole-body.js';
 import { gather, WHOLE_RELAY_BYTES } from './small-read.js';
@@ -49,7 +51,7 @@ export interface GrpcOwnerClientOptions {
   chunkSize: number;
   /** HTTP/2 flow-control window for data flowing to this client (downloads). */
   flowControlWindow: number;
-  /** Deadline for an owner to answer a unary call, a Read header or a Write Ready. */
+  /** Deadline for an owner's first answer: a call's response headers, a Read header, a Write Ready. */
   readyTimeoutMs: number;
   keepaliveTimeMs: number;
   /** A receiver that takes no bytes of a Write or StageFile for this long fails the call. */
@@ -77,46 +79,38 @@ export class GrpcOwnerClient implements OwnerClient {
   }
 
   /**
-   * A unary call to `owner`. `bulk` calls have no total deadline: the owner must send its
-   * response headers within the Ready deadline (a hung owner fails fast), then keepalive
-   * bounds the wait. Other calls must be answered within the Ready deadline.
+   * A unary call to `node`, cancelled when `signal` aborts. The node must send its response
+   * headers within the Ready deadline (`untilAccepted`); no total deadline follows. A call that
+   * changes state is accepted at once, before its work, and then bounded by keepalive; a Stat
+   * sends its headers only with its answer, so the deadline bounds its whole answer.
    */
   private unary<Res>(
-    owner: NodeRecord,
-    ctx: CallContext,
-    bulk: boolean,
-    invoke: (
-      c: FileServiceClient,
-      md: grpc.Metadata,
-      opts: grpc.CallOptions,
-      cb: (err: grpc.ServiceError | null, res?: Res) => void,
-    ) => grpc.ClientUnaryCall,
+    node: NodeRecord,
+    signal: AbortSignal | undefined,
+    invoke: (cb: (err: grpc.ServiceError | null, res?: Res) => void) => grpc.ClientUnaryCall,
   ): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
-      const opts: grpc.CallOptions = bulk
-        ? {}
-        : { deadline: new Date(Date.now() + this.o.readyTimeoutMs) };
-      let unanswered: NodeJS.Timeout | undefined;
-      const call = invoke(
-        this.channels.fileService(owner),
-        this.metadata(ctx),
-        opts,
-        (err, res) => {
-          clearTimeout(unanswered);
-          ctx.signal?.removeEventListener('abort', cancel);
-          if (err || !res) reject(fromGrpcError(err, owner.instance_id));
-          else resolve(res);
-        },
-      );
+      let stopWaiting = (): void => undefined;
+      const call = invoke((err, res) => {
+        stopWaiting();
+        signal?.removeEventListener('abort', cancel);
+        if (err || !res) reject(fromGrpcError(err, node.instance_id));
+        else resolve(res);
+      });
       const cancel = (): void => call.cancel();
-      if (bulk) unanswered = untilAccepted(call, this.o.readyTimeoutMs);
-      ctx.signal?.addEventListener('abort', cancel, { once: true });
+      stopWaiting = untilAccepted(call, this.o.readyTimeoutMs);
+      signal?.addEventListener('abort', cancel, { once: true });
     });
   }
 
   async stat(owner: NodeRecord, ctx: CallContext, path: string): Promise<FileInfo> {
-    const res = await this.unary<StatResponse__Output>(owner, ctx, false, (c, md, opts, cb) =>
-      c.Stat({ path }, md, opts, cb),
+    const c = this.channels.fileService(owner);
+    const md = this.metadata(ctx);
+    // Its answer is due within the Ready deadline (the owner accepts a Stat only by answering
+    // it): it changes nothing, so an answer cut there misleads no one (the caller may just ask
+    // again), and an owner that stalls in its etcd or disk does not hold a HEAD for longer.
+    const res = await this.unary<StatResponse__Output>(owner, ctx.signal, (cb) =>
+      c.Stat({ path }, md, cb),
     );
     if (!res.info) throw new InternalError('owner answered Stat without info');
     return res.info;
@@ -128,8 +122,10 @@ export class GrpcOwnerClient implements OwnerClient {
     path: string,
     conditions?: Conditions,
   ): Promise<void> {
-    await this.unary<DeleteResponse__Output>(owner, ctx, false, (c, md, opts, cb) =>
-      c.Delete({ path, conditions: conditionsToWire(conditions) }, md, opts, cb),
+    const c = this.channels.fileService(owner);
+    const md = this.metadata(ctx);
+    await this.unary<DeleteResponse__Output>(owner, ctx.signal, (cb) =>
+      c.Delete({ path, conditions: conditionsToWire(conditions) }, md, cb),
     );
   }
 
@@ -140,10 +136,10 @@ export class GrpcOwnerClient implements OwnerClient {
     spec: MoveSpec,
     conditions?: Conditions,
   ): Promise<FileInfo> {
-    // Moving the bytes to another node takes as long as the file is large.
-    const bulk = spec.instance !== '';
-    const res = await this.unary<MoveResponse__Output>(owner, ctx, bulk, (c, md, opts, cb) =>
-      c.Move({ source, ...spec, conditions: conditionsToWire(conditions) }, md, opts, cb),
+    const c = this.channels.fileService(owner);
+    const md = this.metadata(ctx);
+    const res = await this.unary<MoveResponse__Output>(owner, ctx.signal, (cb) =>
+      c.Move({ source, ...spec, conditions: conditionsToWire(conditions) }, md, cb),
     );
     if (!res.info) throw new InternalError('owner answered Move without info');
     return res.info;
@@ -165,11 +161,11 @@ export class GrpcOwnerClient implements OwnerClient {
     done.catch(() => undefined);
     const ended = new AbortController();
     const call = this.channels.nodeService(node).StageFile(this.internalMetadata(), (err) => {
-      clearTimeout(unanswered);
+      unwatch();
       ended.abort(new Error('stage call ended'));
       settle(err);
     });
-    const unanswered = untilAccepted(call, this.o.readyTimeoutMs);
+    const unwatch = untilAccepted(call, this.o.readyTimeoutMs);
     call.on('error', () => undefined);
     bufferOneMessage(call);
     const stalled = stallBound(this.o.writeIdleTimeoutMs, node);
@@ -196,33 +192,20 @@ export class GrpcOwnerClient implements OwnerClient {
   }
 
   async finishStaged(node: NodeRecord, stageId: string, commit: boolean): Promise<void> {
-    const client = this.channels.nodeService(node);
-    await new Promise<void>((resolve, reject) =>
-      client.FinishStaged(
-        { stage_id: stageId, commit },
-        this.internalMetadata(),
-        { deadline: new Date(Date.now() + 60_000) },
-        (err) => (err ? reject(fromGrpcError(err, node.instance_id)) : resolve()),
-      ),
+    const c = this.channels.nodeService(node);
+    const md = this.internalMetadata();
+    await this.unary<FinishStagedResponse__Output>(node, undefined, (cb) =>
+      c.FinishStaged({ stage_id: stageId, commit }, md, cb),
     );
   }
 
   async applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number> {
+    const c = this.channels.nodeService(node);
     const md = this.internalMetadata();
-    const client = this.channels.nodeService(node);
-    // Renaming a large directory file by file may take long: bounded by progress, not time.
-    const res = await new Promise<ApplyMoveResponse__Output>((resolve, reject) => {
-      const call = client.ApplyMove(
-        { journal_id: journalId, source: from, destination: to },
-        md,
-        (err, r) => {
-          clearTimeout(unanswered);
-          if (err || !r) reject(fromGrpcError(err, node.instance_id));
-          else resolve(r);
-        },
-      );
-      const unanswered = untilAccepted(call, this.o.readyTimeoutMs);
-    });
+    // Renaming a large directory file by file may take long.
+    const res = await this.unary<ApplyMoveResponse__Output>(node, undefined, (cb) =>
+      c.ApplyMove({ journal_id: journalId, source: from, destination: to }, md, cb),
+    );
     return res.files;
   }
 
@@ -239,7 +222,7 @@ export class GrpcOwnerClient implements OwnerClient {
     const cancel = (): void => call.cancel();
     ctx.signal?.addEventListener('abort', cancel, { once: true });
     const iterator = call[Symbol.asyncIterator]() as AsyncIterator<ReadResponse__Output>;
-    const timer = setTimeout(cancel, this.o.readyTimeoutMs);
+    const stopWaiting = cutUnlessAnswered(this.o.readyTimeoutMs, cancel);
     let first: IteratorResult<ReadResponse__Output>;
     try {
       first = await iterator.next();
@@ -247,7 +230,7 @@ export class GrpcOwnerClient implements OwnerClient {
       ctx.signal?.removeEventListener('abort', cancel);
       throw fromGrpcError(err, owner.instance_id);
     } finally {
-      clearTimeout(timer);
+      stopWaiting();
     }
     const info = first.done ? undefined : first.value.header;
     if (!info) {
@@ -321,7 +304,7 @@ export class GrpcOwnerClient implements OwnerClient {
     // Once the owner has ended the call (it failed, or it died), stop sending at once.
     const ended = new AbortController();
     void status.then((s) => ended.abort(new Error(s.details || 'owner ended the call')));
-    const timer = setTimeout(cancel, this.o.readyTimeoutMs);
+    const stopWaiting = cutUnlessAnswered(this.o.readyTimeoutMs, cancel);
     let ready: WriteResponse__Output['ready'];
     try {
       const { conditions, ...rest } = header;
@@ -334,7 +317,7 @@ export class GrpcOwnerClient implements OwnerClient {
       ctx.signal?.removeEventListener('abort', cancel);
       throw fromGrpcError(err, ownerId);
     } finally {
-      clearTimeout(timer);
+      stopWaiting();
     }
     if (!ready) {
       call.cancel();

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, jsonOf } from '../support/http.js';
+import { until } from '../support/wait.js';
 
 describe('cluster: owner down', function () {
   this.timeout(120_000);
@@ -81,6 +82,37 @@ describe('cluster: owner down', function () {
     it('should keep serving paths of other owners when one owner hangs', async () => {
       const res = await call(n1, 'GET', '/v1/files/od/one.txt');
       expect(await res.text()).to.equal('one');
+    });
+  });
+
+  describe('when the owner hangs before a change', () => {
+    // A change waits for the owner to accept it, not for a total deadline; a stopped owner never
+    // accepts, so it is still reported after peer.ready_timeout_ms. Stopped afresh, so that both
+    // calls reach it while its membership lease still runs.
+    before(async () => {
+      const put = () => call(cluster.nodes[1]!.url, 'PUT', '/v1/files/od/four.txt', { body: '4' });
+      expect(await until(async () => (await put()).status < 300), 'node-2 serves again').to.equal(
+        true,
+      );
+      cluster.nodes[1]!.proc.kill('SIGSTOP');
+    });
+    after(() => {
+      cluster.nodes[1]!.proc.kill('SIGCONT');
+    });
+
+    it('should answer 503 naming the owner when a delete finds it hung', async () => {
+      const res = await call(n1, 'DELETE', '/v1/files/od/four.txt');
+      const body = await jsonOf(res);
+      expect(res.status).to.equal(503);
+      expect(body.instance_id).to.equal('node-2');
+    });
+    it('should answer 503 naming the owner when a rename on it finds it hung', async () => {
+      const res = await call(n1, 'PATCH', '/v1/files/od/four.txt', {
+        body: JSON.stringify({ destination: '/od/four-renamed.txt' }),
+      });
+      const body = await jsonOf(res);
+      expect(res.status).to.equal(503);
+      expect(body.instance_id).to.equal('node-2');
     });
   });
 });
