@@ -5,6 +5,7 @@
 import {
   AlreadyExistsError,
   CallfsError,
+  InvalidPathError,
   MetadataUnavailableError,
   NodeNotServingError,
   NotAFileError,
@@ -308,6 +309,18 @@ export class Writes {
     }
     if (now?.inode.write !== stage.id || now.inode.gen !== gen) throw err;
     return now;
+  }
+
+  /**
+   * What a small create answers when this node's disk refused its path before anything was
+   * read from etcd: a non-empty directory in the way is, when the namespace knows the path (a
+   * directory holding files of this node), the 409 every other create of that path gets.
+   * Only this failure pays the read.
+   */
+  async createRefused(path: string, err: unknown): Promise<unknown> {
+    if (!(err instanceof InvalidPathError)) return err;
+    const rec = await this.o.metadata.get(path).catch(() => null);
+    return isVisible(rec) ? await this.o.router.conflict(rec, 'file') : err;
   }
 
   /** Removes a create's claim after a failed or cut upload, unless something replaced it. */
