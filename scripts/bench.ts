@@ -370,10 +370,8 @@ const auth = { authorization: `Bearer ${KEY}` };
 const STACK = ['@grpc/grpc-js', '@grpc/proto-loader', 'etcd3', 'hono', '@hono/node-server'];
 /**
  * Every runtime dependency `callfs server` imports at start-up: the static imports reached from
- * src/main.ts, the server command of src/cli/index.ts and src/node.ts. None of them is loaded
- * only when used, @aws-sdk/client-s3 included (src/node.ts → storage/s3/from-config.ts →
- * storage.ts imports it whether or not a node has an S3 backend); @aws-sdk/lib-storage is not
- * imported by src/ at all.
+ * src/main.ts, the server command of src/cli/index.ts and src/node.ts. @aws-sdk/client-s3 is
+ * not among them: storage/s3/from-config.ts loads it only when a bucket is configured.
  */
 const STARTUP_DEPS = [
   ...STACK,
@@ -387,14 +385,12 @@ const STARTUP_DEPS = [
   'pino-pretty',
   'commander',
   'mime-types',
-  '@aws-sdk/client-s3',
 ];
 /** The idle-memory baselines: node processes that only import these (stack-rss.mjs). */
 const IMPORT_ONLY: Record<string, string[]> = {
   'idle.bare': [],
   'idle.stack': STACK,
   'idle.deps': STARTUP_DEPS,
-  'idle.deps-s3': STARTUP_DEPS.filter((d) => !d.startsWith('@aws-sdk/')),
 };
 
 /** VmRSS of each import-only process after IDLE ms, all started together. */
@@ -630,7 +626,7 @@ function report(head: string, seconds: number): string {
         '(`scripts/bench-lib/stack-rss.mjs`: plain JavaScript, no tsx; incremental marking off ' +
         'as in src/main.ts; no forced gc, as for the nodes), started together and read after ' +
         'the same idle time. "Every runtime dependency a node imports at start-up" is ' +
-        `${STARTUP_DEPS.join(', ')}: none of them is loaded lazily.`,
+        `${STARTUP_DEPS.join(', ')} (the AWS SDK is loaded only by a node with an S3 bucket).`,
       rows: [
         {
           ...row('start-up, `bin/callfs` (dist/)', 'startup.dist', 'ms', {
@@ -664,12 +660,6 @@ function report(head: string, seconds: number): string {
           'idle.stack',
           'MB',
           { label: 'node importing nothing', name: 'idle.bare' },
-        ),
-        row(
-          'idle RSS, node importing every start-up dependency but @aws-sdk/client-s3',
-          'idle.deps-s3',
-          'MB',
-          { label: 'with it', name: 'idle.deps' },
         ),
       ],
     },

@@ -151,6 +151,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         chunkSize: config.peer.chunk_size_bytes,
         flowControlWindow: config.peer.flow_control_window_bytes,
         writeIdleTimeoutMs: config.peer.write_idle_timeout_ms,
+        readAcceptAfterMs: Math.ceil(config.peer.ready_timeout_ms / 3),
         credentials: serverCredentials(config),
         feed: changeFeed,
         services: [(server) => health.addToServer(server), addReflection],

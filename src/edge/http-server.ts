@@ -5,7 +5,12 @@
 // JSON error body with a code matching the status, the security headers and an X-Request-ID.
 // `100 Continue` is never sent here: the edge sends it when a handler first reads the body,
 // which is after authentication and after the owner has accepted the write (request.ts).
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { getRequestListener, RequestError } from '@hono/node-server';
@@ -91,6 +96,7 @@ export function createEdgeServer(o: EdgeServerOptions): Server {
     );
     res.writeHead(status, headers).end(text);
   });
+  const answers = answersInFlight(server);
   // A request Node's parser refuses: answered on the raw socket (there is no response object).
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     o.logger.debug({ err: err.code }, 'malformed HTTP request');
@@ -99,17 +105,60 @@ export function createEdgeServer(o: EdgeServerOptions): Server {
       socket.destroy();
       return;
     }
-    const { status, headers, text } = answer(
-      code === 'HPE_HEADER_OVERFLOW'
-        ? new HeadersTooLargeError('the request line and headers are too large')
-        : new BadRequestError('malformed HTTP request'),
-    );
-    const head = Object.entries(headers)
-      .map(([k, v]) => `${k}: ${v}\r\n`)
-      .join('');
-    socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n${head}\r\n${text}`);
+    const refuse = (): void => {
+      const pending = answers.of(socket);
+      // Bytes of an answer already went out: a status line now would land inside its body.
+      if (!socket.writable || pending.some((res) => res.headersSent)) {
+        socket.destroy();
+        return;
+      }
+      const { status, headers, text } = answer(
+        code === 'HPE_HEADER_OVERFLOW'
+          ? new HeadersTooLargeError('the request line and headers are too large')
+          : new BadRequestError('malformed HTTP request'),
+      );
+      const head = Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n${head}\r\n${text}`);
+    };
+    // What the parser refused follows a request it read whole (a body longer than its
+    // Content-Length, or a pipelined request): that request is answered first, as it would be
+    // on its own, and only then the rest with the 400. Answering at once wrote the 400 in its
+    // place and closed the connection under it, racing its commit: a write applied or not, and
+    // its client told 400 either way.
+    const whole = answers.of(socket).filter((res) => res.req.complete);
+    if (whole.length === 0) refuse();
+    else if (!answers.deferred.has(socket)) {
+      answers.deferred.add(socket);
+      void Promise.all(whole.map(closed)).then(refuse);
+    }
   });
   return server;
+}
+
+/** The answers each connection still owes, and the connections whose 400 waits for them. */
+function answersInFlight(server: Server): {
+  of(socket: Duplex): ServerResponse[];
+  deferred: WeakSet<Duplex>;
+} {
+  const owed = new WeakMap<Duplex, Set<ServerResponse>>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    let set = owed.get(req.socket);
+    if (!set) owed.set(req.socket, (set = new Set()));
+    const own = set;
+    own.add(res);
+    res.once('close', () => own.delete(res));
+  });
+  return {
+    of: (socket) => [...(owed.get(socket) ?? [])],
+    deferred: new WeakSet(),
+  };
+}
+
+/** Resolves once `res` is closed: sent whole, or its connection gone. */
+function closed(res: ServerResponse): Promise<void> {
+  return res.closed ? Promise.resolve() : new Promise((resolve) => res.once('close', resolve));
 }
 
 /** The adapter's reasons are fixed strings ("Missing host header", ...); nothing of the input. */

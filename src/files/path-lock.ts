@@ -4,6 +4,8 @@
 
 export class PathLocks {
   private readonly tails = new Map<string, Promise<void>>();
+  /** Paths with a write whose commit outcome is not settled yet, and how to try settling it. */
+  private readonly unresolved = new Map<string, () => Promise<void>>();
 
   async run<T>(path: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.tails.get(path) ?? Promise.resolve();
@@ -22,10 +24,23 @@ export class PathLocks {
 
   /**
    * While anyone holds or waits for `path`: a promise that settles once they all released it.
+   * While a write of it waits for its outcome (marked unresolved), one attempt at settling it.
    * Undefined when the path is free, which tells a reader that no commit of it is half done.
    */
   settled(path: string): Promise<void> | undefined {
-    return this.tails.get(path);
+    return this.tails.get(path) ?? this.unresolved.get(path)?.();
+  }
+
+  /**
+   * Marks `path` as having a write whose outcome is unknown (etcd may name it while its bytes
+   * are not in place yet): until cleared, `settled` runs `settle` instead of answering free.
+   */
+  markUnresolved(path: string, settle: () => Promise<void>): void {
+    this.unresolved.set(path, settle);
+  }
+
+  clearUnresolved(path: string): void {
+    this.unresolved.delete(path);
   }
 
   /** Holds the locks of several paths, taken in sorted order so two callers cannot deadlock. */

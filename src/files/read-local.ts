@@ -52,7 +52,9 @@ async function ownFile(d: ReadLocalDeps, path: string): Promise<InodeRecord> {
 /**
  * Reads `path`, owned by this node. Every commit of a path runs under its lock in the order
  * txn → rename → release. If the lock is free after `before` was read, every commit `before`
- * reflects has renamed its bytes already; if `after`, read once the file is open, is the same
+ * reflects has renamed its bytes already (a write whose outcome the commit could not learn
+ * keeps the path unsettled until the reconciler has placed or dropped it, which `settled` asks
+ * for); if `after`, read once the file is open, is the same
  * record, no commit switched etcd in between, so the open file is `before`'s version. Otherwise
  * it tries again; a file rewritten without pause is finally served without an ETag rather than
  * with one it cannot vouch for.

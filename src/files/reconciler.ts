@@ -32,6 +32,7 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private delay: number;
   private pass: Promise<void> = Promise.resolve();
+  private forReaders: Promise<void> | undefined;
 
   constructor(private readonly o: ReconcilerOptions) {
     this.delay = o.minDelayMs ?? 100;
@@ -45,6 +46,9 @@ export class Reconciler {
   /** Takes charge of a prepared temp whose outcome is not known yet. */
   adopt(write: PendingWrite): void {
     this.pending.set(write.temp.id, write);
+    // etcd may already name this write while its bytes are not in place: a reader of the path
+    // must not take the file on disk for that generation, so it has the write settled first.
+    this.o.locks.markUnresolved(write.path, () => this.readersPass());
     this.delay = this.o.minDelayMs ?? 100;
     if (this.running) this.schedule(0);
   }
@@ -61,6 +65,20 @@ export class Reconciler {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.pass;
+  }
+
+  /** A pass that readers asked for; readers arriving while it runs share it. */
+  private readersPass(): Promise<void> {
+    if (this.forReaders) return this.forReaders;
+    const pass = this.runOnce().then(
+      () => undefined,
+      () => undefined,
+    );
+    this.forReaders = pass;
+    void pass.then(() => {
+      if (this.forReaders === pass) this.forReaders = undefined;
+    });
+    return pass;
   }
 
   /** One attempt at every pending write; resolves with how many are still pending. */
@@ -87,6 +105,9 @@ export class Reconciler {
           }
         });
         this.pending.delete(id);
+        if (![...this.pending.values()].some((w) => w.path === write.path)) {
+          this.o.locks.clearUnresolved(write.path);
+        }
       } catch (err) {
         this.o.warn?.(`write of ${write.path} (gen ${write.gen}) is still unresolved`, err);
       }

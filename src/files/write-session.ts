@@ -52,6 +52,8 @@ interface Committer {
     writer: CallContext,
   ): Promise<{ record: InodeRecord; created: boolean }>;
   releaseClaim(claim: InodeRecord): Promise<void>;
+  /** What a small create whose path the disk refused answers (see Writes.createRefused). */
+  createRefused(path: string, err: unknown): Promise<unknown>;
 }
 
 export interface LocalWriteSessionOptions {
@@ -85,7 +87,7 @@ export class LocalWriteSession implements WriteSession {
     const { storage, path, ctx } = this.o;
     const signal = ctx.signal;
     try {
-      this.temp = await storage.createTemp(path);
+      this.temp = await this.createTemp();
       const size = await this.receive(this.temp, body, signal);
       const temp = this.temp;
       const stage: CommitStage = {
@@ -126,6 +128,17 @@ export class LocalWriteSession implements WriteSession {
     } catch (err) {
       await this.abort();
       throw err;
+    }
+  }
+
+  /** A small create has read no inode yet: a path its disk refuses may be the namespace's 409. */
+  private async createTemp(): Promise<TempFile> {
+    try {
+      return await this.o.storage.createTemp(this.o.path);
+    } catch (err) {
+      throw this.o.smallSize === undefined
+        ? err
+        : await this.o.service.createRefused(this.o.path, err);
     }
   }
 

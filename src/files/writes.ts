@@ -5,6 +5,7 @@
 import {
   AlreadyExistsError,
   CallfsError,
+  InvalidPathError,
   MetadataUnavailableError,
   NodeNotServingError,
   NotAFileError,
@@ -181,8 +182,14 @@ export class Writes {
           // uploaded), or a PUT completed the path and maybe a DELETE removed it since.
           if (createOnly && isVisible(cur)) throw await this.o.router.conflict(cur, 'file');
           if (!isVisible(cur)) {
-            throw new NodeNotServingError(
-              `the claim on ${path} lapsed while its body was uploading; nothing was written`,
+            if (await this.claimLapsed(claim)) {
+              throw new NodeNotServingError(
+                `the claim on ${path} lapsed while its body was uploading; nothing was written`,
+              );
+            }
+            throw new StaleRevisionError(
+              `the claim on ${path} was removed while its body was uploading (its directory ` +
+                'was deleted); nothing was written',
             );
           }
           // A PUT whose claimed path now holds a file replaces it, as any PUT would.
@@ -309,6 +316,30 @@ export class Writes {
     }
     if (now?.inode.write !== stage.id || now.inode.gen !== gen) throw err;
     return now;
+  }
+
+  /**
+   * What a small create answers when this node's disk refused its path before anything was
+   * read from etcd: a non-empty directory in the way is, when the namespace knows the path (a
+   * directory holding files of this node), the 409 every other create of that path gets.
+   * Only this failure pays the read.
+   */
+  async createRefused(path: string, err: unknown): Promise<unknown> {
+    if (!(err instanceof InvalidPathError)) return err;
+    const rec = await this.o.metadata.get(path).catch(() => null);
+    return isVisible(rec) ? await this.o.router.conflict(rec, 'file') : err;
+  }
+
+  /**
+   * Whether a claim that vanished went with the lease that held it: this node is not serving,
+   * or registered again after claiming (its record's lease is younger than the claim; both
+   * times come from this process's clock). Otherwise someone removed it (a recursive delete of
+   * its directory takes in-flight claims too), and saying the node lost its lease would be false.
+   */
+  private async claimLapsed(claim: InodeRecord): Promise<boolean> {
+    if (!this.o.membership.isServing()) return true;
+    const me = await this.o.membership.getNode(this.o.instanceId).catch(() => null);
+    return me?.leased === undefined || me.leased > claim.inode.mtime;
   }
 
   /** Removes a create's claim after a failed or cut upload, unless something replaced it. */

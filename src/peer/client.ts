@@ -237,7 +237,9 @@ export class GrpcOwnerClient implements OwnerClient {
     const cancel = (): void => call.cancel();
     ctx.signal?.addEventListener('abort', cancel, { once: true });
     const iterator = call[Symbol.asyncIterator]() as AsyncIterator<ReadResponse__Output>;
-    const stopWaiting = cutUnlessAnswered(this.o.readyTimeoutMs, cancel);
+    // The owner's headers come with its first message, or first on their own when the read has
+    // to wait there (a write of the path committing): after them keepalive bounds the wait.
+    const stopWaiting = untilAccepted(call, this.o.readyTimeoutMs);
     let first: IteratorResult<ReadResponse__Output>;
     try {
       first = await iterator.next();

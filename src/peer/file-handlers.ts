@@ -55,14 +55,14 @@ export function createPeerHandlers(o: PeerHandlerOptions): FileServiceHandlers {
       // Created first, so a cancel that comes while the file is being opened is not missed.
       const cancellation = callCancellation(call);
       const cancelled = cancellation.signal;
+      // Usually the headers go out with the first message; a read that has to wait says it
+      // has the call first (a timer per call, not an extra frame per call).
+      const late = setTimeout(() => call.cancelled || accepted(call), o.readAcceptAfterMs ?? 500);
       (async () => {
         const ctx = contextOf(auth, call.metadata, cancelled);
         const options = readOptionsFromWire(call.request);
-        const { info, body, range, notModified } = await files.read(
-          ctx,
-          path(call.request.path),
-          options,
-        );
+        const opened = files.read(ctx, path(call.request.path), options);
+        const { info, body, range, notModified } = await opened.finally(() => clearTimeout(late));
         try {
           await writeWithBackpressure(
             call,

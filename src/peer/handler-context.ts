@@ -19,6 +19,13 @@ export interface PeerHandlerOptions {
   writeIdleTimeoutMs: number;
   /** The change feed served by `Watch` (UNIMPLEMENTED without it). */
   feed?: ChangeFeed;
+  /**
+   * A Read whose first answer is not ready this long after the call came (it waits for a
+   * write of the path to commit, a slow disk or bucket) sends its response headers first, so
+   * its caller's ready bound, which its headers answer, is not spent on that wait. Default
+   * 500 ms, a third of `peer.ready_timeout_ms`'s default.
+   */
+  readAcceptAfterMs?: number;
 }
 
 export function first(md: grpc.Metadata, key: string): string | undefined {

@@ -116,6 +116,14 @@ export class LocalfsTemp extends StagedTemp {
 
   private async writeJournalFile(gen: number): Promise<void> {
     const entry: JournalEntry = { path: this.path, gen, write: this.id };
+    const plain = join(this.disk.tmpDir, this.id + PART_SUFFIX);
+    if (this.partPath !== plain) {
+      // Prepared before under a shorter generation's name: recovery pairs a `<id>.commit` only
+      // with `<id>.part`. That generation's commit failed, so nothing is lost if a crash comes
+      // between this rename and the journal (the part is then dropped as unjournaled).
+      await renamePath(this.partPath, plain);
+      this.partPath = plain;
+    }
     this.journalFile = true;
     // 'w': a commit that retries with a new generation rewrites its own journal entry.
     const handle = await open(this.journalPath, 'w');

@@ -314,10 +314,12 @@ for (const bucketOnAll of [true, false]) {
           const res = await call([n1, n2, n3][i % 3]!, 'GET', '/v1/files/r/churn.bin', {
             headers: i % 2 === 0 ? {} : { range: 'bytes=1000-599999' },
           });
-          const sha = sha256(Buffer.from(await res.arrayBuffer()));
+          const buf = Buffer.from(await res.arrayBuffer());
+          const sha = sha256(buf);
           if (res.status === 200) return shas.has(sha) ? 'whole' : 'torn';
           if (res.status === 206) return slices.has(sha) ? 'whole' : 'torn';
-          return String(res.status);
+          // The status and the body (its error code) say which failure it was.
+          return `${res.status} ${buf.toString().slice(0, 200)}`;
         });
         const written = await Promise.all(writes.map(async (w) => (await w).status));
         const got = await Promise.all(reads);

@@ -6,13 +6,14 @@
 import { connect } from 'node:net';
 import { expect } from 'chai';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
-import { call, jsonOf } from '../support/http.js';
+import { call, jsonOf, sha256 } from '../support/http.js';
 import { API_KEY, startInProcessNode, type InProcessNode } from '../support/node.js';
 
 interface RawAnswer {
   status: number;
   headers: Record<string, string>;
   body: string;
+  bytes: Buffer;
 }
 
 /** Parses every HTTP/1.1 answer found in `data` (a 100 Continue comes before the final one). */
@@ -29,8 +30,8 @@ function parseAnswers(data: Buffer): RawAnswer[] {
       headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
     }
     const length = Number(headers['content-length'] ?? 0);
-    const body = rest.subarray(end + 4, end + 4 + length).toString('utf8');
-    out.push({ status: Number(statusLine!.split(' ')[1]), headers, body });
+    const bytes = rest.subarray(end + 4, end + 4 + length);
+    out.push({ status: Number(statusLine!.split(' ')[1]), headers, body: bytes.toString(), bytes });
     rest = rest.subarray(end + 4 + length);
   }
   return out;
@@ -196,6 +197,56 @@ describe('answers given outside the app, over a raw socket', function () {
     expect(parseAnswers(data).map((a) => a.status)).to.deep.equal([100, 201]);
     const read = await call(node.url, 'GET', '/v1/files/up.txt');
     expect(await read.text()).to.equal('hello');
+  });
+
+  // A body longer than its Content-Length (or any bytes after a complete request) is the next
+  // request on the connection: the write it follows gets its own answer, and it alone the 400.
+  // Before: the 400 was written first, in place of the write's answer, and the connection's
+  // close raced the commit (the write applied or not, the client told 400 either way).
+  const MALFORMED = 'GARBAGE\r\n\r\n';
+
+  for (const [method, size] of [
+    ['POST', 5],
+    ['PUT', 5],
+    ['PUT', 100_000],
+  ] as const) {
+    it(`should answer a ${method} of ${size} bytes with its own status before the 400 of malformed bytes after it`, async () => {
+      const path = `/v1/files/pipelined/${method}-${size}.bin`;
+      const body = Buffer.alloc(size, 0x5a);
+      const data = await exchange(
+        port,
+        `${method} ${path} HTTP/1.1\r\n${host()}${auth}Content-Length: ${size}\r\n\r\n`,
+        { body: Buffer.concat([body, Buffer.from(MALFORMED)]) },
+      );
+      const answers = parseAnswers(data);
+      expect(answers.map((a) => a.status)).to.deep.equal([201, 400]);
+      expectApiError(answers[1]!, 400, ['BAD_REQUEST']);
+      const read = await call(node.url, 'GET', path);
+      expect(sha256(Buffer.from(await read.arrayBuffer()))).to.equal(sha256(body));
+    });
+  }
+
+  it('should answer a replacing PUT with 200 before the 400 of malformed bytes after it', async () => {
+    const path = '/v1/files/pipelined/replaced.bin';
+    expect((await call(node.url, 'PUT', path, { body: 'old bytes' })).status).to.equal(201);
+    const data = await exchange(
+      port,
+      `PUT ${path} HTTP/1.1\r\n${host()}${auth}Content-Length: 9\r\n\r\n`,
+      { body: Buffer.from(`new bytes${MALFORMED}`) },
+    );
+    expect(parseAnswers(data).map((a) => a.status)).to.deep.equal([200, 400]);
+    expect(await (await call(node.url, 'GET', path)).text()).to.equal('new bytes');
+  });
+
+  it('should send a whole file before the 400 of malformed bytes pipelined after its GET', async () => {
+    const file = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < file.length; i++) file[i] = i % 251;
+    const path = '/v1/files/pipelined/download.bin';
+    expect((await call(node.url, 'PUT', path, { body: file })).status).to.equal(201);
+    const data = await exchange(port, `GET ${path} HTTP/1.1\r\n${host()}${auth}\r\n${MALFORMED}`);
+    const answers = parseAnswers(data);
+    expect(answers.map((a) => a.status)).to.deep.equal([200, 400]);
+    expect(sha256(answers[0]!.bytes)).to.equal(sha256(file));
   });
 
   it('should answer 400 BAD_REQUEST when a JSON body is not valid UTF-8', async () => {

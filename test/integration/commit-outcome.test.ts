@@ -14,7 +14,7 @@ import { EtcdMetadata } from '../../src/metadata/etcd-metadata.js';
 import { createLocalfsStorage } from '../../src/storage/localfs.js';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
 import { startEtcdProxy, type EtcdProxy } from '../support/etcd-proxy.js';
-import { caller, rejection, writeFile } from '../support/fakes.js';
+import { caller, readStream, rejection, writeFile } from '../support/fakes.js';
 import { uniquePrefix } from '../support/node.js';
 import { until } from '../support/wait.js';
 import { FAKE_CURSOR_KEY } from '../support/fakes.js';
@@ -100,5 +100,35 @@ describe('integration: a commit whose etcd reply is lost', function () {
       bytes: 'generation two',
       temps: [],
     });
+  });
+
+  it('should never serve the old bytes under the ETag of the generation etcd names when its temp waits for the reconciler', async () => {
+    const alice = caller('alice');
+    await writeFile(files, alice, '/lost/etag.txt', 'generation one');
+    // The reconciler's next pass is held off, so the window it would close stays open.
+    await files.reconciler.stop();
+    try {
+      loseNextCommitReply = true;
+      await rejection(writeFile(files, alice, '/lost/etag.txt', 'generation two'));
+      proxy.release();
+      await until(async () =>
+        meta.get('/lost/etag.txt').then(
+          () => true,
+          () => false,
+        ),
+      );
+      const { info, body } = await files.read(alice, '/lost/etag.txt');
+      const bytes = (await readStream(body)).toString();
+      const named = (await meta.get('/lost/etag.txt'))?.inode.gen;
+      // Before: "generation one" under the ETag of generation 2, which a cache keeps for good.
+      expect({ named, bytes, etag: info.etag }).to.deep.equal({
+        named: 2,
+        bytes: 'generation two',
+        etag: info.etag.endsWith('-2"') ? info.etag : 'an ETag of generation 2',
+      });
+    } finally {
+      files.reconciler.start();
+      await until(async () => files.reconciler.size === 0);
+    }
   });
 });

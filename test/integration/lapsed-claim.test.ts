@@ -100,6 +100,24 @@ describe('integration: a create whose claim lapsed mid-body', function () {
     expect(stored).to.equal(null);
   });
 
+  // The node kept its lease: a recursive DELETE of the directory removed the claim (API.md:
+  // a create under a tree being deleted may fail, its parent gone). Before, it answered that
+  // the node had lost its lease (NODE_NOT_SERVING), which was not so.
+  it('should answer 503 STALE_REVISION and commit nothing when a recursive delete removed the claim', async () => {
+    const answer = await twoPartUpload(node.url, '/v1/files/swept/file.bin', async () => {
+      const claimed = await until(
+        async () => (await client.get(`${prefix}fs/swept//file.bin`).string()) !== null,
+      );
+      if (!claimed) throw new Error('the create never claimed its path');
+      const res = await call(node.url, 'DELETE', '/v1/files/swept?recursive=true');
+      if (res.status !== 204) throw new Error(`recursive delete answered ${res.status}`);
+    });
+    const stored = await client.get(`${prefix}fs/swept//file.bin`).string();
+    expect([answer.status, JSON.parse(answer.body).code]).to.deep.equal([503, 'STALE_REVISION']);
+    expect(answer.retryAfter).to.be.a('string');
+    expect(stored).to.equal(null);
+  });
+
   it('should create the path when the POST is retried after the lapse', async () => {
     const res = await call(node.url, 'POST', '/v1/files/lapse/file.bin', { body: 'retried' });
     expect(res.status).to.equal(201);

@@ -96,4 +96,19 @@ describe('small creates on a real node', function () {
     expect(res.status).to.equal(409);
     expect(((await res.json()) as { code: string }).code).to.equal('PARENT_NOT_A_DIRECTORY');
   });
+
+  // The small create reads no inode before its commit, and this node's disk refused the path
+  // first (a non-empty directory is in the way): 400 INVALID_PATH, where a larger body, or the
+  // same POST on a node without the directory's files, got the 409 of API.md §3.1.
+  it('should answer 409 FILE_ALREADY_EXISTS when a small POST names a directory holding files of this node', async () => {
+    expect(
+      (await call(node.url, 'PUT', '/v1/files/full/inner.txt', { body: 'x' })).status,
+    ).to.equal(201);
+    const res = await call(node.url, 'POST', '/v1/files/full', { body: 'small' });
+    expect([res.status, ((await res.json()) as { code: string }).code]).to.deep.equal([
+      409,
+      'FILE_ALREADY_EXISTS',
+    ]);
+    expect(await readdir(join(node.root, '.callfs', 'tmp'))).to.deep.equal([]);
+  });
 });

@@ -90,6 +90,7 @@ describe('GrpcOwnerClient to an owner slower than the ready timeout', function (
         chunkSize: 64 * 1024,
         flowControlWindow: 1024 * 1024,
         writeIdleTimeoutMs: 60_000,
+        readAcceptAfterMs: READY_MS / 3,
       },
       '127.0.0.1',
       0,
@@ -143,6 +144,14 @@ describe('GrpcOwnerClient to an owner slower than the ready timeout', function (
   it('should read the file when the process stalls past the ready timeout while the owner opens it', async () => {
     // A read changes nothing, yet a header already in the socket is an answer in time.
     slowness = () => stallProcess(2 * READY_MS);
+    const { body } = await client.read(owner, caller('alice'), file);
+    expect(sha256(await readStream(body))).to.equal(sha256(BYTES));
+  });
+
+  it('should read the file when the owner waits longer than the ready timeout before it opens it', async () => {
+    // A read waiting there (a write of the path committing, a slow disk or bucket) sends its
+    // headers first; before, the caller cut it at the ready timeout and answered 503.
+    slowness = () => sleep(SLOW_MS);
     const { body } = await client.read(owner, caller('alice'), file);
     expect(sha256(await readStream(body))).to.equal(sha256(BYTES));
   });
@@ -218,6 +227,10 @@ describe('GrpcOwnerClient to a hung owner', function () {
     expectUnavailable(
       await rejection(client.move(node, caller('alice'), '/h/file', moveSpec('/h/other'))),
     );
+  });
+
+  it('should reject read with OwnerUnavailableError naming the owner when it never accepts', async () => {
+    expectUnavailable(await rejection(client.read(node, caller('alice'), '/h/file')));
   });
 
   it('should reject finishStaged with OwnerUnavailableError naming the node when it never accepts', async () => {

@@ -349,6 +349,25 @@ describe('LocalfsStorage', function () {
       expect(await readdir(tmp)).to.deep.equal([]);
     });
 
+    it('should roll forward a temp prepared again when its next generation no longer fits in its name', async function () {
+      // `<id>.9.<path>.jpart` fits NAME_MAX, `<id>.10.<path>.jpart` does not: the second
+      // prepare journals in `<id>.commit`, which recovery pairs with `<id>.part` only. Before,
+      // the part kept its generation-9 name, so a crash after etcd named generation 10 dropped
+      // both: the file's bytes were lost.
+      const path = '/x.txt';
+      const nameMax = `${'0'.repeat(16)}.9.${Buffer.from(path).toString('base64url')}.jpart`.length;
+      const short = await createLocalfsStorage({ root, limits: { nameMax } });
+      const temp = await short.createTemp(path);
+      await temp.write(chunksOf(Buffer.from('generation 10')), { maxBytes: 100 });
+      await temp.prepare(9);
+      await temp.prepare(10);
+      const restarted = await createLocalfsStorage({ root, limits: { nameMax } });
+      await restarted.recover(
+        async (p, gen, write) => p === path && gen === 10 && write === temp.id,
+      );
+      expect(await readFile(join(root, 'x.txt'), 'utf8')).to.equal('generation 10');
+    });
+
     it('should set aside a part whose journaled name is not one of ours when recovering', async function () {
       const evil = `0123456789abcdef.1.${Buffer.from('/.callfs/x').toString('base64url')}.jpart`;
       await writeFile(join(tmp, evil), 'x');
