@@ -36,6 +36,9 @@ export interface EdgeServerOptions {
   idleTimeoutMs: number;
   /** Largest request line + headers, in bytes (Node's default is 16 KiB). */
   maxHeaderSize?: number;
+  /** Time to receive a request's headers (default 30 s), and how often Node checks it. */
+  headersTimeoutMs?: number;
+  connectionsCheckingIntervalMs?: number;
 }
 
 /** Status line reasons of the answers written straight to a socket. */
@@ -74,6 +77,9 @@ export function createEdgeServer(o: EdgeServerOptions): Server {
     // Checked by the adapter instead, so a missing Host gets the API's answer, not Node's.
     requireHostHeader: false,
     ...(o.maxHeaderSize ? { maxHeaderSize: o.maxHeaderSize } : {}),
+    ...(o.connectionsCheckingIntervalMs
+      ? { connectionsCheckingInterval: o.connectionsCheckingIntervalMs }
+      : {}),
   };
   const server: Server = o.tls
     ? (createHttpsServer(
@@ -86,7 +92,7 @@ export function createEdgeServer(o: EdgeServerOptions): Server {
   // transfer, which the API promises never to do.
   server.setTimeout(o.idleTimeoutMs);
   server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
+  server.headersTimeout = o.headersTimeoutMs ?? 30_000;
 
   // Without this listener Node answers `100 Continue` at once, before anyone checked the key.
   server.on('checkContinue', (req: IncomingMessage, res) => server.emit('request', req, res));
@@ -101,6 +107,10 @@ export function createEdgeServer(o: EdgeServerOptions): Server {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     o.logger.debug({ err: err.code }, 'malformed HTTP request');
     const code = err.code as string | undefined;
+    // Its 400 already waits for the answers owed before it, and ends the connection then: the
+    // parser, which saw an unfinished request, reports a headers timeout meanwhile, which must
+    // not cut an answer still going out (a slow commit, a large GET).
+    if (answers.deferred.has(socket)) return;
     if (!socket.writable || code === 'ECONNRESET' || code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       socket.destroy();
       return;

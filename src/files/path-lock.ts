@@ -31,6 +31,11 @@ export class PathLocks {
     return this.tails.get(path) ?? this.unresolved.get(path)?.();
   }
 
+  /** Whether anyone holds or waits for `path`, or a write of it waits for its outcome. */
+  busy(path: string): boolean {
+    return this.tails.has(path) || this.unresolved.has(path);
+  }
+
   /**
    * Marks `path` as having a write whose outcome is unknown (etcd may name it while its bytes
    * are not in place yet): until cleared, `settled` runs `settle` instead of answering free.

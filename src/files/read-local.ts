@@ -67,7 +67,8 @@ export async function readLocal(
 ): Promise<ReadResult> {
   for (let round = 1; ; round++) {
     const before = await ownFile(d, path);
-    const pending = d.locks.settled(path);
+    // The last round only looks: asking for a settlement nobody waits for would start work.
+    const pending = round < ROUNDS ? d.locks.settled(path) : d.locks.busy(path);
     if (pending && round < ROUNDS) {
       await pending;
       continue;

@@ -32,7 +32,8 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private delay: number;
   private pass: Promise<void> = Promise.resolve();
-  private forReaders: Promise<void> | undefined;
+  /** Per path, the pass its readers asked for last, and when it ended (0: still running). */
+  private readonly forReaders = new Map<string, { pass: Promise<void>; endedAt: number }>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.delay = o.minDelayMs ?? 100;
@@ -48,7 +49,7 @@ export class Reconciler {
     this.pending.set(write.temp.id, write);
     // etcd may already name this write while its bytes are not in place: a reader of the path
     // must not take the file on disk for that generation, so it has the write settled first.
-    this.o.locks.markUnresolved(write.path, () => this.readersPass());
+    this.o.locks.markUnresolved(write.path, () => this.readersPass(write.path));
     this.delay = this.o.minDelayMs ?? 100;
     if (this.running) this.schedule(0);
   }
@@ -67,18 +68,29 @@ export class Reconciler {
     await this.pass;
   }
 
-  /** A pass that readers asked for; readers arriving while it runs share it. */
-  private readersPass(): Promise<void> {
-    if (this.forReaders) return this.forReaders;
-    const pass = this.runOnce().then(
+  /**
+   * An attempt at the pending writes of `path`, which its readers asked for. Readers arriving
+   * while it runs, or within the first retry delay after it ended, share it: reads of a path
+   * whose outcome etcd cannot tell yet make no more etcd requests than the retries would, and
+   * they soon answer without an ETag instead of waiting. A stopped reconciler still answers
+   * its readers: stopping holds off the retries, not the reads.
+   */
+  private readersPass(path: string): Promise<void> {
+    const last = this.forReaders.get(path);
+    const interval = this.o.minDelayMs ?? 100;
+    if (last && (last.endedAt === 0 || Date.now() - last.endedAt < interval)) return last.pass;
+    const entry = { pass: Promise.resolve(), endedAt: 0 };
+    const run = this.pass.then(() => this.resolveAll(path));
+    this.pass = run.then(
       () => undefined,
       () => undefined,
     );
-    this.forReaders = pass;
-    void pass.then(() => {
-      if (this.forReaders === pass) this.forReaders = undefined;
-    });
-    return pass;
+    entry.pass = run.then(
+      () => void (entry.endedAt = Date.now()),
+      () => void (entry.endedAt = Date.now()),
+    );
+    this.forReaders.set(path, entry);
+    return entry.pass;
   }
 
   /** One attempt at every pending write; resolves with how many are still pending. */
@@ -92,8 +104,10 @@ export class Reconciler {
     return this.pending.size;
   }
 
-  private async resolveAll(): Promise<void> {
+  /** One attempt at every pending write, or at those of `only`. */
+  private async resolveAll(only?: string): Promise<void> {
     for (const [id, write] of [...this.pending]) {
+      if (only !== undefined && write.path !== only) continue;
       try {
         await this.o.locks.run(write.path, async () => {
           // Errors (etcd unreachable, the disk refusing the rename) keep the write pending.
@@ -107,6 +121,7 @@ export class Reconciler {
         this.pending.delete(id);
         if (![...this.pending.values()].some((w) => w.path === write.path)) {
           this.o.locks.clearUnresolved(write.path);
+          this.forReaders.delete(write.path);
         }
       } catch (err) {
         this.o.warn?.(`write of ${write.path} (gen ${write.gen}) is still unresolved`, err);

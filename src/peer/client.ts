@@ -61,6 +61,9 @@ function withoutCallerStack<T>(start: () => T): T {
   }
 }
 
+/** The bound of a FinishStaged call, whatever keepalive says (see `finishStaged`). */
+const FINISH_STAGED_DEADLINE_MS = 60_000;
+
 export interface GrpcOwnerClientOptions {
   internalSecret: string;
   chunkSize: number;
@@ -209,8 +212,13 @@ export class GrpcOwnerClient implements OwnerClient {
   async finishStaged(node: NodeRecord, stageId: string, commit: boolean): Promise<void> {
     const c = this.channels.nodeService(node);
     const md = this.internalMetadata();
+    // Also a total deadline: the mover holds its path locks across this call, and the target
+    // takes its own lock of the path to finish, so two moves to one new path from two nodes
+    // could wait on each other for as long as both stay alive. Its caller treats a failure as
+    // non-fatal, and the target's staging timer settles the file on its own.
+    const deadline = new Date(Date.now() + FINISH_STAGED_DEADLINE_MS);
     await this.unary<FinishStagedResponse__Output>(node, undefined, (cb) =>
-      c.FinishStaged({ stage_id: stageId, commit }, md, cb),
+      c.FinishStaged({ stage_id: stageId, commit }, md, { deadline }, cb),
     );
   }
 
@@ -230,9 +238,10 @@ export class GrpcOwnerClient implements OwnerClient {
     path: string,
     options?: ReadOptions,
   ): Promise<ReadResult> {
-    const call = withoutCallerStack(() =>
-      this.channels.fileService(owner).Read(readRequestToWire(path, options), this.metadata(ctx)),
-    );
+    const service = this.channels.fileService(owner);
+    const request = readRequestToWire(path, options);
+    const md = this.metadata(ctx);
+    const call = withoutCallerStack(() => service.Read(request, md));
     bufferOneMessage(call);
     const cancel = (): void => call.cancel();
     ctx.signal?.addEventListener('abort', cancel, { once: true });

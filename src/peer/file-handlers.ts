@@ -89,6 +89,7 @@ export function createPeerHandlers(o: PeerHandlerOptions): FileServiceHandlers {
           body.destroy();
         }
       })().then(cancellation.release, (err: unknown) => {
+        clearTimeout(late);
         cancellation.release();
         if (!call.cancelled) call.emit('error', fail(err));
       });
