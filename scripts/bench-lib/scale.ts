@@ -222,16 +222,19 @@ export async function runScale(o: ScaleOptions): Promise<string> {
   });
   if (res.status !== 201) throw new Error(`PUT /probe/small.bin: ${res.status}`);
   const dbEmpty = await dbSize(o);
-  const rssEmpty = o.cluster.nodes.map((n) => rssMB(n.pid));
   const empty = await probes(o, 'empty', counts);
+  // Each namespace's RSS after its own probes and the same settling time, so the two compare.
+  await new Promise((r) => setTimeout(r, 5000));
+  const rssEmpty = o.cluster.nodes.map((n) => rssMB(n.pid));
 
   o.ctx.log(`scale: loading ${paths.toLocaleString('en-US')} paths (batched etcd txns + files)`);
   const loaded = await load(o, paths, { dir: '', files: 0 });
   o.ctx.log(`scale: loaded in ${loaded.seconds.toFixed(0)} s; letting the nodes settle`);
   await new Promise((r) => setTimeout(r, 5000));
   const dbFull = await dbSize(o);
-  const rssFull = o.cluster.nodes.map((n) => rssMB(n.pid));
   const full = await probes(o, 'full', counts);
+  await new Promise((r) => setTimeout(r, 5000));
+  const rssFull = o.cluster.nodes.map((n) => rssMB(n.pid));
 
   const one = (v: number): ReturnType<typeof spread> => spread([v]);
   const rowOf = (figure: string, pick: (p: Probe) => Load, unit: string): Row => {
@@ -286,7 +289,7 @@ export async function runScale(o: ScaleOptions): Promise<string> {
       "key and value format plus an empty file per path on its owner's disk, not through the API. " +
       `Each figure is the median (min–max) of ${o.quick ? 1 : REPEATS} runs; the baseline is the same ` +
       'figure on the empty namespace in the same bench, and the ratio is of the medians. The etcd ' +
-      'db size is read after compacting to the current revision and defragmenting.',
+      "db size is read after compacting to the current revision and defragmenting; each node's RSS 5 s after that namespace's probes.",
     '',
     renderSection({ title: 'Empty vs loaded namespace', rows }).replace(/^## .*\n\n/, ''),
     `etcd's default quota is 2 GiB (\`--quota-backend-bytes\`). The load grew the db by ` +
