@@ -45,6 +45,7 @@ import { deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
 import { Reconciler } from './reconciler.js';
 import { Writes } from './writes.js';
+import { parentTemplate } from './write-inodes.js';
 import { evaluateConditions, type Conditions } from './conditions.js';
 import { readLocal } from './read-local.js';
 import { moveToBackend, requestedBackend } from './move-backend.js';
@@ -192,7 +193,7 @@ export class FilesService implements FilesApi {
       };
       try {
         const created = await this.o.metadata.create(path, dir, {
-          parents: this.parentTemplate(ctx, now),
+          parents: parentTemplate(this.o.instanceId, defaultStorage(this.o).backendType, ctx, now),
         });
         return { created: true, info: toFileInfo(created) };
       } catch (err) {
@@ -316,10 +317,6 @@ export class FilesService implements FilesApi {
       rec.inode.gen === gen &&
       (write === undefined || rec.inode.write === write)
     );
-  }
-
-  private parentTemplate(ctx: CallContext, now: number) {
-    return this.writes.parentTemplate(ctx, now);
   }
 
   private assertCanModify(ctx: CallContext, rec: InodeRecord): void {

@@ -32,6 +32,7 @@ import type {
 } from './ports.js';
 import { assertBound, type Router } from './routing.js';
 import { type CommitStage, LocalWriteSession } from './write-session.js';
+import { firstGeneration, parentTemplate } from './write-inodes.js';
 import type { Reconciler } from './reconciler.js';
 import { type BackendDeps, defaultStorage, placement, servedHere, storageFor } from './backends.js';
 
@@ -145,7 +146,7 @@ export class Writes {
       };
       try {
         const claimed = await this.o.metadata.create(path, claim, {
-          parents: this.parentTemplate(ctx, now),
+          parents: this.parents(ctx, now),
           leased: true,
         });
         return this.session(ctx, bytes, path, true, claimed, createOnly, header.conditions);
@@ -201,7 +202,7 @@ export class Writes {
         if (!cur && !claim) {
           assertServing(this.o);
           await stage.prepare(1);
-          const inode = this.firstGeneration(size, writer, stage, Date.now());
+          const inode = firstGeneration(this.o.instanceId, size, writer, stage, Date.now());
           let record: InodeRecord;
           try {
             // Never re-creates a directory: a file whose directory was moved (or deleted)
@@ -278,11 +279,11 @@ export class Writes {
       assertServing(this.o);
       await stage.prepare(1);
       const now = Date.now();
-      const inode = this.firstGeneration(size, writer, stage, now);
+      const inode = firstGeneration(this.o.instanceId, size, writer, stage, now);
       let record: InodeRecord;
       try {
         record = await this.o.metadata.create(path, inode, {
-          parents: this.parentTemplate(writer, now),
+          parents: this.parents(writer, now),
         });
       } catch (err) {
         if (err instanceof AlreadyExistsError) {
@@ -377,34 +378,8 @@ export class Writes {
     });
   }
 
-  /** The inode of a file's first committed generation, naming the staged write's bytes. */
-  private firstGeneration(
-    size: number,
-    writer: CallContext,
-    stage: CommitStage,
-    now: number,
-  ): Inode {
-    return {
-      type: 'file',
-      instance_id: this.o.instanceId,
-      ...stage.placement,
-      size,
-      mode: FILE_MODE,
-      owner: writer.caller.user,
-      mtime: now,
-      gen: 1,
-      state: 'ready',
-      write: stage.id,
-    };
-  }
-
-  parentTemplate(ctx: CallContext, now: number) {
-    return {
-      owner: ctx.caller.user,
-      instance_id: this.o.instanceId,
-      backend_type: defaultStorage(this.o).backendType,
-      mtime: now,
-    };
+  private parents(ctx: CallContext, now: number): ReturnType<typeof parentTemplate> {
+    return parentTemplate(this.o.instanceId, defaultStorage(this.o).backendType, ctx, now);
   }
 
   private isSmall(expectedSize: number): boolean {
