@@ -8,6 +8,7 @@
 import type { PathLocks } from './path-lock.js';
 import { rebasePath } from './paths.js';
 import type { InodeRecord, Metadata, PathStorage } from './ports.js';
+import type { Staging } from './staging.js';
 import { subtreeRecords } from './subtree-records.js';
 
 export interface MoveDirDiskDeps {
@@ -15,6 +16,8 @@ export interface MoveDirDiskDeps {
   metadata: Metadata;
   storage: PathStorage;
   locks: PathLocks;
+  /** Files moving to this node whose bytes are staged, not yet committed (staging.ts). */
+  staging?: Pick<Staging, 'placeMoved'>;
 }
 
 const PAGE = 500;
@@ -39,7 +42,12 @@ export async function applyLocal(
       for (let r = queue.shift(); r; r = queue.shift()) {
         const old = rebasePath(r.path, to, from);
         if (stayed.has(old)) continue;
-        const n = await d.locks.runAll([old, r.path], () => moveBytes(d.storage, old, r.path));
+        const n = await d.locks.runAll([old, r.path], async () => {
+          // A file that moved to this node just before the re-key may still wait, staged,
+          // for its sender's commit: its bytes are placed now, then moved like the others.
+          await d.staging?.placeMoved(old, r);
+          return moveBytes(d.storage, old, r.path);
+        });
         moved += n;
       }
     };

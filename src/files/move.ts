@@ -123,8 +123,9 @@ export async function moveFileToNode(
     const opened = await bytes.open(refOf(cur), ctx.signal);
     const id = randomBytes(12).toString('hex');
     const gen = cur.inode.gen + 1;
+    let write: string;
     try {
-      await d.owners.stageFile(
+      write = await d.owners.stageFile(
         target,
         { stageId: id, path: to, gen, size: opened.size },
         opened.body,
@@ -139,6 +140,9 @@ export async function moveFileToNode(
       backend_type: target.backends[0] ?? cur.inode.backend_type,
       size: opened.size,
       gen,
+      // The staged bytes' own id: the target's start-up recovery keeps them only when etcd
+      // names it (a target that gives none keeps the id the bytes had here).
+      ...(write ? { write } : {}),
     };
     let moved: InodeRecord;
     try {

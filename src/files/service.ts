@@ -29,6 +29,7 @@ import type {
   MoveSpec,
   NodeRecord,
   StagedFile,
+  StagedWrite,
   OwnerClient,
   ReadOptions,
   QuarantinedEntry,
@@ -80,12 +81,19 @@ export class FilesService implements FilesApi {
   /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
   readonly reconciler: Reconciler;
   readonly instanceId: string;
-  /** The options with the locks, built once: reads run it per request. */
-  private readonly deps: FilesServiceOptions & { locks: PathLocks };
+  /** The options with the locks and the staging, built once: reads run it per request. */
+  private readonly deps: FilesServiceOptions & { locks: PathLocks; staging: Staging };
 
   constructor(private readonly o: FilesServiceOptions) {
     this.instanceId = o.instanceId;
-    this.deps = { ...o, locks: this.locks };
+    this.staging = new Staging({
+      storage: o.storage,
+      locks: this.locks,
+      isCurrent: (p, gen, write) => this.isCurrent(p, gen, write),
+      isNamed: async (p) => (await o.metadata.get(p)) !== null,
+      warn: o.warn,
+    });
+    this.deps = { ...o, locks: this.locks, staging: this.staging };
     this.router = new Router(o);
     this.reconciler = new Reconciler({
       locks: this.locks,
@@ -98,7 +106,6 @@ export class FilesService implements FilesApi {
       router: this.router,
       reconciler: this.reconciler,
     });
-    this.staging = new Staging(o.storage, this.locks, (p, gen) => this.isCurrent(p, gen), o.warn);
   }
 
   async stat(ctx: CallContext, path: string): Promise<FileInfo> {
@@ -286,7 +293,7 @@ export class FilesService implements FilesApi {
     return recoverJournal({ ...this.deps, setAside: this.setAside }, entries);
   }
 
-  async stageFile(stage: StagedFile, body: AsyncIterable<Buffer>): Promise<number> {
+  async stageFile(stage: StagedFile, body: AsyncIterable<Buffer>): Promise<StagedWrite> {
     assertServing(this.o);
     return this.staging.stage(stage, body);
   }

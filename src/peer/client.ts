@@ -32,6 +32,7 @@ import type { ApplyMoveResponse__Output } from '../generated/callfs/v1/ApplyMove
 import type { MoveResponse__Output } from '../generated/callfs/v1/MoveResponse.js';
 import type { FinishStagedResponse__Output } from '../generated/callfs/v1/FinishStagedResponse.js';
 import type { DeleteResponse__Output } from '../generated/callfs/v1/DeleteResponse.js';
+import type { StageFileResponse__Output } from '../generated/callfs/v1/StageFileResponse.js';
 import type { StatResponse__Output } from '../generated/callfs/v1/StatResponse.js';
 import type { ReadResponse__Output } from '../generated/callfs/v1/ReadResponse.js';
 import type { WriteRequest } from '../generated/callfs/v1/WriteRequest.js';
@@ -169,19 +170,24 @@ export class GrpcOwnerClient implements OwnerClient {
     return md;
   }
 
-  async stageFile(node: NodeRecord, stage: StagedFile, body: AsyncIterable<Buffer>): Promise<void> {
-    let settle!: (err: grpc.ServiceError | null) => void;
-    const done = new Promise<void>((resolve, reject) => {
-      settle = (err) => (err ? reject(fromGrpcError(err, node.instance_id)) : resolve());
+  async stageFile(
+    node: NodeRecord,
+    stage: StagedFile,
+    body: AsyncIterable<Buffer>,
+  ): Promise<string> {
+    let settle!: (err: grpc.ServiceError | null, res?: StageFileResponse__Output) => void;
+    const done = new Promise<string>((resolve, reject) => {
+      settle = (err, res) =>
+        err ? reject(fromGrpcError(err, node.instance_id)) : resolve(res?.write ?? '');
     });
     // The target may refuse (its disk, its lease) while the sender still waits for its own disk:
     // the refusal must not be an unhandled rejection, which ends the process.
     done.catch(() => undefined);
     const ended = new AbortController();
-    const call = this.channels.nodeService(node).StageFile(this.internalMetadata(), (err) => {
+    const call = this.channels.nodeService(node).StageFile(this.internalMetadata(), (err, res) => {
       unwatch();
       ended.abort(new Error('stage call ended'));
-      settle(err);
+      settle(err, res);
     });
     const unwatch = untilAccepted(call, this.o.readyTimeoutMs);
     call.on('error', () => undefined);
@@ -206,7 +212,7 @@ export class GrpcOwnerClient implements OwnerClient {
       if (targetEnded && answer) throw answer;
       throw err instanceof CallfsError ? err : fromGrpcError(err, node.instance_id);
     }
-    await done;
+    return done;
   }
 
   async finishStaged(node: NodeRecord, stageId: string, commit: boolean): Promise<void> {

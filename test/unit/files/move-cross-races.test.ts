@@ -1,0 +1,80 @@
+// A file moving to another node while the directory it lands in moves too. Between the mover's
+// namespace switch and the target's commit of the staged bytes, etcd names a file of the target
+// whose bytes are still a staged temp: a directory move re-keying that file in this window must
+// still find its bytes under the new path. The interleavings are forced by holding one of the
+// two calls that reach the target (FinishStaged or ApplyMove) until the other has run.
+import { expect } from 'chai';
+import {
+  caller,
+  moveSpec,
+  fakeCluster,
+  readFile,
+  sha256,
+  writeFile,
+  type FakeCluster,
+} from '../../support/fakes.js';
+
+const BYTES = Buffer.from('the bytes that move twice');
+
+describe('a file moving to another node into a directory that moves', () => {
+  let cluster: FakeCluster;
+  const alice = caller('alice');
+
+  beforeEach(async () => {
+    cluster = await fakeCluster(['node-1', 'node-2', 'node-3']);
+    await writeFile(cluster.node('node-1').files, alice, '/i/f.bin', BYTES);
+    // Temp ids of the fake disks count up per node: the target's next one is not the source's.
+    await writeFile(cluster.node('node-2').files, alice, '/i/other.bin', 'other');
+    await cluster.node('node-3').files.mkdir(alice, '/d');
+  });
+  afterEach(async () => {
+    await cluster.close();
+  });
+
+  /** Moves /i/f.bin to node-2 at /d/f.bin, running `between` before node-2 hears commit. */
+  async function moveFileAround(between: () => Promise<void>): Promise<void> {
+    const n2 = cluster.node('node-2').files;
+    const finish = n2.finishStaged.bind(n2);
+    n2.finishStaged = async (stageId, commit) => {
+      n2.finishStaged = finish;
+      await between();
+      return finish(stageId, commit);
+    };
+    await cluster
+      .node('node-1')
+      .files.move(alice, '/i/f.bin', moveSpec('/d/f.bin', { instance: 'node-2' }));
+  }
+
+  it('should serve the bytes under the new path when the directory moved before the target committed', async () => {
+    await moveFileAround(async () => {
+      await cluster.node('node-3').files.move(alice, '/d', moveSpec('/e'));
+    });
+    const got = await readFile(cluster.node('node-3').files, alice, '/e/f.bin');
+    expect(sha256(got)).to.equal(sha256(BYTES));
+  });
+
+  it('should serve the bytes under the new path when the target committed between the re-key and its disk step', async () => {
+    const n2 = cluster.node('node-2').files;
+    const apply = n2.applyMove.bind(n2);
+    let reached!: () => void;
+    const applyReached = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const applyReleased = new Promise<void>((resolve) => (release = resolve));
+    n2.applyMove = async (journalId, from, to) => {
+      n2.applyMove = apply;
+      reached();
+      await applyReleased;
+      return apply(journalId, from, to);
+    };
+    let dirMove: Promise<unknown> = Promise.resolve();
+    // The directory is re-keyed and its disk step on the target held; the commit runs then.
+    await moveFileAround(async () => {
+      dirMove = cluster.node('node-3').files.move(alice, '/d', moveSpec('/e'));
+      await applyReached;
+    });
+    release();
+    await dirMove;
+    const got = await readFile(cluster.node('node-3').files, alice, '/e/f.bin');
+    expect(sha256(got)).to.equal(sha256(BYTES));
+  });
+});
