@@ -60,6 +60,8 @@ const PAGE = 500;
 const MARK_ATTEMPTS = 5;
 /** Tries of one step of the job while etcd does not answer in time. */
 const STEP_ATTEMPTS = 5;
+/** Tries of an owner's disk step while the owner is a member but the call fails (retryable). */
+const APPLY_ATTEMPTS = 4;
 
 export async function moveDirectory(
   d: MoveDirDeps,
@@ -281,7 +283,14 @@ function taken(existing: InodeRecord, overwrite: boolean | undefined, message?: 
   );
 }
 
-/** Moves the bytes on one owner's disk; an owner that is down does it at start-up. */
+/**
+ * Moves the bytes on one owner's disk; an owner that is down does it at start-up, before it
+ * serves. A live owner that the call did not reach (a reset connection, headers not sent in
+ * time on a loaded machine) has no start-up coming: it is asked again a few times while it is
+ * a member, before the source is released (a create there would land on bytes the step has not
+ * moved yet). Asking twice is safe: the owner joins a step it is running, and each file's
+ * rename checks where its bytes are. Past that, the owner's own sweep of its journal does it.
+ */
 async function applyOn(
   d: MoveDirDeps,
   owner: string,
@@ -294,9 +303,18 @@ async function applyOn(
       await applyLocal(d, journalId, from, to);
       return;
     }
-    const node = await d.membership.getNode(owner);
-    if (!node) return;
-    await d.owners.applyMove(node, journalId, from, to);
+    for (let attempt = 1; ; attempt++) {
+      const node = await d.membership.getNode(owner);
+      if (!node) return;
+      try {
+        await d.owners.applyMove(node, journalId, from, to);
+        return;
+      } catch (err) {
+        const again = err instanceof CallfsError && err.retryable && attempt < APPLY_ATTEMPTS;
+        if (!again) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
+      }
+    }
   } catch (err) {
     if (!(err instanceof CallfsError)) d.warn?.(`unexpected failure moving ${from}`, err);
     d.warn?.(`node ${owner} will move ${from} on its disk when it can`, err);

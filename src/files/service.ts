@@ -40,7 +40,8 @@ import type {
 } from './ports.js';
 import { moveFileToNode, moveLocalFile } from './move.js';
 import { Staging } from './staging.js';
-import { applyLocal, moveDirectory } from './move-dir.js';
+import { moveDirectory } from './move-dir.js';
+import { DiskSteps } from './disk-steps.js';
 import { listDirectory, listEntries } from './directories.js';
 import { deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
@@ -76,6 +77,7 @@ export class FilesService implements FilesApi {
   private readonly staging: Staging;
   private readonly router: Router;
   private readonly writes: Writes;
+  private readonly diskSteps: DiskSteps;
   /** Journal entries set aside in this process: reported once, not retried. */
   private readonly setAside = new Set<string>();
   /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
@@ -94,6 +96,7 @@ export class FilesService implements FilesApi {
       warn: o.warn,
     });
     this.deps = { ...o, locks: this.locks, staging: this.staging };
+    this.diskSteps = new DiskSteps(this.deps, this.setAside, o.warn);
     this.router = new Router(o);
     this.reconciler = new Reconciler({
       locks: this.locks,
@@ -304,7 +307,15 @@ export class FilesService implements FilesApi {
 
   /** The disk step of a directory move, asked by the node that moved it in the namespace. */
   async applyMove(journalId: string, from: string, to: string): Promise<number> {
-    return applyLocal(this.deps, journalId, from, to);
+    return this.diskSteps.run(journalId, from, to);
+  }
+
+  /**
+   * Runs the disk steps of directory moves journaled for this node while it serves (the call
+   * that asks for one may never have arrived); the composition root runs it now and then.
+   */
+  async sweepDiskSteps(): Promise<number> {
+    return this.diskSteps.sweep();
   }
 
   /**

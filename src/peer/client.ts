@@ -231,7 +231,14 @@ export class GrpcOwnerClient implements OwnerClient {
   async applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number> {
     const c = this.channels.nodeService(node);
     const md = this.internalMetadata();
-    // Renaming a large directory file by file may take long.
+    // No total deadline, unlike FinishStaged. The coordinator holds no path lock across this
+    // call (a directory move's re-key compares revisions and takes none), and the callee takes
+    // only its own locks, two per file, with no call to another node under them: no wait here
+    // can close a cycle between nodes. The callee waits only for holders of its own locks,
+    // each bounded on its own (a commit; a move whose FinishStaged has its deadline), so what
+    // bounds this call is the callee's progress, watched by keepalive: a large directory takes
+    // as long as its renames. A deadline would end the job while the owner still renames, and
+    // release the source directory, where a new create could land on bytes not moved yet.
     const res = await this.unary<ApplyMoveResponse__Output>(node, undefined, (cb) =>
       c.ApplyMove({ journal_id: journalId, source: from, destination: to }, md, cb),
     );
