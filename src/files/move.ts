@@ -95,6 +95,12 @@ export async function moveLocalFile(
  * removes its copy. A crash at any point leaves either the old file or the new one: the
  * target rolls its staged file forward at start-up exactly when etcd names it, and this node
  * removes its leftover copy from its journal entry.
+ *
+ * Only the source's lock is held, for the whole step (a file created at the source after the
+ * switch must not lose its bytes to the removal of the old ones). The destination's lock here
+ * would guard nothing (this node never touches the destination's bytes; the switch compares
+ * its absence), and held across FinishStaged, which takes the target's lock of the
+ * destination, it let two moves to one new path, each to the other's node, wait on each other.
  */
 export async function moveFileToNode(
   d: MoveDeps & { owners: OwnerClient },
@@ -105,7 +111,7 @@ export async function moveFileToNode(
   conditions?: Conditions,
 ): Promise<FileInfo> {
   const to = spec.destination;
-  return d.locks.runAll([source, to], async () => {
+  return d.locks.run(source, async () => {
     const cur = await ownFileToMove(d, ctx, source, conditions);
     const existing = to === source ? null : await d.metadata.get(to);
     if (existing) {

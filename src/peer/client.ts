@@ -218,10 +218,12 @@ export class GrpcOwnerClient implements OwnerClient {
   async finishStaged(node: NodeRecord, stageId: string, commit: boolean): Promise<void> {
     const c = this.channels.nodeService(node);
     const md = this.internalMetadata();
-    // Also a total deadline: the mover holds its path locks across this call, and the target
-    // takes its own lock of the path to finish, so two moves to one new path from two nodes
-    // could wait on each other for as long as both stay alive. Its caller treats a failure as
-    // non-fatal, and the target's staging timer settles the file on its own.
+    // Also a total deadline. The mover holds its source's lock across this call and the target
+    // takes its own lock of the destination to finish; the mover no longer holds the
+    // destination's lock too (move.ts), which let two moves to one new path, each to the
+    // other's node, wait on each other. The deadline stays as a bound on that source lock,
+    // whatever the target's lock of the path queues behind: its caller treats a failure as
+    // non-fatal, and the target settles the file on its own (its staging timer, etcd deciding).
     const deadline = new Date(Date.now() + FINISH_STAGED_DEADLINE_MS);
     await this.unary<FinishStagedResponse__Output>(node, undefined, (cb) =>
       c.FinishStaged({ stage_id: stageId, commit }, md, { deadline }, cb),

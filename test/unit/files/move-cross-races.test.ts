@@ -78,3 +78,54 @@ describe('a file moving to another node into a directory that moves', () => {
     expect(sha256(got)).to.equal(sha256(BYTES));
   });
 });
+
+describe("two files moving to one new path on each other's node", () => {
+  let cluster: FakeCluster;
+  const alice = caller('alice');
+
+  beforeEach(async () => {
+    cluster = await fakeCluster(['node-1', 'node-2']);
+    await writeFile(cluster.node('node-1').files, alice, '/a/x.bin', 'from node-1');
+    await writeFile(cluster.node('node-2').files, alice, '/b/y.bin', 'from node-2');
+    await cluster.node('node-1').files.mkdir(alice, '/t');
+  });
+  afterEach(async () => {
+    await cluster.close();
+  });
+
+  it('should finish both moves, one with AlreadyExistsError and nothing lost, when both were staged before either switched', async () => {
+    // Each target holds its stage until the other one has staged too: both movers then hold
+    // their locks while one switch wins and each tells the other node to finish.
+    let staged = 0;
+    let bothStaged!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothStaged = resolve));
+    for (const node of cluster.nodes) {
+      const stage = node.files.stageFile.bind(node.files);
+      node.files.stageFile = async (s, body) => {
+        const done = await stage(s, body);
+        if (++staged === 2) bothStaged();
+        await barrier;
+        return done;
+      };
+    }
+    const outcomes = await Promise.allSettled([
+      cluster
+        .node('node-1')
+        .files.move(alice, '/a/x.bin', moveSpec('/t/z.bin', { instance: 'node-2' })),
+      cluster
+        .node('node-2')
+        .files.move(alice, '/b/y.bin', moveSpec('/t/z.bin', { instance: 'node-1' })),
+    ]);
+    const failed = outcomes.filter((o) => o.status === 'rejected');
+    expect(failed.map((o) => (o as PromiseRejectedResult).reason.code)).to.deep.equal([
+      'FILE_ALREADY_EXISTS',
+    ]);
+    // Nothing lost: the winner's bytes at the new path, the loser's where they were.
+    const files = cluster.node('node-1').files;
+    const kept = [];
+    for (const path of ['/t/z.bin', '/a/x.bin', '/b/y.bin']) {
+      kept.push(await readFile(files, alice, path).then(String, () => null));
+    }
+    expect(kept.filter((k) => k !== null).sort()).to.deep.equal(['from node-1', 'from node-2']);
+  });
+});
