@@ -42,6 +42,7 @@ import { moveFileToNode, moveLocalFile } from './move.js';
 import { Staging } from './staging.js';
 import { moveDirectory } from './move-dir.js';
 import { DiskSteps } from './disk-steps.js';
+import type { UnplacedBytes } from './move-dir-disk.js';
 import { listDirectory, listEntries } from './directories.js';
 import { deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
@@ -83,8 +84,8 @@ export class FilesService implements FilesApi {
   /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
   readonly reconciler: Reconciler;
   readonly instanceId: string;
-  /** The options with the locks and the staging, built once: reads run it per request. */
-  private readonly deps: FilesServiceOptions & { locks: PathLocks; staging: Staging };
+  /** The options with the locks, built once: reads run it per request. */
+  private readonly deps: FilesServiceOptions & { locks: PathLocks; unplaced: UnplacedBytes[] };
 
   constructor(private readonly o: FilesServiceOptions) {
     this.instanceId = o.instanceId;
@@ -95,14 +96,14 @@ export class FilesService implements FilesApi {
       isNamed: async (p) => (await o.metadata.get(p)) !== null,
       warn: o.warn,
     });
-    this.deps = { ...o, locks: this.locks, staging: this.staging };
-    this.diskSteps = new DiskSteps(this.deps, this.setAside, o.warn);
     this.router = new Router(o);
     this.reconciler = new Reconciler({
       locks: this.locks,
       isCurrent: (p, gen, write) => this.isCurrent(p, gen, write),
       warn: o.warn,
     });
+    this.deps = { ...o, locks: this.locks, unplaced: [this.staging, this.reconciler] };
+    this.diskSteps = new DiskSteps(this.deps, this.setAside, o.warn);
     this.writes = new Writes({
       ...o,
       locks: this.locks,

@@ -10,6 +10,7 @@
 // that window. Its disk step here then places the staged bytes itself (`placeMoved`), and a
 // commit that finds the name gone from the path places them where that step carries them.
 import { BadRequestError, NotFoundError } from './errors.js';
+import type { UnplacedBytes } from './move-dir-disk.js';
 import type { PathLocks } from './path-lock.js';
 import type {
   InodeRecord,
@@ -43,7 +44,7 @@ interface Staged {
 /** Who settles a staged file: its sender (after its switch, or after it failed), or the timer. */
 type Verdict = 'switched' | 'discard' | 'unknown';
 
-export class Staging {
+export class Staging implements UnplacedBytes {
   private readonly staged = new Map<string, Staged>();
 
   constructor(private readonly d: StagingDeps) {}
@@ -85,8 +86,8 @@ export class Staging {
     for (const [stageId, entry] of this.staged) {
       if (entry.path !== path || entry.gen !== rec.inode.gen) continue;
       if (entry.temp.id !== rec.inode.write) continue;
-      this.forget(stageId, entry);
       await entry.temp.commit();
+      this.forget(stageId, entry);
       return true;
     }
     return false;
