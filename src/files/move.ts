@@ -8,6 +8,7 @@ import { AlreadyExistsError, PermissionDeniedError, NotFoundError } from './erro
 import { canModify, isVisible, toFileInfo } from './info.js';
 import { evaluateConditions, type Conditions } from './conditions.js';
 import type { PathLocks } from './path-lock.js';
+import type { UnplacedBytes } from './move-dir-disk.js';
 import { isTransient, malformed, setAside } from './journal-entries.js';
 import type {
   CallContext,
@@ -26,6 +27,8 @@ export interface MoveDeps extends BackendDeps {
   instanceId: string;
   metadata: Metadata;
   locks: PathLocks;
+  /** Where bytes wait that etcd may name before they are in place (move-dir-disk.ts). */
+  unplaced?: readonly UnplacedBytes[];
 }
 
 const MOVE_FILE = 'move-file';
@@ -82,7 +85,12 @@ export async function moveLocalFile(
       journal: { id, value: { type: MOVE_FILE, node: d.instanceId, from: source, to } },
     });
     // A generation-keyed backend stores no path: its bytes stay where they are.
-    if (onDisk(d, cur.inode)) await d.storage.rename(source, to);
+    if (onDisk(d, cur.inode)) {
+      // Bytes etcd named at the source before they were in place (a file that moved here and
+      // is still staged, a write the reconciler holds) are placed first, then renamed.
+      for (const where of d.unplaced ?? []) if (await where.placeMoved(source, moved)) break;
+      await d.storage.rename(source, to);
+    }
     await d.metadata.clearJournal(id);
     return toFileInfo(moved);
   });

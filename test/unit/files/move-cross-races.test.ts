@@ -1,8 +1,9 @@
-// A file moving to another node while the directory it lands in moves too. Between the mover's
-// namespace switch and the target's commit of the staged bytes, etcd names a file of the target
-// whose bytes are still a staged temp: a directory move re-keying that file in this window must
-// still find its bytes under the new path. The interleavings are forced by holding one of the
-// two calls that reach the target (FinishStaged or ApplyMove) until the other has run.
+// A file moving to another node that moves again at once: the directory it lands in moves, or
+// the target renames it. Between the mover's namespace switch and the target's commit of the
+// staged bytes, etcd names a file of the target whose bytes are still a staged temp: a move of
+// that file in this window must still find its bytes under the new path. And two such moves to
+// one new path, each to the other's node, must not wait on each other. The interleavings are
+// forced by holding calls that reach a target (StageFile, FinishStaged, ApplyMove).
 import { expect } from 'chai';
 import {
   caller,
@@ -16,7 +17,7 @@ import {
 
 const BYTES = Buffer.from('the bytes that move twice');
 
-describe('a file moving to another node into a directory that moves', () => {
+describe('a file moving to another node, moved again before its target committed', () => {
   let cluster: FakeCluster;
   const alice = caller('alice');
 
@@ -51,6 +52,22 @@ describe('a file moving to another node into a directory that moves', () => {
     });
     const got = await readFile(cluster.node('node-3').files, alice, '/e/f.bin');
     expect(sha256(got)).to.equal(sha256(BYTES));
+  });
+
+  it('should serve the bytes under the new name when the target renamed the file before it committed', async () => {
+    let renamed: unknown;
+    await moveFileAround(async () => {
+      renamed = await cluster
+        .node('node-2')
+        .files.move(alice, '/d/f.bin', moveSpec('/d/h.bin'))
+        .catch((err: unknown) => err);
+    });
+    const outcome = renamed instanceof Error ? renamed.message : 'renamed';
+    const got = await readFile(cluster.node('node-3').files, alice, '/d/h.bin').then(
+      sha256,
+      (err: Error) => err.message,
+    );
+    expect([outcome, got]).to.deep.equal(['renamed', sha256(BYTES)]);
   });
 
   it('should serve the bytes under the new path when the target committed between the re-key and its disk step', async () => {
