@@ -96,11 +96,15 @@ export async function moveDirectory(
 /**
  * Refuses the move before anything is journaled when one of this node's files would land at a
  * path its disk cannot hold (the longest destination decides). Other owners' disks are not
- * asked: their disk step fails alone and their start-up sets the journal entry aside.
+ * asked: their disk step fails alone and their start-up sets the journal entry aside. Refuses
+ * it too (503, retryable) while a directory inside is another move's source or destination.
  */
 async function checkDestinations(d: MoveDirDeps, from: string, to: string): Promise<void> {
   let longest: string | null = null;
   for await (const r of subtreeRecords(d.metadata, from, PAGE)) {
+    if (r.inode.state === 'moving') {
+      throw new StaleRevisionError(`${r.path} is being moved; try again once that move is done`);
+    }
     if (r.inode.type !== 'file' || r.inode.instance_id !== d.instanceId) continue;
     const dest = to + r.path.slice(from.length);
     if (longest === null || Buffer.byteLength(dest) > Buffer.byteLength(longest)) longest = dest;
@@ -186,6 +190,16 @@ export async function runDirectoryMove(
 /** Re-keys everything movable; returns the entries whose destination was taken. */
 async function rekeySubtree(d: MoveDirDeps, from: string, to: string): Promise<InodeRecord[]> {
   const stay = new Map<string, InodeRecord>();
+  // Directories another move marked since this one was checked (its source or destination):
+  // they belong to that job, which clears their mark where it left them. Carried along, one
+  // would stay `moving` for ever at its new path. They stay here with all they hold.
+  const held = new Set<string>();
+  const inHeld = (path: string): boolean => {
+    for (let dir = path; dir.length > from.length; dir = parentOf(dir)) {
+      if (held.has(dir)) return true;
+    }
+    return false;
+  };
   let stuck = 0;
   for (;;) {
     // Entries leave the source as they move, so each page starts at the beginning again;
@@ -194,7 +208,10 @@ async function rekeySubtree(d: MoveDirDeps, from: string, to: string): Promise<I
     let next: string | undefined;
     do {
       const page = await unhurried(() => d.metadata.scanSubtree(from, { limit: PAGE, from: next }));
-      movable = page.records.filter((r) => r.inode.state !== 'writing' && !stay.has(r.path));
+      for (const r of page.records) if (r.inode.state === 'moving') held.add(r.path);
+      movable = page.records.filter(
+        (r) => r.inode.state !== 'writing' && !stay.has(r.path) && !inHeld(r.path),
+      );
       next = page.next;
     } while (movable.length === 0 && next !== undefined);
     if (movable.length === 0) return [...stay.values()];
