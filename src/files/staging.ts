@@ -113,12 +113,14 @@ export class Staging implements UnplacedBytes {
   private async named(entry: Staged, verdict: Verdict): Promise<boolean> {
     const { path, gen, temp } = entry;
     if (await this.d.isCurrent(path, gen, temp.id)) return true;
+    // A sender of an older version names the generation only, not these bytes' write id.
+    if (await this.d.isCurrent(path, gen)) return true;
     if (verdict !== 'switched') return false;
-    // The sender says commit only once etcd named these bytes here (a sender that does not
-    // send write ids named its generation only). A name that has left the path since was
-    // re-keyed by a directory move, whose disk step here runs after the re-key and carries
-    // the bytes from this path (or it was deleted: the bytes are then an orphan for fsck).
-    return (await this.d.isCurrent(path, gen)) || !(await this.d.isNamed(path));
+    // The sender says commit only once etcd named these bytes here. A name that has left the
+    // path since was re-keyed by a directory move, whose disk step here runs after the re-key
+    // and carries the bytes from this path (or it was deleted: the bytes are then an orphan
+    // for fsck).
+    return !(await this.d.isNamed(path));
   }
 
   private forget(stageId: string, entry: Staged): void {
