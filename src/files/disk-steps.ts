@@ -4,7 +4,7 @@
 // coordinator that gave up asking): its journal entry would otherwise wait for the next
 // start-up, with etcd naming files under the new path whose bytes are still at the old one.
 // A step asked for while it runs joins it, so the call and the sweep never run one twice.
-import { malformed } from './journal-entries.js';
+import { isTransient, malformed } from './journal-entries.js';
 import { applyLocal, type MoveDirDiskDeps } from './move-dir-disk.js';
 import { MOVE_DIR_DISK } from './move-dir.js';
 import type { Metadata } from './ports.js';
@@ -12,6 +12,8 @@ import type { Metadata } from './ports.js';
 export class DiskSteps {
   /** Steps running, by journal id. */
   private readonly running = new Map<string, Promise<number>>();
+  /** Steps the sweep saw fail for good: reported once, left for start-up (which sets them aside). */
+  private readonly failed = new Set<string>();
 
   constructor(
     private readonly d: MoveDirDiskDeps & { metadata: Metadata },
@@ -33,20 +35,23 @@ export class DiskSteps {
 
   /**
    * Runs every disk step journaled for this node; returns how many finished. One that fails
-   * is reported and left for the next sweep (or start-up, which sets it aside for good).
+   * while etcd does not answer is tried again at the next sweep; one that fails otherwise is
+   * reported once and left for start-up, which sets it aside for an operator.
    */
   async sweep(): Promise<number> {
     const { entries } = await this.d.metadata.journal(this.d.instanceId);
     let finished = 0;
     for (const entry of entries) {
       if (entry.value.type !== MOVE_DIR_DISK || this.setAside.has(entry.id)) continue;
-      if (malformed(entry)) continue;
+      if (this.failed.has(entry.id) || malformed(entry)) continue;
       const { from, to } = entry.value as unknown as { from: string; to: string };
       try {
         await this.run(entry.id, from, to);
         finished += 1;
       } catch (err) {
-        this.warn(`disk step of the move of ${from} to ${to} failed; it is tried again`, err);
+        if (isTransient(err)) continue;
+        this.failed.add(entry.id);
+        this.warn(`disk step of the move of ${from} to ${to} failed; left for start-up`, err);
       }
     }
     return finished;

@@ -95,6 +95,20 @@ describe('directory moves', () => {
     await n2.files.sweepDiskSteps();
     expect((await readFile(n2.files, alice, '/e/sub/b.txt')).toString()).to.equal('b on 2');
   });
+  it('should try a disk step that fails for good once per process when the sweep runs again', async () => {
+    const n2 = cluster.node('node-2');
+    cluster.disconnect('node-2');
+    await cluster.node('node-1').files.move(alice, '/d', spec('/e'));
+    cluster.reconnect('node-2');
+    let renames = 0;
+    n2.storage.rename = async () => {
+      renames += 1;
+      throw new Error('EACCES: the disk refuses');
+    };
+    await n2.files.sweepDiskSteps();
+    await n2.files.sweepDiskSteps();
+    expect(renames).to.equal(1);
+  });
   it('should answer a repeated ApplyMove call with the running step when the first one still runs', async () => {
     const n2 = cluster.node('node-2');
     cluster.disconnect('node-2');
