@@ -394,7 +394,7 @@ printf '%s\n' "$__tour_out"
 __tour_check "$__tour_out" 200 'docs/api.md:709'
 # {"path":"/","type":"directory","recursive":false,"count":0,"items":[]} 200
 
-# ---- docs/grpc.md:117
+# ---- docs/grpc.md:121
 printf 'written over gRPC' > "$WORK/a.txt"
 node --import tsx devkit/grpc-client.ts --addr $G1 --key "$KEY" write /docs/a.txt < "$WORK/a.txt"
 node --import tsx devkit/grpc-client.ts --addr $G2 --key "$KEY" read /docs/a.txt
@@ -403,7 +403,7 @@ __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" "$N1/v1/files/docs?recursive=true"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'docs/grpc.md:121'
+__tour_check "$__tour_out" 204 'docs/grpc.md:125'
 
 # ---- docs/design.md:46
 __tour_out=$(

@@ -44,7 +44,7 @@ import { PeerChannels } from './channels.js';
 import { cutUnlessAnswered, stallBound, untilAccepted } from './call-bounds.js';
 import { conditionsToWire, readRequestToWire } from './conditions-wire.js';
 import { wholeBody } from '../files/whole-body.js';
-import { gather, WHOLE_RELAY_BYTES } from './small-read.js';
+import { gather, Messages, WHOLE_RELAY_BYTES } from './small-read.js';
 import type { Conditions } from '../files/conditions.js';
 
 /**
@@ -254,32 +254,34 @@ export class GrpcOwnerClient implements OwnerClient {
     options?: ReadOptions,
   ): Promise<ReadResult> {
     const service = this.channels.fileService(owner);
-    const request = readRequestToWire(path, options);
+    // A small body comes inside the header message from owners that offer it.
+    const request = { ...readRequestToWire(path, options), inline_small_body: true };
     const md = this.metadata(ctx);
     const call = withoutCallerStack(() => service.Read(request, md));
     bufferOneMessage(call);
     const cancel = (): void => call.cancel();
     ctx.signal?.addEventListener('abort', cancel, { once: true });
-    const iterator = call[Symbol.asyncIterator]() as AsyncIterator<ReadResponse__Output>;
     // The owner's headers come with its first message, or first on their own when the read has
     // to wait there (a write of the path committing): after them keepalive bounds the wait.
     const stopWaiting = untilAccepted(call, this.o.readyTimeoutMs);
-    let first: IteratorResult<ReadResponse__Output>;
+    const messages = new Messages<ReadResponse__Output>(call);
+    let first: ReadResponse__Output | undefined;
     try {
-      first = await iterator.next();
+      first = await messages.next();
     } catch (err) {
       ctx.signal?.removeEventListener('abort', cancel);
       throw fromGrpcError(err, owner.instance_id);
     } finally {
       stopWaiting();
     }
-    const info = first.done ? undefined : first.value.header;
-    if (!info) {
+    const info = first?.header;
+    if (!first || !info) {
       call.cancel();
+      ctx.signal?.removeEventListener('abort', cancel);
       throw new InternalError('owner answered Read without a header');
     }
-    const range = first.done ? null : first.value.range;
-    if (!first.done && first.value.not_modified) {
+    const range = first.range;
+    if (first.not_modified) {
       call.cancel();
       ctx.signal?.removeEventListener('abort', cancel);
       return { info, body: Readable.from([]), notModified: true };
@@ -291,7 +293,7 @@ export class GrpcOwnerClient implements OwnerClient {
       // A small body is gathered here, as its reader would read it whole anyway: no stream
       // and no generator per request. It counts only once the owner ended the call cleanly.
       try {
-        const bytes = await gather(iterator, length, ownerId);
+        const bytes = await gather(messages, first, length, ownerId);
         return { info, body: wholeBody(bytes), ...spanned };
       } catch (err) {
         // The call has ended unless the owner sent too much: then it is cut here.
@@ -301,15 +303,20 @@ export class GrpcOwnerClient implements OwnerClient {
         ctx.signal?.removeEventListener('abort', cancel);
       }
     }
+    if (first.body.length > 0) {
+      call.cancel();
+      ctx.signal?.removeEventListener('abort', cancel);
+      throw new InternalError(`owner sent a ${length}-byte body inline`);
+    }
     // The body ends cleanly only if the owner ended the stream cleanly; any failure after the
     // header destroys the stream so a truncated body never looks complete.
     const body = Readable.from(
       (async function* () {
         try {
           for (;;) {
-            const next = await iterator.next();
-            if (next.done) return;
-            if (next.value.chunk) yield next.value.chunk;
+            const next = await messages.next();
+            if (!next) return;
+            if (next.chunk) yield next.chunk;
           }
         } catch (err) {
           throw fromGrpcError(err, ownerId);
