@@ -331,7 +331,11 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         .catch((err: unknown) => logger.warn({ err }, 'sweep of directory move disk steps failed'));
     }, DISK_STEP_SWEEP_MS);
     diskSweep.unref();
-    cleanups.push(async () => clearInterval(diskSweep));
+    cleanups.push(async () => {
+      clearInterval(diskSweep);
+      // A sweep still renaming must not outlive the node (nor run once etcd is closed).
+      await files.stopDiskSteps();
+    });
     // Journaled jobs that need the membership fence (directory moves) resume now.
     void files
       .recoverJournal(recovery.waiting)

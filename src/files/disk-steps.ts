@@ -14,6 +14,10 @@ export class DiskSteps {
   private readonly running = new Map<string, Promise<number>>();
   /** Steps the sweep saw fail for good: reported once, left for start-up (which sets them aside). */
   private readonly failed = new Set<string>();
+  /** Per sweep running, the steps that ended since it began reading the journal. */
+  private readonly endedSince = new Set<Set<string>>();
+  private sweeping: Promise<number> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly d: MoveDirDiskDeps & { metadata: Metadata },
@@ -26,9 +30,10 @@ export class DiskSteps {
   run(journalId: string, from: string, to: string): Promise<number> {
     const running = this.running.get(journalId);
     if (running) return running;
-    const step = applyLocal(this.d, journalId, from, to).finally(() =>
-      this.running.delete(journalId),
-    );
+    const step = applyLocal(this.d, journalId, from, to).finally(() => {
+      this.running.delete(journalId);
+      for (const ended of this.endedSince) ended.add(journalId);
+    });
     this.running.set(journalId, step);
     return step;
   }
@@ -38,11 +43,39 @@ export class DiskSteps {
    * while etcd does not answer is tried again at the next sweep; one that fails otherwise is
    * reported once and left for start-up, which sets it aside for an operator.
    */
-  async sweep(): Promise<number> {
+  sweep(): Promise<number> {
+    if (this.stopped) return Promise.resolve(0);
+    // One sweep at a time: a long step outlasting the interval is not read for again.
+    this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  /** No sweep starts from now on, and the one running stops after its current step. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.sweeping?.catch(() => undefined);
+  }
+
+  private async sweepOnce(): Promise<number> {
+    // A step that ended since the read began may have cleared its entry, and its coordinator
+    // may have released the source: run again, it would take a file created at an old path
+    // for bytes not moved yet. An entry put again since is there at the next sweep.
+    const ended = new Set<string>();
+    this.endedSince.add(ended);
+    try {
+      return await this.runJournaled(ended);
+    } finally {
+      this.endedSince.delete(ended);
+    }
+  }
+
+  private async runJournaled(ended: ReadonlySet<string>): Promise<number> {
     const { entries } = await this.d.metadata.journal(this.d.instanceId);
     let finished = 0;
     for (const entry of entries) {
+      if (this.stopped) break;
       if (entry.value.type !== MOVE_DIR_DISK || this.setAside.has(entry.id)) continue;
+      if (ended.has(entry.id) && !this.running.has(entry.id)) continue;
       if (this.failed.has(entry.id) || malformed(entry)) continue;
       const { from, to } = entry.value as unknown as { from: string; to: string };
       try {

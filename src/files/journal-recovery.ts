@@ -77,7 +77,7 @@ export async function recoverJournal(
         await runDirectoryMove(d, entry.id, from, to, user);
         finished += 1;
       } else if (type === MOVE_DIR_DISK) {
-        await applyLocal(d, entry.id, from, to);
+        await (d.runDiskStep ?? ((...a) => applyLocal(d, ...a)))(entry.id, from, to);
         finished += 1;
       }
     } catch (err) {

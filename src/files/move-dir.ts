@@ -49,6 +49,11 @@ export interface MoveDirDeps extends MoveDirDiskDeps {
   owners: OwnerClient;
   /** Reports a step that failed without failing the move (e.g. an owner that is down). */
   warn?: (message: string, err: unknown) => void;
+  /**
+   * Runs this node's own disk step (disk-steps.ts: one run per step, which its sweep joins);
+   * `applyLocal` when not given.
+   */
+  runDiskStep?: (journalId: string, from: string, to: string) => Promise<number>;
 }
 
 export { applyLocal };
@@ -317,7 +322,7 @@ async function applyOn(
 ): Promise<void> {
   try {
     if (owner === d.instanceId) {
-      await applyLocal(d, journalId, from, to);
+      await (d.runDiskStep ?? ((...a) => applyLocal(d, ...a)))(journalId, from, to);
       return;
     }
     for (let attempt = 1; ; attempt++) {

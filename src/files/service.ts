@@ -85,7 +85,11 @@ export class FilesService implements FilesApi {
   readonly reconciler: Reconciler;
   readonly instanceId: string;
   /** The options with the locks, built once: reads run it per request. */
-  private readonly deps: FilesServiceOptions & { locks: PathLocks; unplaced: UnplacedBytes[] };
+  private readonly deps: FilesServiceOptions & {
+    locks: PathLocks;
+    unplaced: UnplacedBytes[];
+    runDiskStep: DiskSteps['run'];
+  };
 
   constructor(private readonly o: FilesServiceOptions) {
     this.instanceId = o.instanceId;
@@ -102,7 +106,13 @@ export class FilesService implements FilesApi {
       isCurrent: (p, gen, write) => this.isCurrent(p, gen, write),
       warn: o.warn,
     });
-    this.deps = { ...o, locks: this.locks, unplaced: [this.staging, this.reconciler] };
+    this.deps = {
+      ...o,
+      locks: this.locks,
+      unplaced: [this.staging, this.reconciler],
+      // Every run of this node's disk steps goes through one place, so no two run at once.
+      runDiskStep: (journalId, from, to) => this.diskSteps.run(journalId, from, to),
+    };
     this.diskSteps = new DiskSteps(this.deps, this.setAside, o.warn);
     this.writes = new Writes({
       ...o,
@@ -317,6 +327,11 @@ export class FilesService implements FilesApi {
    */
   async sweepDiskSteps(): Promise<number> {
     return this.diskSteps.sweep();
+  }
+
+  /** Ends the sweeps (shutdown): none starts again, and the one running ends after its step. */
+  async stopDiskSteps(): Promise<void> {
+    return this.diskSteps.stop();
   }
 
   /**
