@@ -153,4 +153,9 @@ export interface StagedFile {
   path: string;
   gen: number;
   size: number;
+  /**
+   * The sender names the staged bytes' write id in the inode it switches to: only that id,
+   * not the generation alone, then says the namespace names them (false: an older sender).
+   */
+  namesWrite?: boolean;
 }

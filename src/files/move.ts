@@ -141,7 +141,7 @@ export async function moveFileToNode(
     try {
       write = await d.owners.stageFile(
         target,
-        { stageId: id, path: to, gen, size: opened.size },
+        { stageId: id, path: to, gen, size: opened.size, namesWrite: true },
         opened.body,
       );
     } finally {

@@ -38,6 +38,7 @@ interface Staged {
   temp: TempFile;
   path: string;
   gen: number;
+  namesWrite: boolean;
   timer: NodeJS.Timeout;
 }
 
@@ -68,7 +69,13 @@ export class Staging implements UnplacedBytes {
       );
     }, ABANDONED_AFTER_MS);
     timer.unref();
-    this.staged.set(s.stageId, { temp, path: s.path, gen: s.gen, timer });
+    this.staged.set(s.stageId, {
+      temp,
+      path: s.path,
+      gen: s.gen,
+      namesWrite: s.namesWrite === true,
+      timer,
+    });
     return { size: s.size, write: temp.id };
   }
 
@@ -113,8 +120,10 @@ export class Staging implements UnplacedBytes {
   private async named(entry: Staged, verdict: Verdict): Promise<boolean> {
     const { path, gen, temp } = entry;
     if (await this.d.isCurrent(path, gen, temp.id)) return true;
-    // A sender of an older version names the generation only, not these bytes' write id.
-    if (await this.d.isCurrent(path, gen)) return true;
+    // A sender of an older version names the generation only, not these bytes' write id. A
+    // newer one names the id: the same generation under another id is another file's write
+    // (the path deleted and written again here), whose bytes these must not replace.
+    if (!entry.namesWrite && (await this.d.isCurrent(path, gen))) return true;
     if (verdict !== 'switched') return false;
     // The sender says commit only once etcd named these bytes here. A name that has left the
     // path since was re-keyed by a directory move, whose disk step here runs after the re-key

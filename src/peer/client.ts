@@ -195,7 +195,13 @@ export class GrpcOwnerClient implements OwnerClient {
     const stalled = stallBound(this.o.writeIdleTimeoutMs, node);
     try {
       await writeWithBackpressure(call, {
-        header: { stage_id: stage.stageId, path: stage.path, gen: stage.gen, size: stage.size },
+        header: {
+          stage_id: stage.stageId,
+          path: stage.path,
+          gen: stage.gen,
+          size: stage.size,
+          names_write: stage.namesWrite === true,
+        },
       });
       for await (const chunk of rechunk(body, this.o.chunkSize)) {
         await writeWithBackpressure(call, chunk, ended.signal, stalled);

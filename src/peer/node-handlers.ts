@@ -41,6 +41,7 @@ export function createNodeHandlers(o: PeerHandlerOptions): NodeServiceHandlers {
             path: path(header.path),
             gen: header.gen,
             size: header.size,
+            namesWrite: header.names_write,
           },
           body(),
         );

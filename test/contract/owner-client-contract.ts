@@ -356,6 +356,25 @@ export function ownerClientContract(name: string, make: () => Promise<OwnerClien
         expect(new Set(ids).size, `${ids.join(', ')}`).to.equal(2);
         expect(ids.every((id) => id.length > 0)).to.equal(true);
       });
+
+      it('should tell the target whether the sender names the write id when a file is staged', async () => {
+        // The target then keeps the bytes for that write id only, not for the generation.
+        const seen: Array<boolean | undefined> = [];
+        const stage = f.ownerFiles.stageFile.bind(f.ownerFiles);
+        f.ownerFiles.stageFile = async (s, body) => {
+          seen.push(s.namesWrite);
+          return stage(s, body);
+        };
+        for (const [stageId, namesWrite] of [
+          ['st-new', true],
+          ['st-old', false],
+        ] as const) {
+          const s = { stageId, path: '/staged/f.bin', gen: 2, size: 2, namesWrite };
+          await f.client.stageFile(f.owner, s, bodyOf('hi'));
+          await f.ownerFiles.finishStaged(stageId, false);
+        }
+        expect(seen.map(Boolean)).to.deep.equal([true, false]);
+      });
     });
   });
 }

@@ -94,6 +94,19 @@ describe('a file moving to another node, moved again before its target committed
     const got = await readFile(cluster.node('node-3').files, alice, '/e/f.bin');
     expect(sha256(got)).to.equal(sha256(BYTES));
   });
+  it('should keep the newer file when the path was deleted and written twice on the target before it committed', async () => {
+    // A new file there starts again at gen 1: its second write has the gen the move switched
+    // to, yet names another write id than the staged bytes.
+    const NEWER = Buffer.from('written on node-2 after the moved file was deleted');
+    const n2 = cluster.node('node-2').files;
+    await moveFileAround(async () => {
+      await n2.remove(alice, '/d/f.bin');
+      await writeFile(n2, alice, '/d/f.bin', 'first write of the new file');
+      await writeFile(n2, alice, '/d/f.bin', NEWER);
+    });
+    const got = await readFile(cluster.node('node-3').files, alice, '/d/f.bin');
+    expect(sha256(got)).to.equal(sha256(NEWER));
+  });
 });
 
 describe("two files moving to one new path on each other's node", () => {

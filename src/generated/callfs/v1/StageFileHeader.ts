@@ -8,6 +8,7 @@ export interface StageFileHeader {
   'path'?: (string);
   'gen'?: (number | string | Long);
   'size'?: (number | string | Long);
+  'names_write'?: (boolean);
 }
 
 export interface StageFileHeader__Output {
@@ -15,4 +16,5 @@ export interface StageFileHeader__Output {
   'path': (string);
   'gen': (number);
   'size': (number);
+  'names_write': (boolean);
 }

@@ -1,0 +1,34 @@
+// The receiving side of a file moving to this node: which staged bytes a commit keeps. etcd
+// names them by write id for a sender that says it names it, by generation for an older one.
+import { expect } from 'chai';
+import { PathLocks } from '../../../src/files/path-lock.js';
+import { Staging } from '../../../src/files/staging.js';
+import { createMemoryStorage } from '../../../src/storage/memory.js';
+import { bodyOf, readStream } from '../../support/fakes.js';
+
+const PATH = '/d/f.bin';
+
+/** etcd naming gen 2 of PATH under another write id than any staged here. */
+async function stagedThenFinished(namesWrite: boolean | undefined): Promise<string | null> {
+  const storage = createMemoryStorage({ backendType: 'localfs' });
+  const staging = new Staging({
+    storage,
+    locks: new PathLocks(),
+    isCurrent: async (path, gen, write) =>
+      path === PATH && gen === 2 && (write === undefined || write === 'another-write'),
+    isNamed: async (path) => path === PATH,
+  });
+  await staging.stage({ stageId: 's', path: PATH, gen: 2, size: 6, namesWrite }, bodyOf('staged'));
+  await staging.finish('s', true);
+  if (!(await storage.has(PATH))) return null;
+  return (await readStream((await storage.open({ path: PATH })).body)).toString();
+}
+
+describe('staging', () => {
+  it('should commit the staged bytes when a sender of an older version named their generation only', async () => {
+    expect(await stagedThenFinished(undefined)).to.equal('staged');
+  });
+  it('should discard the staged bytes when the sender names write ids and etcd names another write of that generation', async () => {
+    expect(await stagedThenFinished(true)).to.equal(null);
+  });
+});
