@@ -264,7 +264,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       logger.warn({ err, attempt, delayMs }, `${step}: etcd unavailable, trying again`);
     for (const backend of backends) {
       const report = await retryWhileMetadataUnavailable(
-        () => backend.recover((p, gen, write) => files.isCurrent(p, gen, write)),
+        () => backend.recover(files.recoveryIsCurrent()),
         { onRetry: onRetry(`${backend.backendType} journal recovery`) },
       );
       report.quarantined.forEach(setAside);

@@ -38,9 +38,12 @@ import type {
   WriteRequestHeader,
   WriteSession,
 } from './ports.js';
+import type { IsCurrent } from './storage-port.js';
 import { moveFileToNode, moveLocalFile } from './move.js';
 import { Staging } from './staging.js';
-import { moveDirectory } from './move-dir.js';
+import { MOVE_DIR_DISK, moveDirectory } from './move-dir.js';
+import { malformed } from './journal-entries.js';
+import { rebasePath } from './paths.js';
 import { DiskSteps } from './disk-steps.js';
 import type { UnplacedBytes } from './move-dir-disk.js';
 import { listDirectory, listEntries } from './directories.js';
@@ -332,6 +335,35 @@ export class FilesService implements FilesApi {
   /** Ends the sweeps (shutdown): none starts again, and the one running ends after its step. */
   async stopDiskSteps(): Promise<void> {
     return this.diskSteps.stop();
+  }
+
+  /**
+   * Start-up recovery's question for a journaled temp at `path`: does etcd name it there, or
+   * where a move journaled for this node re-keyed it before its bytes were in place (a staged
+   * file, a write the reconciler held)? The move's step, which runs next, carries them on from
+   * `path`; dropped here, the file would have no bytes, or an older generation's.
+   */
+  recoveryIsCurrent(): IsCurrent {
+    let moves: Promise<Array<{ type: string; from: string; to: string }>> | undefined;
+    const journaled = async () => {
+      const { entries } = await this.o.metadata.journal(this.instanceId);
+      return entries
+        .filter((e) => [MOVE_DIR_DISK, 'move-file'].includes(e.value.type) && !malformed(e))
+        .map((e) => e.value as unknown as { type: string; from: string; to: string });
+    };
+    return async (path, gen, write) => {
+      if (await this.isCurrent(path, gen, write)) return true;
+      if (write === undefined) return false;
+      moves ??= journaled().catch((err: unknown) => {
+        moves = undefined;
+        throw err;
+      });
+      for (const { type, from, to } of await moves) {
+        const under = type === MOVE_DIR_DISK ? path.startsWith(`${from}/`) : path === from;
+        if (under && (await this.isCurrent(rebasePath(path, from, to), gen, write))) return true;
+      }
+      return false;
+    };
   }
 
   /**

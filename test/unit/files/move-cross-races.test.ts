@@ -5,7 +5,12 @@
 // one new path, each to the other's node, must not wait on each other. The interleavings are
 // forced by holding calls that reach a target (StageFile, FinishStaged, ApplyMove).
 import { expect } from 'chai';
+import { OwnerUnavailableError } from '../../../src/files/errors.js';
+import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
+import { FilesService } from '../../../src/files/service.js';
 import {
+  FAKE_CURSOR_KEY,
+  FAKE_MAX_BODY_BYTES,
   caller,
   moveSpec,
   fakeCluster,
@@ -94,6 +99,34 @@ describe('a file moving to another node, moved again before its target committed
     const got = await readFile(cluster.node('node-3').files, alice, '/e/f.bin');
     expect(sha256(got)).to.equal(sha256(BYTES));
   });
+  it('should serve the staged bytes under the new path when the target restarted after the directory moved, before its disk step', async () => {
+    const n2 = cluster.node('node-2');
+    // The commit never arrives; node-2 misses the directory move's call, then restarts.
+    n2.files.finishStaged = async () => {
+      throw new OwnerUnavailableError('node-2');
+    };
+    await cluster
+      .node('node-1')
+      .files.move(alice, '/i/f.bin', moveSpec('/d/f.bin', { instance: 'node-2' }));
+    cluster.disconnect('node-2');
+    await cluster.node('node-3').files.move(alice, '/d', moveSpec('/e'));
+    cluster.reconnect('node-2');
+    // What node-2 held in memory is gone; its disk and its journal remain.
+    const restarted = new FilesService({
+      instanceId: 'node-2',
+      metadata: n2.metadata,
+      membership: n2.metadata,
+      storage: n2.storage,
+      cursorKey: FAKE_CURSOR_KEY,
+      owners: new InProcessOwnerClient(() => undefined),
+      maxBodyBytes: FAKE_MAX_BODY_BYTES,
+    });
+    await n2.storage.recover(restarted.recoveryIsCurrent());
+    await restarted.recoverJournal();
+    const got = await readFile(restarted, alice, '/e/f.bin').then(sha256, (e: Error) => e.message);
+    expect(got).to.equal(sha256(BYTES));
+  });
+
   it('should keep the newer file when the path was deleted and written twice on the target before it committed', async () => {
     // A new file there starts again at gen 1: its second write has the gen the move switched
     // to, yet names another write id than the staged bytes.
