@@ -92,7 +92,8 @@ export class Staging implements UnplacedBytes {
   async placeMoved(path: string, rec: InodeRecord): Promise<boolean> {
     for (const [stageId, entry] of this.staged) {
       if (entry.path !== path || entry.gen !== rec.inode.gen) continue;
-      if (entry.temp.id !== rec.inode.write) continue;
+      // An older sender names the generation only (the inode keeps the source's write id).
+      if (entry.namesWrite && entry.temp.id !== rec.inode.write) continue;
       await entry.temp.commit();
       this.forget(stageId, entry);
       return true;

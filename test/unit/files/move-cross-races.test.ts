@@ -59,6 +59,22 @@ describe('a file moving to another node, moved again before its target committed
     expect(sha256(got)).to.equal(sha256(BYTES));
   });
 
+  it('should serve the bytes under the new path when the directory moved before the target committed a sender of an older version', async () => {
+    // An older sender neither says it names write ids nor reads the one the target gives: the
+    // inode keeps the source's write id, and the target matches the staged bytes by generation.
+    const n2 = cluster.node('node-2').files;
+    const stage = n2.stageFile.bind(n2);
+    n2.stageFile = async (s, body) => {
+      const staged = await stage({ ...s, namesWrite: undefined }, body);
+      return { ...staged, write: '' };
+    };
+    await moveFileAround(async () => {
+      await cluster.node('node-3').files.move(alice, '/d', moveSpec('/e'));
+    });
+    const got = await readFile(cluster.node('node-3').files, alice, '/e/f.bin');
+    expect(sha256(got)).to.equal(sha256(BYTES));
+  });
+
   it('should serve the bytes under the new name when the target renamed the file before it committed', async () => {
     let renamed: unknown;
     await moveFileAround(async () => {
