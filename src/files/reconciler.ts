@@ -21,6 +21,13 @@ export interface PendingWrite {
 export interface ReconcilerOptions {
   locks: PathLocks;
   isCurrent: IsCurrent;
+  /**
+   * Does etcd name anything at the path? A write whose path no longer is named may have been
+   * re-keyed by a directory move whose disk step has not run yet (it places the bytes, by write
+   * id): it is held for that step up to `holdMs` (default 60 s), not dropped at once.
+   */
+  isNamed?: (path: string) => Promise<boolean>;
+  holdMs?: number;
   /** First retry delay after a failed pass (default 100 ms), doubled up to `maxDelayMs`. */
   minDelayMs?: number;
   maxDelayMs?: number;
@@ -35,6 +42,8 @@ export class Reconciler implements UnplacedBytes {
   private pass: Promise<void> = Promise.resolve();
   /** Per path, the pass its readers asked for last, and when it ended (0: still running). */
   private readonly forReaders = new Map<string, { pass: Promise<void>; endedAt: number }>();
+  /** Per pending write, when a pass first found its path named by nothing. */
+  private readonly unnamedSince = new Map<string, number>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.delay = o.minDelayMs ?? 100;
@@ -132,6 +141,8 @@ export class Reconciler implements UnplacedBytes {
           // Errors (etcd unreachable, the disk refusing the rename) keep the write pending.
           if (await this.o.isCurrent(write.path, write.gen, write.temp.id)) {
             await write.temp.commit();
+          } else if (await this.heldForMove(id, write.path)) {
+            return;
           } else {
             await write.temp.discard();
             await write.release?.();
@@ -144,8 +155,17 @@ export class Reconciler implements UnplacedBytes {
     }
   }
 
+  /** Whether a write not named at its path waits for a directory move's disk step. */
+  private async heldForMove(id: string, path: string): Promise<boolean> {
+    if (!this.o.isNamed || (await this.o.isNamed(path))) return false;
+    const since = this.unnamedSince.get(id) ?? Date.now();
+    this.unnamedSince.set(id, since);
+    return Date.now() - since < (this.o.holdMs ?? 60_000);
+  }
+
   private settled(id: string, write: PendingWrite): void {
     this.pending.delete(id);
+    this.unnamedSince.delete(id);
     if (![...this.pending.values()].some((w) => w.path === write.path)) {
       this.o.locks.clearUnresolved(write.path);
       this.forReaders.delete(write.path);

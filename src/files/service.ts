@@ -107,6 +107,7 @@ export class FilesService implements FilesApi {
     this.reconciler = new Reconciler({
       locks: this.locks,
       isCurrent: (p, gen, write) => this.isCurrent(p, gen, write),
+      isNamed: async (p) => (await o.metadata.get(p)) !== null,
       warn: o.warn,
     });
     this.deps = {

@@ -190,6 +190,22 @@ describe('commit outcomes', () => {
       await files.reconciler.runOnce();
       expect((await readFile(files, alice, '/e/r.txt')).toString()).to.equal('the new bytes');
     });
+
+    it('should serve the new bytes under the new path when the reconciler ran between the re-key and the disk step', async () => {
+      const { meta, disk, files } = await oneNode();
+      await writeFile(files, alice, '/d/r.txt', 'old');
+      disk.failRenames = 1;
+      await writeFile(files, alice, '/d/r.txt', 'the new bytes');
+      // The re-key is done when the disk step is journaled; the reconciler's retry runs then.
+      const put = meta.putJournal.bind(meta);
+      meta.putJournal = async (entry) => {
+        if (entry.value.type === 'move-dir-disk') await files.reconciler.runOnce();
+        return put(entry);
+      };
+      await files.move(alice, '/d', moveSpec('/e'));
+      await files.reconciler.runOnce();
+      expect((await readFile(files, alice, '/e/r.txt')).toString()).to.equal('the new bytes');
+    });
   });
 
   describe('a create whose claim lapsed', () => {
