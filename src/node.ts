@@ -46,6 +46,9 @@ export interface RunningNode {
 /** How often abandoned S3 writes are retried while the node runs. */
 const S3_SWEEP_MS = 30_000;
 
+/** How often the node looks for disk steps of directory moves it was never asked to run. */
+const DISK_STEP_SWEEP_MS = 10_000;
+
 /** How long a stopping node lets in-flight HTTP requests finish before cutting them. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -320,6 +323,15 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       started: Date.now(),
     });
     void health.refresh();
+    // A directory move's disk step whose ApplyMove call never reached this node runs here
+    // while it serves, not only at its next start (disk-steps.ts).
+    const diskSweep = setInterval(() => {
+      files
+        .sweepDiskSteps()
+        .catch((err: unknown) => logger.warn({ err }, 'sweep of directory move disk steps failed'));
+    }, DISK_STEP_SWEEP_MS);
+    diskSweep.unref();
+    cleanups.push(async () => clearInterval(diskSweep));
     // Journaled jobs that need the membership fence (directory moves) resume now.
     void files
       .recoverJournal(recovery.waiting)

@@ -132,10 +132,19 @@ export interface FilesApi {
   ): Promise<FileInfo>;
   /** Node-internal: this node's disk step of a directory move (journal entry `journalId`). */
   applyMove(journalId: string, from: string, to: string): Promise<number>;
-  /** Node-internal: receives a file's bytes moving to this node (see NodeService.StageFile). */
-  stageFile(stage: StagedFile, body: AsyncIterable<Buffer>): Promise<number>;
+  /**
+   * Node-internal: receives a file's bytes moving to this node (see NodeService.StageFile);
+   * returns their write id, which the inode must name for start-up recovery to keep them.
+   */
+  stageFile(stage: StagedFile, body: AsyncIterable<Buffer>): Promise<StagedWrite>;
   /** Node-internal: renames a staged file into place (commit) or removes it. */
   finishStaged(stageId: string, commit: boolean): Promise<void>;
+}
+
+/** What a node staged: the byte count and the write id of its journaled temp. */
+export interface StagedWrite {
+  size: number;
+  write: string;
 }
 
 /** A file's bytes sent to the node that will own them, before the namespace switches. */

@@ -71,8 +71,12 @@ export class InProcessOwnerClient implements OwnerClient {
     return this.files(node).applyMove(journalId, from, to);
   }
 
-  async stageFile(node: NodeRecord, stage: StagedFile, body: AsyncIterable<Buffer>): Promise<void> {
-    await this.files(node).stageFile(stage, body);
+  async stageFile(
+    node: NodeRecord,
+    stage: StagedFile,
+    body: AsyncIterable<Buffer>,
+  ): Promise<string> {
+    return (await this.files(node).stageFile(stage, body)).write;
   }
 
   async finishStaged(node: NodeRecord, stageId: string, commit: boolean): Promise<void> {

@@ -15,6 +15,22 @@ export interface MoveDirDiskDeps {
   metadata: Metadata;
   storage: PathStorage;
   locks: PathLocks;
+  /** Where bytes of this node's files wait that etcd may name before they are in place. */
+  unplaced?: readonly UnplacedBytes[];
+}
+
+/**
+ * Bytes of this node's files that etcd may name while they are not at their path yet: a file
+ * moving here still staged (staging.ts), a write whose rename or commit outcome is pending
+ * (reconciler.ts). Neither holds the path's lock meanwhile, so a directory move can re-key
+ * such a file; its disk step then has them placed first.
+ */
+export interface UnplacedBytes {
+  /**
+   * Places at `path` the bytes `rec` names (this node's file, re-keyed away from `path`), if
+   * they wait here; false otherwise. Runs under the caller's lock of `path`.
+   */
+  placeMoved(path: string, rec: InodeRecord): Promise<boolean>;
 }
 
 const PAGE = 500;
@@ -39,7 +55,12 @@ export async function applyLocal(
       for (let r = queue.shift(); r; r = queue.shift()) {
         const old = rebasePath(r.path, to, from);
         if (stayed.has(old)) continue;
-        const n = await d.locks.runAll([old, r.path], () => moveBytes(d.storage, old, r.path));
+        const n = await d.locks.runAll([old, r.path], async () => {
+          // Bytes etcd named at the old path that were not in place when it was re-keyed (a
+          // staged move, a pending write) are placed now, then moved like the others.
+          for (const where of d.unplaced ?? []) if (await where.placeMoved(old, r)) break;
+          return moveBytes(d.storage, old, r.path);
+        });
         moved += n;
       }
     };

@@ -60,6 +60,8 @@ const PAGE = 500;
 const MARK_ATTEMPTS = 5;
 /** Tries of one step of the job while etcd does not answer in time. */
 const STEP_ATTEMPTS = 5;
+/** Tries of an owner's disk step while the owner is a member but the call fails (retryable). */
+const APPLY_ATTEMPTS = 4;
 
 export async function moveDirectory(
   d: MoveDirDeps,
@@ -94,11 +96,15 @@ export async function moveDirectory(
 /**
  * Refuses the move before anything is journaled when one of this node's files would land at a
  * path its disk cannot hold (the longest destination decides). Other owners' disks are not
- * asked: their disk step fails alone and their start-up sets the journal entry aside.
+ * asked: their disk step fails alone and their start-up sets the journal entry aside. Refuses
+ * it too (503, retryable) while a directory inside is another move's source or destination.
  */
 async function checkDestinations(d: MoveDirDeps, from: string, to: string): Promise<void> {
   let longest: string | null = null;
   for await (const r of subtreeRecords(d.metadata, from, PAGE)) {
+    if (r.inode.state === 'moving') {
+      throw new StaleRevisionError(`${r.path} is being moved; try again once that move is done`);
+    }
     if (r.inode.type !== 'file' || r.inode.instance_id !== d.instanceId) continue;
     const dest = to + r.path.slice(from.length);
     if (longest === null || Buffer.byteLength(dest) > Buffer.byteLength(longest)) longest = dest;
@@ -184,6 +190,16 @@ export async function runDirectoryMove(
 /** Re-keys everything movable; returns the entries whose destination was taken. */
 async function rekeySubtree(d: MoveDirDeps, from: string, to: string): Promise<InodeRecord[]> {
   const stay = new Map<string, InodeRecord>();
+  // Directories another move marked since this one was checked (its source or destination):
+  // they belong to that job, which clears their mark where it left them. Carried along, one
+  // would stay `moving` for ever at its new path. They stay here with all they hold.
+  const held = new Set<string>();
+  const inHeld = (path: string): boolean => {
+    for (let dir = path; dir.length > from.length; dir = parentOf(dir)) {
+      if (held.has(dir)) return true;
+    }
+    return false;
+  };
   let stuck = 0;
   for (;;) {
     // Entries leave the source as they move, so each page starts at the beginning again;
@@ -192,7 +208,10 @@ async function rekeySubtree(d: MoveDirDeps, from: string, to: string): Promise<I
     let next: string | undefined;
     do {
       const page = await unhurried(() => d.metadata.scanSubtree(from, { limit: PAGE, from: next }));
-      movable = page.records.filter((r) => r.inode.state !== 'writing' && !stay.has(r.path));
+      for (const r of page.records) if (r.inode.state === 'moving') held.add(r.path);
+      movable = page.records.filter(
+        (r) => r.inode.state !== 'writing' && !stay.has(r.path) && !inHeld(r.path),
+      );
       next = page.next;
     } while (movable.length === 0 && next !== undefined);
     if (movable.length === 0) return [...stay.values()];
@@ -281,7 +300,14 @@ function taken(existing: InodeRecord, overwrite: boolean | undefined, message?: 
   );
 }
 
-/** Moves the bytes on one owner's disk; an owner that is down does it at start-up. */
+/**
+ * Moves the bytes on one owner's disk; an owner that is down does it at start-up, before it
+ * serves. A live owner that the call did not reach (a reset connection, headers not sent in
+ * time on a loaded machine) has no start-up coming: it is asked again a few times while it is
+ * a member, before the source is released (a create there would land on bytes the step has not
+ * moved yet). Asking twice is safe: the owner joins a step it is running, and each file's
+ * rename checks where its bytes are. Past that, the owner's own sweep of its journal does it.
+ */
 async function applyOn(
   d: MoveDirDeps,
   owner: string,
@@ -294,9 +320,18 @@ async function applyOn(
       await applyLocal(d, journalId, from, to);
       return;
     }
-    const node = await d.membership.getNode(owner);
-    if (!node) return;
-    await d.owners.applyMove(node, journalId, from, to);
+    for (let attempt = 1; ; attempt++) {
+      const node = await d.membership.getNode(owner);
+      if (!node) return;
+      try {
+        await d.owners.applyMove(node, journalId, from, to);
+        return;
+      } catch (err) {
+        const again = err instanceof CallfsError && err.retryable && attempt < APPLY_ATTEMPTS;
+        if (!again) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
+      }
+    }
   } catch (err) {
     if (!(err instanceof CallfsError)) d.warn?.(`unexpected failure moving ${from}`, err);
     d.warn?.(`node ${owner} will move ${from} on its disk when it can`, err);

@@ -8,6 +8,7 @@ import { AlreadyExistsError, PermissionDeniedError, NotFoundError } from './erro
 import { canModify, isVisible, toFileInfo } from './info.js';
 import { evaluateConditions, type Conditions } from './conditions.js';
 import type { PathLocks } from './path-lock.js';
+import type { UnplacedBytes } from './move-dir-disk.js';
 import { isTransient, malformed, setAside } from './journal-entries.js';
 import type {
   CallContext,
@@ -26,6 +27,8 @@ export interface MoveDeps extends BackendDeps {
   instanceId: string;
   metadata: Metadata;
   locks: PathLocks;
+  /** Where bytes wait that etcd may name before they are in place (move-dir-disk.ts). */
+  unplaced?: readonly UnplacedBytes[];
 }
 
 const MOVE_FILE = 'move-file';
@@ -82,7 +85,12 @@ export async function moveLocalFile(
       journal: { id, value: { type: MOVE_FILE, node: d.instanceId, from: source, to } },
     });
     // A generation-keyed backend stores no path: its bytes stay where they are.
-    if (onDisk(d, cur.inode)) await d.storage.rename(source, to);
+    if (onDisk(d, cur.inode)) {
+      // Bytes etcd named at the source before they were in place (a file that moved here and
+      // is still staged, a write the reconciler holds) are placed first, then renamed.
+      for (const where of d.unplaced ?? []) if (await where.placeMoved(source, moved)) break;
+      await d.storage.rename(source, to);
+    }
     await d.metadata.clearJournal(id);
     return toFileInfo(moved);
   });
@@ -95,6 +103,12 @@ export async function moveLocalFile(
  * removes its copy. A crash at any point leaves either the old file or the new one: the
  * target rolls its staged file forward at start-up exactly when etcd names it, and this node
  * removes its leftover copy from its journal entry.
+ *
+ * Only the source's lock is held, for the whole step (a file created at the source after the
+ * switch must not lose its bytes to the removal of the old ones). The destination's lock here
+ * would guard nothing (this node never touches the destination's bytes; the switch compares
+ * its absence), and held across FinishStaged, which takes the target's lock of the
+ * destination, it let two moves to one new path, each to the other's node, wait on each other.
  */
 export async function moveFileToNode(
   d: MoveDeps & { owners: OwnerClient },
@@ -105,7 +119,7 @@ export async function moveFileToNode(
   conditions?: Conditions,
 ): Promise<FileInfo> {
   const to = spec.destination;
-  return d.locks.runAll([source, to], async () => {
+  return d.locks.run(source, async () => {
     const cur = await ownFileToMove(d, ctx, source, conditions);
     const existing = to === source ? null : await d.metadata.get(to);
     if (existing) {
@@ -123,8 +137,9 @@ export async function moveFileToNode(
     const opened = await bytes.open(refOf(cur), ctx.signal);
     const id = randomBytes(12).toString('hex');
     const gen = cur.inode.gen + 1;
+    let write: string;
     try {
-      await d.owners.stageFile(
+      write = await d.owners.stageFile(
         target,
         { stageId: id, path: to, gen, size: opened.size },
         opened.body,
@@ -139,6 +154,9 @@ export async function moveFileToNode(
       backend_type: target.backends[0] ?? cur.inode.backend_type,
       size: opened.size,
       gen,
+      // The staged bytes' own id: the target's start-up recovery keeps them only when etcd
+      // names it (a target that gives none keeps the id the bytes had here).
+      ...(write ? { write } : {}),
     };
     let moved: InodeRecord;
     try {

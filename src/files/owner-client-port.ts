@@ -33,8 +33,11 @@ export interface OwnerClient {
   ): Promise<FileInfo>;
   /** Asks a node to apply a directory move to its own disk (its journal entry `journalId`). */
   applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number>;
-  /** Streams a file's bytes to a node that stages them (safe on its disk, not yet visible). */
-  stageFile(node: NodeRecord, stage: StagedFile, body: AsyncIterable<Buffer>): Promise<void>;
+  /**
+   * Streams a file's bytes to a node that stages them (safe on its disk, not yet visible);
+   * returns the write id the node gave them ('' from a node that does not say).
+   */
+  stageFile(node: NodeRecord, stage: StagedFile, body: AsyncIterable<Buffer>): Promise<string>;
   /** Tells a node to commit or discard what it staged. */
   finishStaged(node: NodeRecord, stageId: string, commit: boolean): Promise<void>;
 }

@@ -5,8 +5,9 @@
 // id), else dropped — the decision start-up recovery makes (the same `isCurrent`), taken under
 // the path's commit lock so it never races a newer commit of the path. Retries back off while
 // etcd or the disk keeps failing; on shutdown what is left waits for start-up recovery.
+import type { UnplacedBytes } from './move-dir-disk.js';
 import type { PathLocks } from './path-lock.js';
-import type { IsCurrent, TempFile } from './ports.js';
+import type { InodeRecord, IsCurrent, TempFile } from './ports.js';
 
 export interface PendingWrite {
   path: string;
@@ -26,7 +27,7 @@ export interface ReconcilerOptions {
   warn?: (message: string, err: unknown) => void;
 }
 
-export class Reconciler {
+export class Reconciler implements UnplacedBytes {
   private readonly pending = new Map<string, PendingWrite>();
   private running = false;
   private timer: NodeJS.Timeout | undefined;
@@ -104,12 +105,30 @@ export class Reconciler {
     return this.pending.size;
   }
 
+  /**
+   * A directory move re-keyed `rec` away from `path` while its bytes waited here (etcd named
+   * them before they were in place): places them at `path`, under the caller's lock of it,
+   * for the move's disk step to carry them on. False when none of this node's writes match.
+   */
+  async placeMoved(path: string, rec: InodeRecord): Promise<boolean> {
+    for (const [id, write] of this.pending) {
+      if (write.path !== path || write.gen !== rec.inode.gen) continue;
+      if (write.temp.id !== rec.inode.write) continue;
+      await write.temp.commit();
+      this.settled(id, write);
+      return true;
+    }
+    return false;
+  }
+
   /** One attempt at every pending write, or at those of `only`. */
   private async resolveAll(only?: string): Promise<void> {
     for (const [id, write] of [...this.pending]) {
       if (only !== undefined && write.path !== only) continue;
       try {
         await this.o.locks.run(write.path, async () => {
+          // Placed while this waited for the lock, by a directory move's disk step.
+          if (this.pending.get(id) !== write) return;
           // Errors (etcd unreachable, the disk refusing the rename) keep the write pending.
           if (await this.o.isCurrent(write.path, write.gen, write.temp.id)) {
             await write.temp.commit();
@@ -117,15 +136,19 @@ export class Reconciler {
             await write.temp.discard();
             await write.release?.();
           }
+          this.settled(id, write);
         });
-        this.pending.delete(id);
-        if (![...this.pending.values()].some((w) => w.path === write.path)) {
-          this.o.locks.clearUnresolved(write.path);
-          this.forReaders.delete(write.path);
-        }
       } catch (err) {
         this.o.warn?.(`write of ${write.path} (gen ${write.gen}) is still unresolved`, err);
       }
+    }
+  }
+
+  private settled(id: string, write: PendingWrite): void {
+    this.pending.delete(id);
+    if (![...this.pending.values()].some((w) => w.path === write.path)) {
+      this.o.locks.clearUnresolved(write.path);
+      this.forReaders.delete(write.path);
     }
   }
 

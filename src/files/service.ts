@@ -29,6 +29,7 @@ import type {
   MoveSpec,
   NodeRecord,
   StagedFile,
+  StagedWrite,
   OwnerClient,
   ReadOptions,
   QuarantinedEntry,
@@ -39,7 +40,9 @@ import type {
 } from './ports.js';
 import { moveFileToNode, moveLocalFile } from './move.js';
 import { Staging } from './staging.js';
-import { applyLocal, moveDirectory } from './move-dir.js';
+import { moveDirectory } from './move-dir.js';
+import { DiskSteps } from './disk-steps.js';
+import type { UnplacedBytes } from './move-dir-disk.js';
 import { listDirectory, listEntries } from './directories.js';
 import { deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
@@ -75,30 +78,38 @@ export class FilesService implements FilesApi {
   private readonly staging: Staging;
   private readonly router: Router;
   private readonly writes: Writes;
+  private readonly diskSteps: DiskSteps;
   /** Journal entries set aside in this process: reported once, not retried. */
   private readonly setAside = new Set<string>();
   /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
   readonly reconciler: Reconciler;
   readonly instanceId: string;
   /** The options with the locks, built once: reads run it per request. */
-  private readonly deps: FilesServiceOptions & { locks: PathLocks };
+  private readonly deps: FilesServiceOptions & { locks: PathLocks; unplaced: UnplacedBytes[] };
 
   constructor(private readonly o: FilesServiceOptions) {
     this.instanceId = o.instanceId;
-    this.deps = { ...o, locks: this.locks };
+    this.staging = new Staging({
+      storage: o.storage,
+      locks: this.locks,
+      isCurrent: (p, gen, write) => this.isCurrent(p, gen, write),
+      isNamed: async (p) => (await o.metadata.get(p)) !== null,
+      warn: o.warn,
+    });
     this.router = new Router(o);
     this.reconciler = new Reconciler({
       locks: this.locks,
       isCurrent: (p, gen, write) => this.isCurrent(p, gen, write),
       warn: o.warn,
     });
+    this.deps = { ...o, locks: this.locks, unplaced: [this.staging, this.reconciler] };
+    this.diskSteps = new DiskSteps(this.deps, this.setAside, o.warn);
     this.writes = new Writes({
       ...o,
       locks: this.locks,
       router: this.router,
       reconciler: this.reconciler,
     });
-    this.staging = new Staging(o.storage, this.locks, (p, gen) => this.isCurrent(p, gen), o.warn);
   }
 
   async stat(ctx: CallContext, path: string): Promise<FileInfo> {
@@ -286,7 +297,7 @@ export class FilesService implements FilesApi {
     return recoverJournal({ ...this.deps, setAside: this.setAside }, entries);
   }
 
-  async stageFile(stage: StagedFile, body: AsyncIterable<Buffer>): Promise<number> {
+  async stageFile(stage: StagedFile, body: AsyncIterable<Buffer>): Promise<StagedWrite> {
     assertServing(this.o);
     return this.staging.stage(stage, body);
   }
@@ -297,7 +308,15 @@ export class FilesService implements FilesApi {
 
   /** The disk step of a directory move, asked by the node that moved it in the namespace. */
   async applyMove(journalId: string, from: string, to: string): Promise<number> {
-    return applyLocal(this.deps, journalId, from, to);
+    return this.diskSteps.run(journalId, from, to);
+  }
+
+  /**
+   * Runs the disk steps of directory moves journaled for this node while it serves (the call
+   * that asks for one may never have arrived); the composition root runs it now and then.
+   */
+  async sweepDiskSteps(): Promise<number> {
+    return this.diskSteps.sweep();
   }
 
   /**

@@ -1,32 +1,57 @@
 // The receiving side of a file moving to this node (PATCH with `instance`): the bytes are
 // written to a temp file, fsynced and journaled as the generation the namespace will record,
 // and kept aside until the sending node has switched the namespace and says commit (rename
-// into place) or discard. A staged file nobody finishes is discarded after a while; if this
-// node restarts first, start-up recovery rolls it forward exactly when etcd names it.
+// into place) or discard. A staged file nobody finishes is settled by etcd after a while; if
+// this node restarts first, start-up recovery rolls it forward exactly when etcd names its
+// write id (which the sender puts in the inode it switches to).
+//
+// Between the sender's switch and the commit, etcd names a file of this node whose bytes are
+// still staged, and this node holds no lock of its path: a directory move may re-key it in
+// that window. Its disk step here then places the staged bytes itself (`placeMoved`), and a
+// commit that finds the name gone from the path places them where that step carries them.
 import { BadRequestError, NotFoundError } from './errors.js';
+import type { UnplacedBytes } from './move-dir-disk.js';
 import type { PathLocks } from './path-lock.js';
-import type { StagedFile, Storage, TempFile } from './ports.js';
+import type {
+  InodeRecord,
+  IsCurrent,
+  StagedFile,
+  StagedWrite,
+  Storage,
+  TempFile,
+} from './ports.js';
 
 /** How long a staged file waits for its sender's commit before etcd decides for it. */
 const ABANDONED_AFTER_MS = 60_000;
 
-export class Staging {
-  private readonly staged = new Map<
-    string,
-    { temp: TempFile; path: string; gen: number; timer: NodeJS.Timeout }
-  >();
+export interface StagingDeps {
+  storage: Storage;
+  locks: PathLocks;
+  /** Does etcd name (path, gen[, write id]) as this node's file? */
+  isCurrent: IsCurrent;
+  /** Does etcd name anything at the path? */
+  isNamed: (path: string) => Promise<boolean>;
+  warn?: (message: string, err: unknown) => void;
+}
 
-  constructor(
-    private readonly storage: Storage,
-    private readonly locks: PathLocks,
-    /** Does etcd name (path, gen) as this node's file? Decides every finish. */
-    private readonly isCurrent: (path: string, gen: number) => Promise<boolean>,
-    private readonly warn: (message: string, err: unknown) => void = () => undefined,
-  ) {}
+interface Staged {
+  temp: TempFile;
+  path: string;
+  gen: number;
+  timer: NodeJS.Timeout;
+}
 
-  async stage(s: StagedFile, body: AsyncIterable<Buffer>): Promise<number> {
+/** Who settles a staged file: its sender (after its switch, or after it failed), or the timer. */
+type Verdict = 'switched' | 'discard' | 'unknown';
+
+export class Staging implements UnplacedBytes {
+  private readonly staged = new Map<string, Staged>();
+
+  constructor(private readonly d: StagingDeps) {}
+
+  async stage(s: StagedFile, body: AsyncIterable<Buffer>): Promise<StagedWrite> {
     if (this.staged.has(s.stageId)) throw new BadRequestError(`stage ${s.stageId} exists`);
-    const temp = await this.storage.createTemp(s.path);
+    const temp = await this.d.storage.createTemp(s.path);
     try {
       const size = await temp.write(body, { maxBytes: s.size });
       if (size !== s.size) throw new BadRequestError(`expected ${s.size} bytes, got ${size}`);
@@ -38,25 +63,68 @@ export class Staging {
     // A sender that never says commit or discard (it died, or its call failed after the
     // namespace switched): etcd decides, as start-up recovery would.
     const timer = setTimeout(() => {
-      this.finish(s.stageId, true).catch((err: unknown) =>
-        this.warn(`staged file for ${s.path} not finished`, err),
+      this.settle(s.stageId, 'unknown').catch((err: unknown) =>
+        this.d.warn?.(`staged file for ${s.path} not finished`, err),
       );
     }, ABANDONED_AFTER_MS);
     timer.unref();
     this.staged.set(s.stageId, { temp, path: s.path, gen: s.gen, timer });
-    return s.size;
+    return { size: s.size, write: temp.id };
   }
 
+  /** The sender's word: commit once its namespace switch succeeded, discard otherwise. */
   async finish(stageId: string, commit: boolean): Promise<void> {
+    return this.settle(stageId, commit ? 'switched' : 'discard');
+  }
+
+  /**
+   * The disk step of a directory move that re-keyed `rec` (this node's file) away from `path`
+   * while its bytes were still staged here: places them at `path`, for the step to carry them
+   * to the new one. Runs under the caller's lock of `path`; false when nothing is staged for it.
+   */
+  async placeMoved(path: string, rec: InodeRecord): Promise<boolean> {
+    for (const [stageId, entry] of this.staged) {
+      if (entry.path !== path || entry.gen !== rec.inode.gen) continue;
+      if (entry.temp.id !== rec.inode.write) continue;
+      await entry.temp.commit();
+      this.forget(stageId, entry);
+      return true;
+    }
+    return false;
+  }
+
+  private async settle(stageId: string, verdict: Verdict): Promise<void> {
     const entry = this.staged.get(stageId);
     if (!entry) throw new NotFoundError(`no staged file ${stageId}`);
-    this.staged.delete(stageId);
-    clearTimeout(entry.timer);
-    // Commit only what etcd names: a newer write of the path may have committed since the
-    // switch, and its bytes must not be replaced by these older ones.
-    await this.locks.run(entry.path, async () => {
-      if (commit && (await this.isCurrent(entry.path, entry.gen))) await entry.temp.commit();
+    await this.d.locks.run(entry.path, async () => {
+      // Settled while this waited: by the other of sender and timer, or by a directory move.
+      if (this.staged.get(stageId) !== entry) return;
+      this.forget(stageId, entry);
+      if (verdict !== 'discard' && (await this.named(entry, verdict))) await entry.temp.commit();
       else await entry.temp.discard();
     });
+  }
+
+  /**
+   * Whether the namespace names these bytes, decided under the lock of their path. Only what
+   * etcd names is committed: a newer write of the path may have committed since the switch,
+   * and its bytes must not be replaced by these older ones.
+   */
+  private async named(entry: Staged, verdict: Verdict): Promise<boolean> {
+    const { path, gen, temp } = entry;
+    if (await this.d.isCurrent(path, gen, temp.id)) return true;
+    // A sender of an older version names the generation only, not these bytes' write id.
+    if (await this.d.isCurrent(path, gen)) return true;
+    if (verdict !== 'switched') return false;
+    // The sender says commit only once etcd named these bytes here. A name that has left the
+    // path since was re-keyed by a directory move, whose disk step here runs after the re-key
+    // and carries the bytes from this path (or it was deleted: the bytes are then an orphan
+    // for fsck).
+    return !(await this.d.isNamed(path));
+  }
+
+  private forget(stageId: string, entry: Staged): void {
+    this.staged.delete(stageId);
+    clearTimeout(entry.timer);
   }
 }

@@ -32,6 +32,7 @@ import type { ApplyMoveResponse__Output } from '../generated/callfs/v1/ApplyMove
 import type { MoveResponse__Output } from '../generated/callfs/v1/MoveResponse.js';
 import type { FinishStagedResponse__Output } from '../generated/callfs/v1/FinishStagedResponse.js';
 import type { DeleteResponse__Output } from '../generated/callfs/v1/DeleteResponse.js';
+import type { StageFileResponse__Output } from '../generated/callfs/v1/StageFileResponse.js';
 import type { StatResponse__Output } from '../generated/callfs/v1/StatResponse.js';
 import type { ReadResponse__Output } from '../generated/callfs/v1/ReadResponse.js';
 import type { WriteRequest } from '../generated/callfs/v1/WriteRequest.js';
@@ -43,7 +44,7 @@ import { PeerChannels } from './channels.js';
 import { cutUnlessAnswered, stallBound, untilAccepted } from './call-bounds.js';
 import { conditionsToWire, readRequestToWire } from './conditions-wire.js';
 import { wholeBody } from '../files/whole-body.js';
-import { gather, WHOLE_RELAY_BYTES } from './small-read.js';
+import { gather, Messages, WHOLE_RELAY_BYTES } from './small-read.js';
 import type { Conditions } from '../files/conditions.js';
 
 /**
@@ -169,19 +170,24 @@ export class GrpcOwnerClient implements OwnerClient {
     return md;
   }
 
-  async stageFile(node: NodeRecord, stage: StagedFile, body: AsyncIterable<Buffer>): Promise<void> {
-    let settle!: (err: grpc.ServiceError | null) => void;
-    const done = new Promise<void>((resolve, reject) => {
-      settle = (err) => (err ? reject(fromGrpcError(err, node.instance_id)) : resolve());
+  async stageFile(
+    node: NodeRecord,
+    stage: StagedFile,
+    body: AsyncIterable<Buffer>,
+  ): Promise<string> {
+    let settle!: (err: grpc.ServiceError | null, res?: StageFileResponse__Output) => void;
+    const done = new Promise<string>((resolve, reject) => {
+      settle = (err, res) =>
+        err ? reject(fromGrpcError(err, node.instance_id)) : resolve(res?.write ?? '');
     });
     // The target may refuse (its disk, its lease) while the sender still waits for its own disk:
     // the refusal must not be an unhandled rejection, which ends the process.
     done.catch(() => undefined);
     const ended = new AbortController();
-    const call = this.channels.nodeService(node).StageFile(this.internalMetadata(), (err) => {
+    const call = this.channels.nodeService(node).StageFile(this.internalMetadata(), (err, res) => {
       unwatch();
       ended.abort(new Error('stage call ended'));
-      settle(err);
+      settle(err, res);
     });
     const unwatch = untilAccepted(call, this.o.readyTimeoutMs);
     call.on('error', () => undefined);
@@ -206,16 +212,18 @@ export class GrpcOwnerClient implements OwnerClient {
       if (targetEnded && answer) throw answer;
       throw err instanceof CallfsError ? err : fromGrpcError(err, node.instance_id);
     }
-    await done;
+    return done;
   }
 
   async finishStaged(node: NodeRecord, stageId: string, commit: boolean): Promise<void> {
     const c = this.channels.nodeService(node);
     const md = this.internalMetadata();
-    // Also a total deadline: the mover holds its path locks across this call, and the target
-    // takes its own lock of the path to finish, so two moves to one new path from two nodes
-    // could wait on each other for as long as both stay alive. Its caller treats a failure as
-    // non-fatal, and the target's staging timer settles the file on its own.
+    // Also a total deadline. The mover holds its source's lock across this call and the target
+    // takes its own lock of the destination to finish; the mover no longer holds the
+    // destination's lock too (move.ts), which let two moves to one new path, each to the
+    // other's node, wait on each other. The deadline stays as a bound on that source lock,
+    // whatever the target's lock of the path queues behind: its caller treats a failure as
+    // non-fatal, and the target settles the file on its own (its staging timer, etcd deciding).
     const deadline = new Date(Date.now() + FINISH_STAGED_DEADLINE_MS);
     await this.unary<FinishStagedResponse__Output>(node, undefined, (cb) =>
       c.FinishStaged({ stage_id: stageId, commit }, md, { deadline }, cb),
@@ -225,7 +233,14 @@ export class GrpcOwnerClient implements OwnerClient {
   async applyMove(node: NodeRecord, journalId: string, from: string, to: string): Promise<number> {
     const c = this.channels.nodeService(node);
     const md = this.internalMetadata();
-    // Renaming a large directory file by file may take long.
+    // No total deadline, unlike FinishStaged. The coordinator holds no path lock across this
+    // call (a directory move's re-key compares revisions and takes none), and the callee takes
+    // only its own locks, two per file, with no call to another node under them: no wait here
+    // can close a cycle between nodes. The callee waits only for holders of its own locks,
+    // each bounded on its own (a commit; a move whose FinishStaged has its deadline), so what
+    // bounds this call is the callee's progress, watched by keepalive: a large directory takes
+    // as long as its renames. A deadline would end the job while the owner still renames, and
+    // release the source directory, where a new create could land on bytes not moved yet.
     const res = await this.unary<ApplyMoveResponse__Output>(node, undefined, (cb) =>
       c.ApplyMove({ journal_id: journalId, source: from, destination: to }, md, cb),
     );
@@ -239,32 +254,34 @@ export class GrpcOwnerClient implements OwnerClient {
     options?: ReadOptions,
   ): Promise<ReadResult> {
     const service = this.channels.fileService(owner);
-    const request = readRequestToWire(path, options);
+    // A small body comes inside the header message from owners that offer it.
+    const request = { ...readRequestToWire(path, options), inline_small_body: true };
     const md = this.metadata(ctx);
     const call = withoutCallerStack(() => service.Read(request, md));
     bufferOneMessage(call);
     const cancel = (): void => call.cancel();
     ctx.signal?.addEventListener('abort', cancel, { once: true });
-    const iterator = call[Symbol.asyncIterator]() as AsyncIterator<ReadResponse__Output>;
     // The owner's headers come with its first message, or first on their own when the read has
     // to wait there (a write of the path committing): after them keepalive bounds the wait.
     const stopWaiting = untilAccepted(call, this.o.readyTimeoutMs);
-    let first: IteratorResult<ReadResponse__Output>;
+    const messages = new Messages<ReadResponse__Output>(call);
+    let first: ReadResponse__Output | undefined;
     try {
-      first = await iterator.next();
+      first = await messages.next();
     } catch (err) {
       ctx.signal?.removeEventListener('abort', cancel);
       throw fromGrpcError(err, owner.instance_id);
     } finally {
       stopWaiting();
     }
-    const info = first.done ? undefined : first.value.header;
-    if (!info) {
+    const info = first?.header;
+    if (!first || !info) {
       call.cancel();
+      ctx.signal?.removeEventListener('abort', cancel);
       throw new InternalError('owner answered Read without a header');
     }
-    const range = first.done ? null : first.value.range;
-    if (!first.done && first.value.not_modified) {
+    const range = first.range;
+    if (first.not_modified) {
       call.cancel();
       ctx.signal?.removeEventListener('abort', cancel);
       return { info, body: Readable.from([]), notModified: true };
@@ -276,7 +293,7 @@ export class GrpcOwnerClient implements OwnerClient {
       // A small body is gathered here, as its reader would read it whole anyway: no stream
       // and no generator per request. It counts only once the owner ended the call cleanly.
       try {
-        const bytes = await gather(iterator, length, ownerId);
+        const bytes = await gather(messages, first, length, ownerId);
         return { info, body: wholeBody(bytes), ...spanned };
       } catch (err) {
         // The call has ended unless the owner sent too much: then it is cut here.
@@ -286,15 +303,20 @@ export class GrpcOwnerClient implements OwnerClient {
         ctx.signal?.removeEventListener('abort', cancel);
       }
     }
+    if (first.body.length > 0) {
+      call.cancel();
+      ctx.signal?.removeEventListener('abort', cancel);
+      throw new InternalError(`owner sent a ${length}-byte body inline`);
+    }
     // The body ends cleanly only if the owner ended the stream cleanly; any failure after the
     // header destroys the stream so a truncated body never looks complete.
     const body = Readable.from(
       (async function* () {
         try {
           for (;;) {
-            const next = await iterator.next();
-            if (next.done) return;
-            if (next.value.chunk) yield next.value.chunk;
+            const next = await messages.next();
+            if (!next) return;
+            if (next.chunk) yield next.chunk;
           }
         } catch (err) {
           throw fromGrpcError(err, ownerId);

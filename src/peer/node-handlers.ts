@@ -35,7 +35,7 @@ export function createNodeHandlers(o: PeerHandlerOptions): NodeServiceHandlers {
             if (msg.chunk) yield msg.chunk;
           }
         };
-        const size = await o.files.stageFile(
+        const staged = await o.files.stageFile(
           {
             stageId: header.stage_id,
             path: path(header.path),
@@ -44,7 +44,7 @@ export function createNodeHandlers(o: PeerHandlerOptions): NodeServiceHandlers {
           },
           body(),
         );
-        return { size };
+        return staged;
       }, cb);
     },
     FinishStaged: (call, cb) => {

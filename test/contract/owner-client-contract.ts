@@ -339,5 +339,23 @@ export function ownerClientContract(name: string, make: () => Promise<OwnerClien
         expect((err as NotFoundError).code).to.equal('FILE_NOT_FOUND');
       });
     });
+
+    describe('stageFile', () => {
+      it('should answer a write id of its own when each of two files is staged', async () => {
+        // The mover names this id in the inode it switches: the target's start-up recovery
+        // keeps staged bytes only when etcd names their write id.
+        const stage = (stageId: string) =>
+          f.client.stageFile(
+            f.owner,
+            { stageId, path: '/staged/f.bin', gen: 2, size: 2 },
+            bodyOf('hi'),
+          );
+        const ids = [await stage('st-a'), await stage('st-b')];
+        await f.ownerFiles.finishStaged('st-a', false);
+        await f.ownerFiles.finishStaged('st-b', false);
+        expect(new Set(ids).size, `${ids.join(', ')}`).to.equal(2);
+        expect(ids.every((id) => id.length > 0)).to.equal(true);
+      });
+    });
   });
 }

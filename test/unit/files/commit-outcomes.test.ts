@@ -18,6 +18,7 @@ import {
   bodyOf,
   caller,
   fakeCluster,
+  moveSpec,
   readFile,
   rejection,
   writeFile,
@@ -175,6 +176,19 @@ describe('commit outcomes', () => {
       expect(files.reconciler.size).to.equal(1);
       await files.reconciler.runOnce();
       expect((await readFile(files, alice, '/r.txt')).toString()).to.equal('new');
+    });
+  });
+
+  describe('a directory move before the outcome is settled', () => {
+    it('should serve the new bytes under the new path when the directory moved before the reconciler ran', async () => {
+      const { disk, files } = await oneNode();
+      await writeFile(files, alice, '/d/r.txt', 'old');
+      disk.failRenames = 1;
+      await writeFile(files, alice, '/d/r.txt', 'the new bytes');
+      // etcd names generation 2 at /d/r.txt; its bytes wait in the reconciler's temp.
+      await files.move(alice, '/d', moveSpec('/e'));
+      await files.reconciler.runOnce();
+      expect((await readFile(files, alice, '/e/r.txt')).toString()).to.equal('the new bytes');
     });
   });
 

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import {
   AlreadyExistsError,
   BadRequestError,
+  OwnerUnavailableError,
   PermissionDeniedError,
   StaleRevisionError,
 } from '../../../src/files/errors.js';
@@ -73,6 +74,53 @@ describe('directory moves', () => {
     await cluster.node('node-2').files.recoverJournal();
     expect(before).to.equal(false);
     expect(await cluster.node('node-2').storage.has('/e/sub/b.txt')).to.equal(true);
+  });
+  it('should have a live owner rename its disk before the move answers when its first ApplyMove call failed', async () => {
+    const n2 = cluster.node('node-2');
+    const apply = n2.files.applyMove.bind(n2.files);
+    // The call never reached node-2 (a reset connection): node-2 runs on, and has no restart
+    // coming that would run its journal entry.
+    n2.files.applyMove = async () => {
+      n2.files.applyMove = apply;
+      throw new OwnerUnavailableError('node-2');
+    };
+    await cluster.node('node-1').files.move(alice, '/d', spec('/e'));
+    expect((await readFile(n2.files, alice, '/e/sub/b.txt')).toString()).to.equal('b on 2');
+  });
+  it('should have a live owner rename its disk in its sweep when no ApplyMove call reached it', async () => {
+    const n2 = cluster.node('node-2');
+    cluster.disconnect('node-2');
+    await cluster.node('node-1').files.move(alice, '/d', spec('/e'));
+    cluster.reconnect('node-2');
+    await n2.files.sweepDiskSteps();
+    expect((await readFile(n2.files, alice, '/e/sub/b.txt')).toString()).to.equal('b on 2');
+  });
+  it('should try a disk step that fails for good once per process when the sweep runs again', async () => {
+    const n2 = cluster.node('node-2');
+    cluster.disconnect('node-2');
+    await cluster.node('node-1').files.move(alice, '/d', spec('/e'));
+    cluster.reconnect('node-2');
+    let renames = 0;
+    n2.storage.rename = async () => {
+      renames += 1;
+      throw new Error('EACCES: the disk refuses');
+    };
+    await n2.files.sweepDiskSteps();
+    await n2.files.sweepDiskSteps();
+    expect(renames).to.equal(1);
+  });
+  it('should answer a repeated ApplyMove call with the running step when the first one still runs', async () => {
+    const n2 = cluster.node('node-2');
+    cluster.disconnect('node-2');
+    await cluster.node('node-1').files.move(alice, '/d', spec('/e'));
+    cluster.reconnect('node-2');
+    const [entry] = (await n2.metadata.journal('node-2')).entries;
+    // A coordinator asks again when its first call was cut, which the owner may still run.
+    const renamed = await Promise.all([
+      n2.files.applyMove(entry!.id, '/d', '/e'),
+      n2.files.applyMove(entry!.id, '/d', '/e'),
+    ]);
+    expect(renamed).to.deep.equal([1, 1]);
   });
   it('should finish a move at start-up when the coordinator stopped after journaling it', async () => {
     const n1 = cluster.node('node-1');

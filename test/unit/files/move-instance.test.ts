@@ -9,6 +9,7 @@ import {
   fakeCluster,
   readFile,
   rejection,
+  sha256,
   writeFile,
   type FakeCluster,
 } from '../../support/fakes.js';
@@ -59,6 +60,19 @@ describe('moving a file to another node', () => {
     cluster.reconnect('node-2');
     const rec = await cluster.node('node-1').metadata.get('/i/f.bin');
     expect(rec?.inode.instance_id).to.equal('node-1');
+  });
+  it('should roll the staged file forward at start-up when the target stopped before it heard commit', async () => {
+    const n2 = cluster.node('node-2');
+    // Temp ids of the fake disks count up per node: this one's next id is not the source's.
+    await writeFile(n2.files, alice, '/i/other.bin', 'other');
+    // The commit never arrives (the target stops right after the switch, before the call).
+    n2.files.finishStaged = async () => {
+      throw new OwnerUnavailableError('node-2');
+    };
+    await cluster.node('node-1').files.move(alice, '/i/f.bin', spec('/i/g.bin', 'node-2'));
+    await n2.storage.recover((p, gen, write) => n2.files.isCurrent(p, gen, write));
+    const got = await readFile(cluster.node('node-3').files, alice, '/i/g.bin');
+    expect(sha256(got)).to.equal(sha256(Buffer.from('the bytes')));
   });
   it('should drop the old copy at start-up when a crash came after the switch', async () => {
     const n1 = cluster.node('node-1');

@@ -26,7 +26,12 @@ describe('review fixes', () => {
 
   it('should discard a staged file when etcd no longer names its generation', async () => {
     const storage = createMemoryStorage();
-    const staging = new Staging(storage, new PathLocks(), async () => false);
+    const staging = new Staging({
+      storage,
+      locks: new PathLocks(),
+      isCurrent: async () => false,
+      isNamed: async () => true,
+    });
     await staging.stage({ stageId: 's', path: '/st.bin', gen: 3, size: 2 }, bodyOf('hi'));
     await staging.finish('s', true);
     expect(await storage.has('/st.bin')).to.equal(false);
@@ -34,7 +39,12 @@ describe('review fixes', () => {
 
   it('should commit a staged file when etcd names its generation', async () => {
     const storage = createMemoryStorage();
-    const staging = new Staging(storage, new PathLocks(), async () => true);
+    const staging = new Staging({
+      storage,
+      locks: new PathLocks(),
+      isCurrent: async () => true,
+      isNamed: async () => true,
+    });
     await staging.stage({ stageId: 's', path: '/st.bin', gen: 3, size: 2 }, bodyOf('hi'));
     await staging.finish('s', true);
     expect(await storage.has('/st.bin')).to.equal(true);

@@ -3,6 +3,7 @@
 // a refused port, the internal secret, and the caller's identity travelling in call metadata.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { createAuthenticator } from '../../../src/auth/api-keys.js';
@@ -17,6 +18,13 @@ import type { FilesApi, NodeRecord, ReadResult } from '../../../src/files/ports.
 import { wholeBody, wholeBytesOf } from '../../../src/files/whole-body.js';
 import { GrpcOwnerClient, type GrpcOwnerClientOptions } from '../../../src/peer/client.js';
 import { startPeerServer, type PeerServer } from '../../../src/peer/server.js';
+import { loadProto } from '../../../src/peer/proto.js';
+import type { FileServiceClient } from '../../../src/generated/callfs/v1/FileService.js';
+import type { ReadRequest } from '../../../src/generated/callfs/v1/ReadRequest.js';
+import type {
+  ReadResponse,
+  ReadResponse__Output,
+} from '../../../src/generated/callfs/v1/ReadResponse.js';
 import {
   OWNER_ID,
   SEED,
@@ -283,7 +291,7 @@ describe('GrpcOwnerClient small reads', function () {
     expect(sha256(bytes!)).to.equal(sha256(SMALL));
   });
 
-  it('should send the exact bytes in chunks when the owner read a small file whole', async () => {
+  it('should give the exact bytes when the owner read a small file whole', async () => {
     answer = asWhole;
     const { body } = await client.read(owner, caller('alice'), '/small/40k.bin');
     expect(sha256(await readStream(body))).to.equal(sha256(SMALL));
@@ -325,5 +333,138 @@ describe('GrpcOwnerClient small reads', function () {
     const err = await rejection(client.read(owner, caller('alice'), '/small/40k.bin'));
     expect(err).to.be.instanceOf(OwnerUnavailableError);
     expect((err as OwnerUnavailableError).code).to.equal('OWNER_UNAVAILABLE');
+  });
+});
+
+describe('GrpcOwnerClient inline small reads', function () {
+  this.timeout(10_000);
+  let cluster: FakeCluster;
+  let server: PeerServer;
+  let raw: FileServiceClient;
+  const SMALL = randomBytes(40 * 1024 + 7);
+  const md = (): grpc.Metadata => {
+    const m = new grpc.Metadata();
+    m.set('authorization', `Bearer ${API_KEY}`);
+    return m;
+  };
+  /** Every message of a Read, as a caller of proto/ receives them. */
+  const messages = (request: ReadRequest): Promise<ReadResponse__Output[]> =>
+    new Promise((resolve, reject) => {
+      const got: ReadResponse__Output[] = [];
+      const call = raw.Read(request, md());
+      call.on('data', (m: ReadResponse__Output) => got.push(m));
+      call.on('error', reject);
+      call.on('end', () => resolve(got));
+    });
+
+  before(async () => {
+    ({ cluster } = await seededOwner());
+    await writeFile(cluster.node(OWNER_ID).files, caller('alice'), '/small/40k.bin', SMALL);
+    server = await startOwnerServer(cluster, undefined, 16 * 1024);
+    raw = new (loadProto().callfs.v1.FileService)(
+      `127.0.0.1:${server.port}`,
+      grpc.credentials.createInsecure(),
+    );
+  });
+  after(async () => {
+    raw?.close();
+    await server?.close();
+    await cluster?.close();
+  });
+
+  it('should answer a small Read in one message with the bytes in body when the caller asks for it', async () => {
+    const got = await messages({ path: '/small/40k.bin', inline_small_body: true });
+    expect(got).to.have.length(1);
+    expect(got[0]!.header?.size).to.equal(SMALL.length);
+    expect(sha256(got[0]!.body)).to.equal(sha256(SMALL));
+  });
+
+  it('should answer a small range in one message when the caller asks for it', async () => {
+    const got = await messages({
+      path: SEED.path,
+      offset: 10,
+      length: 100,
+      inline_small_body: true,
+    });
+    expect(got).to.have.length(1);
+    expect(got[0]!.range).to.deep.include({ start: 10, end: 109 });
+    expect(sha256(got[0]!.body)).to.equal(sha256(SEED.bytes.subarray(10, 110)));
+  });
+
+  it('should answer a header and chunks, with no body, when the caller does not ask for it', async () => {
+    const got = await messages({ path: '/small/40k.bin' });
+    expect(got.length).to.equal(4);
+    expect(got[0]!.body).to.have.length(0);
+    const chunks = got.slice(1).map((m) => m.chunk!);
+    expect(sha256(Buffer.concat(chunks))).to.equal(sha256(SMALL));
+  });
+
+  it('should send chunks, not an inline body, when a file over 64 KiB is read', async () => {
+    const got = await messages({ path: SEED.path, inline_small_body: true });
+    expect(got[0]!.body).to.have.length(0);
+    expect(got.length).to.be.greaterThan(1);
+  });
+
+  describe('from an owner that answers in its own way', () => {
+    let fake: grpc.Server;
+    let owner: NodeRecord;
+    let client: GrpcOwnerClient;
+    /** The messages the fake owner sends for any Read. */
+    let send: ReadResponse[];
+
+    before(async () => {
+      fake = new grpc.Server();
+      fake.addService(loadProto().callfs.v1.FileService.service, {
+        Read: (call: grpc.ServerWritableStream<ReadRequest, ReadResponse>) => {
+          for (const m of send) call.write(m);
+          call.end();
+        },
+      });
+      const port = await new Promise<number>((resolve, reject) =>
+        fake.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+          err ? reject(err) : resolve(p),
+        ),
+      );
+      owner = { ...cluster.node(OWNER_ID).record, grpc_addr: `127.0.0.1:${port}` };
+      client = new GrpcOwnerClient(clientOptions());
+    });
+    after(() => {
+      client?.close();
+      fake?.forceShutdown();
+    });
+    const header = async (size: number): Promise<ReadResponse> => ({
+      header: {
+        ...(await cluster.node(OWNER_ID).files.stat(caller('alice'), '/small/40k.bin')),
+        size,
+      },
+    });
+
+    it('should give the exact bytes as one whole body when an owner without inline bodies sends chunks', async () => {
+      send = [
+        await header(SMALL.length),
+        { chunk: SMALL.subarray(0, 30_000) },
+        { chunk: SMALL.subarray(30_000) },
+      ];
+      const { body } = await client.read(owner, caller('alice'), '/small/40k.bin');
+      expect(sha256(wholeBytesOf(body)!)).to.equal(sha256(SMALL));
+    });
+
+    it('should reject with InternalError when an owner sends chunks after an inline body', async () => {
+      send = [{ ...(await header(SMALL.length)), body: SMALL }, { chunk: SMALL.subarray(0, 10) }];
+      const err = await rejection(client.read(owner, caller('alice'), '/small/40k.bin'));
+      expect(err).to.be.instanceOf(InternalError);
+    });
+
+    it('should reject with InternalError when an inline body is longer than the header announces', async () => {
+      send = [{ ...(await header(SMALL.length - 1)), body: SMALL }];
+      const err = await rejection(client.read(owner, caller('alice'), '/small/40k.bin'));
+      expect(err).to.be.instanceOf(InternalError);
+    });
+
+    it('should reject with InternalError when an owner sends a large file inline', async () => {
+      send = [{ ...(await header(200_000)), body: SMALL }];
+      const err = await rejection(client.read(owner, caller('alice'), '/small/40k.bin'));
+      expect(err).to.be.instanceOf(InternalError);
+    });
   });
 });

@@ -10,6 +10,7 @@ export interface ReadRequest {
   'length'?: (number | string | Long);
   'conditions'?: (_callfs_v1_Conditions | null);
   'if_range'?: (string);
+  'inline_small_body'?: (boolean);
   'range_offset'?: "offset";
   'range_length'?: "length";
 }
@@ -20,6 +21,7 @@ export interface ReadRequest__Output {
   'length'?: (number);
   'conditions': (_callfs_v1_Conditions__Output | null);
   'if_range': (string);
+  'inline_small_body': (boolean);
   'range_offset'?: "offset";
   'range_length'?: "length";
 }

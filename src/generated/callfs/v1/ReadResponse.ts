@@ -9,6 +9,7 @@ export interface ReadResponse {
   'chunk'?: (Buffer | Uint8Array | string);
   'range'?: (_callfs_v1_ByteSpan | null);
   'not_modified'?: (boolean);
+  'body'?: (Buffer | Uint8Array | string);
   'msg'?: "header"|"chunk";
 }
 
@@ -17,5 +18,6 @@ export interface ReadResponse__Output {
   'chunk'?: (Buffer);
   'range': (_callfs_v1_ByteSpan__Output | null);
   'not_modified': (boolean);
+  'body': (Buffer);
   'msg'?: "header"|"chunk";
 }

@@ -5,8 +5,10 @@ import type { Long } from '@grpc/proto-loader';
 
 export interface StageFileResponse {
   'size'?: (number | string | Long);
+  'write'?: (string);
 }
 
 export interface StageFileResponse__Output {
   'size': (number);
+  'write': (string);
 }
