@@ -6,6 +6,8 @@
 // 256 MiB S3 GET, 2.5-3x the CPU of the same GET without them (CPU ticks from /proc, paired
 // A/B rounds; BENCHMARKS.md). Without incremental marking a major GC runs once the limit is
 // actually reached, as one pause of a few dozen milliseconds on such a heap: 0-1 per GET.
+// It also turns off V8's memory reducer (the idle collections that give memory back after
+// traffic); `callfs server` runs its own instead (src/cli/idle-gc.ts).
 import { setFlagsFromString } from 'node:v8';
 import { runCli } from './cli/index.js';
 

@@ -23,6 +23,8 @@ import { spread } from './stats.js';
 const CONNECTIONS = 64;
 const TXN_OPS = 128; // etcd's default --max-txn-ops
 const TXNS_IN_FLIGHT = 8;
+/** How long the nodes rest after a namespace's probes before their RSS is read. */
+const SETTLE_MS = 10_000;
 
 export interface ScaleOptions {
   ctx: Context;
@@ -224,8 +226,9 @@ export async function runScale(o: ScaleOptions): Promise<string> {
   if (res.status !== 201) throw new Error(`PUT /probe/small.bin: ${res.status}`);
   const dbEmpty = await dbSize(o);
   const empty = await probes(o, 'empty', counts);
-  // Each namespace's RSS after its own probes and the same settling time, so the two compare.
-  await new Promise((r) => setTimeout(r, 5000));
+  // Each namespace's RSS after its own probes and the same settling time, so the two compare;
+  // long enough for the node's two idle collections (src/cli/idle-gc.ts, ~1 s and ~8 s).
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const rssEmpty = o.cluster.nodes.map((n) => rssMB(n.pid));
 
   o.ctx.log(`scale: loading ${paths.toLocaleString('en-US')} paths (batched etcd txns + files)`);
@@ -236,7 +239,7 @@ export async function runScale(o: ScaleOptions): Promise<string> {
   o.ctx.log(`scale: the nodes went idle ${settled.toFixed(0)} s after the load`);
   const dbFull = await dbSize(o);
   const full = await probes(o, 'full', counts);
-  await new Promise((r) => setTimeout(r, 5000));
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const rssFull = o.cluster.nodes.map((n) => rssMB(n.pid));
 
   const one = (v: number): ReturnType<typeof spread> => spread([v]);
@@ -293,7 +296,7 @@ export async function runScale(o: ScaleOptions): Promise<string> {
       `Every node decodes the watch event of every loaded key: the loaded namespace's probes start once the three nodes use under 5 % of a core (${settled.toFixed(0)} s after the load). ` +
       `Each figure is the median (min–max) of ${o.quick ? 1 : REPEATS} runs; the baseline is the same ` +
       'figure on the empty namespace in the same bench, and the ratio is of the medians. The etcd ' +
-      "db size is read after compacting to the current revision and defragmenting; each node's RSS 5 s after that namespace's probes.",
+      "db size is read after compacting to the current revision and defragmenting; each node's RSS 10 s after that namespace's probes.",
     '',
     renderSection({ title: 'Empty vs loaded namespace', rows }).replace(/^## .*\n\n/, ''),
     `etcd's default quota is 2 GiB (\`--quota-backend-bytes\`). The load grew the db by ` +

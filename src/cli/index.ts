@@ -145,6 +145,7 @@ async function runServer(file: string | undefined): Promise<number> {
   const { loadConfigOrReport } = await import('./config-file.js');
   const { createLogger } = await import('../logger.js');
   const { startNode } = await import('../node.js');
+  const { startIdleGc } = await import('./idle-gc.js');
   const loaded = loadConfigOrReport(file);
   if (!loaded) return 2;
   const { config, warnings } = loaded;
@@ -165,11 +166,13 @@ async function runServer(file: string | undefined): Promise<number> {
     logger.fatal({ err }, 'start-up failed');
     return 1;
   }
+  const stopIdleGc = startIdleGc();
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   logger.info('shutting down');
+  stopIdleGc();
   await node.close();
   logger.info('stopped');
   // Nothing should keep the process alive now; if a library does, do not hang on it.
