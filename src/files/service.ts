@@ -41,9 +41,8 @@ import type {
 import type { IsCurrent } from './storage-port.js';
 import { moveFileToNode, moveLocalFile } from './move.js';
 import { Staging } from './staging.js';
-import { MOVE_DIR_DISK, moveDirectory } from './move-dir.js';
-import { malformed } from './journal-entries.js';
-import { rebasePath } from './paths.js';
+import { moveDirectory } from './move-dir.js';
+import { isCurrent, recoveryIsCurrent } from './current-bytes.js';
 import { DiskSteps } from './disk-steps.js';
 import type { UnplacedBytes } from './move-dir-disk.js';
 import { listDirectory, listEntries } from './directories.js';
@@ -339,51 +338,16 @@ export class FilesService implements FilesApi {
   }
 
   /**
-   * Start-up recovery's question for a journaled temp at `path`: does etcd name it there, or
-   * where a move journaled for this node re-keyed it before its bytes were in place (a staged
-   * file, a write the reconciler held)? The move's step, which runs next, carries them on from
-   * `path`; dropped here, the file would have no bytes, or an older generation's.
+   * Start-up recovery's question for a journaled temp (current-bytes.ts): does etcd name it,
+   * or where a move journaled for this node re-keyed it before its bytes were in place?
    */
   recoveryIsCurrent(): IsCurrent {
-    let moves: Promise<Array<{ type: string; from: string; to: string }>> | undefined;
-    const journaled = async () => {
-      const { entries } = await this.o.metadata.journal(this.instanceId);
-      return entries
-        .filter((e) => [MOVE_DIR_DISK, 'move-file'].includes(e.value.type) && !malformed(e))
-        .map((e) => e.value as unknown as { type: string; from: string; to: string });
-    };
-    return async (path, gen, write) => {
-      if (await this.isCurrent(path, gen, write)) return true;
-      if (write === undefined) return false;
-      moves ??= journaled().catch((err: unknown) => {
-        moves = undefined;
-        throw err;
-      });
-      for (const { type, from, to } of await moves) {
-        const under = type === MOVE_DIR_DISK ? path.startsWith(`${from}/`) : path === from;
-        if (under && (await this.isCurrent(rebasePath(path, from, to), gen, write))) return true;
-      }
-      return false;
-    };
+    return recoveryIsCurrent(this.o);
   }
 
-  /**
-   * Whether etcd names (path, gen) as this node's file; with a write id, only that write's
-   * bytes (another write may have been given the same gen after this one failed).
-   */
-  async isCurrent(path: string, gen: number, write?: string): Promise<boolean> {
-    const rec = await this.o.metadata.get(path);
-    return (
-      rec !== null &&
-      rec.inode.type === 'file' &&
-      // A write id is minted by one node only: a shared store's file another node created
-      // still names this node's write when this node replaced it.
-      (rec.inode.instance_id === this.instanceId ||
-        (write !== undefined && rec.inode.write === write)) &&
-      rec.inode.state === 'ready' &&
-      rec.inode.gen === gen &&
-      (write === undefined || rec.inode.write === write)
-    );
+  /** Whether etcd names (path, gen[, write id]) as this node's file (current-bytes.ts). */
+  isCurrent(path: string, gen: number, write?: string): Promise<boolean> {
+    return isCurrent(this.o, path, gen, write);
   }
 
   private assertCanModify(ctx: CallContext, rec: InodeRecord): void {

@@ -12,7 +12,6 @@
 // callee alive, and every hop that carries bytes is cut when they stop flowing for the idle
 // bound. A callee that is slow but alive thus finishes its work and says so, rather than doing
 // it while the caller answers 503.
-import { Readable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { CallfsError, InternalError } from '../files/errors.js';
 import type {
@@ -34,7 +33,6 @@ import type { FinishStagedResponse__Output } from '../generated/callfs/v1/Finish
 import type { DeleteResponse__Output } from '../generated/callfs/v1/DeleteResponse.js';
 import type { StageFileResponse__Output } from '../generated/callfs/v1/StageFileResponse.js';
 import type { StatResponse__Output } from '../generated/callfs/v1/StatResponse.js';
-import type { ReadResponse__Output } from '../generated/callfs/v1/ReadResponse.js';
 import type { WriteRequest } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse__Output } from '../generated/callfs/v1/WriteResponse.js';
 import { bufferOneMessage, rechunk, writeWithBackpressure } from './chunks.js';
@@ -42,25 +40,9 @@ import { MD } from './proto.js';
 import { fromGrpcError } from './status-map.js';
 import { PeerChannels } from './channels.js';
 import { cutUnlessAnswered, stallBound, untilAccepted } from './call-bounds.js';
-import { conditionsToWire, readRequestToWire } from './conditions-wire.js';
-import { wholeBody } from '../files/whole-body.js';
-import { gather, Messages, WHOLE_RELAY_BYTES } from './small-read.js';
+import { conditionsToWire } from './conditions-wire.js';
+import { readFromOwner } from './read-call.js';
 import type { Conditions } from '../files/conditions.js';
-
-/**
- * Starts a call without the stack trace grpc-js captures for every call (a `new Error()` to
- * name the caller in a failure's stack): a fair part of a relayed small GET's CPU, and the
- * failures of a call are mapped to the files' errors here (fromGrpcError), never shown with it.
- */
-function withoutCallerStack<T>(start: () => T): T {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return start();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
 
 /** The bound of a FinishStaged call, whatever keepalive says (see `finishStaged`). */
 const FINISH_STAGED_DEADLINE_MS = 60_000;
@@ -253,92 +235,15 @@ export class GrpcOwnerClient implements OwnerClient {
     return res.files;
   }
 
-  async read(
+  read(
     owner: NodeRecord,
     ctx: CallContext,
     path: string,
     options?: ReadOptions,
   ): Promise<ReadResult> {
     const service = this.channels.fileService(owner);
-    // A small body comes inside the header message from owners that offer it.
-    const request = { ...readRequestToWire(path, options), inline_small_body: true };
-    const md = this.metadata(ctx);
-    const call = withoutCallerStack(() => service.Read(request, md));
-    bufferOneMessage(call);
-    const cancel = (): void => call.cancel();
-    ctx.signal?.addEventListener('abort', cancel, { once: true });
-    // The owner's headers come with its first message, or first on their own when the read has
-    // to wait there (a write of the path committing): after them keepalive bounds the wait.
-    const stopWaiting = untilAccepted(call, this.o.readyTimeoutMs);
-    const messages = new Messages<ReadResponse__Output>(call);
-    let first: ReadResponse__Output | undefined;
-    try {
-      first = await messages.next();
-    } catch (err) {
-      ctx.signal?.removeEventListener('abort', cancel);
-      throw fromGrpcError(err, owner.instance_id);
-    } finally {
-      stopWaiting();
-    }
-    const info = first?.header;
-    if (!first || !info) {
-      call.cancel();
-      ctx.signal?.removeEventListener('abort', cancel);
-      throw new InternalError('owner answered Read without a header');
-    }
-    const range = first.range;
-    if (first.not_modified) {
-      call.cancel();
-      ctx.signal?.removeEventListener('abort', cancel);
-      return { info, body: Readable.from([]), notModified: true };
-    }
-    const ownerId = owner.instance_id;
-    const spanned = range ? { range: { start: range.start, end: range.end } } : {};
-    const length = range ? range.end - range.start + 1 : info.size;
-    if (length <= WHOLE_RELAY_BYTES) {
-      // A small body is gathered here, as its reader would read it whole anyway: no stream
-      // and no generator per request. It counts only once the owner ended the call cleanly.
-      try {
-        const bytes = await gather(messages, first, length, ownerId);
-        return { info, body: wholeBody(bytes), ...spanned };
-      } catch (err) {
-        // The call has ended unless the owner sent too much: then it is cut here.
-        call.cancel();
-        throw err;
-      } finally {
-        ctx.signal?.removeEventListener('abort', cancel);
-      }
-    }
-    if (first.body.length > 0) {
-      call.cancel();
-      ctx.signal?.removeEventListener('abort', cancel);
-      throw new InternalError(`owner sent a ${length}-byte body inline`);
-    }
-    // The body ends cleanly only if the owner ended the stream cleanly; any failure after the
-    // header destroys the stream so a truncated body never looks complete.
-    const body = Readable.from(
-      (async function* () {
-        try {
-          for (;;) {
-            const next = await messages.next();
-            if (!next) return;
-            if (next.chunk) yield next.chunk;
-          }
-        } catch (err) {
-          throw fromGrpcError(err, ownerId);
-        } finally {
-          ctx.signal?.removeEventListener('abort', cancel);
-          call.cancel();
-        }
-      })(),
-      { objectMode: false },
-    );
-    // A body destroyed before its first read never runs the generator's finally.
-    body.once('close', () => {
-      ctx.signal?.removeEventListener('abort', cancel);
-      call.cancel();
-    });
-    return { info, body, ...spanned };
+    const call = { service, metadata: this.metadata(ctx), owner, readyMs: this.o.readyTimeoutMs };
+    return readFromOwner(call, ctx, path, options);
   }
 
   async openWrite(
