@@ -7,8 +7,11 @@ const MiB = 1024 * 1024;
 const BUSY = 0.5;
 const IDLE = 0.01;
 
-/** A policy with a 16 MiB growth threshold and the second collection after 3 quiet checks. */
-const policy = (): IdleGcPolicy => new IdleGcPolicy(16 * MiB, 0.05, 3);
+/**
+ * A policy with a 16 MiB growth threshold, the second collection after 3 quiet checks and the
+ * first after `quiet` (1 unless a test is about that wait).
+ */
+const policy = (quiet = 1): IdleGcPolicy => new IdleGcPolicy(16 * MiB, 0.05, 3, quiet);
 
 /** The checks (utilization, footprint in MiB) at which `p` collects, by index. */
 function collects(p: IdleGcPolicy, checks: [number, number][]): number[] {
@@ -29,6 +32,25 @@ describe('IdleGcPolicy', () => {
         [IDLE, 100],
       ]),
     ).to.deep.equal([1]);
+  });
+
+  it('should collect only after the configured quiet checks in a row when memory grew', () => {
+    const checks: [number, number][] = [
+      [IDLE, 100],
+      [IDLE, 100],
+      [BUSY, 100], // a burst: the quiet checks start again
+      ...repeat(3, [IDLE, 100]), // the third in a row collects
+    ];
+    expect(collects(policy(3), checks)).to.deep.equal([5]);
+  });
+
+  it('should not collect in pauses shorter than the configured quiet checks', () => {
+    const bursts = Array.from({ length: 10 }, (): [number, number][] => [
+      [BUSY, 200],
+      [IDLE, 200],
+      [IDLE, 200],
+    ]).flat();
+    expect(collects(policy(3), bursts)).to.deep.equal([]);
   });
 
   it('should not collect when memory grew by less than the threshold', () => {
