@@ -24,7 +24,7 @@ const CONNECTIONS = 64;
 const TXN_OPS = 128; // etcd's default --max-txn-ops
 const TXNS_IN_FLIGHT = 8;
 /** How long the nodes rest after a namespace's probes before their RSS is read. */
-const SETTLE_MS = 25_000;
+const SETTLE_MS = 10_000;
 
 export interface ScaleOptions {
   ctx: Context;
@@ -226,8 +226,8 @@ export async function runScale(o: ScaleOptions): Promise<string> {
   if (res.status !== 201) throw new Error(`PUT /probe/small.bin: ${res.status}`);
   const dbEmpty = await dbSize(o);
   const empty = await probes(o, 'empty', counts);
-  // Each namespace's RSS after its own probes and the same settling time, so the two compare;
-  // long enough for the node's two idle collections (src/cli/idle-gc.ts, ~10 s and ~17 s).
+  // Each namespace's RSS after its own probes and the same settling time, so the two compare
+  // (the node's idle collections, src/cli/idle-gc.ts, come only after a quiet minute).
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   const rssEmpty = o.cluster.nodes.map((n) => rssMB(n.pid));
 
@@ -296,7 +296,7 @@ export async function runScale(o: ScaleOptions): Promise<string> {
       `Every node decodes the watch event of every loaded key: the loaded namespace's probes start once the three nodes use under 5 % of a core (${settled.toFixed(0)} s after the load). ` +
       `Each figure is the median (min–max) of ${o.quick ? 1 : REPEATS} runs; the baseline is the same ` +
       'figure on the empty namespace in the same bench, and the ratio is of the medians. The etcd ' +
-      "db size is read after compacting to the current revision and defragmenting; each node's RSS 25 s after that namespace's probes.",
+      "db size is read after compacting to the current revision and defragmenting; each node's RSS 10 s after that namespace's probes.",
     '',
     renderSection({ title: 'Empty vs loaded namespace', rows }).replace(/^## .*\n\n/, ''),
     `etcd's default quota is 2 GiB (\`--quota-backend-bytes\`). The load grew the db by ` +

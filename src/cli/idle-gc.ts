@@ -12,8 +12,9 @@
 // 37 MB of dead Buffers. The first collection frees the garbage and the Buffers (163-171 MB
 // RSS a few seconds later); the second, run once V8's allocation rate over its 5 s window is
 // low, also shrinks the young generation and compacts the sparse pages (132-135 MB); a fresh
-// node idles at 83-89 MB instead of 101-105. Neither runs while the node is busy, so they cost
-// no throughput. Each is one pause of the main thread as long as a major collection of the
+// node idles at 83-89 MB instead of 101-105 (figures with the first collection after one quiet
+// second; it now waits a minute, see IDLE_GC_QUIET_CHECKS). Neither runs while the node is
+// busy, but the next burst pays for them once (below). Each is one pause of the main thread as long as a major collection of the
 // live heap: 74-490 ms measured (--trace-gc) on this machine with its two cores shared by other
 // work, 10-25 ms for a heap of that size in a process alone on it; a request that arrives
 // meanwhile waits that long, as it does behind the collections V8 itself runs under load.
@@ -22,13 +23,14 @@ import { runInNewContext } from 'node:vm';
 import { performance } from 'node:perf_hooks';
 
 /**
- * Quiet one-second checks in a row before the first collection. A full collection also throws
- * away optimized code whose embedded objects died, which V8 then compiles again: run in the
- * one- or two-second gaps between bursts of requests, it cost a relaying node ~140 CPU ticks
- * per 1,000 relayed 1 KiB GETs instead of 86-93 (3 rounds of 6,000 each way). A node quiet for
- * this long pays that once, when traffic comes back.
+ * Quiet one-second checks in a row before the first collection. The collections cost the next
+ * burst of traffic: they throw away optimized code whose embedded objects died, which V8 then
+ * compiles again, and shrink the young generation, which grows back. Run in gaps of a few to
+ * ~15 seconds between bursts of relayed 1 KiB GETs, they cost the relaying node ~140 CPU
+ * ticks per 1,000 GETs instead of 86-93 (3 rounds of 6,000, with and without). After a quiet
+ * minute the node pays that once, when traffic comes back.
  */
-export const IDLE_GC_QUIET_CHECKS = 10;
+export const IDLE_GC_QUIET_CHECKS = 60;
 /** Event-loop utilization below which a one-second check counts as idle. */
 export const IDLE_GC_UTILIZATION = 0.05;
 /** Growth of heap + external memory since it last settled that makes collecting worth a pause. */
