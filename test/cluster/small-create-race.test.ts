@@ -1,11 +1,10 @@
 // 100 concurrent small POSTs of one path through the 3 nodes of a real cluster: the one
 // commit transaction decides, so exactly one answers 201, every other 409 FILE_ALREADY_EXISTS,
 // the file holds the winner's bytes, and no node keeps a staged temp of a loser.
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call, sha256 } from '../support/http.js';
+import { tempFiles } from '../support/checks.js';
 
 const WRITERS = 100;
 
@@ -38,7 +37,7 @@ describe('cluster: concurrent small POSTs of one path', function () {
     const read = await call(urls[1]!, 'GET', '/v1/files/race/one.bin');
     expect(sha256(Buffer.from(await read.arrayBuffer()))).to.equal(sha256(bodies[won[0]!.i]!));
     for (const node of cluster.nodes) {
-      expect(await readdir(join(node.root, '.callfs', 'tmp'))).to.deep.equal([]);
+      expect(await tempFiles(node.root)).to.deep.equal([]);
     }
   });
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Etcd3 } from 'etcd3';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
+import { tempFiles } from '../support/checks.js';
 import { call, jsonOf } from '../support/http.js';
 import { startChildNode, uniquePrefix, type ChildNode } from '../support/node.js';
 
@@ -43,8 +44,7 @@ describe('paths the disk cannot hold', function () {
     const key = `${prefix}fs${path.slice(0, i)}//${path.slice(i + 1)}`;
     return JSON.parse((await client.get(key).string()) ?? 'null') as { gen: number } | null;
   };
-  const tempsOf = async (node: ChildNode) =>
-    (await readdir(join(node.root, '.callfs', 'tmp'))).filter((n) => !n.endsWith('.probe'));
+  const tempsOf = (node: ChildNode) => tempFiles(node.root);
 
   before(async () => {
     etcd = await startEtcd();

@@ -1,12 +1,11 @@
 // A small POST on a real node and a real etcd: the node's own etcd request metric and etcd's
 // own request counters both show one request, a transaction, for a 4 KiB create into an
 // existing directory; the file is there with its bytes and no staged temp is left.
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { startEtcd, type EtcdHandle } from '../support/etcd.js';
 import { call, sha256 } from '../support/http.js';
+import { tempFiles } from '../support/checks.js';
 import { startInProcessNode, type InProcessNode } from '../support/node.js';
 
 /** Sums the samples of `name` by the value of `label` (Prometheus text format). */
@@ -75,7 +74,7 @@ describe('small creates on a real node', function () {
     expect(requests).to.deep.equal({ Txn: 1 });
     const read = await call(node.url, 'GET', '/v1/files/warm/second.bin');
     expect(sha256(Buffer.from(await read.arrayBuffer()))).to.equal(sha256(body));
-    expect(await readdir(join(node.root, '.callfs', 'tmp'))).to.deep.equal([]);
+    expect(await tempFiles(node.root)).to.deep.equal([]);
   });
 
   it('should answer 409 FILE_ALREADY_EXISTS and leave no temp when a small POST hits a file', async () => {
@@ -87,7 +86,7 @@ describe('small creates on a real node', function () {
     expect(((await res.json()) as { code: string }).code).to.equal('FILE_ALREADY_EXISTS');
     const read = await call(node.url, 'GET', '/v1/files/dup.bin');
     expect(await read.text()).to.equal('one');
-    expect(await readdir(join(node.root, '.callfs', 'tmp'))).to.deep.equal([]);
+    expect(await tempFiles(node.root)).to.deep.equal([]);
   });
 
   it('should answer 409 PARENT_NOT_A_DIRECTORY when a small POST goes under a file', async () => {
@@ -109,6 +108,6 @@ describe('small creates on a real node', function () {
       409,
       'FILE_ALREADY_EXISTS',
     ]);
-    expect(await readdir(join(node.root, '.callfs', 'tmp'))).to.deep.equal([]);
+    expect(await tempFiles(node.root)).to.deep.equal([]);
   });
 });

@@ -1,6 +1,8 @@
 // What tests observe results with: the SHA-256 of bytes (transfers are compared by it), the
-// bytes a stream carries, and the error a promise rejects with.
+// bytes a stream carries, the error a promise rejects with, and the temp files a node left.
 import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { expect } from 'chai';
 
@@ -22,4 +24,13 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return err;
   }
   expect.fail('expected the promise to reject');
+}
+
+/**
+ * The files in a localfs root's temp folder, without the readiness probe the node writes there
+ * every second (open, write, fsync, remove: on a loaded machine it can sit there a while).
+ */
+export async function tempFiles(root: string): Promise<string[]> {
+  const names = await readdir(join(root, '.callfs', 'tmp'));
+  return names.filter((n) => !n.endsWith('.probe'));
 }
