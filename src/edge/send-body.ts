@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Context } from 'hono';
 import { InternalError } from '../files/errors.js';
 import type { DirectBody } from '../files/ports.js';
-import { wholeBytesOf } from '../files/whole-body.js';
+import { readSmallBody, wholeBytesOf } from '../files/whole-body.js';
 import type { EdgeEnv } from './request.js';
 
 /** Bodies up to this size are read into one buffer (one read for a local file). */
@@ -38,7 +38,7 @@ export async function sendBody(
   const outgoing = c.env?.outgoing;
   const writable = outgoing !== undefined && 'writeHead' in outgoing;
   if (size <= SMALL_BODY_BYTES) {
-    const bytes = wholeBytes(body, size) ?? (await readSmall(body, size));
+    const bytes = wholeBytes(body, size) ?? exactly(await readSmallBody(body, size), size);
     if (!writable) {
       // A Buffer is a Uint8Array over a (never shared) ArrayBuffer.
       return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers);
@@ -101,6 +101,11 @@ function wholeBytes(body: Readable, size: number): Buffer | undefined {
   const bytes = wholeBytesOf(body);
   if (!bytes) return undefined;
   body.destroy();
+  return exactly(bytes, size);
+}
+
+/** `bytes`, which must be the `size` bytes the headers announce: anything else is an error. */
+function exactly(bytes: Buffer, size: number): Buffer {
   if (bytes.length !== size) {
     throw new InternalError(`the body had ${bytes.length} bytes, not the ${size} announced`);
   }
@@ -113,21 +118,4 @@ function wholeBytes(body: Readable, size: number): Buffer | undefined {
  */
 function isDirect(body: Readable): body is Readable & DirectBody {
   return typeof (body as Partial<DirectBody>).sendTo === 'function' && !body.readableDidRead;
-}
-
-/** The whole body, which must be exactly `size` bytes; anything else is an error. */
-async function readSmall(body: Readable, size: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let got = 0;
-  try {
-    for await (const chunk of body) {
-      parts.push(chunk as Buffer);
-      got += (chunk as Buffer).length;
-      if (got > size) break;
-    }
-  } finally {
-    body.destroy();
-  }
-  if (got !== size) throw new InternalError(`the body had ${got} bytes, not the ${size} announced`);
-  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, got);
 }

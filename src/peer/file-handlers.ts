@@ -2,12 +2,7 @@
 // Each runs the same files-service operation the HTTP edge would, as the authenticated caller.
 import type { Readable } from 'node:stream';
 import type * as grpc from '@grpc/grpc-js';
-import {
-  BadRequestError,
-  InternalError,
-  InvalidPathError,
-  PayloadTooLargeError,
-} from '../files/errors.js';
+import { BadRequestError, InvalidPathError, PayloadTooLargeError } from '../files/errors.js';
 import { canonicalize } from '../files/paths.js';
 import type { DirectBody } from '../files/ports.js';
 import type { FileServiceHandlers } from '../generated/callfs/v1/FileService.js';
@@ -24,7 +19,7 @@ import { watchStream } from './watch-stream.js';
 import { WHOLE_RELAY_BYTES } from './small-read.js';
 import { conditionsFromWire, readOptionsFromWire } from './conditions-wire.js';
 import { evaluateConditions } from '../files/conditions.js';
-import { wholeBytesOf } from '../files/whole-body.js';
+import { readSmallBody, wholeBytesOf } from '../files/whole-body.js';
 import {
   accepted,
   answer,
@@ -34,18 +29,6 @@ import {
   path,
   type PeerHandlerOptions,
 } from './handler-context.js';
-
-/** A small body read whole; more than `length` bytes is the backend's error. */
-async function readSmall(body: Readable, length: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let got = 0;
-  for await (const part of body as AsyncIterable<Buffer>) {
-    got += part.length;
-    if (got > length) throw new InternalError(`the body is longer than its ${length} bytes`);
-    parts.push(part);
-  }
-  return Buffer.concat(parts, got);
-}
 
 /** A body that can send itself with reused buffers, and has not been read from yet. */
 function isDirect(body: Readable): body is Readable & DirectBody {
@@ -86,7 +69,7 @@ export function createPeerHandlers(o: PeerHandlerOptions): FileServiceHandlers {
           const length = range ? range.end - range.start + 1 : info.size;
           if (call.request.inline_small_body && length <= WHOLE_RELAY_BYTES && !notModified) {
             // A small read is one message: its bytes ride in the header (ReadResponse.body).
-            const bytes = wholeBytesOf(body) ?? (await readSmall(body, length));
+            const bytes = wholeBytesOf(body) ?? (await readSmallBody(body, length));
             await writeWithBackpressure(call, { ...header, body: bytes }, cancelled);
             call.end();
             return;
