@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from 'hono';
 import { InternalError } from '../files/errors.js';
-import type { DirectBody } from '../files/ports.js';
+import { isDirectBody } from '../files/direct-body.js';
 import { readSmallBody, wholeBytesOf } from '../files/whole-body.js';
 import type { EdgeEnv } from './request.js';
 
@@ -59,7 +59,9 @@ export async function sendBody(
     return c.body(Readable.toWeb(body) as ReadableStream, 200, headers);
   }
   outgoing.writeHead(200, { ...c.get('standardHeaders'), ...headers });
-  const direct = isDirect(body) && outgoing instanceof ServerResponse;
+  // An HTTP/1 response's write callback runs once the socket took the chunk, so a body that
+  // reuses its buffers can write into it.
+  const direct = isDirectBody(body) && outgoing instanceof ServerResponse;
   (direct ? body.sendTo(outgoing) : pipeline(body, outgoing)).catch(() => {
     // Both ends are destroyed: the client sees a cut connection, never a clean end.
     outgoing.destroy();
@@ -110,12 +112,4 @@ function exactly(bytes: Buffer, size: number): Buffer {
     throw new InternalError(`the body had ${bytes.length} bytes, not the ${size} announced`);
   }
   return bytes;
-}
-
-/**
- * An HTTP/1 response's write callback runs once the socket took the chunk, so a body that
- * reuses its buffers can write into it; not once the stream has been read from.
- */
-function isDirect(body: Readable): body is Readable & DirectBody {
-  return typeof (body as Partial<DirectBody>).sendTo === 'function' && !body.readableDidRead;
 }

@@ -1,10 +1,9 @@
 // The handlers of callfs.v1.FileService: the files service for peers and internal services.
 // Each runs the same files-service operation the HTTP edge would, as the authenticated caller.
-import type { Readable } from 'node:stream';
 import type * as grpc from '@grpc/grpc-js';
 import { BadRequestError, InvalidPathError, PayloadTooLargeError } from '../files/errors.js';
 import { canonicalize } from '../files/paths.js';
-import type { DirectBody } from '../files/ports.js';
+import { isDirectBody } from '../files/direct-body.js';
 import type { FileServiceHandlers } from '../generated/callfs/v1/FileService.js';
 import type { WriteRequest__Output } from '../generated/callfs/v1/WriteRequest.js';
 import type { WriteResponse } from '../generated/callfs/v1/WriteResponse.js';
@@ -29,11 +28,6 @@ import {
   path,
   type PeerHandlerOptions,
 } from './handler-context.js';
-
-/** A body that can send itself with reused buffers, and has not been read from yet. */
-function isDirect(body: Readable): body is Readable & DirectBody {
-  return typeof (body as Partial<DirectBody>).sendTo === 'function' && !body.readableDidRead;
-}
 
 export function createPeerHandlers(o: PeerHandlerOptions): FileServiceHandlers {
   const { files, auth } = o;
@@ -83,7 +77,7 @@ export function createPeerHandlers(o: PeerHandlerOptions): FileServiceHandlers {
               const piece = new EncodedChunk([whole.subarray(at, at + o.chunkSize)]);
               await writeWithBackpressure(call, piece, cancelled);
             }
-          } else if (isDirect(body)) {
+          } else if (isDirectBody(body)) {
             await body.sendTo(chunkSink(call, o.chunkSize, cancelled));
           } else {
             for await (const chunk of rechunk(body, o.chunkSize)) {
