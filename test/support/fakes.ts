@@ -74,16 +74,7 @@ export async function fakeCluster(
     const owners = new InProcessOwnerClient((ownerId) =>
       ownerId === id || unreachable.has(ownerId) ? undefined : byId.get(ownerId)?.files,
     );
-    const files = new FilesService({
-      instanceId: id,
-      metadata,
-      membership: metadata,
-      storage,
-      cursorKey: FAKE_CURSOR_KEY,
-      owners,
-      maxBodyBytes: options.maxBodyBytes ?? FAKE_MAX_BODY_BYTES,
-      smallBodyBytes: options.smallBodyBytes,
-    });
+    const files = fakeFiles({ id, metadata, storage }, owners, options);
     const record: NodeRecord = {
       instance_id: id,
       http_url: (options.httpUrl ?? fakeHttpUrl)(id),
@@ -110,6 +101,68 @@ export async function fakeCluster(
       for (const node of nodes) await node.metadata.deregister();
     },
   };
+}
+
+/**
+ * A fresh cluster of `ids` for each test of the enclosing describe, closed after it. `seed`
+ * runs once the nodes are up, before the test: the files every test starts from. The handle
+ * returned stands for the current test's cluster.
+ */
+export function fakeClusterEach(
+  ids: string[],
+  seed?: (cluster: FakeCluster) => Promise<void>,
+  options?: FakeClusterOptions,
+): FakeCluster {
+  let current: FakeCluster | undefined;
+  const cluster = (): FakeCluster => {
+    if (!current) throw new Error('the fake cluster exists only while a test runs');
+    return current;
+  };
+  beforeEach(async () => {
+    current = await fakeCluster(ids, options);
+    await seed?.(current);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    get store() {
+      return cluster().store;
+    },
+    get nodes() {
+      return cluster().nodes;
+    },
+    node: (id) => cluster().node(id),
+    disconnect: (id) => cluster().disconnect(id),
+    reconnect: (id) => cluster().reconnect(id),
+    close: () => cluster().close(),
+  };
+}
+
+/**
+ * The files service of `node` as after a restart: what it held in memory is gone, its
+ * metadata and its disk remain, and it reaches no other node.
+ */
+export function restartedFiles(node: FakeNode): FilesService {
+  return fakeFiles(node, new InProcessOwnerClient(() => undefined), {});
+}
+
+function fakeFiles(
+  node: Pick<FakeNode, 'id' | 'metadata' | 'storage'>,
+  owners: InProcessOwnerClient,
+  options: FakeClusterOptions,
+): FilesService {
+  return new FilesService({
+    instanceId: node.id,
+    metadata: node.metadata,
+    membership: node.metadata,
+    storage: node.storage,
+    cursorKey: FAKE_CURSOR_KEY,
+    owners,
+    maxBodyBytes: options.maxBodyBytes ?? FAKE_MAX_BODY_BYTES,
+    smallBodyBytes: options.smallBodyBytes,
+  });
 }
 
 /** The call context of an authenticated user (`root` is an admin, as at the edge). */

@@ -6,25 +6,18 @@ import { expect } from 'chai';
 import {
   caller,
   moveSpec,
-  fakeCluster,
+  fakeClusterEach,
   readFile,
   sha256,
   writeFile,
-  type FakeCluster,
 } from '../../support/fakes.js';
 
 const NEW = Buffer.from('a new file created at the old path once the move answered');
 
 describe('the disk-step sweep', () => {
-  let cluster: FakeCluster;
   const alice = caller('alice');
-
-  beforeEach(async () => {
-    cluster = await fakeCluster(['node-1']);
-    await writeFile(cluster.node('node-1').files, alice, '/d/a.txt', 'a on 1');
-  });
-  afterEach(async () => {
-    await cluster.close();
+  const cluster = fakeClusterEach(['node-1'], async (c) => {
+    await writeFile(c.node('node-1').files, alice, '/d/a.txt', 'a on 1');
   });
 
   it("should keep a file created at the old path when a sweep ran during the coordinator's own disk step", async () => {

@@ -6,35 +6,25 @@
 // forced by holding calls that reach a target (StageFile, FinishStaged, ApplyMove).
 import { expect } from 'chai';
 import { OwnerUnavailableError } from '../../../src/files/errors.js';
-import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
-import { FilesService } from '../../../src/files/service.js';
 import {
-  FAKE_CURSOR_KEY,
-  FAKE_MAX_BODY_BYTES,
   caller,
   moveSpec,
-  fakeCluster,
+  fakeClusterEach,
   readFile,
+  restartedFiles,
   sha256,
   writeFile,
-  type FakeCluster,
 } from '../../support/fakes.js';
 
 const BYTES = Buffer.from('the bytes that move twice');
 
 describe('a file moving to another node, moved again before its target committed', () => {
-  let cluster: FakeCluster;
   const alice = caller('alice');
-
-  beforeEach(async () => {
-    cluster = await fakeCluster(['node-1', 'node-2', 'node-3']);
-    await writeFile(cluster.node('node-1').files, alice, '/i/f.bin', BYTES);
+  const cluster = fakeClusterEach(['node-1', 'node-2', 'node-3'], async (c) => {
+    await writeFile(c.node('node-1').files, alice, '/i/f.bin', BYTES);
     // Temp ids of the fake disks count up per node: the target's next one is not the source's.
-    await writeFile(cluster.node('node-2').files, alice, '/i/other.bin', 'other');
-    await cluster.node('node-3').files.mkdir(alice, '/d');
-  });
-  afterEach(async () => {
-    await cluster.close();
+    await writeFile(c.node('node-2').files, alice, '/i/other.bin', 'other');
+    await c.node('node-3').files.mkdir(alice, '/d');
   });
 
   /** Moves /i/f.bin to node-2 at /d/f.bin, running `between` before node-2 hears commit. */
@@ -128,15 +118,7 @@ describe('a file moving to another node, moved again before its target committed
     await cluster.node('node-3').files.move(alice, '/d', moveSpec('/e'));
     cluster.reconnect('node-2');
     // What node-2 held in memory is gone; its disk and its journal remain.
-    const restarted = new FilesService({
-      instanceId: 'node-2',
-      metadata: n2.metadata,
-      membership: n2.metadata,
-      storage: n2.storage,
-      cursorKey: FAKE_CURSOR_KEY,
-      owners: new InProcessOwnerClient(() => undefined),
-      maxBodyBytes: FAKE_MAX_BODY_BYTES,
-    });
+    const restarted = restartedFiles(n2);
     await n2.storage.recover(restarted.recoveryIsCurrent());
     await restarted.recoverJournal();
     const got = await readFile(restarted, alice, '/e/f.bin').then(sha256, (e: Error) => e.message);
@@ -159,17 +141,11 @@ describe('a file moving to another node, moved again before its target committed
 });
 
 describe("two files moving to one new path on each other's node", () => {
-  let cluster: FakeCluster;
   const alice = caller('alice');
-
-  beforeEach(async () => {
-    cluster = await fakeCluster(['node-1', 'node-2']);
-    await writeFile(cluster.node('node-1').files, alice, '/a/x.bin', 'from node-1');
-    await writeFile(cluster.node('node-2').files, alice, '/b/y.bin', 'from node-2');
-    await cluster.node('node-1').files.mkdir(alice, '/t');
-  });
-  afterEach(async () => {
-    await cluster.close();
+  const cluster = fakeClusterEach(['node-1', 'node-2'], async (c) => {
+    await writeFile(c.node('node-1').files, alice, '/a/x.bin', 'from node-1');
+    await writeFile(c.node('node-2').files, alice, '/b/y.bin', 'from node-2');
+    await c.node('node-1').files.mkdir(alice, '/t');
   });
 
   it('should finish both moves, one with AlreadyExistsError and nothing lost, when both were staged before either switched', async () => {

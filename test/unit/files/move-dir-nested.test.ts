@@ -9,24 +9,17 @@ import { subtreeRecords } from '../../../src/files/subtree-records.js';
 import {
   caller,
   moveSpec,
-  fakeCluster,
+  fakeClusterEach,
   readFile,
   rejection,
   writeFile,
-  type FakeCluster,
 } from '../../support/fakes.js';
 
 describe('a directory move over a directory another job is moving', () => {
-  let cluster: FakeCluster;
   const alice = caller('alice');
-
-  beforeEach(async () => {
-    cluster = await fakeCluster(['node-1', 'node-2']);
-    await writeFile(cluster.node('node-2').files, alice, '/x/f.txt', 'f on 2');
-    await writeFile(cluster.node('node-1').files, alice, '/d/g.txt', 'g on 1');
-  });
-  afterEach(async () => {
-    await cluster.close();
+  const cluster = fakeClusterEach(['node-1', 'node-2'], async (c) => {
+    await writeFile(c.node('node-2').files, alice, '/x/f.txt', 'f on 2');
+    await writeFile(c.node('node-1').files, alice, '/d/g.txt', 'g on 1');
   });
 
   /** Node-2's job /x → /d/x, started: journaled, its destination created `moving`. */

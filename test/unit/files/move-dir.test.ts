@@ -11,28 +11,21 @@ import {
 import {
   caller,
   moveSpec,
-  fakeCluster,
+  fakeClusterEach,
   readFile,
   rejection,
   writeFile,
-  type FakeCluster,
 } from '../../support/fakes.js';
 
 const spec = moveSpec;
 
 describe('directory moves', () => {
-  let cluster: FakeCluster;
   const alice = caller('alice');
-
-  beforeEach(async () => {
-    cluster = await fakeCluster(['node-1', 'node-2']);
-    const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
+  const cluster = fakeClusterEach(['node-1', 'node-2'], async (c) => {
+    const [n1, n2] = [c.node('node-1'), c.node('node-2')];
     await writeFile(n1.files, alice, '/d/a.txt', 'a on 1');
     await writeFile(n2.files, alice, '/d/sub/b.txt', 'b on 2');
     await n1.files.mkdir(alice, '/d/empty');
-  });
-  afterEach(async () => {
-    await cluster.close();
   });
 
   it('should serve every file under the new path when a directory is moved', async () => {

@@ -6,26 +6,19 @@ import { OwnerUnavailableError } from '../../../src/files/errors.js';
 import {
   caller,
   moveSpec,
-  fakeCluster,
+  fakeClusterEach,
   readFile,
   rejection,
   sha256,
   writeFile,
-  type FakeCluster,
 } from '../../support/fakes.js';
 
 const spec = (destination: string, instance: string) => moveSpec(destination, { instance });
 
 describe('moving a file to another node', () => {
-  let cluster: FakeCluster;
   const alice = caller('alice');
-
-  beforeEach(async () => {
-    cluster = await fakeCluster(['node-1', 'node-2', 'node-3']);
-    await writeFile(cluster.node('node-1').files, alice, '/i/f.bin', 'the bytes');
-  });
-  afterEach(async () => {
-    await cluster.close();
+  const cluster = fakeClusterEach(['node-1', 'node-2', 'node-3'], async (c) => {
+    await writeFile(c.node('node-1').files, alice, '/i/f.bin', 'the bytes');
   });
 
   it('should hand the file to the target node when instance names it', async () => {

@@ -5,25 +5,17 @@ import { NotFoundError } from '../../../src/files/errors.js';
 import {
   caller,
   moveSpec,
-  fakeCluster,
+  fakeClusterEach,
   readFile,
   rejection,
   writeFile,
-  type FakeCluster,
 } from '../../support/fakes.js';
 
 const spec = moveSpec;
 
 describe('FilesService.move', () => {
-  let cluster: FakeCluster;
   const alice = caller('alice');
-
-  beforeEach(async () => {
-    cluster = await fakeCluster(['node-1', 'node-2']);
-  });
-  afterEach(async () => {
-    await cluster.close();
-  });
+  const cluster = fakeClusterEach(['node-1', 'node-2']);
 
   it('should run on the owner when asked on another node', async () => {
     const [n1, n2] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];

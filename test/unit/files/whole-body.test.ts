@@ -4,21 +4,12 @@ import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { InternalError } from '../../../src/files/errors.js';
 import { readSmallBody, wholeBody, wholeBytesOf } from '../../../src/files/whole-body.js';
-import { sha256 } from '../../support/checks.js';
+import { rejection, sha256 } from '../../support/checks.js';
 
 function chunked(data: Buffer, size: number): Readable {
   const parts: Buffer[] = [];
   for (let at = 0; at < data.length; at += size) parts.push(data.subarray(at, at + size));
   return Readable.from(parts, { objectMode: false });
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('readSmallBody', function () {
@@ -64,7 +55,7 @@ describe('readSmallBody', function () {
       },
     });
     const err = await rejection(readSmallBody(body, 10));
-    expect(err.message).to.equal('disk gone');
+    expect((err as Error).message).to.equal('disk gone');
   });
 });
 
