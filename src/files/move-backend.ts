@@ -12,6 +12,7 @@ import type { Conditions } from './conditions.js';
 import type { PathLocks } from './path-lock.js';
 import type { CallContext, FileInfo, InodeRecord, Metadata, MoveSpec } from './ports.js';
 import { checkMoveOverwrite, ownFileToMove } from './move.js';
+import { parentTemplate } from './write-inodes.js';
 
 export interface MoveBackendDeps extends BackendDeps {
   instanceId: string;
@@ -55,12 +56,7 @@ export async function moveToBackend(
           : await d.metadata.move(cur, to, inode, {
               overwrite,
               parents: spec.create_parents
-                ? {
-                    owner: ctx.caller.user,
-                    instance_id: d.instanceId,
-                    backend_type: cur.inode.backend_type,
-                    mtime: Date.now(),
-                  }
+                ? parentTemplate(d.instanceId, cur.inode.backend_type, ctx, Date.now())
                 : undefined,
             });
     } catch (err) {

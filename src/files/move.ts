@@ -22,6 +22,7 @@ import type {
   OwnerClient,
 } from './ports.js';
 import { type BackendDeps, onDisk, refOf, servedHere, storageFor } from './backends.js';
+import { parentTemplate } from './write-inodes.js';
 
 export interface MoveDeps extends BackendDeps {
   instanceId: string;
@@ -75,12 +76,7 @@ export async function moveLocalFile(
     const moved = await d.metadata.move(cur, to, cur.inode, {
       overwrite,
       parents: spec.create_parents
-        ? {
-            owner: ctx.caller.user,
-            instance_id: d.instanceId,
-            backend_type: d.storage.backendType,
-            mtime: now,
-          }
+        ? parentTemplate(d.instanceId, d.storage.backendType, ctx, now)
         : undefined,
       journal: { id, value: { type: MOVE_FILE, node: d.instanceId, from: source, to } },
     });
@@ -169,12 +165,7 @@ export async function moveFileToNode(
           ? await d.metadata.replace(cur, inode)
           : await d.metadata.move(cur, to, inode, {
               parents: spec.create_parents
-                ? {
-                    owner: ctx.caller.user,
-                    instance_id: d.instanceId,
-                    backend_type: d.storage.backendType,
-                    mtime: Date.now(),
-                  }
+                ? parentTemplate(d.instanceId, d.storage.backendType, ctx, Date.now())
                 : undefined,
             });
     } catch (err) {

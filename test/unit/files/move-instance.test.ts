@@ -28,6 +28,22 @@ describe('moving a file to another node', () => {
     expect(info.instance_id).to.equal('node-2');
     expect(await cluster.node('node-2').storage.has('/i/f.bin')).to.equal(true);
   });
+  it('should create the missing parents as directories of the mover when create_parents is set', async () => {
+    await cluster
+      .node('node-3')
+      .files.move(
+        alice,
+        '/i/f.bin',
+        moveSpec('/new/f.bin', { instance: 'node-2', create_parents: true }),
+      );
+    const made = await cluster.node('node-3').metadata.get('/new');
+    expect([made?.inode.type, made?.inode.owner, made?.inode.instance_id]).to.deep.equal([
+      'directory',
+      'alice',
+      'node-1',
+    ]);
+    expect(await cluster.node('node-2').storage.has('/new/f.bin')).to.equal(true);
+  });
   it('should remove the bytes from the old owner when the move is done', async () => {
     await cluster.node('node-1').files.move(alice, '/i/f.bin', spec('/i/g.bin', 'node-2'));
     expect(await cluster.node('node-1').storage.has('/i/f.bin')).to.equal(false);

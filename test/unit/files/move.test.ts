@@ -24,6 +24,18 @@ describe('FilesService.move', () => {
     expect(await n1.storage.has('/m/b.txt')).to.equal(true);
     expect(await n2.storage.has('/m/b.txt')).to.equal(false);
   });
+  it('should create the missing parents as directories of the mover on the owner when create_parents is set', async () => {
+    const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
+    await writeFile(n1.files, alice, '/m/p.txt', 'p');
+    await n2.files.move(alice, '/m/p.txt', spec('/new/deep/p.txt', { create_parents: true }));
+    const made = await Promise.all(['/new', '/new/deep'].map((p) => n2.metadata.get(p)));
+    const seen = made.map((r) => [r?.inode.type, r?.inode.owner, r?.inode.instance_id]);
+    expect(seen).to.deep.equal([
+      ['directory', 'alice', 'node-1'],
+      ['directory', 'alice', 'node-1'],
+    ]);
+    expect((await readFile(n2.files, alice, '/new/deep/p.txt')).toString()).to.equal('p');
+  });
   it('should leave no journal entry when a move completes', async () => {
     const n1 = cluster.node('node-1');
     await writeFile(n1.files, alice, '/m/c.txt', 'c');
