@@ -75,11 +75,13 @@ function isWellFormed(s: string): boolean {
   return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 }
 
+/** `/a/b` → `/a`; `/a` → `/`. The root has no parent and is returned as itself. */
 export function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i);
 }
 
+/** `/a/b` → `b`; the root's name is the empty string. */
 export function nameOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }

@@ -18,6 +18,7 @@ import type { ChangeFeed, WatchOptions, WatchStream } from '../files/change-feed
 import { BadRequestError, CursorExpiredError, NotFoundError } from '../files/errors.js';
 import type { Inode } from '../files/ports.js';
 import { batchesOf, compactedError, parseRevision, type RawEvent } from './change-events.js';
+import { parentOf } from '../files/paths.js';
 import { callOptions, mapEtcdError } from './etcd-call.js';
 import {
   assertCanonical,
@@ -25,7 +26,6 @@ import {
   DEFAULT_PREFIX,
   inodeKey,
   normalizePrefix,
-  parentOf,
   prefixEnd,
   subtreePrefix,
 } from './keys.js';

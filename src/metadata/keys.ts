@@ -1,8 +1,9 @@
 // The etcd key layout of the namespace, in one place. An inode is keyed by its parent and its
 // name, `<prefix>fs<parent>//<name>`, so one prefix range returns exactly one directory's
 // children and `//` (which no canonical path contains) separates parent from name; membership
-// lives under `<prefix>nodes/<instance_id>`. Also the path helpers the adapters share.
+// lives under `<prefix>nodes/<instance_id>`. Also the path checks the adapters share.
 import { InvalidPathError } from '../files/errors.js';
+import { nameOf, parentOf } from '../files/paths.js';
 
 export const DEFAULT_PREFIX = '/callfs/';
 
@@ -26,17 +27,6 @@ export function assertCanonical(path: string): void {
       .split('/')
       .every((seg) => seg !== '' && seg !== '.' && seg !== '..');
   if (!ok) throw new InvalidPathError(`not a canonical path: ${JSON.stringify(path)}`);
-}
-
-/** `/a/b` → `/a`; `/a` → `/`. The root has no parent and is returned as itself. */
-export function parentOf(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? '/' : path.slice(0, i);
-}
-
-/** `/a/b` → `b`; the root's name is the empty string. */
-export function nameOf(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 /** `dir` + `name` as a canonical path. */

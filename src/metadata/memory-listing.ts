@@ -2,7 +2,8 @@
 // one revision and paged by the same scan code as the etcd adapter (scan.ts), so both page,
 // skip and resume identically.
 import type { CountOptions, InodeRecord, ScanOptions, ScanPage } from '../files/ports.js';
-import { inodeKey, nameOf, parentOf } from './keys.js';
+import { nameOf, parentOf } from '../files/paths.js';
+import { inodeKey } from './keys.js';
 import type { Snapshot } from './memory-history.js';
 import { byBytes, recordOf, type MemoryStore, type StoredInode } from './memory-store.js';
 import {

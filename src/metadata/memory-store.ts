@@ -2,7 +2,7 @@
 // the membership records and the journal, one global revision counter and the leases that
 // entries hang on. Give the same store to several MemoryMetadata to simulate a cluster.
 import type { Inode, InodeRecord, JournalEntry, NodeRecord } from '../files/ports.js';
-import { parentOf } from './keys.js';
+import { parentOf } from '../files/paths.js';
 import { VersionedMap } from './memory-history.js';
 import { pickInode } from './records.js';
 

@@ -6,7 +6,8 @@ import type { ChangeFeed, WatchOptions, WatchStream } from '../files/change-feed
 import { BadRequestError, CursorExpiredError, NotFoundError } from '../files/errors.js';
 import { batchesOf, compactedError, parseRevision, type RawEvent } from './change-events.js';
 import type { Inode } from '../files/ports.js';
-import { assertCanonical, parentOf } from './keys.js';
+import { parentOf } from '../files/paths.js';
+import { assertCanonical } from './keys.js';
 import type { MemoryStore } from './memory-store.js';
 import { WatchQueue } from './watch-queue.js';
 

@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { posix } from 'node:path';
-import { canonicalize, parseRawPath, MAX_PATH_BYTES } from '../../../src/files/paths.js';
+import {
+  canonicalize,
+  nameOf,
+  parentOf,
+  parseRawPath,
+  MAX_PATH_BYTES,
+} from '../../../src/files/paths.js';
 import { InvalidPathError } from '../../../src/files/errors.js';
 
 function rejects(raw: string): boolean {
@@ -14,6 +20,11 @@ function rejects(raw: string): boolean {
 }
 
 describe('paths', () => {
+  it('should split paths into parent and name when given nested and top-level paths', () => {
+    expect([parentOf('/a/b'), nameOf('/a/b')]).to.deep.equal(['/a', 'b']);
+    expect([parentOf('/a'), nameOf('/a')]).to.deep.equal(['/', 'a']);
+    expect([parentOf('/'), nameOf('/')]).to.deep.equal(['/', '']);
+  });
   it('should collapse empty and dot segments when canonicalizing', () => {
     expect(parseRawPath('a//b/./c').path).to.equal('/a/b/c');
   });

@@ -6,9 +6,7 @@ import {
   assertCanonical,
   childrenPrefix,
   inodeKey,
-  nameOf,
   nodeKey,
-  parentOf,
   prefixEnd,
   subtreePrefix,
 } from '../../../src/metadata/keys.js';
@@ -46,11 +44,6 @@ describe('metadata keys', () => {
 
   it('should key membership by instance id when a node registers', () => {
     expect(nodeKey(P, 'node-east')).to.equal('/callfs/nodes/node-east');
-  });
-
-  it('should split paths into parent and name when given nested and top-level paths', () => {
-    expect([parentOf('/a/b'), nameOf('/a/b')]).to.deep.equal(['/a', 'b']);
-    expect([parentOf('/a'), nameOf('/a')]).to.deep.equal(['/', 'a']);
   });
 
   it('should list ancestors root-first without the root when a path is nested', () => {
