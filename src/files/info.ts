@@ -1,5 +1,6 @@
 // Conversions between stored inodes and the API's FileInfo, and the permission rule shared by
 // every operation (API.md §2): anyone authenticated reads; owners and admins modify.
+import type { ExistingResource } from './errors.js';
 import type { Caller, FileInfo, Inode, InodeRecord } from './ports.js';
 import { nameOf } from './paths.js';
 import { etagOf } from './conditions.js';
@@ -26,6 +27,12 @@ export function toFileInfo(record: InodeRecord): FileInfo {
 
 export function canModify(caller: Caller, inode: Inode): boolean {
   return caller.admin || inode.owner === caller.user;
+}
+
+/** Where an existing path lives, as a 409 names it. */
+export function existingResource(record: InodeRecord): ExistingResource {
+  const { inode, path } = record;
+  return { path, type: inode.type, instanceId: inode.instance_id, backendType: inode.backend_type };
 }
 
 /** True for inodes that clients may see (a claimed path whose bytes are in flight is not). */

@@ -27,7 +27,7 @@ import {
   PermissionDeniedError,
   StaleRevisionError,
 } from './errors.js';
-import { canModify, toFileInfo } from './info.js';
+import { canModify, existingResource, toFileInfo } from './info.js';
 import { applyLocal, type MoveDirDiskDeps } from './move-dir-disk.js';
 import { parentOf, rebasePath } from './paths.js';
 import { subtreeRecords } from './subtree-records.js';
@@ -295,12 +295,7 @@ function taken(existing: InodeRecord, overwrite: boolean | undefined, message?: 
   return new AlreadyExistsError(
     message ??
       `${existing.path} already exists${overwrite ? ' (directories are never overwritten)' : ''}`,
-    {
-      path: existing.path,
-      type: existing.inode.type,
-      instanceId: existing.inode.instance_id,
-      backendType: existing.inode.backend_type,
-    },
+    existingResource(existing),
     'directory',
   );
 }

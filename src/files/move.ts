@@ -5,7 +5,7 @@
 // deadlock. At start-up, `recoverMoves` finishes a disk rename that a crash interrupted.
 import { randomBytes } from 'node:crypto';
 import { AlreadyExistsError, PermissionDeniedError, NotFoundError } from './errors.js';
-import { canModify, isVisible, toFileInfo } from './info.js';
+import { canModify, existingResource, isVisible, toFileInfo } from './info.js';
 import { evaluateConditions, type Conditions } from './conditions.js';
 import type { PathLocks } from './path-lock.js';
 import type { UnplacedBytes } from './move-dir-disk.js';
@@ -121,12 +121,7 @@ export async function moveFileToNode(
     if (existing) {
       throw new AlreadyExistsError(
         `${to} already exists (moving to another node never overwrites)`,
-        {
-          path: to,
-          type: existing.inode.type,
-          instanceId: existing.inode.instance_id,
-          backendType: existing.inode.backend_type,
-        },
+        existingResource(existing),
       );
     }
     const bytes = storageFor(d, cur.inode.backend_type);
@@ -190,13 +185,7 @@ export function checkMoveOverwrite(
   spec: MoveSpec,
 ): InodeRecord {
   const ex = existing.inode;
-  const conflict = (message: string) =>
-    new AlreadyExistsError(message, {
-      path: existing.path,
-      type: ex.type,
-      instanceId: ex.instance_id,
-      backendType: ex.backend_type,
-    });
+  const conflict = (message: string) => new AlreadyExistsError(message, existingResource(existing));
   if (!spec.overwrite) throw conflict(`${existing.path} already exists`);
   if (ex.type === 'directory') throw conflict(`${existing.path} is a directory`);
   // Overwriting bytes held by another node would leave them behind on its disk.

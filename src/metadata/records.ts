@@ -8,6 +8,7 @@ import {
   ParentNotADirectoryError,
   StaleRevisionError,
 } from '../files/errors.js';
+import { existingResource } from '../files/info.js';
 import type { CreateOptions, Inode, InodeRecord, NodeRecord } from '../files/ports.js';
 
 /** The root is a directory owned by `root`, on no node, never stored (revision "0"). */
@@ -149,12 +150,7 @@ export function isUsableParent(inode: Inode): boolean {
 export function alreadyExists(existing: InodeRecord, requested: Inode): AlreadyExistsError {
   return new AlreadyExistsError(
     `${existing.path} already exists`,
-    {
-      path: existing.path,
-      type: existing.inode.type,
-      instanceId: existing.inode.instance_id,
-      backendType: existing.inode.backend_type,
-    },
+    existingResource(existing),
     requested.type,
   );
 }
