@@ -27,7 +27,7 @@ import { MemoryJournal } from './memory-journal.js';
 import { MemoryListing } from './memory-listing.js';
 import { MemoryMembership, type MemoryMembershipOptions } from './memory-membership.js';
 import { MemoryPlacement } from './memory-place.js';
-import { MemoryStore, recordOf } from './memory-store.js';
+import { MemoryStore, recordOf, type StoredInode } from './memory-store.js';
 import { alreadyExists, pickInode, rootRecord } from './records.js';
 
 export { MemoryStore } from './memory-store.js';
@@ -144,13 +144,7 @@ export class MemoryMetadata implements Metadata, Membership {
   }
 
   async replace(expected: InodeRecord, inode: Inode): Promise<InodeRecord> {
-    assertCanonical(expected.path);
-    if (expected.path === '/') throw new BadRequestError('the root cannot be replaced');
-    this.membership.fenced();
-    const e = this.store.inodes.get(expected.path);
-    if (!e || e.revision !== expected.revision) {
-      throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
-    }
+    const e = this.unchanged(expected, 'replaced');
     // Not leased: a committed inode outlives the node's membership.
     const stored = {
       inode: pickInode(inode),
@@ -163,18 +157,27 @@ export class MemoryMetadata implements Metadata, Membership {
   }
 
   async remove(expected: InodeRecord): Promise<void> {
-    assertCanonical(expected.path);
-    if (expected.path === '/') throw new BadRequestError('the root cannot be removed');
-    this.membership.fenced();
-    const e = this.store.inodes.get(expected.path);
-    if (!e || e.revision !== expected.revision) {
-      throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
-    }
+    const e = this.unchanged(expected, 'removed');
     if (e.inode.type === 'directory' && this.store.hasChildren(expected.path)) {
       throw new DirectoryNotEmptyError(`${expected.path} is not empty`);
     }
     this.store.inodes.delete(expected.path);
     this.store.nextRevision();
+  }
+
+  /**
+   * The stored inode `expected` was read from, for a fenced commit that changes it: a stale
+   * revision fails as etcd's compare would, and the root is never changed.
+   */
+  private unchanged(expected: InodeRecord, change: 'replaced' | 'removed'): StoredInode {
+    assertCanonical(expected.path);
+    if (expected.path === '/') throw new BadRequestError(`the root cannot be ${change}`);
+    this.membership.fenced();
+    const e = this.store.inodes.get(expected.path);
+    if (!e || e.revision !== expected.revision) {
+      throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
+    }
+    return e;
   }
 
   async rekey(records: InodeRecord[], from: string, to: string): Promise<RekeyResult> {
