@@ -10,6 +10,8 @@ import {
   GRPCUnavailableError,
   Etcd3,
   type IOptions,
+  type IRangeRequest,
+  type IRangeResponse,
   isRecoverableError,
 } from 'etcd3';
 import {
@@ -54,6 +56,20 @@ function isUnreachable(err: unknown): boolean {
   if ((err as { isBrokenCircuitError?: boolean }).isBrokenCircuitError === true) return true;
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT';
+}
+
+/** A range read of `client` within `timeoutMs`; its failure is the domain error for `what`. */
+export async function rangeWithin(
+  client: Etcd3,
+  timeoutMs: number,
+  req: IRangeRequest,
+  what: string,
+): Promise<IRangeResponse> {
+  try {
+    return await client.kv.range(req, callOptions(timeoutMs));
+  } catch (err) {
+    throw mapEtcdError(err, what);
+  }
 }
 
 export function mapEtcdError(err: unknown, what: string): CallfsError {

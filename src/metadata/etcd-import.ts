@@ -4,9 +4,9 @@
 // that also compare the directory unchanged since read, and what is already there is read back
 // to tell "already imported" (the same file, same owner node and size: a re-run skips it) from
 // a conflict (another node's, or another kind), which is reported.
-import type { Etcd3, IRangeRequest } from 'etcd3';
+import type { Etcd3, IRangeRequest, IRangeResponse } from 'etcd3';
 import type { Inode } from '../files/ports.js';
-import { callOptions, mapEtcdError } from './etcd-call.js';
+import { callOptions, mapEtcdError, rangeWithin } from './etcd-call.js';
 import { absent, unchanged } from './etcd-compares.js';
 import { DEFAULT_PREFIX, inodeKey, nodeKey, normalizePrefix } from './keys.js';
 import { decodeInode, encodeInode } from './records.js';
@@ -134,12 +134,8 @@ export class EtcdImporter {
       : null;
   }
 
-  private async range(req: IRangeRequest) {
-    try {
-      return await this.client.kv.range(req, callOptions(this.timeoutMs));
-    } catch (err) {
-      throw mapEtcdError(err, 'import');
-    }
+  private range(req: IRangeRequest): Promise<IRangeResponse> {
+    return rangeWithin(this.client, this.timeoutMs, req, 'import');
   }
 
   private async txn(req: Parameters<Etcd3['kv']['txn']>[0]) {

@@ -2,9 +2,9 @@
 // write an entry before their first step and clear it after their last, so a node that
 // crashes in between finishes (or sets aside) the job at its next start. Each value is JSON
 // naming the node that owns the job; entries are read oldest first (create revision).
-import { SortOrder, SortTarget, type Etcd3, type IRangeRequest } from 'etcd3';
+import { SortOrder, SortTarget, type Etcd3, type IRangeRequest, type IRangeResponse } from 'etcd3';
 import type { JournalEntry, JournalRead } from '../files/ports.js';
-import { callOptions, mapEtcdError } from './etcd-call.js';
+import { callOptions, mapEtcdError, rangeWithin } from './etcd-call.js';
 import { prefixEnd } from './keys.js';
 
 export interface EtcdJournalOptions {
@@ -71,11 +71,7 @@ export class EtcdJournal {
     return Buffer.from(`${this.o.prefix}ops/${id}`);
   }
 
-  private async range(req: IRangeRequest) {
-    try {
-      return await this.o.client.kv.range(req, callOptions(this.o.timeoutMs));
-    } catch (err) {
-      throw mapEtcdError(err, 'journal');
-    }
+  private range(req: IRangeRequest): Promise<IRangeResponse> {
+    return rangeWithin(this.o.client, this.o.timeoutMs, req, 'journal');
   }
 }

@@ -11,6 +11,7 @@ import {
   Etcd3,
   type IKeyValue,
   type IRangeRequest,
+  type IRangeResponse,
   type IRequestOp,
   type ITxnRequest,
   type ITxnResponse,
@@ -41,6 +42,7 @@ import {
   mapEtcdError,
   type MetadataLogger,
   silentLogger,
+  rangeWithin,
 } from './etcd-call.js';
 import { unchanged } from './etcd-compares.js';
 import { EtcdMembership, type HeldRegistration } from './etcd-membership.js';
@@ -351,12 +353,8 @@ export class EtcdMetadata implements Metadata, Membership {
     return out;
   }
 
-  private async range(req: IRangeRequest, what: string) {
-    try {
-      return await this.client.kv.range(req, callOptions(this.timeoutMs));
-    } catch (err) {
-      throw mapEtcdError(err, what);
-    }
+  private range(req: IRangeRequest, what: string): Promise<IRangeResponse> {
+    return rangeWithin(this.client, this.timeoutMs, req, what);
   }
 
   private async txn(

@@ -11,6 +11,7 @@ import {
   type Etcd3,
   type IKeyValue,
   type IRangeRequest,
+  type IRangeResponse,
   type IWatchResponse,
   type Watcher,
 } from 'etcd3';
@@ -19,7 +20,7 @@ import { BadRequestError, CursorExpiredError, NotFoundError } from '../files/err
 import type { Inode } from '../files/ports.js';
 import { batchesOf, compactedError, parseRevision, type RawEvent } from './change-events.js';
 import { parentOf } from '../files/paths.js';
-import { callOptions, mapEtcdError } from './etcd-call.js';
+import { mapEtcdError, rangeWithin } from './etcd-call.js';
 import {
   assertCanonical,
   childrenPrefix,
@@ -178,11 +179,7 @@ export class EtcdChangeFeed implements ChangeFeed {
     });
   }
 
-  private async range(req: IRangeRequest) {
-    try {
-      return await this.client.kv.range(req, callOptions(this.timeoutMs));
-    } catch (err) {
-      throw mapEtcdError(err, 'watch');
-    }
+  private range(req: IRangeRequest): Promise<IRangeResponse> {
+    return rangeWithin(this.client, this.timeoutMs, req, 'watch');
   }
 }
