@@ -107,6 +107,12 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     cursorKey: deriveCursorKey(config.auth.internal_proxy_secret),
     warn: (message, err) => logger.warn({ err }, message),
     onSetAside: setAside,
+    adoptAfterMs: ms.adopt_jobs_after_ms,
+    onAdopted: (entry) =>
+      logger.warn(
+        { journalEntry: entry.id, from: entry.value.adopted_from, path: entry.value.from },
+        'adopted the directory move of a node gone for good',
+      ),
   });
   const changeFeed = new EtcdChangeFeed({
     client: etcd,
@@ -336,9 +342,25 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       // A sweep still renaming must not outlive the node (nor run once etcd is closed).
       await files.stopDiskSteps();
     });
-    // Journaled jobs that need the membership fence (directory moves) resume now.
+    // Directory moves of nodes gone for longer than the grace period are taken over and run
+    // here (journal-adoption.ts); checked a few times per grace period.
+    const adoptSweep = setInterval(
+      () => {
+        files
+          .sweepAdoption()
+          .catch((err: unknown) => logger.warn({ err }, 'adoption of orphaned jobs failed'));
+      },
+      Math.max(250, Math.min(DISK_STEP_SWEEP_MS, ms.adopt_jobs_after_ms / 4)),
+    );
+    adoptSweep.unref();
+    cleanups.push(async () => {
+      clearInterval(adoptSweep);
+      await files.stopAdoption();
+    });
+    // Journaled jobs that need the membership fence (directory moves) resume now, those the
+    // journal still gives this node once it holds the fence (one may have been adopted).
     void files
-      .recoverJournal(recovery.waiting)
+      .resumeWaiting(recovery.waiting)
       .then((r) => r.finished && logger.info({ jobs: r.finished }, 'interrupted jobs finished'))
       .catch((err: unknown) => logger.warn({ err }, 'could not finish interrupted jobs yet'));
     logger.info({ instanceId, httpUrl, grpcAddr }, 'callfs node ready');
