@@ -159,6 +159,8 @@ export interface Metadata {
    * the membership records are read at one store revision.
    */
   orphanedJournal(): Promise<JournalEntry[]>;
+  /** One journal entry by id, whichever node it names; null when there is none. */
+  journalEntry(id: string): Promise<JournalEntry | null>;
   /**
    * Makes an orphaned entry (as `orphanedJournal` read it) this node's, in one fenced
    * transaction that holds only while the entry is unchanged and the node it names still holds

@@ -260,6 +260,10 @@ export class EtcdMetadata implements Metadata, Membership {
     return this.journals.clear(id);
   }
 
+  journalEntry(id: string): Promise<JournalEntry | null> {
+    return this.journals.get(id);
+  }
+
   orphanedJournal(): Promise<JournalEntry[]> {
     return this.adoption.orphaned();
   }

@@ -19,6 +19,11 @@ export class MemoryJournal {
     this.store.journal.set(entry.id, copy(entry.value));
   }
 
+  get(id: string): JournalEntry | null {
+    const value = this.store.journal.get(id);
+    return value ? { id, value: copy(value) } : null;
+  }
+
   clear(id: string): void {
     this.store.journal.delete(id);
   }

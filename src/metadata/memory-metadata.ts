@@ -207,6 +207,10 @@ export class MemoryMetadata implements Metadata, Membership {
     this.journals.clear(id);
   }
 
+  async journalEntry(id: string): Promise<JournalEntry | null> {
+    return this.journals.get(id);
+  }
+
   async orphanedJournal(): Promise<JournalEntry[]> {
     return this.journals.orphaned();
   }

@@ -36,6 +36,13 @@ export function journalAdoptionContract(name: string, make: () => Promise<Metada
       expect(orphans).to.deep.equal([job('gone', 1), job('gone', 3)]);
     });
 
+    it('should read one entry by id whichever node it names, null once cleared', async () => {
+      await m.putJournal(job('gone'));
+      const read = await m.journalEntry('job-gone-1');
+      await m.clearJournal('job-gone-1');
+      expect([read, await m.journalEntry('job-gone-1')]).to.deep.equal([job('gone'), null]);
+    });
+
     it('should make the entry this node’s when it is adopted', async () => {
       await m.putJournal(job('gone'));
       const [orphan] = await m.orphanedJournal();

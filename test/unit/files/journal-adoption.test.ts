@@ -4,7 +4,16 @@
 import { expect } from 'chai';
 import { JournalAdoption } from '../../../src/files/journal-adoption.js';
 import type { InodeRecord, JournalEntry } from '../../../src/files/ports.js';
-import { caller, fakeCluster, readFile, writeFile, type FakeCluster } from '../../support/fakes.js';
+import { NodeNotServingError } from '../../../src/files/errors.js';
+import {
+  caller,
+  fakeCluster,
+  moveSpec,
+  readFile,
+  rejection,
+  writeFile,
+  type FakeCluster,
+} from '../../support/fakes.js';
 
 const GRACE = 60_000;
 const JOB: JournalEntry = {
@@ -132,6 +141,24 @@ describe('journal adoption', () => {
       0,
       ['/d'],
     ]);
+  });
+
+  it('should stop a job whose entry was adopted while its node ran the disk steps', async () => {
+    const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
+    await writeFile(n2.files, alice, '/x/f.txt', 'f on 2');
+    const apply = n2.files.applyMove.bind(n2.files);
+    // node-1's lease lapsed for longer than the grace period during this step and node-2
+    // adopted the job; node-1 came back and carries on.
+    n2.files.applyMove = async (journalId, from, to) => {
+      const [job] = (await n1.metadata.journal('node-1')).entries;
+      await n1.metadata.putJournal({ id: job!.id, value: { ...job!.value, node: 'node-2' } });
+      return apply(journalId, from, to);
+    };
+    const err = await rejection(n1.files.move(alice, '/x', moveSpec('/y')));
+    const left = (await n2.metadata.journal('node-2')).entries.filter(
+      (e) => e.value.type === 'move-dir',
+    );
+    expect([err instanceof NodeNotServingError, left.length]).to.deep.equal([true, 1]);
   });
 
   it('should run the adopted job again at the next sweep when its first run could not finish', async () => {
