@@ -94,6 +94,20 @@ describe('moving a file to another node', () => {
       expect(await cluster.node('node-1').storage.has('/i/f.bin')).to.equal(false);
     });
   }
+  it('should serve the bytes when a read on the old owner started before the switch of a move to another node', async () => {
+    const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
+    const stage = n2.files.stageFile.bind(n2.files);
+    let reading: Promise<Buffer | Error> | undefined;
+    // The read has found the file on node-1 and waits for the move holding its path there.
+    n2.files.stageFile = async (s, body) => {
+      reading = readFile(n1.files, alice, '/i/f.bin').catch((e: Error) => e);
+      return stage(s, body);
+    };
+    await n1.files.move(alice, '/i/f.bin', spec('/i/f.bin', 'node-2'));
+    const got = await reading;
+    expect(got).to.be.instanceOf(Buffer);
+    expect(sha256(got as Buffer)).to.equal(sha256(Buffer.from('the bytes')));
+  });
   it('should drop the old copy at start-up when a crash came after the switch', async () => {
     const n1 = cluster.node('node-1');
     const rec = (await n1.metadata.get('/i/f.bin'))!;
