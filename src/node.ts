@@ -49,6 +49,10 @@ const S3_SWEEP_MS = 30_000;
 /** How often the node looks for disk steps of directory moves it was never asked to run. */
 const DISK_STEP_SWEEP_MS = 10_000;
 
+/** Logged when a stopping node waits for the jobs its start-up resumed. */
+export const SHUTDOWN_WAITS_FOR_JOBS =
+  'shutdown waits for the interrupted jobs resumed at start-up';
+
 /** How long a stopping node lets in-flight HTTP requests finish before cutting them. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -150,6 +154,15 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
   };
   const health = createNodeHealth({ ready });
   cleanups.push(async () => health.close());
+  // The journaled jobs start-up resumes once the node serves (below). Shutdown waits for them
+  // after the servers closed and before the lease and the etcd client go: a job left running
+  // would go on writing to etcd and other nodes' disks after close, or race the next start.
+  let resumed: Promise<void> | undefined;
+  cleanups.push(async () => {
+    if (!resumed) return;
+    logger.info(SHUTDOWN_WAITS_FOR_JOBS);
+    await resumed;
+  });
   try {
     const peerListen = parseListenAddr(config.peer.listen_addr);
     const peer = await startPeerServer(
@@ -359,10 +372,18 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     });
     // Journaled jobs that need the membership fence (directory moves) resume now, those the
     // journal still gives this node once it holds the fence (one may have been adopted).
-    void files
+    const resuming = files
       .resumeWaiting(recovery.waiting)
-      .then((r) => r.finished && logger.info({ jobs: r.finished }, 'interrupted jobs finished'))
-      .catch((err: unknown) => logger.warn({ err }, 'could not finish interrupted jobs yet'));
+      .then(
+        (r) => {
+          if (r.finished) logger.info({ jobs: r.finished }, 'interrupted jobs finished');
+        },
+        (err: unknown) => logger.warn({ err }, 'could not finish interrupted jobs yet'),
+      )
+      .finally(() => {
+        if (resumed === resuming) resumed = undefined;
+      });
+    resumed = resuming;
     logger.info({ instanceId, httpUrl, grpcAddr }, 'callfs node ready');
     return { instanceId, httpPort, grpcPort: peer.port, httpUrl, grpcAddr, close };
   } catch (err) {

@@ -99,6 +99,7 @@ export class FilesService implements FilesApi {
   private readonly deps: FilesServiceOptions & {
     locks: PathLocks;
     unplaced: UnplacedBytes[];
+    staged: Staging;
     runDiskStep: DiskSteps['run'];
   };
 
@@ -122,6 +123,7 @@ export class FilesService implements FilesApi {
       ...o,
       locks: this.locks,
       unplaced: [this.staging, this.reconciler],
+      staged: this.staging,
       // Every run of this node's disk steps goes through one place, so no two run at once.
       runDiskStep: (journalId, from, to) => this.diskSteps.run(journalId, from, to),
     };
