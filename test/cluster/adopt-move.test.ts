@@ -75,7 +75,11 @@ describe('cluster: a directory move whose coordinator dies for good', function (
         call(n2, 'GET', '/v1/files/km2/sub/c.txt'),
       ]);
       const body = b.status === 200 && c.status === 200 ? [await b.text(), await c.text()] : [];
-      return body.join() === 'b on 2,c on 3' && (await movingPaths()).length === 0;
+      // The job clears its entry last, after the directories stop being `moving`.
+      const left = Object.values(await journal()).filter((e) => e.type === 'move-dir');
+      return (
+        body.join() === 'b on 2,c on 3' && (await movingPaths()).length === 0 && left.length === 0
+      );
     }, 60_000);
     const left = Object.values(await journal()).filter((e) => e.type === 'move-dir');
     const created = await call(n2, 'POST', '/v1/files/km2/new.txt', { body: 'new' });
