@@ -63,6 +63,8 @@ const MEANING: Record<string, string> = {
   'metadata_store.etcd_password': 'etcd authentication (with `etcd_username`)',
   'metadata_store.lease_ttl_seconds': 'membership lease: a node silent this long is gone',
   'metadata_store.request_timeout_ms': 'deadline of each etcd request',
+  'metadata_store.adopt_jobs_after_ms':
+    'a node gone this long has its directory moves finished by a live node (lowest id first)',
   'metadata_store.cache_enabled': 'serve warm inode and membership reads from a watch-fed cache',
   'metadata_store.cache_max_entries': 'inodes the cache holds (about 0.5 KiB each)',
   'instance_discovery.instance_id': "this node's unique, stable name",

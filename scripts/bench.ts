@@ -56,8 +56,8 @@ const LOAD_SECONDS = QUICK ? 2 : 10;
 const WARMUP = QUICK ? 300 : 2000;
 const COUNTED = QUICK ? 20 : 200; // requests of each etcd-per-operation batch
 const STARTUP_RUNS = QUICK ? 1 : 5;
-// The RSS of a node 10 s after start. Its idle collections (src/cli/idle-gc.ts) come only after
-// a quiet minute, so this still holds start-up's garbage and young generation.
+// The RSS of a node 10 s after start: a node that has served nothing runs its two idle
+// collections (src/cli/idle-gc.ts) about 1 and 8 s after start, so this is what it keeps.
 const IDLE_MS = QUICK ? 1000 : 10_000;
 const KEY = 'callfs-bench-key-7c1e0b5a93d84f26';
 const HTTP_BASE = Number(process.env.BENCH_HTTP_BASE_PORT ?? 38441);
@@ -373,7 +373,8 @@ const STACK = ['@grpc/grpc-js', '@grpc/proto-loader', 'etcd3', 'hono', '@hono/no
 /**
  * Every runtime dependency `callfs server` imports at start-up: the static imports reached from
  * src/main.ts, the server command of src/cli/index.ts and src/node.ts. @aws-sdk/client-s3 is
- * not among them: storage/s3/from-config.ts loads it only when a bucket is configured.
+ * not among them: storage/s3/from-config.ts loads it only when a bucket is configured; nor is
+ * pino-pretty, which src/logger.ts loads only for text logs (the bench's nodes log JSON).
  */
 const STARTUP_DEPS = [
   ...STACK,
@@ -384,7 +385,6 @@ const STARTUP_DEPS = [
   'zod',
   'yaml',
   'pino',
-  'pino-pretty',
   'commander',
   'mime-types',
 ];
@@ -626,7 +626,8 @@ function report(head: string, seconds: number): string {
         `/ready 200 (polled every 10 ms), then RSS after ${IDLE_MS / 1000} s idle. After each ` +
         'pair, the idle-memory baselines: node processes that only import packages and idle ' +
         '(`scripts/bench-lib/stack-rss.mjs`: plain JavaScript, no tsx; incremental marking off ' +
-        'as in src/main.ts; no forced gc, as for the nodes), started together and read after ' +
+        'as in src/main.ts; the two collections of a node that has served nothing, 1 and 7 s ' +
+        'after its imports, as src/cli/idle-gc.ts runs them), started together and read after ' +
         'the same idle time. "Every runtime dependency a node imports at start-up" is ' +
         `${STARTUP_DEPS.join(', ')} (the AWS SDK is loaded only by a node with an S3 bucket).`,
       rows: [

@@ -49,6 +49,10 @@ const S3_SWEEP_MS = 30_000;
 /** How often the node looks for disk steps of directory moves it was never asked to run. */
 const DISK_STEP_SWEEP_MS = 10_000;
 
+/** Logged when a stopping node waits for the jobs its start-up resumed. */
+export const SHUTDOWN_WAITS_FOR_JOBS =
+  'shutdown waits for the interrupted jobs resumed at start-up';
+
 /** How long a stopping node lets in-flight HTTP requests finish before cutting them. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -107,6 +111,12 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     cursorKey: deriveCursorKey(config.auth.internal_proxy_secret),
     warn: (message, err) => logger.warn({ err }, message),
     onSetAside: setAside,
+    adoptAfterMs: ms.adopt_jobs_after_ms,
+    onAdopted: (entry) =>
+      logger.warn(
+        { journalEntry: entry.id, from: entry.value.adopted_from, path: entry.value.from },
+        'adopted the directory move of a node gone for good',
+      ),
   });
   const changeFeed = new EtcdChangeFeed({
     client: etcd,
@@ -144,6 +154,15 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
   };
   const health = createNodeHealth({ ready });
   cleanups.push(async () => health.close());
+  // The journaled jobs start-up resumes once the node serves (below). Shutdown waits for them
+  // after the servers closed and before the lease and the etcd client go: a job left running
+  // would go on writing to etcd and other nodes' disks after close, or race the next start.
+  let resumed: Promise<void> | undefined;
+  cleanups.push(async () => {
+    if (!resumed) return;
+    logger.info(SHUTDOWN_WAITS_FOR_JOBS);
+    await resumed;
+  });
   try {
     const peerListen = parseListenAddr(config.peer.listen_addr);
     const peer = await startPeerServer(
@@ -336,11 +355,35 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       // A sweep still renaming must not outlive the node (nor run once etcd is closed).
       await files.stopDiskSteps();
     });
-    // Journaled jobs that need the membership fence (directory moves) resume now.
-    void files
-      .recoverJournal(recovery.waiting)
-      .then((r) => r.finished && logger.info({ jobs: r.finished }, 'interrupted jobs finished'))
-      .catch((err: unknown) => logger.warn({ err }, 'could not finish interrupted jobs yet'));
+    // Directory moves of nodes gone for longer than the grace period are taken over and run
+    // here (journal-adoption.ts); checked a few times per grace period.
+    const adoptSweep = setInterval(
+      () => {
+        files
+          .sweepAdoption()
+          .catch((err: unknown) => logger.warn({ err }, 'adoption of orphaned jobs failed'));
+      },
+      Math.max(250, Math.min(DISK_STEP_SWEEP_MS, ms.adopt_jobs_after_ms / 4)),
+    );
+    adoptSweep.unref();
+    cleanups.push(async () => {
+      clearInterval(adoptSweep);
+      await files.stopAdoption();
+    });
+    // Journaled jobs that need the membership fence (directory moves) resume now, those the
+    // journal still gives this node once it holds the fence (one may have been adopted).
+    const resuming = files
+      .resumeWaiting(recovery.waiting)
+      .then(
+        (r) => {
+          if (r.finished) logger.info({ jobs: r.finished }, 'interrupted jobs finished');
+        },
+        (err: unknown) => logger.warn({ err }, 'could not finish interrupted jobs yet'),
+      )
+      .finally(() => {
+        if (resumed === resuming) resumed = undefined;
+      });
+    resumed = resuming;
     logger.info({ instanceId, httpUrl, grpcAddr }, 'callfs node ready');
     return { instanceId, httpPort, grpcPort: peer.port, httpUrl, grpcAddr, close };
   } catch (err) {

@@ -17,6 +17,7 @@ import { encodeInode } from '../../src/metadata/records.js';
 import { cannon, nodeLoad, shown, type Context, type Load } from './measure.js';
 import { renderSection, type Row } from './report.js';
 import { rssMB } from '../../devkit/rss.js';
+import { IDLE_GC_QUIET_CHECKS, IDLE_GC_SECOND_AFTER_CHECKS } from '../../src/cli/idle-gc.js';
 import { readFileSync } from 'node:fs';
 import { spread } from './stats.js';
 
@@ -25,6 +26,12 @@ const TXN_OPS = 128; // etcd's default --max-txn-ops
 const TXNS_IN_FLIGHT = 8;
 /** How long the nodes rest after a namespace's probes before their RSS is read. */
 const SETTLE_MS = 10_000;
+/**
+ * How long after a namespace's probes the nodes have run both idle collections (a quiet
+ * minute, then ~6 s; one-second checks) with a few seconds to spare: their RSS is then what an
+ * idle node keeps after that traffic.
+ */
+const QUIET_MS = (IDLE_GC_QUIET_CHECKS + IDLE_GC_SECOND_AFTER_CHECKS + 6) * 1000;
 
 export interface ScaleOptions {
   ctx: Context;
@@ -226,10 +233,19 @@ export async function runScale(o: ScaleOptions): Promise<string> {
   if (res.status !== 201) throw new Error(`PUT /probe/small.bin: ${res.status}`);
   const dbEmpty = await dbSize(o);
   const empty = await probes(o, 'empty', counts);
-  // Each namespace's RSS after its own probes and the same settling time, so the two compare
-  // (the node's idle collections, src/cli/idle-gc.ts, come only after a quiet minute).
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
-  const rssEmpty = o.cluster.nodes.map((n) => rssMB(n.pid));
+  // Each namespace's RSS after its own probes and the same settling time, so the two compare:
+  // 10 s after, before the node's idle collections (src/cli/idle-gc.ts), and once they ran.
+  const rssAfter = async (): Promise<{ soon: number[]; quiet: number[] }> => {
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const soon = o.cluster.nodes.map((n) => rssMB(n.pid));
+    if (o.quick) return { soon, quiet: soon };
+    await new Promise((r) => setTimeout(r, QUIET_MS - SETTLE_MS));
+    return { soon, quiet: o.cluster.nodes.map((n) => rssMB(n.pid)) };
+  };
+  o.ctx.log(
+    `scale: node RSS ${SETTLE_MS / 1000} s after the probes${o.quick ? '' : ` and ${QUIET_MS / 1000} s after`}`,
+  );
+  const rssEmpty = await rssAfter();
 
   o.ctx.log(`scale: loading ${paths.toLocaleString('en-US')} paths (batched etcd txns + files)`);
   const loaded = await load(o, paths, { dir: '', files: 0 });
@@ -239,8 +255,10 @@ export async function runScale(o: ScaleOptions): Promise<string> {
   o.ctx.log(`scale: the nodes went idle ${settled.toFixed(0)} s after the load`);
   const dbFull = await dbSize(o);
   const full = await probes(o, 'full', counts);
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
-  const rssFull = o.cluster.nodes.map((n) => rssMB(n.pid));
+  o.ctx.log(
+    `scale: node RSS ${SETTLE_MS / 1000} s after the probes${o.quick ? '' : ` and ${QUIET_MS / 1000} s after`}`,
+  );
+  const rssFull = await rssAfter();
 
   const one = (v: number): ReturnType<typeof spread> => spread([v]);
   const rowOf = (figure: string, pick: (p: Probe) => Load, unit: string): Row => {
@@ -262,14 +280,16 @@ export async function runScale(o: ScaleOptions): Promise<string> {
     rowOf('HEAD on the owner (stat)', (p) => p.head, 'req/s'),
     rowOf('1 KiB GET on the owner', (p) => p.get, 'req/s'),
     rowOf('1,000-entry directory page (8 connections)', (p) => p.page, 'pages/s'),
-    ...o.cluster.nodes.map((n, i) => ({
-      figure: `${n.name} RSS`,
-      value: one(rssFull[i]!),
-      unit: 'MB',
-      baseline: { label: 'empty namespace', value: one(rssEmpty[i]!), unit: 'MB' },
-      ratio: one(rssFull[i]! / rssEmpty[i]!),
-      command: 'VmRSS from /proc/<pid>/status',
-    })),
+    ...(['soon', 'quiet'] as const).flatMap((when) =>
+      o.cluster.nodes.map((n, i) => ({
+        figure: `${n.name} RSS ${when === 'soon' ? SETTLE_MS / 1000 : QUIET_MS / 1000} s after the probes`,
+        value: one(rssFull[when][i]!),
+        unit: 'MB',
+        baseline: { label: 'empty namespace', value: one(rssEmpty[when][i]!), unit: 'MB' },
+        ratio: one(rssFull[when][i]! / rssEmpty[when][i]!),
+        command: 'VmRSS from /proc/<pid>/status',
+      })),
+    ),
     {
       figure: 'etcd db size',
       value: one(dbFull / 1e6),
@@ -296,7 +316,9 @@ export async function runScale(o: ScaleOptions): Promise<string> {
       `Every node decodes the watch event of every loaded key: the loaded namespace's probes start once the three nodes use under 5 % of a core (${settled.toFixed(0)} s after the load). ` +
       `Each figure is the median (min–max) of ${o.quick ? 1 : REPEATS} runs; the baseline is the same ` +
       'figure on the empty namespace in the same bench, and the ratio is of the medians. The etcd ' +
-      "db size is read after compacting to the current revision and defragmenting; each node's RSS 10 s after that namespace's probes.",
+      "db size is read after compacting to the current revision and defragmenting; each node's RSS " +
+      `${SETTLE_MS / 1000} s after that namespace's probes, and ${QUIET_MS / 1000} s after them, ` +
+      'once a quiet minute has let the node run its idle collections (src/cli/idle-gc.ts).',
     '',
     renderSection({ title: 'Empty vs loaded namespace', rows }).replace(/^## .*\n\n/, ''),
     `etcd's default quota is 2 GiB (\`--quota-backend-bytes\`). The load grew the db by ` +

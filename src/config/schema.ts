@@ -214,6 +214,13 @@ const metadataStoreSchema = z
       .max(60, 'must be at most 60')
       .default(10),
     request_timeout_ms: positiveInt().default(2000),
+    // A node whose lease blips re-registers within seconds; a node gone this long is taken to
+    // be gone for good, and a live node adopts its directory moves (journal-adoption.ts).
+    adopt_jobs_after_ms: z
+      .int()
+      .min(1000, 'must be at least 1000')
+      .max(86_400_000, 'must be at most 86400000 (a day)')
+      .default(60_000),
     cache_enabled: z.boolean().default(true),
     cache_max_entries: positiveInt().max(10_000_000, 'must be at most 10000000').default(10_000),
   })

@@ -65,6 +65,7 @@ export interface Config {
     etcd_username?: string;
     etcd_password?: string;
     lease_ttl_seconds: number;
+    adopt_jobs_after_ms: number;
     request_timeout_ms: number;
     /** Serve warm inode and membership reads from a watch-fed cache. */
     cache_enabled: boolean;

@@ -154,6 +154,20 @@ export interface Metadata {
   rekey(records: InodeRecord[], from: string, to: string): Promise<RekeyResult>;
   /** Writes (or overwrites) a journal entry on its own. */
   putJournal(entry: JournalEntry): Promise<void>;
+  /**
+   * The journal entries of nodes that hold no membership record, oldest first: the entries and
+   * the membership records are read at one store revision.
+   */
+  orphanedJournal(): Promise<JournalEntry[]>;
+  /** One journal entry by id, whichever node it names; null when there is none. */
+  journalEntry(id: string): Promise<JournalEntry | null>;
+  /**
+   * Makes an orphaned entry (as `orphanedJournal` read it) this node's, in one fenced
+   * transaction that holds only while the entry is unchanged and the node it names still holds
+   * no membership record. Returns the entry as now stored, or null when either changed (another
+   * node adopted it, or its node came back). NodeNotServingError when this node lost its own.
+   */
+  adoptJournal(entry: JournalEntry): Promise<JournalEntry | null>;
   /** One page of a directory's direct children, in byte order of their names. */
   listPage(dir: string, options: ScanOptions): Promise<ScanPage>;
   /**

@@ -4,10 +4,13 @@
 // under the commit locks of both paths (path-lock.ts), so a commit of either path and the
 // rename of its bytes never interleave. It never removes bytes: a file etcd still names under
 // the source stays, and an old generation whose new path already holds a newer commit is
-// quarantined for an operator, not deleted.
+// quarantined for an operator, not deleted. One file whose rename fails for good (a permission,
+// a foreign entry in its way) is quarantined too, reported, and the step goes on with the
+// others: it cannot hold the whole tree's bytes at their old paths, which the move releases.
+import { isTransient } from './journal-entries.js';
 import type { PathLocks } from './path-lock.js';
 import { rebasePath } from './paths.js';
-import type { InodeRecord, Metadata, PathStorage } from './ports.js';
+import type { InodeRecord, Metadata, PathStorage, QuarantinedEntry } from './ports.js';
 import { subtreeRecords } from './subtree-records.js';
 
 export interface MoveDirDiskDeps {
@@ -17,7 +20,12 @@ export interface MoveDirDiskDeps {
   locks: PathLocks;
   /** Where bytes of this node's files wait that etcd may name before they are in place. */
   unplaced?: readonly UnplacedBytes[];
+  /** Reports a file the step set aside for an operator (logged and counted by the node). */
+  onSetAside?: (entry: QuarantinedEntry) => void;
 }
+
+/** The label a file set aside by a disk step is reported and counted under. */
+export const MOVE_DIR_FILE = 'move-dir-file';
 
 /**
  * Bytes of this node's files that etcd may name while they are not at their path yet: a file
@@ -56,10 +64,17 @@ export async function applyLocal(
         const old = rebasePath(r.path, to, from);
         if (stayed.has(old)) continue;
         const n = await d.locks.runAll([old, r.path], async () => {
-          // Bytes etcd named at the old path that were not in place when it was re-keyed (a
-          // staged move, a pending write) are placed now, then moved like the others.
-          for (const where of d.unplaced ?? []) if (await where.placeMoved(old, r)) break;
-          return moveBytes(d.storage, old, r.path);
+          try {
+            // Bytes etcd named at the old path that were not in place when it was re-keyed (a
+            // staged move, a pending write) are placed now, then moved like the others.
+            for (const where of d.unplaced ?? []) if (await where.placeMoved(old, r)) break;
+            return await moveBytes(d.storage, old, r.path);
+          } catch (err) {
+            // etcd or the disk away for now: the whole step runs again later.
+            if (isTransient(err)) throw err;
+            await setAsideFile(d, journalId, old, r.path, err);
+            return 0;
+          }
         });
         moved += n;
       }
@@ -74,6 +89,36 @@ export async function applyLocal(
   await drain();
   await d.metadata.clearJournal(journalId);
   return moved;
+}
+
+/**
+ * A file whose bytes this step cannot move: they leave the old path for the backend's
+ * quarantine (a file created there once the move releases the source must not replace them)
+ * and the operator hears where they are. Runs under the locks of both paths.
+ */
+async function setAsideFile(
+  d: MoveDirDiskDeps,
+  journalId: string,
+  old: string,
+  path: string,
+  err: unknown,
+): Promise<void> {
+  let keptAt: string;
+  try {
+    keptAt = await d.storage.quarantine(old);
+  } catch (qErr) {
+    if (isTransient(qErr)) throw qErr;
+    keptAt = (await d.storage.has(old).catch(() => false))
+      ? `${old} (could not be quarantined: ${(qErr as Error)?.message ?? String(qErr)})`
+      : 'nowhere: no bytes at the old path';
+  }
+  d.onSetAside?.({
+    kind: MOVE_DIR_FILE,
+    id: journalId,
+    path,
+    reason: `moving its bytes from ${old} failed: ${(err as Error)?.message || String(err)}`,
+    keptAt,
+  });
 }
 
 async function moveBytes(storage: PathStorage, old: string, path: string): Promise<number> {

@@ -22,6 +22,7 @@ import {
   CallfsError,
   DirectoryNotEmptyError,
   MetadataUnavailableError,
+  NodeNotServingError,
   NotFoundError,
   ParentNotADirectoryError,
   PermissionDeniedError,
@@ -176,6 +177,7 @@ export async function runDirectoryMove(
     });
   }
   await Promise.all([...owners].map((owner) => applyOn(d, owner, `${id}-${owner}`, from, to)));
+  await assertStillOurs(d, id, from);
   await finishSource(d, from);
   const moved = await setState(d.metadata, to, 'ready');
   await d.metadata.clearJournal(id);
@@ -190,6 +192,20 @@ export async function runDirectoryMove(
   }
   if (!moved) throw new NotFoundError(`${to} vanished while it moved`);
   return toFileInfo(moved);
+}
+
+/**
+ * The disk steps are the one long stretch of the job without a fenced commit: a node whose lease
+ * lapsed for longer than the adoption grace period (journal-adoption.ts) and came back meanwhile
+ * would otherwise finish, and clear, a job another node adopted and is running.
+ */
+async function assertStillOurs(d: MoveDirDeps, id: string, from: string): Promise<void> {
+  const entry = await d.metadata.journalEntry(id);
+  if (entry?.value.node !== d.instanceId) {
+    throw new NodeNotServingError(
+      `the move of ${from} was taken over by ${entry?.value.node ?? 'another node'}`,
+    );
+  }
 }
 
 /** Re-keys everything movable; returns the entries whose destination was taken. */

@@ -20,10 +20,18 @@ import type {
 } from './ports.js';
 import { rfc1123 } from './http-date.js';
 
+/** Bytes of this node's files that etcd may name before they are at their path. */
+export interface NamedBytes {
+  /** Places the bytes `rec` names at its path, if they wait here; false otherwise. */
+  placeNamed(rec: InodeRecord): Promise<boolean>;
+}
+
 export interface ReadLocalDeps extends BackendDeps {
   instanceId: string;
   metadata: Metadata;
   locks: PathLocks;
+  /** A file moving here, named by etcd once its sender switched, still staged (staging.ts). */
+  staged?: NamedBytes;
 }
 
 /** Attempts to catch a quiet moment between commits before serving without an ETag. */
@@ -88,6 +96,11 @@ export async function readLocal(
         range ? (size) => (span = resolveRange(range, size)) : undefined,
       );
     } catch (err) {
+      // A file moving here from another node: its sender switched etcd to it and has not said
+      // commit yet. Its bytes are placed now and opened again.
+      if (err instanceof NotFoundError && round < ROUNDS && (await d.staged?.placeNamed(before))) {
+        continue;
+      }
       // A generation-keyed backend deletes a generation once a newer one commits: the file
       // was replaced between reading its record and opening its bytes. Read it again.
       if (err instanceof NotFoundError && round < ROUNDS) {

@@ -45,15 +45,19 @@ export function assertBound(ctx: CallContext, rec: InodeRecord | null): void {
 export class Router {
   constructor(private readonly o: RouterOptions) {}
 
-  /** Runs an operation where the path lives; a stale owner answer is re-resolved once. */
+  /**
+   * Runs an operation where the path lives; a stale owner answer is re-resolved once. Also a
+   * local one: a file that moved to another node while the call waited for its path here (a
+   * read waits for the move's lock) is then served by its new owner.
+   */
   async routed<T>(ctx: CallContext, path: string, run: RouteHandlers<T>): Promise<T> {
     for (let round = 0; ; round++) {
       const rec = await this.o.metadata.get(path);
       if (!isVisible(rec)) throw new NotFoundError(`${path} not found`);
       assertBound(ctx, rec);
       if (rec.inode.type === 'directory') return run.directory(rec);
-      if (servedHere(this.o, rec.inode)) return run.local(rec);
       try {
+        if (servedHere(this.o, rec.inode)) return await run.local(rec);
         return await this.forward(ctx, rec, run.remote);
       } catch (err) {
         if (err instanceof WrongOwnerError && round === 0) continue;

@@ -56,6 +56,7 @@ import { readLocal } from './read-local.js';
 import { moveToBackend, requestedBackend } from './move-backend.js';
 import { type BackendDeps, defaultStorage, refOf, servedHere, storageFor } from './backends.js';
 import { recoverJournal, type JournalRecovery } from './journal-recovery.js';
+import { JournalAdoption } from './journal-adoption.js';
 
 export type { JournalRecovery };
 
@@ -73,6 +74,13 @@ export interface FilesServiceOptions extends BackendDeps {
   warn?: (message: string, err: unknown) => void;
   /** Reports a journal entry start-up recovery could not finish and left for an operator. */
   onSetAside?: (entry: QuarantinedEntry) => void;
+  /**
+   * How long a node must have been seen without a membership record before this node adopts
+   * its directory moves (journal-adoption.ts); default 60 s.
+   */
+  adoptAfterMs?: number;
+  /** Reports a journal entry this node took over from a gone node. */
+  onAdopted?: (entry: JournalEntry) => void;
 }
 
 export class FilesService implements FilesApi {
@@ -81,6 +89,7 @@ export class FilesService implements FilesApi {
   private readonly router: Router;
   private readonly writes: Writes;
   private readonly diskSteps: DiskSteps;
+  private readonly adoption: JournalAdoption;
   /** Journal entries set aside in this process: reported once, not retried. */
   private readonly setAside = new Set<string>();
   /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
@@ -90,6 +99,7 @@ export class FilesService implements FilesApi {
   private readonly deps: FilesServiceOptions & {
     locks: PathLocks;
     unplaced: UnplacedBytes[];
+    staged: Staging;
     runDiskStep: DiskSteps['run'];
   };
 
@@ -113,10 +123,20 @@ export class FilesService implements FilesApi {
       ...o,
       locks: this.locks,
       unplaced: [this.staging, this.reconciler],
+      staged: this.staging,
       // Every run of this node's disk steps goes through one place, so no two run at once.
       runDiskStep: (journalId, from, to) => this.diskSteps.run(journalId, from, to),
     };
     this.diskSteps = new DiskSteps(this.deps, this.setAside, o.warn);
+    this.adoption = new JournalAdoption({
+      instanceId: o.instanceId,
+      metadata: o.metadata,
+      membership: o.membership,
+      graceMs: o.adoptAfterMs ?? 60_000,
+      run: async (entry) => (await this.recoverJournal([entry])).waiting.length === 0,
+      onAdopted: o.onAdopted,
+      warn: o.warn,
+    });
     this.writes = new Writes({
       ...o,
       locks: this.locks,
@@ -308,6 +328,31 @@ export class FilesService implements FilesApi {
    */
   async recoverJournal(entries?: readonly JournalEntry[]): Promise<JournalRecovery> {
     return recoverJournal({ ...this.deps, setAside: this.setAside }, entries);
+  }
+
+  /**
+   * Runs the jobs start-up recovery left `waiting` for the membership, once the node holds it,
+   * among those the journal still gives this node: one adopted by another node while this one
+   * was down (or registering) is that node's now.
+   */
+  async resumeWaiting(waiting: readonly JournalEntry[]): Promise<JournalRecovery> {
+    if (waiting.length === 0) return { finished: 0, waiting: [] };
+    const ids = new Set(waiting.map((e) => e.id));
+    const { entries } = await this.o.metadata.journal(this.instanceId);
+    return this.recoverJournal(entries.filter((e) => ids.has(e.id)));
+  }
+
+  /**
+   * Adopts and runs the directory moves of nodes gone for longer than the grace period
+   * (journal-adoption.ts); the composition root runs it now and then.
+   */
+  async sweepAdoption(): Promise<number> {
+    return this.adoption.sweep();
+  }
+
+  /** Ends the adoption sweeps (shutdown). */
+  async stopAdoption(): Promise<void> {
+    return this.adoption.stop();
   }
 
   async stageFile(stage: StagedFile, body: AsyncIterable<Buffer>): Promise<StagedWrite> {

@@ -9,6 +9,9 @@
 // still staged, and this node holds no lock of its path: a directory move may re-key it in
 // that window. Its disk step here then places the staged bytes itself (`placeMoved`), and a
 // commit that finds the name gone from the path places them where that step carries them.
+//
+// In that window a read of the path finds etcd naming this node's file and no bytes at the
+// path yet: it has them placed (`placeNamed`) rather than answering 404 for a file that exists.
 import { BadRequestError, NotFoundError } from './errors.js';
 import type { UnplacedBytes } from './move-dir-disk.js';
 import type { PathLocks } from './path-lock.js';
@@ -47,6 +50,11 @@ type Verdict = 'switched' | 'discard' | 'unknown';
 
 export class Staging implements UnplacedBytes {
   private readonly staged = new Map<string, Staged>();
+  /**
+   * Staged files a reader had placed before their sender said commit, until it does (or the
+   * timer fires): its commit then succeeds as if it had placed them itself.
+   */
+  private readonly placedEarly = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly d: StagingDeps) {}
 
@@ -101,9 +109,43 @@ export class Staging implements UnplacedBytes {
     return false;
   }
 
+  /**
+   * A read found no bytes at `rec.path` although etcd names them there as this node's file:
+   * the sender switched the namespace and its commit has not arrived yet. What etcd names is
+   * what the commit (or the timer) would place, so it is placed now, under the path's lock,
+   * for the reader to open. False when no staged file is those bytes.
+   */
+  async placeNamed(rec: InodeRecord): Promise<boolean> {
+    const matches = ([, e]: [string, Staged]) =>
+      e.path === rec.path &&
+      e.gen === rec.inode.gen &&
+      (!e.namesWrite || e.temp.id === rec.inode.write);
+    const found = [...this.staged].find(matches);
+    if (!found) return false;
+    const [stageId, entry] = found;
+    return this.d.locks.run(entry.path, async () => {
+      // Settled while this waited: the reader opens again and finds what that left.
+      if (this.staged.get(stageId) !== entry) return true;
+      if (!(await this.named(entry, 'unknown'))) return false;
+      await entry.temp.commit();
+      this.staged.delete(stageId);
+      this.placedEarly.set(stageId, entry.timer);
+      return true;
+    });
+  }
+
   private async settle(stageId: string, verdict: Verdict): Promise<void> {
     const entry = this.staged.get(stageId);
-    if (!entry) throw new NotFoundError(`no staged file ${stageId}`);
+    if (!entry) {
+      const timer = this.placedEarly.get(stageId);
+      // A reader placed them (what etcd names): a commit, or the timer, finds its work done.
+      if (timer !== undefined && verdict !== 'discard') {
+        this.placedEarly.delete(stageId);
+        clearTimeout(timer);
+        return;
+      }
+      throw new NotFoundError(`no staged file ${stageId}`);
+    }
     await this.d.locks.run(entry.path, async () => {
       // Settled while this waited: by the other of sender and timer, or by a directory move.
       if (this.staged.get(stageId) !== entry) return;

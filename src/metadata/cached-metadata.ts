@@ -203,6 +203,18 @@ export class CachedMetadata implements Metadata, Membership {
     return this.inner.putJournal(entry);
   }
 
+  journalEntry(id: string): Promise<JournalEntry | null> {
+    return this.inner.journalEntry(id);
+  }
+
+  orphanedJournal(): Promise<JournalEntry[]> {
+    return this.inner.orphanedJournal();
+  }
+
+  adoptJournal(entry: JournalEntry): Promise<JournalEntry | null> {
+    return this.inner.adoptJournal(entry);
+  }
+
   // ---- membership ---------------------------------------------------------------------------
 
   async register(node: NodeRecord): Promise<void> {

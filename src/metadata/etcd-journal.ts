@@ -59,6 +59,16 @@ export class EtcdJournal {
     return out;
   }
 
+  async get(id: string): Promise<JournalEntry | null> {
+    const kv = (await this.range({ key: this.keyOf(id) })).kvs[0];
+    if (!kv) return null;
+    try {
+      return { id, value: JSON.parse(kv.value.toString('utf8')) as JournalEntry['value'] };
+    } catch {
+      return null; // names no node: none acts on it (read() reports it)
+    }
+  }
+
   async clear(id: string): Promise<void> {
     try {
       await this.o.client.kv.deleteRange({ key: this.keyOf(id) }, callOptions(this.o.timeoutMs));

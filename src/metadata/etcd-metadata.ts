@@ -32,6 +32,7 @@ import type {
   ScanOptions,
   ScanPage,
 } from '../files/ports.js';
+import { EtcdAdoption } from './etcd-adoption.js';
 import { EtcdBulk, MAX_TXN_OPS } from './etcd-bulk.js';
 import { EtcdJournal } from './etcd-journal.js';
 import { EtcdListing } from './etcd-listing.js';
@@ -86,6 +87,7 @@ export class EtcdMetadata implements Metadata, Membership {
   private readonly placement: EtcdPlacement;
   private readonly bulk: EtcdBulk;
   private readonly journals: EtcdJournal;
+  private readonly adoption: EtcdAdoption;
   private readonly listing: EtcdListing;
 
   constructor(options: EtcdMetadataOptions) {
@@ -123,6 +125,13 @@ export class EtcdMetadata implements Metadata, Membership {
     this.journals = new EtcdJournal({
       client: this.client,
       prefix: this.prefix,
+      timeoutMs: this.timeoutMs,
+    });
+    this.adoption = new EtcdAdoption({
+      client: this.client,
+      prefix: this.prefix,
+      instanceId: options.instanceId,
+      membership: this.membership,
       timeoutMs: this.timeoutMs,
     });
     this.listing = new EtcdListing({
@@ -251,6 +260,18 @@ export class EtcdMetadata implements Metadata, Membership {
 
   clearJournal(id: string): Promise<void> {
     return this.journals.clear(id);
+  }
+
+  journalEntry(id: string): Promise<JournalEntry | null> {
+    return this.journals.get(id);
+  }
+
+  orphanedJournal(): Promise<JournalEntry[]> {
+    return this.adoption.orphaned();
+  }
+
+  adoptJournal(entry: JournalEntry): Promise<JournalEntry | null> {
+    return this.adoption.adopt(entry);
   }
 
   async replace(expected: InodeRecord, inode: Inode): Promise<InodeRecord> {

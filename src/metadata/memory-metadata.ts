@@ -44,6 +44,7 @@ export class MemoryMetadata implements Metadata, Membership {
   private readonly bulk: MemoryBulk;
   private readonly listing: MemoryListing;
   private readonly journals: MemoryJournal;
+  private readonly instanceId: string;
 
   constructor(options: MemoryMetadataOptions) {
     this.store = options.store ?? new MemoryStore();
@@ -52,6 +53,7 @@ export class MemoryMetadata implements Metadata, Membership {
     this.bulk = new MemoryBulk(this.store, this.membership);
     this.listing = new MemoryListing(this.store);
     this.journals = new MemoryJournal(this.store);
+    this.instanceId = options.instanceId;
   }
 
   // ---- test hooks -------------------------------------------------------------------------
@@ -206,5 +208,18 @@ export class MemoryMetadata implements Metadata, Membership {
 
   async clearJournal(id: string): Promise<void> {
     this.journals.clear(id);
+  }
+
+  async journalEntry(id: string): Promise<JournalEntry | null> {
+    return this.journals.get(id);
+  }
+
+  async orphanedJournal(): Promise<JournalEntry[]> {
+    return this.journals.orphaned();
+  }
+
+  async adoptJournal(entry: JournalEntry): Promise<JournalEntry | null> {
+    this.membership.fenced();
+    return this.journals.adopt(entry, this.instanceId);
   }
 }

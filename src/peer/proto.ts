@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as HEALTH_PROTO_PATH } from 'grpc-health-check';
 import type { ProtoGrpcType } from '../generated/files.js';
 import type { ProtoGrpcType as NodeProtoGrpcType } from '../generated/node.js';
 import { useChunkCodec } from './chunk-codec.js';
@@ -22,32 +23,44 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   oneofs: true,
 };
 
-let cached: ProtoGrpcType | undefined;
+let definition: protoLoader.PackageDefinition | undefined;
 
-export function loadProto(): ProtoGrpcType {
-  // The definition is immutable; loading it once per process is safe to share. The messages
-  // that carry bytes are encoded by hand (chunk-codec.ts).
-  if (!cached) {
-    const definition = protoLoader.loadSync(PROTO_PATH, LOADER_OPTIONS);
+/**
+ * Both callfs.v1 services and grpc.health.v1, parsed once per process: the servers, the clients
+ * and reflection (reflection.ts) share it, so a node holds one parsed copy of its protos instead
+ * of one per use. The definition is immutable once made; the messages that carry bytes are
+ * encoded by hand (chunk-codec.ts).
+ */
+export function protoDefinition(): protoLoader.PackageDefinition {
+  if (!definition) {
+    definition = protoLoader.loadSync(
+      [PROTO_PATH, NODE_PROTO_PATH, HEALTH_PROTO_PATH],
+      LOADER_OPTIONS,
+    );
     useChunkCodec(definition, {
       'callfs.v1.FileService.Read': 'response',
       'callfs.v1.FileService.Write': 'request',
+      'callfs.v1.NodeService.StageFile': 'request',
     });
-    cached = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
   }
+  return definition;
+}
+
+let cached: grpc.GrpcObject | undefined;
+
+function loaded(): grpc.GrpcObject {
+  cached ??= grpc.loadPackageDefinition(protoDefinition());
   return cached;
 }
 
-let cachedNode: NodeProtoGrpcType | undefined;
+/** The file service (proto/callfs/v1/files.proto). */
+export function loadProto(): ProtoGrpcType {
+  return loaded() as unknown as ProtoGrpcType;
+}
 
 /** The node-to-node service (proto/callfs/v1/node.proto). */
 export function loadNodeProto(): NodeProtoGrpcType {
-  if (!cachedNode) {
-    const definition = protoLoader.loadSync(NODE_PROTO_PATH, LOADER_OPTIONS);
-    useChunkCodec(definition, { 'callfs.v1.NodeService.StageFile': 'request' });
-    cachedNode = grpc.loadPackageDefinition(definition) as unknown as NodeProtoGrpcType;
-  }
-  return cachedNode;
+  return loaded() as unknown as NodeProtoGrpcType;
 }
 
 /** Metadata keys of the internal service (documented in the .proto). */

@@ -9,6 +9,7 @@ import type {
   FilesApi,
   MoveSpec,
   NodeRecord,
+  QuarantinedEntry,
   WriteRequestHeader,
   WriteResult,
 } from '../../src/files/ports.js';
@@ -52,6 +53,8 @@ export interface FakeClusterOptions {
   backendType?: string;
   /** The advertised HTTP URL of each node (default: `fakeHttpUrl(id)`). */
   httpUrl?: (id: string) => string;
+  /** Hears what each node set aside for an operator (what the node logs and counts). */
+  onSetAside?: (node: string, entry: QuarantinedEntry) => void;
 }
 
 /** The advertised HTTP URL of a fake node. */
@@ -162,6 +165,7 @@ function fakeFiles(
     owners,
     maxBodyBytes: options.maxBodyBytes ?? FAKE_MAX_BODY_BYTES,
     smallBodyBytes: options.smallBodyBytes,
+    onSetAside: options.onSetAside && ((entry) => options.onSetAside?.(node.id, entry)),
   });
 }
 

@@ -11,7 +11,8 @@ const IDLE = 0.01;
  * A policy with a 16 MiB growth threshold, the second collection after 3 quiet checks and the
  * first after `quiet` (1 unless a test is about that wait).
  */
-const policy = (quiet = 1): IdleGcPolicy => new IdleGcPolicy(16 * MiB, 0.05, 3, quiet);
+const policy = (quiet = 1, atStart = quiet): IdleGcPolicy =>
+  new IdleGcPolicy(16 * MiB, 0.05, 3, quiet, atStart);
 
 /** The checks (utilization, footprint in MiB) at which `p` collects, by index. */
 function collects(p: IdleGcPolicy, checks: [number, number][]): number[] {
@@ -42,6 +43,25 @@ describe('IdleGcPolicy', () => {
       ...repeat(3, [IDLE, 100]), // the third in a row collects
     ];
     expect(collects(policy(3), checks)).to.deep.equal([5]);
+  });
+
+  it('should collect after the start-up quiet checks when the node has served nothing yet', () => {
+    const checks: [number, number][] = [
+      [BUSY, 100], // start-up work, before any quiet check: not traffic
+      [IDLE, 100],
+      [IDLE, 100], // the second quiet check since start collects
+    ];
+    expect(collects(policy(10, 2), checks)).to.deep.equal([2]);
+  });
+
+  it('should wait the full quiet checks when the node served traffic since it started', () => {
+    const checks: [number, number][] = [
+      [IDLE, 100],
+      [BUSY, 100], // traffic after start-up
+      ...repeat(9, [IDLE, 100]),
+      [IDLE, 100], // the tenth quiet check in a row collects
+    ];
+    expect(collects(policy(10, 2), checks)).to.deep.equal([11]);
   });
 
   it('should not collect in pauses shorter than the configured quiet checks', () => {

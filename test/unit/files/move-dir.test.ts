@@ -11,11 +11,13 @@ import {
 import {
   caller,
   moveSpec,
+  fakeCluster,
   fakeClusterEach,
   readFile,
   rejection,
   writeFile,
 } from '../../support/fakes.js';
+import type { QuarantinedEntry } from '../../../src/files/ports.js';
 
 const spec = moveSpec;
 
@@ -162,6 +164,34 @@ describe('directory moves', () => {
     expect([finished, reads]).to.deep.equal([2, 1]);
   });
 
+  it('should move the other files and set the failing one aside when one rename of the disk step fails', async () => {
+    const setAside: QuarantinedEntry[] = [];
+    const c = await fakeCluster(['node-1'], { onSetAside: (_node, e) => setAside.push(e) });
+    try {
+      const n1 = c.node('node-1');
+      await writeFile(n1.files, alice, '/s/a.txt', 'refused');
+      // More than one page of the step (500), so files remain unread when the first one fails.
+      const names = Array.from({ length: 520 }, (_, i) => `/f${String(i).padStart(3, '0')}`);
+      for (const name of names) await writeFile(n1.files, alice, `/s${name}`, name);
+      const rename = n1.storage.rename.bind(n1.storage);
+      n1.storage.rename = async (from, to) => {
+        if (from === '/s/a.txt') {
+          throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+        }
+        return rename(from, to);
+      };
+      await n1.files.move(alice, '/s', spec('/t'));
+      for (const name of names) expect(await n1.storage.has(`/t${name}`), name).to.equal(true);
+      // Kept for an operator, out of the way of a new file at the released source path.
+      expect(await n1.storage.has('/s/a.txt')).to.equal(false);
+      expect([...n1.storage.lostAndFound.keys()]).to.deep.equal(['lost+found/s/a.txt']);
+      expect(setAside.map((e) => [e.kind, e.path])).to.deep.equal([['move-dir-file', '/t/a.txt']]);
+      expect(setAside[0]!.reason).to.contain('EACCES');
+      expect((await n1.metadata.journal('node-1')).entries).to.deep.equal([]);
+    } finally {
+      await c.close();
+    }
+  });
   it('should refuse with PermissionDeniedError and move nothing when the tree holds another user file', async () => {
     const n1 = cluster.node('node-1');
     await writeFile(n1.files, caller('bob'), '/d/bob.txt', 'bob');

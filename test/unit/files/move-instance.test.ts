@@ -83,6 +83,40 @@ describe('moving a file to another node', () => {
     const got = await readFile(cluster.node('node-3').files, alice, '/i/g.bin');
     expect(sha256(got)).to.equal(sha256(Buffer.from('the bytes')));
   });
+  for (const to of ['/i/f.bin', '/i/g.bin']) {
+    it(`should serve the bytes when a read of ${to} comes between the switch and the target's commit`, async () => {
+      const n2 = cluster.node('node-2');
+      const finish = n2.files.finishStaged.bind(n2.files);
+      let during: Buffer | Error | undefined;
+      let finished: unknown = 'not called';
+      // The sender has switched the namespace to node-2; its commit has not arrived yet.
+      n2.files.finishStaged = async (stageId, commit) => {
+        during = await readFile(cluster.node('node-3').files, alice, to).catch((e: Error) => e);
+        finished = await finish(stageId, commit).catch((e: unknown) => e);
+      };
+      await cluster.node('node-1').files.move(alice, '/i/f.bin', spec(to, 'node-2'));
+      expect(during).to.be.instanceOf(Buffer);
+      expect(sha256(during as Buffer)).to.equal(sha256(Buffer.from('the bytes')));
+      // The sender's commit, arriving after the reader had the bytes placed, still succeeds.
+      expect(finished).to.equal(undefined);
+      expect(await n2.storage.has(to)).to.equal(true);
+      expect(await cluster.node('node-1').storage.has('/i/f.bin')).to.equal(false);
+    });
+  }
+  it('should serve the bytes when a read on the old owner started before the switch of a move to another node', async () => {
+    const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
+    const stage = n2.files.stageFile.bind(n2.files);
+    let reading: Promise<Buffer | Error> | undefined;
+    // The read has found the file on node-1 and waits for the move holding its path there.
+    n2.files.stageFile = async (s, body) => {
+      reading = readFile(n1.files, alice, '/i/f.bin').catch((e: Error) => e);
+      return stage(s, body);
+    };
+    await n1.files.move(alice, '/i/f.bin', spec('/i/f.bin', 'node-2'));
+    const got = await reading;
+    expect(got).to.be.instanceOf(Buffer);
+    expect(sha256(got as Buffer)).to.equal(sha256(Buffer.from('the bytes')));
+  });
   it('should drop the old copy at start-up when a crash came after the switch', async () => {
     const n1 = cluster.node('node-1');
     const rec = (await n1.metadata.get('/i/f.bin'))!;

@@ -2,6 +2,7 @@
 // names them by write id for a sender that says it names it, by generation for an older one.
 import { expect } from 'chai';
 import { PathLocks } from '../../../src/files/path-lock.js';
+import type { InodeRecord } from '../../../src/files/ports.js';
 import { Staging } from '../../../src/files/staging.js';
 import { createMemoryStorage } from '../../../src/storage/memory.js';
 import { bodyOf, readStream } from '../../support/fakes.js';
@@ -30,5 +31,46 @@ describe('staging', () => {
   });
   it('should discard the staged bytes when the sender names write ids and etcd names another write of that generation', async () => {
     expect(await stagedThenFinished(true)).to.equal(null);
+  });
+  it('should leave the staged bytes for their sender when a reader asks for them and etcd does not name them', async () => {
+    const storage = createMemoryStorage({ backendType: 'localfs' });
+    let named = false;
+    const staging = new Staging({
+      storage,
+      locks: new PathLocks(),
+      isCurrent: async () => named,
+      isNamed: async () => named,
+    });
+    const { write } = await staging.stage(
+      { stageId: 's', path: PATH, gen: 2, size: 6, namesWrite: true },
+      bodyOf('staged'),
+    );
+    const rec: InodeRecord = {
+      path: PATH,
+      revision: '1',
+      created: '1',
+      inode: {
+        type: 'file',
+        instance_id: 'node-2',
+        backend_type: 'localfs',
+        size: 6,
+        mode: 0o644,
+        owner: 'alice',
+        mtime: 0,
+        gen: 2,
+        write,
+        state: 'ready',
+      },
+    };
+    // A reader whose view of etcd is not the switch's (a stale record): nothing is placed.
+    const early = [await staging.placeNamed(rec), await storage.has(PATH)];
+    named = true;
+    const late = [await staging.placeNamed(rec), await storage.has(PATH)];
+    // The sender's commit, after the reader placed them, finds its work done.
+    await staging.finish('s', true);
+    expect([early, late]).to.deep.equal([
+      [false, false],
+      [true, true],
+    ]);
   });
 });
