@@ -7,7 +7,7 @@
 // quarantined for an operator, not deleted. One file whose rename fails for good (a permission,
 // a foreign entry in its way) is quarantined too, reported, and the step goes on with the
 // others: it cannot hold the whole tree's bytes at their old paths, which the move releases.
-import { isTransient } from './journal-entries.js';
+import { CallfsError } from './errors.js';
 import type { PathLocks } from './path-lock.js';
 import { rebasePath } from './paths.js';
 import type { InodeRecord, Metadata, PathStorage, QuarantinedEntry } from './ports.js';
@@ -71,7 +71,7 @@ export async function applyLocal(
             return await moveBytes(d.storage, old, r.path);
           } catch (err) {
             // etcd or the disk away for now: the whole step runs again later.
-            if (isTransient(err)) throw err;
+            if (!refusedForGood(err)) throw err;
             await setAsideFile(d, journalId, old, r.path, err);
             return 0;
           }
@@ -107,7 +107,7 @@ async function setAsideFile(
   try {
     keptAt = await d.storage.quarantine(old);
   } catch (qErr) {
-    if (isTransient(qErr)) throw qErr;
+    if (!refusedForGood(qErr)) throw qErr;
     keptAt = (await d.storage.has(old).catch(() => false))
       ? `${old} (could not be quarantined: ${(qErr as Error)?.message ?? String(qErr)})`
       : 'nowhere: no bytes at the old path';
@@ -119,6 +119,31 @@ async function setAsideFile(
     reason: `moving its bytes from ${old} failed: ${(err as Error)?.message || String(err)}`,
     keptAt,
   });
+}
+
+/**
+ * Disk answers that stay the same however often the rename is tried: the file is refused, or
+ * something foreign is in its way. Anything else (EMFILE, ENOSPC, EIO, EBUSY, an error without
+ * a code) may pass, and a healthy file set aside for it would be lost to its users until an
+ * operator restored it: the step fails instead and runs again, which each rename allows.
+ */
+const REFUSED = new Set([
+  'EACCES',
+  'EPERM',
+  'EEXIST',
+  'EISDIR',
+  'ENOTDIR',
+  'ENOTEMPTY',
+  'ENAMETOOLONG',
+  'ELOOP',
+  'EINVAL',
+  'EXDEV',
+]);
+
+function refusedForGood(err: unknown): boolean {
+  if (err instanceof CallfsError) return !err.retryable;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && REFUSED.has(code);
 }
 
 async function moveBytes(storage: PathStorage, old: string, path: string): Promise<number> {

@@ -192,6 +192,35 @@ describe('directory moves', () => {
       await c.close();
     }
   });
+  for (const code of ['EMFILE', 'ENOSPC', 'EIO', 'EBUSY']) {
+    it(`should keep the file and move it at the next sweep when its rename fails with ${code}`, async () => {
+      const setAside: QuarantinedEntry[] = [];
+      const c = await fakeCluster(['node-1'], { onSetAside: (_node, e) => setAside.push(e) });
+      try {
+        const n1 = c.node('node-1');
+        await writeFile(n1.files, alice, '/s/a.txt', 'kept');
+        await writeFile(n1.files, alice, '/s/b.txt', 'other');
+        const rename = n1.storage.rename.bind(n1.storage);
+        let failures = 0;
+        n1.storage.rename = async (from, to) => {
+          // The disk away for a moment, not refusing this file for good.
+          if (from === '/s/a.txt' && failures++ === 0) {
+            throw Object.assign(new Error(`${code}: try again`), { code });
+          }
+          return rename(from, to);
+        };
+        await n1.files.move(alice, '/s', spec('/t'));
+        await n1.files.sweepDiskSteps();
+        expect([
+          (await readFile(n1.files, alice, '/t/a.txt')).toString(),
+          [...n1.storage.lostAndFound.keys()],
+          setAside,
+        ]).to.deep.equal(['kept', [], []]);
+      } finally {
+        await c.close();
+      }
+    });
+  }
   it('should refuse with PermissionDeniedError and move nothing when the tree holds another user file', async () => {
     const n1 = cluster.node('node-1');
     await writeFile(n1.files, caller('bob'), '/d/bob.txt', 'bob');
