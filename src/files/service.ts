@@ -8,6 +8,7 @@ import {
   BadRequestError,
   NotAFileError,
   NotFoundError,
+  WrongOwnerError,
   OwnerUnavailableError,
   PermissionDeniedError,
 } from './errors.js';
@@ -196,6 +197,11 @@ export class FilesService implements FilesApi {
         await this.locks.run(path, async () => {
           const cur = await this.o.metadata.get(path);
           if (!isVisible(cur) || !servedHere(this.o, cur.inode)) {
+            // Moved to another node while this waited for its path (a move holds it): routed
+            // again to its new owner, not answered 404 for a file that is still there.
+            if (cur?.inode.type === 'file' && isVisible(cur)) {
+              throw new WrongOwnerError(cur.inode.instance_id);
+            }
             throw new NotFoundError(`${path} not found`);
           }
           // The file may have been deleted and re-created by someone else since it was read.

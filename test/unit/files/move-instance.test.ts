@@ -117,6 +117,18 @@ describe('moving a file to another node', () => {
     expect(got).to.be.instanceOf(Buffer);
     expect(sha256(got as Buffer)).to.equal(sha256(Buffer.from('the bytes')));
   });
+  it('should delete the file on its new owner when a delete on the old owner started before the switch of a move to another node', async () => {
+    const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
+    const stage = n2.files.stageFile.bind(n2.files);
+    let removing: Promise<unknown> | undefined;
+    // The delete has found the file on node-1 and waits for the move holding its path there.
+    n2.files.stageFile = async (s, body) => {
+      removing = n1.files.remove(alice, '/i/f.bin').catch((e: unknown) => e);
+      return stage(s, body);
+    };
+    await n1.files.move(alice, '/i/f.bin', spec('/i/f.bin', 'node-2'));
+    expect([await removing, await n1.metadata.get('/i/f.bin')]).to.deep.equal([undefined, null]);
+  });
   it('should drop the old copy at start-up when a crash came after the switch', async () => {
     const n1 = cluster.node('node-1');
     const rec = (await n1.metadata.get('/i/f.bin'))!;
