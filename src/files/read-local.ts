@@ -24,6 +24,8 @@ import { rfc1123 } from './http-date.js';
 export interface NamedBytes {
   /** Places the bytes `rec` names at its path, if they wait here; false otherwise. */
   placeNamed(rec: InodeRecord): Promise<boolean>;
+  /** Drops the bytes `rec` named, if they wait here: it was deleted. Under its path's lock. */
+  dropNamed(rec: InodeRecord): Promise<void>;
 }
 
 export interface ReadLocalDeps extends BackendDeps {

@@ -212,6 +212,8 @@ export class FilesService implements FilesApi {
           // Namespace first: the file vanishes atomically; the bytes follow.
           await this.o.metadata.remove(cur);
           await storageFor(this.o, cur.inode.backend_type).remove(refOf(cur));
+          // A file moved here whose sender has not said commit yet: its bytes go too.
+          await this.staging.dropNamed(cur);
         });
       },
       remote: (owner) => this.o.owners.remove(owner, ctx, path, conditions),

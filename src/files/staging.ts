@@ -116,11 +116,7 @@ export class Staging implements UnplacedBytes {
    * for the reader to open. False when no staged file is those bytes.
    */
   async placeNamed(rec: InodeRecord): Promise<boolean> {
-    const matches = ([, e]: [string, Staged]) =>
-      e.path === rec.path &&
-      e.gen === rec.inode.gen &&
-      (!e.namesWrite || e.temp.id === rec.inode.write);
-    const found = [...this.staged].find(matches);
+    const found = [...this.staged].find(([, e]) => this.holds(e, rec));
     if (!found) return false;
     const [stageId, entry] = found;
     return this.d.locks.run(entry.path, async () => {
@@ -132,6 +128,28 @@ export class Staging implements UnplacedBytes {
       this.placedEarly.set(stageId, entry.timer);
       return true;
     });
+  }
+
+  /**
+   * `rec` (this node's file) was deleted under the lock of its path while its bytes may still
+   * be staged here: they are dropped now. Committed later by the sender's word, they would be
+   * bytes etcd names nowhere at the path, which a directory moved there next takes for a newer
+   * commit of its file (move-dir-disk.ts), setting the file's own bytes aside for them.
+   */
+  async dropNamed(rec: InodeRecord): Promise<void> {
+    for (const [stageId, entry] of [...this.staged]) {
+      if (!this.holds(entry, rec)) continue;
+      this.forget(stageId, entry);
+      await entry.temp.discard();
+    }
+  }
+
+  private holds(e: Staged, rec: InodeRecord): boolean {
+    return (
+      e.path === rec.path &&
+      e.gen === rec.inode.gen &&
+      (!e.namesWrite || e.temp.id === rec.inode.write)
+    );
   }
 
   private async settle(stageId: string, verdict: Verdict): Promise<void> {
@@ -170,8 +188,8 @@ export class Staging implements UnplacedBytes {
     if (verdict !== 'switched') return false;
     // The sender says commit only once etcd named these bytes here. A name that has left the
     // path since was re-keyed by a directory move, whose disk step here runs after the re-key
-    // and carries the bytes from this path (or it was deleted: the bytes are then an orphan
-    // for fsck).
+    // and carries the bytes from this path (a delete, which runs on this node under the lock,
+    // dropped them already: `dropNamed`).
     return !(await this.d.isNamed(path));
   }
 

@@ -27,6 +27,7 @@ import { assertServing } from './serving.js';
 import { canModify } from './info.js';
 import { type BackendDeps, refOf, servedHere, storageFor } from './backends.js';
 import type { PathLocks } from './path-lock.js';
+import type { NamedBytes } from './read-local.js';
 import { subtreeRecords } from './subtree-records.js';
 import type {
   CallContext,
@@ -43,6 +44,8 @@ export interface SubtreeDeleteDeps extends BackendDeps {
   membership: Membership;
   owners: OwnerClient;
   locks: PathLocks;
+  /** Files moving here whose bytes are still staged (staging.ts). */
+  staged?: Pick<NamedBytes, 'dropNamed'>;
 }
 
 export const DELETE_JOB = 'delete';
@@ -166,6 +169,7 @@ class SubtreeDelete {
         for (const r of records) {
           if (!left.has(r.path) && servedHere(this.d, r.inode)) {
             await storageFor(this.d, r.inode.backend_type).remove(refOf(r));
+            await this.d.staged?.dropNamed(r);
           }
         }
       },

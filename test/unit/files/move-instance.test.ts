@@ -129,6 +129,40 @@ describe('moving a file to another node', () => {
     await n1.files.move(alice, '/i/f.bin', spec('/i/f.bin', 'node-2'));
     expect([await removing, await n1.metadata.get('/i/f.bin')]).to.deep.equal([undefined, null]);
   });
+  const deletes: Array<[string, (c: typeof cluster) => Promise<void>]> = [
+    [
+      'a delete of the file and its directory through a third node',
+      async (c) => {
+        await c.node('node-3').files.remove(alice, '/p/f');
+        await c.node('node-3').files.remove(alice, '/p');
+      },
+    ],
+    [
+      'a recursive delete of its directory on the target',
+      (c) => c.node('node-2').files.remove(alice, '/p', { recursive: true }),
+    ],
+  ];
+  for (const [how, remove] of deletes) {
+    it(`should serve a directory's file moved to the path when ${how} came between the switch and the target's commit`, async () => {
+      const [n1, n2, n3] = [cluster.node('node-1'), cluster.node('node-2'), cluster.node('node-3')];
+      await writeFile(n2.files, alice, '/c/f', 'the new bytes');
+      const finish = n2.files.finishStaged.bind(n2.files);
+      // The sender has switched the namespace to node-2; the file goes before its commit.
+      n2.files.finishStaged = async (stageId, commit) => {
+        await remove(cluster);
+        return finish(stageId, commit);
+      };
+      await n1.files.move(
+        alice,
+        '/i/f.bin',
+        moveSpec('/p/f', { instance: 'node-2', create_parents: true }),
+      );
+      await n3.files.move(alice, '/c', moveSpec('/p'));
+      const got = await readFile(n3.files, alice, '/p/f');
+      expect(sha256(got)).to.equal(sha256(Buffer.from('the new bytes')));
+      expect([...n2.storage.lostAndFound.keys()]).to.deep.equal([]);
+    });
+  }
   it('should drop the old copy at start-up when a crash came after the switch', async () => {
     const n1 = cluster.node('node-1');
     const rec = (await n1.metadata.get('/i/f.bin'))!;
