@@ -116,9 +116,12 @@ export class Staging implements UnplacedBytes {
    * for the reader to open. False when no staged file is those bytes.
    */
   async placeNamed(rec: InodeRecord): Promise<boolean> {
-    const found = [...this.staged].find(([, e]) => this.holds(e, rec));
-    if (!found) return false;
-    const [stageId, entry] = found;
+    const found = [...this.staged].filter(([, e]) => this.holds(e, rec));
+    // Older senders name the generation only: two of them staging one (the loser's discard on
+    // its way) cannot be told apart here, and the loser's bytes must not be served. Their
+    // senders' words decide.
+    if (found.length !== 1) return false;
+    const [stageId, entry] = found[0]!;
     return this.d.locks.run(entry.path, async () => {
       // Settled while this waited: the reader opens again and finds what that left.
       if (this.staged.get(stageId) !== entry) return true;

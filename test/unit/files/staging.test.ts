@@ -74,3 +74,42 @@ describe('staging', () => {
     ]);
   });
 });
+
+describe('staging for older senders', () => {
+  it('should place nothing for a reader when two older senders staged the same generation of the path', async () => {
+    const storage = createMemoryStorage({ backendType: 'localfs' });
+    // etcd names gen 2 of PATH under the write id the winning sender's source had: an older
+    // sender keeps it, so it tells neither staged file from the other.
+    const staging = new Staging({
+      storage,
+      locks: new PathLocks(),
+      isCurrent: async (path, gen, write) => path === PATH && gen === 2 && write === undefined,
+      isNamed: async (path) => path === PATH,
+    });
+    // The first one's switch lost (the path was taken by the second); its discard is on its way.
+    await staging.stage({ stageId: 'lost', path: PATH, gen: 2, size: 4 }, bodyOf('lost'));
+    await staging.stage({ stageId: 'won', path: PATH, gen: 2, size: 3 }, bodyOf('won'));
+    const rec: InodeRecord = {
+      path: PATH,
+      revision: '1',
+      created: '1',
+      inode: {
+        type: 'file',
+        instance_id: 'node-2',
+        backend_type: 'localfs',
+        size: 3,
+        mode: 0o644,
+        owner: 'alice',
+        mtime: 0,
+        gen: 2,
+        write: 'source-write',
+        state: 'ready',
+      },
+    };
+    const placed = await staging.placeNamed(rec);
+    const there = (await storage.has(PATH))
+      ? (await readStream((await storage.open({ path: PATH })).body)).toString()
+      : null;
+    expect([placed, there]).to.deep.equal([false, null]);
+  });
+});
