@@ -5,7 +5,7 @@
 // start-up, with etcd naming files under the new path whose bytes are still at the old one.
 // A step asked for while it runs joins it, so the call and the sweep never run one twice.
 import { isTransient, malformed } from './journal-entries.js';
-import { applyLocal, type MoveDirDiskDeps } from './move-dir-disk.js';
+import { applyLocal, passingDiskError, type MoveDirDiskDeps } from './move-dir-disk.js';
 import { MOVE_DIR_DISK } from './move-dir.js';
 import type { Metadata } from './ports.js';
 
@@ -40,8 +40,9 @@ export class DiskSteps {
 
   /**
    * Runs every disk step journaled for this node; returns how many finished. One that fails
-   * while etcd does not answer is tried again at the next sweep; one that fails otherwise is
-   * reported once and left for start-up, which sets it aside for an operator.
+   * while etcd does not answer, or on a disk error that may pass, is tried again at the next
+   * sweep; one that fails otherwise is reported once and left for start-up, which sets it
+   * aside for an operator.
    */
   sweep(): Promise<number> {
     if (this.stopped) return Promise.resolve(0);
@@ -82,7 +83,8 @@ export class DiskSteps {
         await this.run(entry.id, from, to);
         finished += 1;
       } catch (err) {
-        if (isTransient(err)) continue;
+        // etcd, or the disk, away for now (a file that EMFILE kept in place): the next sweep.
+        if (isTransient(err) || passingDiskError(err)) continue;
         this.failed.add(entry.id);
         this.warn(`disk step of the move of ${from} to ${to} failed; left for start-up`, err);
       }

@@ -2,7 +2,8 @@
 // moves in move.ts, directory moves in move-dir.ts). One entry that cannot be finished is set
 // aside — left in etcd with its reason, reported once, skipped from then on in this process —
 // so that it never stops the node from starting; a transient failure (etcd away) is thrown,
-// for the start-up retry to run the whole pass again.
+// for the start-up retry to run the whole pass again, and a disk step the disk failed for now
+// is left to the sweep of disk steps (disk-steps.ts).
 import { isTransient, malformed, setAside } from './journal-entries.js';
 import { recoverMoves, type MoveDeps } from './move.js';
 import {
@@ -12,6 +13,7 @@ import {
   runDirectoryMove,
   type MoveDirDeps,
 } from './move-dir.js';
+import { passingDiskError } from './move-dir-disk.js';
 import { DELETE_JOB } from './subtree-delete.js';
 import type { JournalEntry, QuarantinedEntry } from './ports.js';
 
@@ -82,6 +84,12 @@ export async function recoverJournal(
       }
     } catch (err) {
       if (isTransient(err)) throw err;
+      // A disk step the disk failed for now (EMFILE, EIO, ...): the sweep runs it once the
+      // node serves. Set aside, its files would wait for the next start at their old paths.
+      if (type === MOVE_DIR_DISK && passingDiskError(err)) {
+        d.warn?.(`disk step of the move of ${from} to ${to} left for the sweep`, err);
+        continue;
+      }
       await setAsideAs(setAside(entry, err), entry);
     }
   }

@@ -142,8 +142,20 @@ const REFUSED = new Set([
 
 function refusedForGood(err: unknown): boolean {
   if (err instanceof CallfsError) return !err.retryable;
+  const code = errnoOf(err);
+  return code !== undefined && REFUSED.has(code);
+}
+
+/** A disk error that may pass (EMFILE, ENOSPC, EIO, ...): the step is worth another run. */
+export function passingDiskError(err: unknown): boolean {
+  if (err instanceof CallfsError) return false;
+  const code = errnoOf(err);
+  return code !== undefined && !REFUSED.has(code);
+}
+
+function errnoOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && REFUSED.has(code);
+  return typeof code === 'string' ? code : undefined;
 }
 
 async function moveBytes(storage: PathStorage, old: string, path: string): Promise<number> {

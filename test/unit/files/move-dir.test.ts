@@ -15,6 +15,7 @@ import {
   fakeClusterEach,
   readFile,
   rejection,
+  restartedFiles,
   writeFile,
 } from '../../support/fakes.js';
 import type { QuarantinedEntry } from '../../../src/files/ports.js';
@@ -103,6 +104,37 @@ describe('directory moves', () => {
     await n2.files.sweepDiskSteps();
     await n2.files.sweepDiskSteps();
     expect(renames).to.equal(1);
+  });
+  it('should move the file at a later sweep when a sweep saw its rename fail with EMFILE', async () => {
+    const n2 = cluster.node('node-2');
+    cluster.disconnect('node-2');
+    await cluster.node('node-1').files.move(alice, '/d', spec('/e'));
+    cluster.reconnect('node-2');
+    const rename = n2.storage.rename.bind(n2.storage);
+    let failures = 0;
+    n2.storage.rename = async (from, to) => {
+      if (failures++ === 0) throw Object.assign(new Error('EMFILE: try again'), { code: 'EMFILE' });
+      return rename(from, to);
+    };
+    await n2.files.sweepDiskSteps();
+    await n2.files.sweepDiskSteps();
+    expect((await readFile(n2.files, alice, '/e/sub/b.txt')).toString()).to.equal('b on 2');
+  });
+  it('should move the file at a sweep after start-up when start-up saw its rename fail with EIO', async () => {
+    const n2 = cluster.node('node-2');
+    cluster.disconnect('node-2');
+    await cluster.node('node-1').files.move(alice, '/d', spec('/e'));
+    cluster.reconnect('node-2');
+    const rename = n2.storage.rename.bind(n2.storage);
+    let failures = 0;
+    n2.storage.rename = async (from, to) => {
+      if (failures++ === 0) throw Object.assign(new Error('EIO: try again'), { code: 'EIO' });
+      return rename(from, to);
+    };
+    const restarted = restartedFiles(n2);
+    await restarted.recoverJournal();
+    await restarted.sweepDiskSteps();
+    expect((await readFile(restarted, alice, '/e/sub/b.txt')).toString()).to.equal('b on 2');
   });
   it('should answer a repeated ApplyMove call with the running step when the first one still runs', async () => {
     const n2 = cluster.node('node-2');
