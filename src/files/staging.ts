@@ -138,10 +138,12 @@ export class Staging implements UnplacedBytes {
    * be staged here: they are dropped now. Committed later by the sender's word, they would be
    * bytes etcd names nowhere at the path, which a directory moved there next takes for a newer
    * commit of its file (move-dir-disk.ts), setting the file's own bytes aside for them.
+   * Only bytes named by their write id: an older sender's, named by generation only, may be
+   * another file still to switch to the path the delete just freed.
    */
   async dropNamed(rec: InodeRecord): Promise<void> {
     for (const [stageId, entry] of [...this.staged]) {
-      if (!this.holds(entry, rec)) continue;
+      if (!entry.namesWrite || !this.holds(entry, rec)) continue;
       this.forget(stageId, entry);
       await entry.temp.discard();
     }

@@ -112,4 +112,37 @@ describe('staging for older senders', () => {
       : null;
     expect([placed, there]).to.deep.equal([false, null]);
   });
+  it("should keep an older sender's staged bytes when a file of the same generation is deleted at the path", async () => {
+    const storage = createMemoryStorage({ backendType: 'localfs' });
+    const staging = new Staging({
+      storage,
+      locks: new PathLocks(),
+      // After the delete, the older sender's switch names gen 2 of PATH (its source's write id).
+      isCurrent: async (path, gen, write) => path === PATH && gen === 2 && write === undefined,
+      isNamed: async (path) => path === PATH,
+    });
+    await staging.stage({ stageId: 's', path: PATH, gen: 2, size: 6 }, bodyOf('staged'));
+    // Another file that had reached gen 2 at the path, deleted before that switch.
+    await staging.dropNamed({
+      path: PATH,
+      revision: '1',
+      created: '1',
+      inode: {
+        type: 'file',
+        instance_id: 'node-2',
+        backend_type: 'localfs',
+        size: 3,
+        mode: 0o644,
+        owner: 'alice',
+        mtime: 0,
+        gen: 2,
+        write: 'deleted-write',
+        state: 'ready',
+      },
+    });
+    await staging.finish('s', true);
+    expect((await readStream((await storage.open({ path: PATH })).body)).toString()).to.equal(
+      'staged',
+    );
+  });
 });
