@@ -14,6 +14,7 @@
 // rename, a directory move's disk step, the drop of a copy sent away: they wait for that node)
 // or are continued by any node (a recursive delete, by a DELETE retried anywhere).
 import { MOVE_DIR } from './move-dir.js';
+import { SerialPasses } from './serial-passes.js';
 import type { JournalEntry, Membership, Metadata } from './ports.js';
 
 export interface JournalAdoptionDeps {
@@ -38,22 +39,18 @@ export class JournalAdoption {
   private readonly goneSince = new Map<string, number>();
   /** Entries adopted here whose job has not run to its end yet (etcd away, fence lost). */
   private readonly adopted = new Map<string, JournalEntry>();
-  private sweeping: Promise<number> | undefined;
-  private stopped = false;
+  private readonly passes = new SerialPasses(() => this.sweepOnce());
 
   constructor(private readonly d: JournalAdoptionDeps) {}
 
   /** One pass: adopts what is due and runs it; resolves with the jobs it finished. */
   sweep(): Promise<number> {
-    if (this.stopped) return Promise.resolve(0);
-    this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = undefined));
-    return this.sweeping;
+    return this.passes.run();
   }
 
   /** No pass starts from now on; the one running ends after its current job. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.sweeping?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
   private async sweepOnce(): Promise<number> {
@@ -73,7 +70,7 @@ export class JournalAdoption {
     if (rank < 0) return finished;
     const due = this.d.graceMs * (1 + rank);
     for (const entry of orphans) {
-      if (this.stopped) break;
+      if (this.passes.stopped) break;
       if (now - this.goneSince.get(entry.value.node)! < due) continue;
       const mine = await this.d.metadata.adoptJournal(entry);
       if (!mine) continue;
@@ -92,7 +89,7 @@ export class JournalAdoption {
     );
     let finished = 0;
     for (const entry of [...this.adopted.values()]) {
-      if (this.stopped) break;
+      if (this.passes.stopped) break;
       if (!ours.has(entry.id)) this.adopted.delete(entry.id);
       else finished += await this.runOne(entry);
     }

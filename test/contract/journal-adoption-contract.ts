@@ -5,7 +5,12 @@ import { expect } from 'chai';
 import { NodeNotServingError } from '../../src/files/errors.js';
 import type { JournalEntry } from '../../src/files/ports.js';
 import { rejection } from '../support/checks.js';
-import { nodeRecord, type MetadataSubject, type MetadataUnderTest } from './metadata-contract.js';
+import {
+  nodeRecord,
+  registered,
+  type MetadataSubject,
+  type MetadataUnderTest,
+} from './metadata-contract.js';
 
 export function journalAdoptionContract(name: string, make: () => Promise<MetadataSubject>): void {
   describe(`${name}: journal adoption`, function () {
@@ -19,14 +24,9 @@ export function journalAdoptionContract(name: string, make: () => Promise<Metada
     });
 
     beforeEach(async () => {
-      subject = await make();
-      m = subject.metadata;
-      id = subject.instanceId;
-      await m.register(nodeRecord(id));
+      ({ subject, m, id } = await registered(make));
     });
-    afterEach(async () => {
-      await subject.cleanup();
-    });
+    afterEach(() => subject.cleanup());
 
     it('should offer only the entries of nodes without a membership record when read', async () => {
       await m.putJournal(job('gone', 1));
