@@ -13,6 +13,7 @@ import type { QuarantinedEntry } from './files/ports.js';
 import { createEdgeServer, type EdgeServerOptions } from './edge/http-server.js';
 import { deriveCursorKey } from './files/cursor.js';
 import { deriveRedirectKey, RedirectTokens } from './edge/redirect-token.js';
+import { journalKind } from './files/journal-entries.js';
 import { FilesService } from './files/service.js';
 import { retryWhileMetadataUnavailable } from './files/startup-retry.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
@@ -52,6 +53,10 @@ const DISK_STEP_SWEEP_MS = 10_000;
 /** Logged when a stopping node waits for the jobs its start-up resumed. */
 export const SHUTDOWN_WAITS_FOR_JOBS =
   'shutdown waits for the interrupted jobs resumed at start-up';
+
+/** Logged once per journal entry a node gone for good left that no node takes over. */
+export const LEFT_BEHIND =
+  'journal entry of a node gone for good waits for it: once the node is decommissioned, remove it (see "remove")';
 
 /** How long a stopping node lets in-flight HTTP requests finish before cutting them. */
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -117,7 +122,18 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         { journalEntry: entry.id, from: entry.value.adopted_from, path: entry.value.from },
         'adopted the directory move of a node gone for good',
       ),
+    onLeftBehind: (entry) =>
+      logger.warn(
+        {
+          journalEntry: entry.id,
+          type: entry.value.type,
+          node: entry.value.node,
+          remove: `etcdctl del ${ms.etcd_prefix}ops/${entry.id}`,
+        },
+        LEFT_BEHIND,
+      ),
   });
+  metrics.leftBehindJournal(() => files.leftBehindJournal().map((e) => journalKind(e.value.type)));
   const changeFeed = new EtcdChangeFeed({
     client: etcd,
     prefix: ms.etcd_prefix,

@@ -30,6 +30,11 @@ export interface JournalAdoptionDeps {
   run: (entry: JournalEntry) => Promise<boolean>;
   /** Reports an entry this node took over. */
   onAdopted?: (entry: JournalEntry) => void;
+  /**
+   * Reports, once per entry in this process, an entry of a node gone for longer than the grace
+   * period that no node takes over (a file move, a disk step, a recursive delete).
+   */
+  onLeftBehind?: (entry: JournalEntry) => void;
   warn?: (message: string, err: unknown) => void;
   now?: () => number;
 }
@@ -40,12 +45,19 @@ export class JournalAdoption {
   /** Entries adopted here whose job has not run to its end yet (etcd away, fence lost). */
   private readonly adopted = new Map<string, JournalEntry>();
   private readonly passes = new SerialPasses(() => this.sweepOnce());
+  /** The entries the last pass found left behind by gone nodes (noteLeftBehind), by id. */
+  private leftBehind = new Map<string, JournalEntry>();
 
   constructor(private readonly d: JournalAdoptionDeps) {}
 
   /** One pass: adopts what is due and runs it; resolves with the jobs it finished. */
   sweep(): Promise<number> {
     return this.passes.run();
+  }
+
+  /** Entries of nodes gone for longer than the grace period that wait for them, as last swept. */
+  leftBehindEntries(): JournalEntry[] {
+    return [...this.leftBehind.values()];
   }
 
   /** No pass starts from now on; the one running ends after its current job. */
@@ -58,12 +70,14 @@ export class JournalAdoption {
     if (!this.d.membership.isServing()) return 0;
     let finished = await this.runAdopted();
     const now = (this.d.now ?? Date.now)();
-    const orphans = (await this.d.metadata.orphanedJournal()).filter(
-      (e) => e.value.type === MOVE_DIR && e.value.node !== this.d.instanceId,
+    const all = (await this.d.metadata.orphanedJournal()).filter(
+      (e) => e.value.node !== this.d.instanceId,
     );
-    const gone = new Set(orphans.map((e) => e.value.node));
+    const gone = new Set(all.map((e) => e.value.node));
     for (const node of this.goneSince.keys()) if (!gone.has(node)) this.goneSince.delete(node);
     for (const node of gone) if (!this.goneSince.has(node)) this.goneSince.set(node, now);
+    this.noteLeftBehind(all, now);
+    const orphans = all.filter((e) => e.value.type === MOVE_DIR);
     if (orphans.length === 0) return finished;
     const live = (await this.d.membership.listNodes()).map((n) => n.instance_id).sort();
     const rank = live.indexOf(this.d.instanceId);
@@ -79,6 +93,20 @@ export class JournalAdoption {
       finished += await this.runOne(mine);
     }
     return finished;
+  }
+
+  /**
+   * The entries of nodes gone for longer than the grace period that no node takes over: they
+   * wait for their node, which may never return, so an operator hears of each once (and the
+   * composition root counts them) to remove them once the node is decommissioned.
+   */
+  private noteLeftBehind(orphans: readonly JournalEntry[], now: number): void {
+    const left = orphans.filter(
+      (e) => e.value.type !== MOVE_DIR && now - this.goneSince.get(e.value.node)! >= this.d.graceMs,
+    );
+    const known = this.leftBehind;
+    this.leftBehind = new Map(left.map((e) => [e.id, e]));
+    for (const e of left) if (!known.has(e.id)) this.d.onLeftBehind?.(e);
   }
 
   /** Runs again the adopted jobs an earlier pass could not finish, while they are still ours. */

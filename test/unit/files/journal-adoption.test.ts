@@ -196,6 +196,31 @@ describe('journal adoption', () => {
     });
   });
 
+  it('should report once each entry a gone node left that no node takes over when the grace period passed', async () => {
+    const left: JournalEntry = {
+      id: 'rename',
+      value: { type: 'move-file', node: 'node-3', from: '/d/x', to: '/d/y' },
+    };
+    await cluster.node('node-1').metadata.putJournal(left);
+    const heard: string[] = [];
+    const node = cluster.node('node-1');
+    const a = new JournalAdoption({
+      instanceId: 'node-1',
+      metadata: node.metadata,
+      membership: node.metadata,
+      graceMs: GRACE,
+      now: () => clock,
+      run: async (entry) => (await node.files.recoverJournal([entry])).waiting.length === 0,
+      onLeftBehind: (entry) => heard.push(entry.id),
+    });
+    await a.sweep();
+    const before = [...heard];
+    clock += GRACE;
+    await a.sweep();
+    await a.sweep();
+    expect([before, heard, a.leftBehindEntries()]).to.deep.equal([[], ['rename'], [left]]);
+  });
+
   it('should run the adopted job again at the next sweep when its first run could not finish', async () => {
     let first = true;
     const a = adopter('node-1', async (entry) => {
