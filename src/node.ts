@@ -13,8 +13,8 @@ import type { QuarantinedEntry } from './files/ports.js';
 import { createEdgeServer, type EdgeServerOptions } from './edge/http-server.js';
 import { deriveCursorKey } from './files/cursor.js';
 import { deriveRedirectKey, RedirectTokens } from './edge/redirect-token.js';
+import { journalKind } from './files/journal-entries.js';
 import { FilesService } from './files/service.js';
-import { retryWhileMetadataUnavailable } from './files/startup-retry.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
 import { CachedMetadata } from './metadata/cached-metadata.js';
@@ -30,6 +30,7 @@ import { GrpcOwnerClient } from './peer/client.js';
 import { createNodeHealth } from './peer/health.js';
 import { addReflection } from './peer/reflection.js';
 import { startPeerServer } from './peer/server.js';
+import { NodeJobs } from './node-jobs.js';
 import { createLocalfsStorage } from './storage/localfs.js';
 import { s3StorageFromConfig } from './storage/s3/from-config.js';
 
@@ -43,15 +44,11 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
-/** How often abandoned S3 writes are retried while the node runs. */
-const S3_SWEEP_MS = 30_000;
+export { SHUTDOWN_WAITS_FOR_JOBS } from './node-jobs.js';
 
-/** How often the node looks for disk steps of directory moves it was never asked to run. */
-const DISK_STEP_SWEEP_MS = 10_000;
-
-/** Logged when a stopping node waits for the jobs its start-up resumed. */
-export const SHUTDOWN_WAITS_FOR_JOBS =
-  'shutdown waits for the interrupted jobs resumed at start-up';
+/** Logged once per journal entry a node gone for good left that no node takes over. */
+export const LEFT_BEHIND =
+  'journal entry of a node gone for good waits for it: once the node is decommissioned, remove it (see "remove")';
 
 /** How long a stopping node lets in-flight HTTP requests finish before cutting them. */
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -117,7 +114,18 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         { journalEntry: entry.id, from: entry.value.adopted_from, path: entry.value.from },
         'adopted the directory move of a node gone for good',
       ),
+    onLeftBehind: (entry) =>
+      logger.warn(
+        {
+          journalEntry: entry.id,
+          type: entry.value.type,
+          node: entry.value.node,
+          remove: `etcdctl del ${ms.etcd_prefix}ops/${entry.id}`,
+        },
+        LEFT_BEHIND,
+      ),
   });
+  metrics.leftBehindJournal(() => files.leftBehindJournal().map((e) => journalKind(e.value.type)));
   const changeFeed = new EtcdChangeFeed({
     client: etcd,
     prefix: ms.etcd_prefix,
@@ -154,15 +162,20 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
   };
   const health = createNodeHealth({ ready });
   cleanups.push(async () => health.close());
-  // The journaled jobs start-up resumes once the node serves (below). Shutdown waits for them
-  // after the servers closed and before the lease and the etcd client go: a job left running
-  // would go on writing to etcd and other nodes' disks after close, or race the next start.
-  let resumed: Promise<void> | undefined;
-  cleanups.push(async () => {
-    if (!resumed) return;
-    logger.info(SHUTDOWN_WAITS_FOR_JOBS);
-    await resumed;
+  const jobs = new NodeJobs({
+    instanceId,
+    files,
+    store,
+    backends,
+    s3,
+    setAside,
+    logger,
+    adoptAfterMs: ms.adopt_jobs_after_ms,
+    cleanups,
   });
+  // The jobs start-up resumes once the node serves (below): shutdown waits for them here, after
+  // the servers closed and before the lease and the etcd client go.
+  cleanups.push(() => jobs.waitForResumed());
   try {
     const peerListen = parseListenAddr(config.peer.listen_addr);
     const peer = await startPeerServer(
@@ -279,60 +292,8 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     // miss once it is.
     void feed?.start();
     // Journal recovery needs etcd's view but must finish before this node serves writes.
-    const onRetry = (step: string) => (err: Error, attempt: number, delayMs: number) =>
-      logger.warn({ err, attempt, delayMs }, `${step}: etcd unavailable, trying again`);
-    for (const backend of backends) {
-      const report = await retryWhileMetadataUnavailable(
-        () => backend.recover(files.recoveryIsCurrent()),
-        { onRetry: onRetry(`${backend.backendType} journal recovery`) },
-      );
-      report.quarantined.forEach(setAside);
-      if (report.rolledForward.length || report.discarded) {
-        logger.info(
-          {
-            backend: backend.backendType,
-            rolledForward: report.rolledForward,
-            discarded: report.discarded,
-          },
-          'storage journal recovered',
-        );
-      }
-    }
-    // Writes whose commit outcome is unknown are settled while the node runs; once it stops,
-    // what is left stays journaled for the next start-up recovery.
-    files.reconciler.start();
-    cleanups.push(() => files.reconciler.stop());
-    if (s3) {
-      // Writes whose discard could not reach the bucket are undone once it answers again.
-      const sweep = setInterval(() => {
-        s3.sweep().catch((err: unknown) => logger.warn({ err }, 'S3 journal sweep failed'));
-      }, S3_SWEEP_MS);
-      sweep.unref();
-      cleanups.push(async () => clearInterval(sweep));
-    }
+    const recovery = await jobs.recover();
     metrics.pendingCommits(() => files.reconciler.size);
-    // One read of the `ops/` journal serves the recovery of this node's jobs and the count of
-    // the entries no node can act on; a retry reads it again, as a restart would.
-    const { recovery, unreadable } = await retryWhileMetadataUnavailable(
-      async () => {
-        const journal = await store.journal(instanceId);
-        return {
-          recovery: await files.recoverJournal(journal.entries),
-          unreadable: journal.unreadable,
-        };
-      },
-      { onRetry: onRetry('move journal recovery') },
-    );
-    if (recovery.finished) logger.info({ moves: recovery.finished }, 'interrupted moves finished');
-    // An entry that is not even JSON names no node: every node counts and logs it, none acts.
-    for (const key of unreadable) {
-      setAside({
-        kind: 'ops-unreadable',
-        id: key,
-        reason: 'the value is not JSON',
-        keptAt: 'etcd',
-      });
-    }
     await metadata.register({
       instance_id: instanceId,
       http_url: httpUrl,
@@ -342,48 +303,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       started: Date.now(),
     });
     void health.refresh();
-    // A directory move's disk step whose ApplyMove call never reached this node runs here
-    // while it serves, not only at its next start (disk-steps.ts).
-    const diskSweep = setInterval(() => {
-      files
-        .sweepDiskSteps()
-        .catch((err: unknown) => logger.warn({ err }, 'sweep of directory move disk steps failed'));
-    }, DISK_STEP_SWEEP_MS);
-    diskSweep.unref();
-    cleanups.push(async () => {
-      clearInterval(diskSweep);
-      // A sweep still renaming must not outlive the node (nor run once etcd is closed).
-      await files.stopDiskSteps();
-    });
-    // Directory moves of nodes gone for longer than the grace period are taken over and run
-    // here (journal-adoption.ts); checked a few times per grace period.
-    const adoptSweep = setInterval(
-      () => {
-        files
-          .sweepAdoption()
-          .catch((err: unknown) => logger.warn({ err }, 'adoption of orphaned jobs failed'));
-      },
-      Math.max(250, Math.min(DISK_STEP_SWEEP_MS, ms.adopt_jobs_after_ms / 4)),
-    );
-    adoptSweep.unref();
-    cleanups.push(async () => {
-      clearInterval(adoptSweep);
-      await files.stopAdoption();
-    });
-    // Journaled jobs that need the membership fence (directory moves) resume now, those the
-    // journal still gives this node once it holds the fence (one may have been adopted).
-    const resuming = files
-      .resumeWaiting(recovery.waiting)
-      .then(
-        (r) => {
-          if (r.finished) logger.info({ jobs: r.finished }, 'interrupted jobs finished');
-        },
-        (err: unknown) => logger.warn({ err }, 'could not finish interrupted jobs yet'),
-      )
-      .finally(() => {
-        if (resumed === resuming) resumed = undefined;
-      });
-    resumed = resuming;
+    jobs.start(recovery.waiting);
     logger.info({ instanceId, httpUrl, grpcAddr }, 'callfs node ready');
     return { instanceId, httpPort, grpcPort: peer.port, httpUrl, grpcAddr, close };
   } catch (err) {

@@ -7,6 +7,7 @@
 import { isTransient, malformed } from './journal-entries.js';
 import { applyLocal, passingDiskError, type MoveDirDiskDeps } from './move-dir-disk.js';
 import { MOVE_DIR_DISK } from './move-dir.js';
+import { SerialPasses } from './serial-passes.js';
 import type { Metadata } from './ports.js';
 
 export class DiskSteps {
@@ -16,8 +17,7 @@ export class DiskSteps {
   private readonly failed = new Set<string>();
   /** Per sweep running, the steps that ended since it began reading the journal. */
   private readonly endedSince = new Set<Set<string>>();
-  private sweeping: Promise<number> | undefined;
-  private stopped = false;
+  private readonly passes = new SerialPasses(() => this.sweepOnce());
 
   constructor(
     private readonly d: MoveDirDiskDeps & { metadata: Metadata },
@@ -45,16 +45,12 @@ export class DiskSteps {
    * aside for an operator.
    */
   sweep(): Promise<number> {
-    if (this.stopped) return Promise.resolve(0);
-    // One sweep at a time: a long step outlasting the interval is not read for again.
-    this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = undefined));
-    return this.sweeping;
+    return this.passes.run();
   }
 
   /** No sweep starts from now on, and the one running stops after its current step. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.sweeping?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
   private async sweepOnce(): Promise<number> {
@@ -74,7 +70,7 @@ export class DiskSteps {
     const { entries } = await this.d.metadata.journal(this.d.instanceId);
     let finished = 0;
     for (const entry of entries) {
-      if (this.stopped) break;
+      if (this.passes.stopped) break;
       if (entry.value.type !== MOVE_DIR_DISK || this.setAside.has(entry.id)) continue;
       if (ended.has(entry.id) && !this.running.has(entry.id)) continue;
       if (this.failed.has(entry.id) || malformed(entry)) continue;

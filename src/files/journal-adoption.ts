@@ -14,6 +14,7 @@
 // rename, a directory move's disk step, the drop of a copy sent away: they wait for that node)
 // or are continued by any node (a recursive delete, by a DELETE retried anywhere).
 import { MOVE_DIR } from './move-dir.js';
+import { SerialPasses } from './serial-passes.js';
 import type { JournalEntry, Membership, Metadata } from './ports.js';
 
 export interface JournalAdoptionDeps {
@@ -29,6 +30,11 @@ export interface JournalAdoptionDeps {
   run: (entry: JournalEntry) => Promise<boolean>;
   /** Reports an entry this node took over. */
   onAdopted?: (entry: JournalEntry) => void;
+  /**
+   * Reports, once per entry in this process, an entry of a node gone for longer than the grace
+   * period that no node takes over (a file move, a disk step, a recursive delete).
+   */
+  onLeftBehind?: (entry: JournalEntry) => void;
   warn?: (message: string, err: unknown) => void;
   now?: () => number;
 }
@@ -38,22 +44,25 @@ export class JournalAdoption {
   private readonly goneSince = new Map<string, number>();
   /** Entries adopted here whose job has not run to its end yet (etcd away, fence lost). */
   private readonly adopted = new Map<string, JournalEntry>();
-  private sweeping: Promise<number> | undefined;
-  private stopped = false;
+  private readonly passes = new SerialPasses(() => this.sweepOnce());
+  /** The entries the last pass found left behind by gone nodes (noteLeftBehind), by id. */
+  private leftBehind = new Map<string, JournalEntry>();
 
   constructor(private readonly d: JournalAdoptionDeps) {}
 
   /** One pass: adopts what is due and runs it; resolves with the jobs it finished. */
   sweep(): Promise<number> {
-    if (this.stopped) return Promise.resolve(0);
-    this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = undefined));
-    return this.sweeping;
+    return this.passes.run();
+  }
+
+  /** Entries of nodes gone for longer than the grace period that wait for them, as last swept. */
+  leftBehindEntries(): JournalEntry[] {
+    return [...this.leftBehind.values()];
   }
 
   /** No pass starts from now on; the one running ends after its current job. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.sweeping?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
   private async sweepOnce(): Promise<number> {
@@ -61,19 +70,21 @@ export class JournalAdoption {
     if (!this.d.membership.isServing()) return 0;
     let finished = await this.runAdopted();
     const now = (this.d.now ?? Date.now)();
-    const orphans = (await this.d.metadata.orphanedJournal()).filter(
-      (e) => e.value.type === MOVE_DIR && e.value.node !== this.d.instanceId,
+    const all = (await this.d.metadata.orphanedJournal()).filter(
+      (e) => e.value.node !== this.d.instanceId,
     );
-    const gone = new Set(orphans.map((e) => e.value.node));
+    const gone = new Set(all.map((e) => e.value.node));
     for (const node of this.goneSince.keys()) if (!gone.has(node)) this.goneSince.delete(node);
     for (const node of gone) if (!this.goneSince.has(node)) this.goneSince.set(node, now);
+    this.noteLeftBehind(all, now);
+    const orphans = all.filter((e) => e.value.type === MOVE_DIR);
     if (orphans.length === 0) return finished;
     const live = (await this.d.membership.listNodes()).map((n) => n.instance_id).sort();
     const rank = live.indexOf(this.d.instanceId);
     if (rank < 0) return finished;
     const due = this.d.graceMs * (1 + rank);
     for (const entry of orphans) {
-      if (this.stopped) break;
+      if (this.passes.stopped) break;
       if (now - this.goneSince.get(entry.value.node)! < due) continue;
       const mine = await this.d.metadata.adoptJournal(entry);
       if (!mine) continue;
@@ -84,6 +95,20 @@ export class JournalAdoption {
     return finished;
   }
 
+  /**
+   * The entries of nodes gone for longer than the grace period that no node takes over: they
+   * wait for their node, which may never return, so an operator hears of each once (and the
+   * composition root counts them) to remove them once the node is decommissioned.
+   */
+  private noteLeftBehind(orphans: readonly JournalEntry[], now: number): void {
+    const left = orphans.filter(
+      (e) => e.value.type !== MOVE_DIR && now - this.goneSince.get(e.value.node)! >= this.d.graceMs,
+    );
+    const known = this.leftBehind;
+    this.leftBehind = new Map(left.map((e) => [e.id, e]));
+    for (const e of left) if (!known.has(e.id)) this.d.onLeftBehind?.(e);
+  }
+
   /** Runs again the adopted jobs an earlier pass could not finish, while they are still ours. */
   private async runAdopted(): Promise<number> {
     if (this.adopted.size === 0) return 0;
@@ -92,7 +117,7 @@ export class JournalAdoption {
     );
     let finished = 0;
     for (const entry of [...this.adopted.values()]) {
-      if (this.stopped) break;
+      if (this.passes.stopped) break;
       if (!ours.has(entry.id)) this.adopted.delete(entry.id);
       else finished += await this.runOne(entry);
     }

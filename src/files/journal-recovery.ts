@@ -46,9 +46,11 @@ export async function recoverJournal(
     d.onSetAside?.(q);
     // The reason stays with the entry, for fsck and the operator; it is still retried at
     // the next start (the cause may be fixed by then).
+    // Compared: the entry may be another node's by now (an adopted directory move whose old
+    // node stalled past the grace period), and must not be handed back to this one.
     if (entry.value.set_aside !== q.reason) {
       await d.metadata
-        .putJournal({ id: entry.id, value: { ...entry.value, set_aside: q.reason } })
+        .replaceJournal(entry, { ...entry.value, set_aside: q.reason })
         .catch(() => undefined);
     }
   };
@@ -63,11 +65,7 @@ export async function recoverJournal(
       await setAsideAs(setAside(entry, problem), entry);
       continue;
     }
-    const { from, to, user } = entry.value as unknown as {
-      from: string;
-      to: string;
-      user: string;
-    };
+    const { from, to } = entry.value as unknown as { from: string; to: string };
     try {
       if (type === MOVE_DIR) {
         // Re-keying needs this node's membership (fenced transactions): before registration
@@ -76,7 +74,7 @@ export async function recoverJournal(
           waiting.push(entry);
           continue;
         }
-        await runDirectoryMove(d, entry.id, from, to, user);
+        await runDirectoryMove(d, entry);
         finished += 1;
       } else if (type === MOVE_DIR_DISK) {
         await (d.runDiskStep ?? ((...a) => applyLocal(d, ...a)))(entry.id, from, to);

@@ -147,6 +147,15 @@ export interface Metadata {
   /** Removes a journal entry (missing is fine). */
   clearJournal(id: string): Promise<void>;
   /**
+   * Removes a journal entry only while it is stored exactly as `expected` (as this node read or
+   * wrote it), in one compared delete; false when it changed or is gone. For entries another
+   * node may take over (an adopted directory move): a node that stalled past the adoption grace
+   * period must not remove the entry of the node that now runs its job.
+   */
+  clearJournalIfUnchanged(expected: JournalEntry): Promise<boolean>;
+  /** Overwrites a journal entry with `value` only while it is stored exactly as `expected`. */
+  replaceJournal(expected: JournalEntry, value: JournalEntry['value']): Promise<boolean>;
+  /**
    * Re-keys records from under `from` to under `to` (the values as given), each compared
    * unchanged since read and its destination key absent, in fenced transactions of bounded
    * size; returns the records it did not move. A taken destination is never overwritten.

@@ -38,6 +38,7 @@ import type {
   FileInfo,
   Inode,
   InodeRecord,
+  JournalEntry,
   Membership,
   Metadata,
   MoveSpec,
@@ -91,12 +92,12 @@ export async function moveDirectory(
     }
   }
   await checkDestinations(d, from, to);
-  const id = randomBytes(12).toString('hex');
-  await d.metadata.putJournal({
-    id,
+  const entry: JournalEntry = {
+    id: randomBytes(12).toString('hex'),
     value: { type: MOVE_DIR, node: d.instanceId, from, to, user: ctx.caller.user },
-  });
-  return runDirectoryMove(d, id, from, to, ctx.caller.user);
+  };
+  await d.metadata.putJournal(entry);
+  return runDirectoryMove(d, entry);
 }
 
 /**
@@ -133,14 +134,14 @@ async function assertMovable(metadata: Metadata, caller: Caller, dir: InodeRecor
   }
 }
 
-/** The job itself; idempotent, so a coordinator that restarts runs it again from its journal. */
-export async function runDirectoryMove(
-  d: MoveDirDeps,
-  id: string,
-  from: string,
-  to: string,
-  user: string,
-): Promise<FileInfo> {
+/**
+ * The job itself; idempotent, so a coordinator that restarts runs it again from its journal.
+ * `entry` is the journal entry as this node wrote, read or adopted it: the job clears it only
+ * while it is still stored so (see endJob).
+ */
+export async function runDirectoryMove(d: MoveDirDeps, entry: JournalEntry): Promise<FileInfo> {
+  const { id } = entry;
+  const { from, to, user } = entry.value as unknown as { from: string; to: string; user: string };
   const src = await d.metadata.get(from);
   let dst = await d.metadata.get(to);
   if (src && !dst) {
@@ -159,12 +160,12 @@ export async function runDirectoryMove(
       );
     } catch (err) {
       // Nothing moved yet: the job ends here.
-      await d.metadata.clearJournal(id);
+      await endJob(d, entry);
       throw err;
     }
   }
   if (!dst) {
-    await d.metadata.clearJournal(id);
+    await endJob(d, entry);
     throw new NotFoundError(`${from} not found`);
   }
   if (src) await setState(d.metadata, from, 'moving');
@@ -180,7 +181,7 @@ export async function runDirectoryMove(
   await assertStillOurs(d, id, from);
   await finishSource(d, from);
   const moved = await setState(d.metadata, to, 'ready');
-  await d.metadata.clearJournal(id);
+  await endJob(d, entry);
   if (conflicts.length > 0) {
     const first = conflicts[0]!;
     const there = await d.metadata.get(rebasePath(first.path, from, to));
@@ -204,6 +205,22 @@ async function assertStillOurs(d: MoveDirDeps, id: string, from: string): Promis
   if (entry?.value.node !== d.instanceId) {
     throw new NodeNotServingError(
       `the move of ${from} was taken over by ${entry?.value.node ?? 'another node'}`,
+    );
+  }
+}
+
+/**
+ * Clears the job's journal entry with a compared delete. assertStillOurs is read before the last
+ * steps, not with this clear: a coordinator that stalls past the grace period in between finds
+ * the entry re-owned here, and leaves it to the node that adopted it (which finds the job done).
+ */
+async function endJob(d: MoveDirDeps, entry: JournalEntry): Promise<void> {
+  if (await d.metadata.clearJournalIfUnchanged(entry)) return;
+  const now = await d.metadata.journalEntry(entry.id);
+  if (now) {
+    d.warn?.(
+      `the move of ${String(entry.value.from)} was taken over by ${now.value.node}; its entry stays`,
+      new NodeNotServingError(`journal entry ${entry.id} changed since this node read it`),
     );
   }
 }

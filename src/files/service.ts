@@ -82,6 +82,8 @@ export interface FilesServiceOptions extends BackendDeps {
   adoptAfterMs?: number;
   /** Reports a journal entry this node took over from a gone node. */
   onAdopted?: (entry: JournalEntry) => void;
+  /** Reports, once, a journal entry of a node gone for good that waits for that node. */
+  onLeftBehind?: (entry: JournalEntry) => void;
 }
 
 export class FilesService implements FilesApi {
@@ -136,6 +138,7 @@ export class FilesService implements FilesApi {
       graceMs: o.adoptAfterMs ?? 60_000,
       run: async (entry) => (await this.recoverJournal([entry])).waiting.length === 0,
       onAdopted: o.onAdopted,
+      onLeftBehind: o.onLeftBehind,
       warn: o.warn,
     });
     this.writes = new Writes({
@@ -356,6 +359,11 @@ export class FilesService implements FilesApi {
    */
   async sweepAdoption(): Promise<number> {
     return this.adoption.sweep();
+  }
+
+  /** Journal entries of nodes gone for good that no node takes over, as the last sweep saw. */
+  leftBehindJournal(): JournalEntry[] {
+    return this.adoption.leftBehindEntries();
   }
 
   /** Ends the adoption sweeps (shutdown). */

@@ -203,6 +203,14 @@ export class CachedMetadata implements Metadata, Membership {
     return this.inner.putJournal(entry);
   }
 
+  clearJournalIfUnchanged(expected: JournalEntry): Promise<boolean> {
+    return this.inner.clearJournalIfUnchanged(expected);
+  }
+
+  replaceJournal(expected: JournalEntry, value: JournalEntry['value']): Promise<boolean> {
+    return this.inner.replaceJournal(expected, value);
+  }
+
   journalEntry(id: string): Promise<JournalEntry | null> {
     return this.inner.journalEntry(id);
   }

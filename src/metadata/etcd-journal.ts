@@ -2,7 +2,15 @@
 // write an entry before their first step and clear it after their last, so a node that
 // crashes in between finishes (or sets aside) the job at its next start. Each value is JSON
 // naming the node that owns the job; entries are read oldest first (create revision).
-import { SortOrder, SortTarget, type Etcd3, type IRangeRequest, type IRangeResponse } from 'etcd3';
+import {
+  CompareResult,
+  CompareTarget,
+  SortOrder,
+  SortTarget,
+  type Etcd3,
+  type IRangeRequest,
+  type IRangeResponse,
+} from 'etcd3';
 import type { JournalEntry, JournalRead } from '../files/ports.js';
 import { callOptions, mapEtcdError, rangeWithin } from './etcd-call.js';
 import { prefixEnd } from './keys.js';
@@ -74,6 +82,38 @@ export class EtcdJournal {
       await this.o.client.kv.deleteRange({ key: this.keyOf(id) }, callOptions(this.o.timeoutMs));
     } catch (err) {
       throw mapEtcdError(err, 'clearJournal');
+    }
+  }
+
+  /**
+   * Deletes (`next` null) or overwrites the entry in one transaction that holds only while its
+   * value is the bytes `expected` was written as (JSON.stringify of a value JSON.parse gave back
+   * yields the same bytes; one that differs only in form fails safe: left in place).
+   */
+  async swap(expected: JournalEntry, next: JournalEntry['value'] | null): Promise<boolean> {
+    const key = this.keyOf(expected.id);
+    try {
+      const res = await this.o.client.kv.txn(
+        {
+          compare: [
+            {
+              key,
+              target: CompareTarget.Value,
+              result: CompareResult.Equal,
+              value: Buffer.from(JSON.stringify(expected.value)),
+            },
+          ],
+          success: [
+            next === null
+              ? { request_delete_range: { key } }
+              : { request_put: { key, value: Buffer.from(JSON.stringify(next)) } },
+          ],
+        },
+        callOptions(this.o.timeoutMs),
+      );
+      return res.succeeded;
+    } catch (err) {
+      throw mapEtcdError(err, next === null ? 'clearJournal' : 'replaceJournal');
     }
   }
 

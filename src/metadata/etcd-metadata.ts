@@ -262,6 +262,14 @@ export class EtcdMetadata implements Metadata, Membership {
     return this.journals.clear(id);
   }
 
+  clearJournalIfUnchanged(expected: JournalEntry): Promise<boolean> {
+    return this.journals.swap(expected, null);
+  }
+
+  replaceJournal(expected: JournalEntry, value: JournalEntry['value']): Promise<boolean> {
+    return this.journals.swap(expected, value);
+  }
+
   journalEntry(id: string): Promise<JournalEntry | null> {
     return this.journals.get(id);
   }

@@ -28,6 +28,16 @@ export class MemoryJournal {
     this.store.journal.delete(id);
   }
 
+  /** Deletes (`next` null) or overwrites the entry only while it is stored as `expected`. */
+  swap(expected: JournalEntry, next: JournalEntry['value'] | null): boolean {
+    const stored = this.store.journal.get(expected.id);
+    if (!stored || JSON.stringify(stored) !== JSON.stringify(expected.value)) return false;
+    if (next === null) this.store.journal.delete(expected.id);
+    else this.store.journal.set(expected.id, copy(next));
+    this.store.nextRevision();
+    return true;
+  }
+
   orphaned(): JournalEntry[] {
     return [...this.store.journal]
       .filter(([, value]) => !this.store.nodes.has(value.node))

@@ -210,6 +210,14 @@ export class MemoryMetadata implements Metadata, Membership {
     this.journals.clear(id);
   }
 
+  async clearJournalIfUnchanged(expected: JournalEntry): Promise<boolean> {
+    return this.journals.swap(expected, null);
+  }
+
+  async replaceJournal(expected: JournalEntry, value: JournalEntry['value']): Promise<boolean> {
+    return this.journals.swap(expected, value);
+  }
+
   async journalEntry(id: string): Promise<JournalEntry | null> {
     return this.journals.get(id);
   }

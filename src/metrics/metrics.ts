@@ -154,6 +154,23 @@ export class Metrics {
     this.journalSetAside.inc({ kind });
   }
 
+  /**
+   * Reports, at each scrape, the journal entries of nodes gone for good that wait for them,
+   * by entry kind (a bounded label: `ops-move-file`...).
+   */
+  leftBehindJournal(kinds: () => Iterable<string>): void {
+    new Gauge({
+      name: 'callfs_journal_left_behind_entries',
+      help: 'Journal entries of nodes without membership for longer than metadata_store.adopt_jobs_after_ms that no node takes over (they wait for their node; remove them with etcdctl once it is decommissioned), by entry kind.',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const kind of kinds()) this.inc({ kind });
+      },
+    });
+  }
+
   /** Reports, at each scrape, how many journaled writes wait for their commit outcome. */
   pendingCommits(count: () => number): void {
     new Gauge({

@@ -5,7 +5,12 @@ import { expect } from 'chai';
 import { NodeNotServingError } from '../../src/files/errors.js';
 import type { JournalEntry } from '../../src/files/ports.js';
 import { rejection } from '../support/checks.js';
-import { nodeRecord, type MetadataSubject, type MetadataUnderTest } from './metadata-contract.js';
+import {
+  nodeRecord,
+  registered,
+  type MetadataSubject,
+  type MetadataUnderTest,
+} from './metadata-contract.js';
 
 export function journalAdoptionContract(name: string, make: () => Promise<MetadataSubject>): void {
   describe(`${name}: journal adoption`, function () {
@@ -19,14 +24,9 @@ export function journalAdoptionContract(name: string, make: () => Promise<Metada
     });
 
     beforeEach(async () => {
-      subject = await make();
-      m = subject.metadata;
-      id = subject.instanceId;
-      await m.register(nodeRecord(id));
+      ({ subject, m, id } = await registered(make));
     });
-    afterEach(async () => {
-      await subject.cleanup();
-    });
+    afterEach(() => subject.cleanup());
 
     it('should offer only the entries of nodes without a membership record when read', async () => {
       await m.putJournal(job('gone', 1));
@@ -89,6 +89,39 @@ export function journalAdoptionContract(name: string, make: () => Promise<Metada
       const [orphan] = await m.orphanedJournal();
       await m.clearJournal(orphan!.id);
       expect(await m.adoptJournal(orphan!)).to.equal(null);
+    });
+
+    it('should clear the entry when it is unchanged since it was read', async () => {
+      await m.putJournal(job(id));
+      const [mine] = (await m.journal(id)).entries;
+      const cleared = await m.clearJournalIfUnchanged(mine!);
+      expect([cleared, await m.journalEntry(mine!.id)]).to.deep.equal([true, null]);
+    });
+
+    it('should leave the entry when it was adopted since its old node read it', async () => {
+      const other = await subject.peer('node-b');
+      await other.register(nodeRecord('node-b'));
+      await m.putJournal(job('gone'));
+      const [read] = await m.orphanedJournal();
+      const adopted = await other.adoptJournal(read!);
+      const cleared = await m.clearJournalIfUnchanged(read!);
+      expect([cleared, await m.journalEntry(read!.id)]).to.deep.equal([false, adopted]);
+    });
+
+    it('should answer false when the entry to clear is gone', async () => {
+      expect(await m.clearJournalIfUnchanged(job(id))).to.equal(false);
+    });
+
+    it('should overwrite the entry only while it is unchanged since it was read', async () => {
+      await m.putJournal(job(id));
+      const read = job(id);
+      const first = await m.replaceJournal(read, { ...read.value, set_aside: 'why' });
+      const second = await m.replaceJournal(read, { ...read.value, set_aside: 'other' });
+      expect([first, second, (await m.journalEntry(read.id))?.value.set_aside]).to.deep.equal([
+        true,
+        false,
+        'why',
+      ]);
     });
 
     it('should reject with NodeNotServingError when the adopter holds no membership', async () => {

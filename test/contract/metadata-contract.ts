@@ -43,6 +43,15 @@ export interface MetadataSubject {
   cleanup(): Promise<void>;
 }
 
+/** A fresh subject whose metadata is registered under its instance id (a contract's set-up). */
+export async function registered(
+  make: () => Promise<MetadataSubject>,
+): Promise<{ subject: MetadataSubject; m: MetadataUnderTest; id: string }> {
+  const subject = await make();
+  await subject.metadata.register(nodeRecord(subject.instanceId));
+  return { subject, m: subject.metadata, id: subject.instanceId };
+}
+
 export function nodeRecord(instanceId: string): NodeRecord {
   return {
     instance_id: instanceId,

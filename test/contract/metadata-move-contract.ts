@@ -8,8 +8,8 @@ import {
 } from '../../src/files/errors.js';
 import {
   dirInode,
+  registered,
   fileInode,
-  nodeRecord,
   parentsOf,
   type MetadataSubject,
   type MetadataUnderTest,
@@ -32,14 +32,9 @@ export function metadataMoveContract(name: string, make: () => Promise<MetadataS
     let id: string;
 
     beforeEach(async () => {
-      subject = await make();
-      m = subject.metadata;
-      id = subject.instanceId;
-      await m.register(nodeRecord(id));
+      ({ subject, m, id } = await registered(make));
     });
-    afterEach(async () => {
-      await subject.cleanup();
-    });
+    afterEach(() => subject.cleanup());
 
     it('should move the inode when the destination is free', async () => {
       const src = await m.create('/a/f.txt', fileInode(id), parentsOf(id));

@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
-import { Etcd3 } from 'etcd3';
 import pino from 'pino';
 import { inodeKey, nodeKey } from '../../src/metadata/keys.js';
 import { SHUTDOWN_WAITS_FOR_JOBS, startNode } from '../../src/node.js';
 import { loadNodeProto } from '../../src/peer/proto.js';
-import { startEtcd, type EtcdHandle } from '../support/etcd.js';
+import { etcdPerSuite } from '../support/etcd.js';
 import { call } from '../support/http.js';
 import { startInProcessNode, testConfig, uniquePrefix } from '../support/node.js';
 
@@ -59,19 +58,14 @@ async function heldNodeService(): Promise<HeldNodeService> {
 
 describe('a node stopped while start-up recovery still runs', function () {
   this.timeout(60_000);
-  let etcd: EtcdHandle;
-  before(async () => {
-    etcd = await startEtcd();
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
+  const suite = etcdPerSuite();
 
   it('should return from close only after a resumed directory move ends when its step is still held', async () => {
     const prefix = uniquePrefix();
     const fake = await heldNodeService();
     const root = await mkdtemp(join(tmpdir(), 'callfs-shutdown-'));
-    const client = new Etcd3({ hosts: etcd.endpoint });
+    const client = suite.raw;
+    const etcd = suite.etcd;
     try {
       const first = await startInProcessNode(etcd.endpoint, { prefix, instanceId: 'node-1' });
       const put = await call(first.url, 'PUT', '/v1/files/d/f.txt', { body: 'bytes' });
@@ -129,7 +123,6 @@ describe('a node stopped while start-up recovery still runs', function () {
       expect([job, moved === null]).to.deep.equal([null, false]);
     } finally {
       fake.release();
-      client.close();
       await fake.close();
       await rm(root, { recursive: true, force: true });
     }

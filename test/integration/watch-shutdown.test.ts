@@ -2,21 +2,15 @@
 // until the drain's grace period cuts them.
 import { expect } from 'chai';
 import { readSse } from '../../src/cli/client/sse.js';
-import { startEtcd, type EtcdHandle } from '../support/etcd.js';
+import { etcdPerSuite } from '../support/etcd.js';
 import { API_KEY, startInProcessNode } from '../support/node.js';
 
 describe('change feed on a stopping node', function () {
   this.timeout(60_000);
-  let etcd: EtcdHandle;
-  before(async () => {
-    etcd = await startEtcd();
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
+  const suite = etcdPerSuite();
 
   it('should end an open watch stream cleanly when the node stops', async () => {
-    const node = await startInProcessNode(etcd.endpoint);
+    const node = await startInProcessNode(suite.etcd.endpoint);
     const res = await fetch(`${node.url}/v1/watch/`, {
       headers: { authorization: `Bearer ${API_KEY}` },
     });

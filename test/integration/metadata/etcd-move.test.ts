@@ -1,13 +1,16 @@
-// The move/journal contract on the etcd adapter against a real etcd.
+// The move/journal and journal adoption contracts on the etcd adapter against a real etcd,
+// each test on a fresh prefix of one etcd.
 import { EtcdMetadata } from '../../../src/metadata/etcd-metadata.js';
 import { etcdPerSuite } from '../../support/etcd.js';
+import type { MetadataSubject } from '../../contract/metadata-contract.js';
+import { journalAdoptionContract } from '../../contract/journal-adoption-contract.js';
 import { metadataMoveContract } from '../../contract/metadata-move-contract.js';
 
-describe('EtcdMetadata moves against etcd', function () {
+describe('EtcdMetadata moves and journal adoption against etcd', function () {
   this.timeout(30_000);
   const suite = etcdPerSuite();
 
-  metadataMoveContract('EtcdMetadata', async () => {
+  async function subject(): Promise<MetadataSubject> {
     const prefix = suite.prefix('mv');
     const made: EtcdMetadata[] = [];
     const open = (instanceId: string): EtcdMetadata => {
@@ -28,7 +31,11 @@ describe('EtcdMetadata moves against etcd', function () {
       peer: async (instanceId) => open(instanceId),
       cleanup: async () => {
         for (const m of made) await m.close();
+        await suite.raw.delete().prefix(prefix);
       },
     };
-  });
+  }
+
+  metadataMoveContract('EtcdMetadata', subject);
+  journalAdoptionContract('EtcdMetadata', subject);
 });

@@ -161,6 +161,66 @@ describe('journal adoption', () => {
     expect([err instanceof NodeNotServingError, left.length]).to.deep.equal([true, 1]);
   });
 
+  it('should leave the adopter’s entry when the old node stalled past the grace period after its last ownership check', async () => {
+    const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
+    await writeFile(n2.files, alice, '/x/f.txt', 'f on 2');
+    const read = n1.metadata.journalEntry.bind(n1.metadata);
+    // node-1 checks the job is still its own, then stalls; node-2 adopts the job meanwhile.
+    n1.metadata.journalEntry = async (id) => {
+      const entry = await read(id);
+      if (entry?.value.node === 'node-1') {
+        await n2.metadata.putJournal({ id, value: { ...entry.value, node: 'node-2' } });
+      }
+      return entry;
+    };
+    await n1.files.move(alice, '/x', moveSpec('/y'));
+    const left = (await n2.metadata.journal('node-2')).entries.filter(
+      (e) => e.value.type === 'move-dir',
+    );
+    expect(left.map((e) => e.value.from)).to.deep.equal(['/x']);
+  });
+
+  it('should not take back an adopted entry when its old node sets aside what it read before', async () => {
+    const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
+    const entry: JournalEntry = {
+      id: 'bad',
+      value: { type: 'move-dir', node: 'node-1', from: '/p', to: '/q' },
+    };
+    await n1.metadata.putJournal(entry);
+    const read = (await n1.metadata.journal('node-1')).entries;
+    await n2.metadata.putJournal({ id: 'bad', value: { ...entry.value, node: 'node-2' } });
+    await n1.files.recoverJournal(read);
+    expect((await n2.metadata.journalEntry('bad'))?.value).to.deep.equal({
+      ...entry.value,
+      node: 'node-2',
+    });
+  });
+
+  it('should report once each entry a gone node left that no node takes over when the grace period passed', async () => {
+    const left: JournalEntry = {
+      id: 'rename',
+      value: { type: 'move-file', node: 'node-3', from: '/d/x', to: '/d/y' },
+    };
+    await cluster.node('node-1').metadata.putJournal(left);
+    const heard: string[] = [];
+    const node = cluster.node('node-1');
+    const a = new JournalAdoption({
+      instanceId: 'node-1',
+      metadata: node.metadata,
+      membership: node.metadata,
+      graceMs: GRACE,
+      now: () => clock,
+      run: async (entry) => (await node.files.recoverJournal([entry])).waiting.length === 0,
+      onLeftBehind: (entry) => heard.push(entry.id),
+    });
+    await a.sweep();
+    const before = [...heard];
+    clock += GRACE;
+    await a.sweep();
+    await a.sweep();
+    expect([before, heard, a.leftBehindEntries()]).to.deep.equal([[], ['rename'], [left]]);
+  });
+
   it('should run the adopted job again at the next sweep when its first run could not finish', async () => {
     let first = true;
     const a = adopter('node-1', async (entry) => {

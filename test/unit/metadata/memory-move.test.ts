@@ -1,8 +1,10 @@
-// The move/journal contract on the in-memory fake.
+// The move/journal and journal adoption contracts on the in-memory fake, on one subject.
 import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
+import type { MetadataSubject } from '../../contract/metadata-contract.js';
+import { journalAdoptionContract } from '../../contract/journal-adoption-contract.js';
 import { metadataMoveContract } from '../../contract/metadata-move-contract.js';
 
-metadataMoveContract('MemoryMetadata', async () => {
+async function subject(): Promise<MetadataSubject> {
   const store = new MemoryStore();
   const made: MemoryMetadata[] = [];
   const open = (instanceId: string): MemoryMetadata => {
@@ -18,4 +20,7 @@ metadataMoveContract('MemoryMetadata', async () => {
       for (const m of made) await m.close();
     },
   };
-});
+}
+
+metadataMoveContract('MemoryMetadata', subject);
+journalAdoptionContract('MemoryMetadata', subject);

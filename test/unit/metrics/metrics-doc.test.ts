@@ -25,6 +25,7 @@ function column(first: string, cell = 1): string[] {
 function registered(): string[] {
   const metrics = new Metrics();
   metrics.pendingCommits(() => 0);
+  metrics.leftBehindJournal(() => []);
   return metrics.registry
     .getMetricsAsArray()
     .map((m) => {

@@ -44,6 +44,20 @@ describe('Metrics', () => {
     expect(await new Metrics().render()).not.to.include('process_cpu_user_seconds_total');
   });
 
+  it('should count the left-behind journal entries by kind as the last sweep saw them when scraped', async () => {
+    const metrics = new Metrics();
+    let kinds = ['ops-move-file', 'ops-move-dir-disk', 'ops-move-file'];
+    metrics.leftBehindJournal(() => kinds);
+    const first = await sample(metrics, 'callfs_journal_left_behind_entries', {
+      kind: 'ops-move-file',
+    });
+    kinds = [];
+    const second = await sample(metrics, 'callfs_journal_left_behind_entries', {
+      kind: 'ops-move-file',
+    });
+    expect([first, second]).to.deep.equal([2, undefined]);
+  });
+
   it('should render the Prometheus text format when asked', async () => {
     const metrics = new Metrics();
     metrics.httpRequest('GET', '/v1/files/*', 200, 0.01);
