@@ -107,16 +107,21 @@ export class NodeJobs {
   start(waiting: JournalRecovery['waiting']): void {
     const { files, logger, cleanups } = this.d;
     // A directory move's disk step whose ApplyMove call never reached this node runs here
-    // while it serves, not only at its next start (disk-steps.ts).
+    // while it serves, not only at its next start (disk-steps.ts). Then this node's own moves
+    // that wait for some owner's disk step are run again: the one whose steps are all done
+    // releases its source and clears its job.
     const diskSweep = setInterval(() => {
       files
         .sweepDiskSteps()
-        .catch((err: unknown) => logger.warn({ err }, 'sweep of directory move disk steps failed'));
+        .catch((err: unknown) => logger.warn({ err }, 'sweep of directory move disk steps failed'))
+        .then(() => files.sweepWaitingMoves())
+        .catch((err: unknown) => logger.warn({ err }, 'sweep of waiting directory moves failed'));
     }, DISK_STEP_SWEEP_MS);
     diskSweep.unref();
     cleanups.push(async () => {
       clearInterval(diskSweep);
       // A sweep still renaming must not outlive the node (nor run once etcd is closed).
+      await files.stopWaitingMoves();
       await files.stopDiskSteps();
     });
     // Directory moves of nodes gone for longer than the grace period are taken over and run

@@ -112,13 +112,15 @@ export class JournalAdoption {
   /** Runs again the adopted jobs an earlier pass could not finish, while they are still ours. */
   private async runAdopted(): Promise<number> {
     if (this.adopted.size === 0) return 0;
-    const ours = new Set(
-      (await this.d.metadata.journal(this.d.instanceId)).entries.map((e) => e.id),
+    // Run as stored now: a run that waits for disk steps journals them with the job.
+    const ours = new Map(
+      (await this.d.metadata.journal(this.d.instanceId)).entries.map((e) => [e.id, e]),
     );
     let finished = 0;
-    for (const entry of [...this.adopted.values()]) {
+    for (const id of [...this.adopted.keys()]) {
       if (this.passes.stopped) break;
-      if (!ours.has(entry.id)) this.adopted.delete(entry.id);
+      const entry = ours.get(id);
+      if (!entry) this.adopted.delete(id);
       else finished += await this.runOne(entry);
     }
     return finished;

@@ -27,7 +27,10 @@ export interface JournalRecoveryDeps extends MoveDeps, MoveDirDeps {
 /** What one start-up recovery pass did, and what it left for once the node serves. */
 export interface JournalRecovery {
   finished: number;
-  /** Directory moves, which need this node's membership (fenced transactions). */
+  /**
+   * Directory moves not finished: before registration they need this node's membership
+   * (fenced transactions); after it, some owner's disk step is not done yet.
+   */
   waiting: JournalEntry[];
 }
 
@@ -74,8 +77,9 @@ export async function recoverJournal(
           waiting.push(entry);
           continue;
         }
-        await runDirectoryMove(d, entry);
-        finished += 1;
+        // A move whose disk steps are not all done yet waits for a later run.
+        if ((await runDirectoryMove(d, entry)).waiting) waiting.push(entry);
+        else finished += 1;
       } else if (type === MOVE_DIR_DISK) {
         await (d.runDiskStep ?? ((...a) => applyLocal(d, ...a)))(entry.id, from, to);
         finished += 1;

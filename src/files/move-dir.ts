@@ -11,8 +11,13 @@
 // 4. Each node owning files in the subtree moves their bytes on its own disk (move-dir-disk.ts,
 //    under the commit locks), from a journal entry of its own, so a node that is down does it
 //    at start-up before it serves.
-// 5. Remove the source (or, when uploads that were in flight finished there, end its `moving`
-//    mark) and end the destination's `moving` mark; clear the journal.
+// 5. Once every owner's disk step is done (its journal entry cleared), remove the source (or,
+//    when uploads that were in flight finished there, end its `moving` mark) and end the
+//    destination's `moving` mark; clear the journal. Bytes on a disk are known only by their
+//    path, so a source released before a step ran would let a new file land on bytes not moved
+//    yet: while a step waits (a live node the coordinator cannot reach runs it from its own
+//    sweep, a node that is down at its start-up), the job stays journaled with the owners it
+//    waits for, and a later run (FilesService.sweepWaitingMoves, or an adopter's) finishes it.
 //
 // Readers may briefly see a half-moved tree. An entry whose destination key is taken is never
 // overwritten: it stays at its source and the move answers 409 once the rest has moved.
@@ -56,6 +61,8 @@ export interface MoveDirDeps extends MoveDirDiskDeps {
    * `applyLocal` when not given.
    */
   runDiskStep?: (journalId: string, from: string, to: string) => Promise<number>;
+  /** The directory moves running in this process, by journal id (see runDirectoryMove). */
+  movesRunning?: Set<string>;
 }
 
 export { applyLocal };
@@ -83,6 +90,11 @@ export async function moveDirectory(
   }
   await assertMovable(d.metadata, ctx.caller, src);
   const existing = await d.metadata.get(to);
+  if (existing?.inode.state === 'moving') {
+    // The source or destination of a move not finished yet (one may wait for a disk step):
+    // a source is gone once it is, so the caller may try again then.
+    throw new StaleRevisionError(`${to} is being moved; try again once that move is done`);
+  }
   if (existing) throw taken(existing, spec.overwrite);
   if (!spec.create_parents) {
     const parent = await d.metadata.get(parentOf(to));
@@ -97,7 +109,10 @@ export async function moveDirectory(
     value: { type: MOVE_DIR, node: d.instanceId, from, to, user: ctx.caller.user },
   };
   await d.metadata.putJournal(entry);
-  return runDirectoryMove(d, entry);
+  const run = await runDirectoryMove(d, entry);
+  // Only a job just journaled here can be running already, so the run gives its destination.
+  if (!run.info) throw new NotFoundError(`${to} vanished while it moved`);
+  return run.info;
 }
 
 /**
@@ -134,65 +149,156 @@ async function assertMovable(metadata: Metadata, caller: Caller, dir: InodeRecor
   }
 }
 
+/** What a run of the job left: the destination, and whether it still waits for disk steps. */
+export interface DirectoryMoveRun {
+  /** The destination as the run left it (null only while the job still waits). */
+  info: FileInfo | null;
+  /**
+   * Some owner has not done its disk step yet: both directories stay `moving` and the job stays
+   * journaled, for a later run (FilesService.sweepWaitingMoves, adoption) to finish.
+   */
+  waiting: boolean;
+}
+
 /**
  * The job itself; idempotent, so a coordinator that restarts runs it again from its journal.
  * `entry` is the journal entry as this node wrote, read or adopted it: the job clears it only
- * while it is still stored so (see endJob).
+ * while it is still stored so (see endJob). `running` holds the jobs running in this process
+ * (the request's, a sweep's, an adoption's): a run of one already running only waits.
  */
-export async function runDirectoryMove(d: MoveDirDeps, entry: JournalEntry): Promise<FileInfo> {
+export async function runDirectoryMove(
+  d: MoveDirDeps,
+  entry: JournalEntry,
+): Promise<DirectoryMoveRun> {
+  if (d.movesRunning?.has(entry.id)) return { info: null, waiting: true };
+  d.movesRunning?.add(entry.id);
+  try {
+    return await runJob(d, entry);
+  } finally {
+    d.movesRunning?.delete(entry.id);
+  }
+}
+
+async function runJob(d: MoveDirDeps, entry: JournalEntry): Promise<DirectoryMoveRun> {
   const { id } = entry;
-  const { from, to, user } = entry.value as unknown as { from: string; to: string; user: string };
-  const src = await d.metadata.get(from);
-  let dst = await d.metadata.get(to);
-  if (src && !dst) {
-    try {
-      dst = await d.metadata.create(
-        to,
-        { ...src.inode, mtime: Date.now(), state: 'moving' },
-        {
-          parents: {
-            owner: user,
-            instance_id: d.instanceId,
-            backend_type: d.storage.backendType,
-            mtime: Date.now(),
+  const { from, to, user, disk_steps } = entry.value as unknown as {
+    from: string;
+    to: string;
+    user: string;
+    disk_steps?: unknown;
+  };
+  let job = entry;
+  let conflicts: InodeRecord[] = [];
+  let owners: string[];
+  if (Array.isArray(disk_steps)) {
+    // An earlier run moved the namespace and journaled the disk steps: the job only waits for
+    // them. Re-keyed again, a file an upload finished under the source since would leave it
+    // with its bytes on a disk whose step has already run.
+    owners = disk_steps.map(String);
+  } else {
+    const src = await d.metadata.get(from);
+    let dst = await d.metadata.get(to);
+    if (src && !dst) {
+      try {
+        dst = await d.metadata.create(
+          to,
+          { ...src.inode, mtime: Date.now(), state: 'moving' },
+          {
+            parents: {
+              owner: user,
+              instance_id: d.instanceId,
+              backend_type: d.storage.backendType,
+              mtime: Date.now(),
+            },
           },
-        },
-      );
-    } catch (err) {
-      // Nothing moved yet: the job ends here.
-      await endJob(d, entry);
-      throw err;
+        );
+      } catch (err) {
+        // Nothing moved yet: the job ends here.
+        await endJob(d, entry);
+        throw err;
+      }
     }
+    if (!dst) {
+      await endJob(d, entry);
+      throw new NotFoundError(`${from} not found`);
+    }
+    if (src) await setState(d.metadata, from, 'moving');
+    conflicts = await rekeySubtree(d, from, to);
+    owners = [...(await fileOwners(d.metadata, to))];
+    for (const owner of owners) {
+      await d.metadata.putJournal({
+        id: `${id}-${owner}`,
+        value: { type: MOVE_DIR_DISK, node: owner, from, to },
+      });
+    }
+    job = await recordDiskSteps(d, entry, owners);
   }
-  if (!dst) {
-    await endJob(d, entry);
-    throw new NotFoundError(`${from} not found`);
+  const pending = await pendingSteps(d, id, owners);
+  await Promise.all(pending.map((owner) => applyOn(d, owner, `${id}-${owner}`, from, to)));
+  const left = await pendingSteps(d, id, pending);
+  if (left.length > 0) {
+    // A live node the calls did not reach runs its step from its own sweep, later: until then
+    // its bytes are at their old paths, where a file created under the released source would
+    // land on them. Both directories stay `moving` and the job stays journaled.
+    if (!Array.isArray(disk_steps)) {
+      d.warn?.(
+        `the move of ${from} waits for the disk step of ${left.join(', ')}; ${from} and ${to} stay moving`,
+        new NodeNotServingError(`disk step pending on ${left.join(', ')}`),
+      );
+    }
+    if (conflicts.length > 0) throw await stayed(d, conflicts, from, to);
+    const dst = await d.metadata.get(to);
+    return { info: dst ? toFileInfo(dst) : null, waiting: true };
   }
-  if (src) await setState(d.metadata, from, 'moving');
-  const conflicts = await rekeySubtree(d, from, to);
-  const owners = await fileOwners(d.metadata, to);
-  for (const owner of owners) {
-    await d.metadata.putJournal({
-      id: `${id}-${owner}`,
-      value: { type: MOVE_DIR_DISK, node: owner, from, to },
-    });
-  }
-  await Promise.all([...owners].map((owner) => applyOn(d, owner, `${id}-${owner}`, from, to)));
   await assertStillOurs(d, id, from);
   await finishSource(d, from);
   const moved = await setState(d.metadata, to, 'ready');
-  await endJob(d, entry);
-  if (conflicts.length > 0) {
-    const first = conflicts[0]!;
-    const there = await d.metadata.get(rebasePath(first.path, from, to));
-    throw taken(
-      there ?? first,
-      false,
-      `${conflicts.length} entries stayed under ${from}: their destination exists (e.g. ${first.path})`,
-    );
-  }
+  await endJob(d, job);
+  if (conflicts.length > 0) throw await stayed(d, conflicts, from, to);
   if (!moved) throw new NotFoundError(`${to} vanished while it moved`);
-  return toFileInfo(moved);
+  return { info: toFileInfo(moved), waiting: false };
+}
+
+/** 409 for entries that stayed at the source because their destination was taken. */
+async function stayed(
+  d: MoveDirDeps,
+  conflicts: InodeRecord[],
+  from: string,
+  to: string,
+): Promise<AlreadyExistsError> {
+  const first = conflicts[0]!;
+  const there = await d.metadata.get(rebasePath(first.path, from, to));
+  return taken(
+    there ?? first,
+    false,
+    `${conflicts.length} entries stayed under ${from}: their destination exists (e.g. ${first.path})`,
+  );
+}
+
+/**
+ * Journals, with the job, the owners whose disk steps it waits for: a later run only waits for
+ * them. Compared: an entry changed since is another node's (adopted), which runs the job now.
+ */
+async function recordDiskSteps(
+  d: MoveDirDeps,
+  entry: JournalEntry,
+  owners: string[],
+): Promise<JournalEntry> {
+  const value = { ...entry.value, disk_steps: owners };
+  if (!(await unhurried(() => d.metadata.replaceJournal(entry, value)))) {
+    await assertStillOurs(d, entry.id, String(entry.value.from));
+    throw new NodeNotServingError(`journal entry ${entry.id} changed while its move ran`);
+  }
+  return { id: entry.id, value };
+}
+
+/** The owners whose disk step of the job is still journaled (not done yet). */
+async function pendingSteps(d: MoveDirDeps, id: string, owners: string[]): Promise<string[]> {
+  const pending: string[] = [];
+  for (const owner of owners) {
+    if (await unhurried(() => d.metadata.journalEntry(`${id}-${owner}`))) pending.push(owner);
+  }
+  return pending;
 }
 
 /**
@@ -336,10 +442,10 @@ function taken(existing: InodeRecord, overwrite: boolean | undefined, message?: 
 /**
  * Moves the bytes on one owner's disk; an owner that is down does it at start-up, before it
  * serves. A live owner that the call did not reach (a reset connection, headers not sent in
- * time on a loaded machine) has no start-up coming: it is asked again a few times while it is
- * a member, before the source is released (a create there would land on bytes the step has not
- * moved yet). Asking twice is safe: the owner joins a step it is running, and each file's
- * rename checks where its bytes are. Past that, the owner's own sweep of its journal does it.
+ * time on a loaded machine) is asked again a few times while it is a member, so the move
+ * usually ends at once. Asking twice is safe: the owner joins a step it is running, and each
+ * file's rename checks where its bytes are. Past that, the owner's own sweep of its journal
+ * does it, and the job waits for its entry to be cleared.
  */
 async function applyOn(
   d: MoveDirDeps,

@@ -42,7 +42,7 @@ import type {
 import type { IsCurrent } from './storage-port.js';
 import { moveFileToNode, moveLocalFile } from './move.js';
 import { Staging } from './staging.js';
-import { moveDirectory } from './move-dir.js';
+import { MOVE_DIR, moveDirectory } from './move-dir.js';
 import { isCurrent, recoveryIsCurrent } from './current-bytes.js';
 import { DiskSteps } from './disk-steps.js';
 import type { UnplacedBytes } from './move-dir-disk.js';
@@ -58,6 +58,7 @@ import { moveToBackend, requestedBackend } from './move-backend.js';
 import { type BackendDeps, defaultStorage, refOf, servedHere, storageFor } from './backends.js';
 import { recoverJournal, type JournalRecovery } from './journal-recovery.js';
 import { JournalAdoption } from './journal-adoption.js';
+import { SerialPasses } from './serial-passes.js';
 
 export type { JournalRecovery };
 
@@ -95,6 +96,10 @@ export class FilesService implements FilesApi {
   private readonly adoption: JournalAdoption;
   /** Journal entries set aside in this process: reported once, not retried. */
   private readonly setAside = new Set<string>();
+  /** Directory moves running in this process, by journal id (move-dir.ts). */
+  private readonly movesRunning = new Set<string>();
+  /** Runs again this node's directory moves that wait for an owner's disk step. */
+  private readonly waitingMoves = new SerialPasses(() => this.runWaitingMoves());
   /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
   readonly reconciler: Reconciler;
   readonly instanceId: string;
@@ -104,6 +109,7 @@ export class FilesService implements FilesApi {
     unplaced: UnplacedBytes[];
     staged: Staging;
     runDiskStep: DiskSteps['run'];
+    movesRunning: Set<string>;
   };
 
   constructor(private readonly o: FilesServiceOptions) {
@@ -129,6 +135,7 @@ export class FilesService implements FilesApi {
       staged: this.staging,
       // Every run of this node's disk steps goes through one place, so no two run at once.
       runDiskStep: (journalId, from, to) => this.diskSteps.run(journalId, from, to),
+      movesRunning: this.movesRunning,
     };
     this.diskSteps = new DiskSteps(this.deps, this.setAside, o.warn);
     this.adoption = new JournalAdoption({
@@ -351,6 +358,41 @@ export class FilesService implements FilesApi {
     const ids = new Set(waiting.map((e) => e.id));
     const { entries } = await this.o.metadata.journal(this.instanceId);
     return this.recoverJournal(entries.filter((e) => ids.has(e.id)));
+  }
+
+  /**
+   * Runs again this node's directory moves whose namespace moved but whose source stays
+   * `moving` until every owner has done its disk step (an owner the coordinator could not
+   * reach does it from its own sweep, later): the run that finds them all done releases the
+   * source and clears the job. The composition root runs it now and then.
+   */
+  async sweepWaitingMoves(): Promise<number> {
+    return this.waitingMoves.run();
+  }
+
+  /** Ends the sweeps of waiting moves (shutdown); the one running ends after its job. */
+  async stopWaitingMoves(): Promise<void> {
+    return this.waitingMoves.stop();
+  }
+
+  private async runWaitingMoves(): Promise<number> {
+    // The jobs run fenced transactions: they need this node's membership.
+    if (!this.o.membership.isServing()) return 0;
+    const { entries } = await this.o.metadata.journal(this.instanceId);
+    const waiting = entries.filter(
+      (e) => e.value.type === MOVE_DIR && Array.isArray(e.value.disk_steps),
+    );
+    let finished = 0;
+    for (const entry of waiting) {
+      if (this.waitingMoves.stopped) break;
+      if (this.setAside.has(entry.id) || this.movesRunning.has(entry.id)) continue;
+      try {
+        finished += (await this.recoverJournal([entry])).finished;
+      } catch (err) {
+        this.o.warn?.(`the move of ${String(entry.value.from)} is not finished yet`, err);
+      }
+    }
+    return finished;
   }
 
   /**
