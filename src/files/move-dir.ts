@@ -234,8 +234,16 @@ async function runJob(d: MoveDirDeps, entry: JournalEntry): Promise<DirectoryMov
     job = await recordDiskSteps(d, entry, owners);
   }
   const pending = await pendingSteps(d, id, owners);
-  await Promise.all(pending.map((owner) => applyOn(d, owner, `${id}-${owner}`, from, to)));
-  const left = await pendingSteps(d, id, pending);
+  const done = await Promise.all(
+    pending.map((owner) => applyOn(d, owner, `${id}-${owner}`, from, to)),
+  );
+  // A step that answered is done (its entry is cleared before it answers); one that did not
+  // may have been run by its node's own sweep meanwhile.
+  const left = await pendingSteps(
+    d,
+    id,
+    pending.filter((_, i) => !done[i]),
+  );
   if (left.length > 0) {
     // A live node the calls did not reach runs its step from its own sweep, later: until then
     // its bytes are at their old paths, where a file created under the released source would
@@ -445,7 +453,7 @@ function taken(existing: InodeRecord, overwrite: boolean | undefined, message?: 
  * time on a loaded machine) is asked again a few times while it is a member, so the move
  * usually ends at once. Asking twice is safe: the owner joins a step it is running, and each
  * file's rename checks where its bytes are. Past that, the owner's own sweep of its journal
- * does it, and the job waits for its entry to be cleared.
+ * does it, and the job waits for its entry to be cleared. True when the step answered done.
  */
 async function applyOn(
   d: MoveDirDeps,
@@ -453,18 +461,18 @@ async function applyOn(
   journalId: string,
   from: string,
   to: string,
-): Promise<void> {
+): Promise<boolean> {
   try {
     if (owner === d.instanceId) {
       await (d.runDiskStep ?? ((...a) => applyLocal(d, ...a)))(journalId, from, to);
-      return;
+      return true;
     }
     for (let attempt = 1; ; attempt++) {
       const node = await d.membership.getNode(owner);
-      if (!node) return;
+      if (!node) return false;
       try {
         await d.owners.applyMove(node, journalId, from, to);
-        return;
+        return true;
       } catch (err) {
         const again = err instanceof CallfsError && err.retryable && attempt < APPLY_ATTEMPTS;
         if (!again) throw err;
@@ -474,5 +482,6 @@ async function applyOn(
   } catch (err) {
     if (!(err instanceof CallfsError)) d.warn?.(`unexpected failure moving ${from}`, err);
     d.warn?.(`node ${owner} will move ${from} on its disk when it can`, err);
+    return false;
   }
 }
