@@ -275,7 +275,7 @@ __tour_check "$__tour_out" 200 'docs/api.md:375'
 curl -sI -H "$auth" $N1/v1/files/archive/2026/logs/final.log | grep -i '^x-callfs-instance-id'
 # x-callfs-instance-id: node-3
 
-# ---- docs/api.md:463
+# ---- docs/api.md:470
 # Twelve files in /big, four created through each node
 for node in $N1 $N2 $N3; do
   for i in 1 2 3 4; do
@@ -288,7 +288,7 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N1/v1/directories/big
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:471'
+__tour_check "$__tour_out" 200 'docs/api.md:478'
 # {"path":"/big","type":"directory","recursive":false,"count":12,
 #  "items":[{"name":"8441-1.txt","path":"/big/8441-1.txt","type":"file","size":6,"mode":"0644",...},...]} 200
 
@@ -297,7 +297,7 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" "$N2/v1/directories/archive?recursive=true&max_depth=1"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:476'
+__tour_check "$__tour_out" 200 'docs/api.md:483'
 
 # Page by page: pass each page's next_cursor until there is none
 page=$(curl -s -H "$auth" "$N1/v1/directories/big?limit=5")
@@ -306,29 +306,29 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" "$N3/v1/directories/big?limit=5&cursor=$cursor"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:481'
+__tour_check "$__tour_out" 200 'docs/api.md:488'
 
 # Delete a directory with everything under it, on every node that owns a file in it
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -X DELETE -H "$auth" $N1/v1/files/big
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 409 'docs/api.md:484'
+__tour_check "$__tour_out" 409 'docs/api.md:491'
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" \
   "$N1/v1/files/big?recursive=true"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'docs/api.md:485'
+__tour_check "$__tour_out" 204 'docs/api.md:492'
 
-# ---- docs/api.md:561
+# ---- docs/api.md:568
 # Generate on node-1 (expiry_seconds: an integer 1..86400; 3600 when omitted)
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -X POST -H "$auth" -H 'Content-Type: application/json' \
   -d '{"path": "/isos/big.iso", "expiry_seconds": 600}' $N1/v1/links/generate
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 201 'docs/api.md:562'
+__tour_check "$__tour_out" 201 'docs/api.md:569'
 # {"url":"http://127.0.0.1:8441/download/<token>","token":"<id>.<mac>","expires":"..."} 201
 LINK=$(curl -s -X POST -H "$auth" -d '{"path": "/isos/big.iso"}' \
   $N1/v1/links/generate | sed -E 's/.*"url":"([^"]+)".*/\1/')
@@ -338,15 +338,15 @@ __tour_out=$(
 curl -s -o "$WORK/linked.iso" -w '%{http_code}\n' "${LINK/$N1/$N3}"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:569'
+__tour_check "$__tour_out" 200 'docs/api.md:576'
 __tour_out=$(
 curl -s -w ' %{http_code}\n' "${LINK/$N1/$N2}"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 410 'docs/api.md:570'
+__tour_check "$__tour_out" 410 'docs/api.md:577'
 # {"code":"LINK_USED","message":"this link has already been used"} 410
 
-# ---- docs/api.md:620
+# ---- docs/api.md:627
 curl -s -N -H "$auth" "$N1/v1/watch/site?recursive=true" > "$WORK/feed.txt" &
 feed=$!
 until grep -q '^event: ready' "$WORK/feed.txt"; do sleep 0.2; done
@@ -355,7 +355,7 @@ curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "$auth" --data-binary '<h1>ab
   $N2/v1/files/site/about.html
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 201 'docs/api.md:623'
+__tour_check "$__tour_out" 201 'docs/api.md:630'
 until grep -q '^event: create' "$WORK/feed.txt"; do sleep 0.2; done
 kill $feed
 cat "$WORK/feed.txt"
@@ -368,7 +368,7 @@ cat "$WORK/feed.txt"
 # id: 42
 # data: {"type":"create","path":"/site/about.html","entry_type":"file","instance_id":"node-2",...,"revision":"42"}
 
-# ---- docs/api.md:669
+# ---- docs/api.md:676
 export CALLFS_URL=$N1 CALLFS_API_KEY=$KEY
 callfs put "$WORK/big.iso" /cli/big.iso         # create or replace (--create-only: POST)
 callfs ls /cli                                  # -r for the subtree, --json for JSON
@@ -382,7 +382,7 @@ callfs mv /cli/big.iso /archive/2026/big.iso --parents
 callfs watch /archive --recursive --since 1 --count 1 --json   # replays from revision 1; --count ends it
 callfs rm /cli -r
 
-# ---- docs/api.md:707
+# ---- docs/api.md:714
 # The end of the API tour: remove what it made; the namespace is empty again
 for dir in projects isos archive site; do
   curl -s -o /dev/null -w "$dir %{http_code}\n" -X DELETE -H "$auth" "$N1/v1/files/$dir?recursive=true"
@@ -391,7 +391,7 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N2/v1/directories/
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:711'
+__tour_check "$__tour_out" 200 'docs/api.md:718'
 # {"path":"/","type":"directory","recursive":false,"count":0,"items":[]} 200
 
 # ---- docs/grpc.md:121
@@ -468,13 +468,13 @@ curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" "$N1/v1/files/ops?
 printf '%s\n' "$__tour_out"
 __tour_check "$__tour_out" 204 'docs/operations.md:324'
 
-# ---- docs/operations.md:480
+# ---- docs/operations.md:492
 callfs fsck --config "$STATE/config/node-1.yaml"          # report only; safe beside the running node
 # callfs fsck of node-1: 0 inodes, 0 files on disk, 0 issue(s)
 callfs fsck --config "$STATE/config/node-2.yaml" --json   # the report as JSON
 # callfs fsck --config ... --repair                       # fix; refuses while the node itself is serving
 
-# ---- docs/operations.md:520
+# ---- docs/operations.md:532
 mkdir -p "$STATE/node-1/data/adopted/2024"                     # a tree already on node-1's disk
 echo 'old report' > "$STATE/node-1/data/adopted/2024/q4.txt"
 callfs import --config "$STATE/config/node-1.yaml" --path "$STATE/node-1/data/adopted" \
@@ -483,11 +483,11 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N3/v1/files/adopted/2024/q4.txt
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/operations.md:524'
+__tour_check "$__tour_out" 200 'docs/operations.md:536'
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" "$N1/v1/files/adopted?recursive=true"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'docs/operations.md:525'
+__tour_check "$__tour_out" 204 'docs/operations.md:537'
 
 echo "tour: done, $__tour_checked statuses checked"

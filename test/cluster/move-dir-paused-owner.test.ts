@@ -1,7 +1,8 @@
 // A directory move while a node owning files in it is paused (SIGSTOP): the coordinator's
 // ApplyMove calls cannot reach it, its membership lease lapses, and the move answers without
 // its disk step. Resumed, the node registers again and runs on without a restart: it must still
-// rename its files on its disk, so that every file etcd names under the new path is served.
+// rename its files on its disk, so that every file etcd names under the new path is served,
+// and the source is released only once it has.
 import { expect } from 'chai';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call } from '../support/http.js';
@@ -44,5 +45,25 @@ describe('cluster: a directory move while a file owner is paused', function () {
       return res.status === 200 && (await res.text()) === 'b on 2';
     }, 60_000);
     expect([status, served]).to.deep.equal([200, true]);
+  });
+
+  it('should release the source once the resumed owner has moved its bytes', async () => {
+    const n1 = cluster.nodes[0]!.url;
+    // The source stays `moving` until the owner's disk step is done; the coordinator's 10 s
+    // check then removes it.
+    const released = await until(async () => {
+      const res = await call(n1, 'GET', '/v1/files/pm');
+      await res.body?.cancel();
+      return res.status === 404;
+    }, 60_000);
+    const created = await call(n1, 'POST', '/v1/files/pm/sub/b.txt', { body: 'new at pm' });
+    await created.body?.cancel();
+    const moved = await call(n1, 'GET', '/v1/files/pm2/sub/b.txt');
+    expect([released, created.status, moved.status, await moved.text()]).to.deep.equal([
+      true,
+      201,
+      200,
+      'b on 2',
+    ]);
   });
 });
