@@ -77,6 +77,25 @@ describe('journal adoption', () => {
     expect((await readFile(n2.files, alice, '/e/sub/b.txt')).toString()).to.equal('b on 2');
   });
 
+  it('should finish an adopted move at a later pass when an owner it could not reach has run its disk step', async () => {
+    const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
+    const a = adopter('node-1');
+    await a.sweep();
+    clock += GRACE;
+    cluster.disconnect('node-2');
+    await a.sweep();
+    const waiting = await movingDirectories();
+    cluster.reconnect('node-2');
+    await n2.files.sweepDiskSteps();
+    await a.sweep();
+    expect({
+      waiting,
+      moving: await movingDirectories(),
+      journal: (await n1.metadata.journal('node-1')).entries.map((e) => e.value.type),
+      b: (await readFile(n1.files, alice, '/e/sub/b.txt')).toString(),
+    }).to.deep.equal({ waiting: ['/d', '/e'], moving: [], journal: [], b: 'b on 2' });
+  });
+
   it('should leave the job alone when the grace period has not passed', async () => {
     const a = adopter('node-1');
     await a.sweep();
