@@ -13,6 +13,7 @@ import {
   PermissionDeniedError,
 } from './errors.js';
 import { assertServing } from './serving.js';
+import { assertNotMoving } from './moving.js';
 import { DIR_MODE, canModify, isVisible, toFileInfo } from './info.js';
 import { PathLocks } from './path-lock.js';
 import type {
@@ -199,6 +200,7 @@ export class FilesService implements FilesApi {
         this.assertCanModify(ctx, rec);
         evaluateConditions(toFileInfo(rec), conditions, false);
         assertServing(this.o);
+        assertNotMoving(rec);
         await this.o.metadata.remove(rec);
       },
       local: async (rec) => {

@@ -23,6 +23,7 @@ import {
   PermissionDeniedError,
   WrongOwnerError,
 } from './errors.js';
+import { assertNotMoving } from './moving.js';
 import { assertServing } from './serving.js';
 import { canModify } from './info.js';
 import { type BackendDeps, refOf, servedHere, storageFor } from './backends.js';
@@ -72,6 +73,7 @@ export async function deleteSubtree(
   if (!canModify(ctx.caller, dir.inode)) {
     throw new PermissionDeniedError(`only the owner may delete ${dir.path}`);
   }
+  assertNotMoving(dir);
   await job.precheck();
   const id = deleteJobId(dir.path);
   const journal = (state: string) =>
@@ -110,6 +112,7 @@ class SubtreeDelete {
     const ownerIds = new Set<string>();
     for await (const r of subtreeRecords(this.d.metadata, this.path, PAGE)) {
       this.assertDeletable(r);
+      assertNotMoving(r);
       if (this.isRemoteFile(r)) ownerIds.add(r.inode.instance_id);
     }
     for (const id of ownerIds) await this.owner(id);

@@ -74,6 +74,22 @@ describe('directory moves waiting for a disk step', () => {
     ]);
   });
 
+  for (const recursive of [false, true]) {
+    it(`should refuse to delete the source with 503 and keep the moved bytes when an owner has not done its disk step (recursive: ${recursive})`, async () => {
+      const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
+      await moveWithoutNode2();
+      const removed = await outcome(n1.files.remove(alice, '/p', { recursive }));
+      const create = await outcome(writeFile(n2.files, alice, '/p/f', 'the new bytes'));
+      await n2.files.sweepDiskSteps();
+      expect([removed, create, ...(await served())]).to.deep.equal([
+        '503 STALE_REVISION',
+        '503 STALE_REVISION',
+        sha256('the p bytes'),
+        'FILE_NOT_FOUND',
+      ]);
+    });
+  }
+
   it('should release the source and clear the job when the pending disk step has run', async () => {
     const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
     await moveWithoutNode2();
