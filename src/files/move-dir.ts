@@ -163,8 +163,9 @@ export interface DirectoryMoveRun {
 /**
  * The job itself; idempotent, so a coordinator that restarts runs it again from its journal.
  * `entry` is the journal entry as this node wrote, read or adopted it: the job clears it only
- * while it is still stored so (see endJob). `running` holds the jobs running in this process
- * (the request's, a sweep's, an adoption's): a run of one already running only waits.
+ * while it is still stored so (see endJob). `d.movesRunning` holds the jobs running in this
+ * process (a request's, a sweep's, an adoption's): a run of one already running answers at once
+ * that it still waits, and leaves the job to that run.
  */
 export async function runDirectoryMove(
   d: MoveDirDeps,
