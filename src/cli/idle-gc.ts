@@ -1,7 +1,11 @@
 // Gives memory back when a node goes quiet: once the event loop has been idle for
-// IDLE_GC_QUIET_CHECKS checks in a row and the V8 heap plus the memory held by Buffers has grown
-// by IDLE_GC_GROWTH_BYTES since it last settled, a full garbage collection, and a second one a
-// few seconds later.
+// IDLE_GC_QUIET_CHECKS checks in a row and the process's resident memory has grown by
+// IDLE_GC_GROWTH_BYTES since it last settled, a full garbage collection, and a second one a few
+// seconds later. Resident memory rather than V8's own figures: after heavy traffic V8 may just
+// have collected under load, so its committed heap and Buffers sit near where they settled while
+// the process still holds what they used (a scale-bench node sat at 177 MB RSS a minute after
+// its probes, never collecting, while the same node after the loaded namespace's probes went
+// from 223 to 143 MB).
 //
 // Why: the node runs with V8's incremental marking off (src/main.ts), and V8's memory reducer,
 // which does exactly this on its own (a few full collections once allocation goes quiet), runs
@@ -41,7 +45,7 @@ export const IDLE_GC_QUIET_CHECKS = 60;
 export const IDLE_GC_QUIET_CHECKS_AT_START = 1;
 /** Event-loop utilization below which a one-second check counts as idle. */
 export const IDLE_GC_UTILIZATION = 0.05;
-/** Growth of heap + external memory since it last settled that makes collecting worth a pause. */
+/** Growth of resident memory since it last settled that makes collecting worth a pause. */
 export const IDLE_GC_GROWTH_BYTES = 16 * 1024 * 1024;
 /**
  * Idle checks between the two collections. V8 shrinks the young generation after a collection
@@ -53,7 +57,7 @@ const CHECK_MS = 1000;
 
 /**
  * The decision, one call per check: `utilization` is the event loop's over the last check,
- * `footprint` the committed V8 heap plus external memory now. True means: collect now.
+ * `footprint` the process's resident memory now. True means: collect now.
  */
 export class IdleGcPolicy {
   /** The footprint a check after the last collection (0 at start: start-up's garbage counts). */
@@ -61,8 +65,7 @@ export class IdleGcPolicy {
   private settleNext = false;
   private secondPending = false;
   private quietChecks = 0;
-  /** A quiet check has been seen: start-up is over, so a busy check from now on is traffic. */
-  private started = false;
+  /** A busy check has been seen (the checks start once the node serves: that is traffic). */
   private served = false;
 
   constructor(
@@ -83,11 +86,17 @@ export class IdleGcPolicy {
       return false;
     }
     if (utilization >= this.idleUtilization) {
-      if (this.started) this.served = true;
+      this.served = true;
       this.quietChecks = 0;
+      if (this.secondPending) {
+        // Traffic between the two collections: the first alone gives little back (the second
+        // shrinks the young generation and releases the emptied pages), so the memory counts
+        // as unsettled and the next quiet period runs both again.
+        this.secondPending = false;
+        this.baseline = 0;
+      }
       return false;
     }
-    this.started = true;
     this.quietChecks++;
     if (
       this.quietChecks >= (this.served ? this.quietBeforeFirst : this.quietAtStart) &&
@@ -124,8 +133,7 @@ export function startIdleGc(): () => void {
   let last = performance.eventLoopUtilization();
   const timer = setInterval(() => {
     const utilization = performance.eventLoopUtilization(last).utilization;
-    const { heapTotal, external } = process.memoryUsage();
-    if (policy.check(utilization, heapTotal + external)) gc();
+    if (policy.check(utilization, process.memoryUsage.rss())) gc();
     // After the collection, so that its own pause never reads as traffic at the next check.
     last = performance.eventLoopUtilization();
   }, CHECK_MS);

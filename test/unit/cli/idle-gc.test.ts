@@ -47,21 +47,20 @@ describe('IdleGcPolicy', () => {
 
   it('should collect after the start-up quiet checks when the node has served nothing yet', () => {
     const checks: [number, number][] = [
-      [BUSY, 100], // start-up work, before any quiet check: not traffic
       [IDLE, 100],
       [IDLE, 100], // the second quiet check since start collects
     ];
-    expect(collects(policy(10, 2), checks)).to.deep.equal([2]);
+    expect(collects(policy(10, 2), checks)).to.deep.equal([1]);
   });
 
   it('should wait the full quiet checks when the node served traffic since it started', () => {
     const checks: [number, number][] = [
+      [BUSY, 100], // traffic from the first check on
       [IDLE, 100],
-      [BUSY, 100], // traffic after start-up
-      ...repeat(9, [IDLE, 100]),
+      ...repeat(8, [IDLE, 100]),
       [IDLE, 100], // the tenth quiet check in a row collects
     ];
-    expect(collects(policy(10, 2), checks)).to.deep.equal([11]);
+    expect(collects(policy(10, 2), checks)).to.deep.equal([10]);
   });
 
   it('should not collect in pauses shorter than the configured quiet checks', () => {
@@ -89,12 +88,13 @@ describe('IdleGcPolicy', () => {
   it('should collect again when memory grows by the threshold over what the last one left', () => {
     const checks: [number, number][] = [
       [IDLE, 100],
-      [IDLE, 90], // settles at 90
+      ...repeat(4, [IDLE, 90]), // the second collection at the fourth, settles at 90 after it
+      [IDLE, 90],
       [BUSY, 120],
       [IDLE, 105], // 15 MiB over: no
       [IDLE, 106], // 16 MiB over: collects
     ];
-    expect(collects(policy(), checks)).to.deep.equal([0, 4]);
+    expect(collects(policy(), checks)).to.deep.equal([0, 4, 8]);
   });
 
   it('should not collect in short pauses between bursts when memory stays near what it left', () => {
@@ -102,21 +102,24 @@ describe('IdleGcPolicy', () => {
       [BUSY, 80],
       [IDLE, 80], // 10 MiB over what the first collection left
     ]).flat();
-    const checks: [number, number][] = [[IDLE, 100], [IDLE, 70], ...bursts];
-    expect(collects(policy(), checks)).to.deep.equal([0]);
+    // Both collections, then settled at 70.
+    const checks: [number, number][] = [[IDLE, 100], ...repeat(5, [IDLE, 70]), ...bursts];
+    expect(collects(policy(), checks)).to.deep.equal([0, 4]);
   });
 
-  it('should count only consecutive quiet checks towards the second collection', () => {
+  it('should run both collections again when traffic came between the two', () => {
     const checks: [number, number][] = [
-      [IDLE, 100],
+      [IDLE, 100], // first
+      [IDLE, 95], // settles at 95, which counts as unsettled once traffic comes
+      [IDLE, 95],
+      [BUSY, 95], // the second is off
+      [IDLE, 95], // 3 quiet checks in a row: memory unsettled, so a first collection again
       [IDLE, 60], // settles
       [IDLE, 60],
-      [BUSY, 60],
       [IDLE, 60],
-      [IDLE, 60],
-      [IDLE, 60], // third quiet check in a row
+      [IDLE, 60], // the second, 3 quiet checks after the first
     ];
-    expect(collects(policy(), checks)).to.deep.equal([0, 6]);
+    expect(collects(policy(), checks)).to.deep.equal([0, 4, 8]);
   });
 });
 
