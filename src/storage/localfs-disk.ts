@@ -9,7 +9,13 @@ import { basename, dirname, join, sep } from 'node:path';
 import { InternalError, InvalidPathError, ParentNotADirectoryError } from '../files/errors.js';
 import { DIR_MODE } from '../files/info.js';
 import { DirSyncs } from './dir-syncs.js';
-import { createsExactMode, diskLimits, type DiskLimits, errnoCode } from './localfs-limits.js';
+import {
+  createsExactMode,
+  diskLimits,
+  type DiskLimits,
+  errnoCode,
+  isAbsent,
+} from './localfs-limits.js';
 import { fsyncDir, renamePath } from './fs-calls.js';
 import { INTERNAL_DIR, pathSegments } from './paths.js';
 
@@ -218,8 +224,7 @@ export class DiskRoot {
     try {
       real = await realpath(dirname(this.pathOf(apiPath)));
     } catch (err) {
-      const code = errnoCode(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      if (isAbsent(err)) return null;
       throw err;
     }
     this.assertContained(real, apiPath);

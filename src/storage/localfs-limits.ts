@@ -35,6 +35,17 @@ export function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
 }
 
+/**
+ * Whether a failed lstat/stat says the path cannot exist (nothing there, a file where a
+ * folder would be, a name longer than the filesystem allows). Any other failure (EIO, EMFILE,
+ * EACCES...) says nothing about the file, so callers must not read it as "absent": a directory
+ * move's disk step would take a file it could not see for one already moved.
+ */
+export function isAbsent(err: unknown): boolean {
+  const code = errnoCode(err);
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG';
+}
+
 /** The limits of the filesystem holding `dir`, except those `given`. */
 export async function diskLimits(dir: string, given?: Partial<DiskLimits>): Promise<DiskLimits> {
   return {

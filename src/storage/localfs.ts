@@ -23,7 +23,7 @@ import { directBody } from './direct-send.js';
 import { closeFd, fstatFd, openFd, readFd } from './raw-fd.js';
 import { DiskRoot } from './localfs-disk.js';
 import { fsyncDir } from './fs-calls.js';
-import { type DiskLimits, errnoCode, PROBE_SUFFIX } from './localfs-limits.js';
+import { type DiskLimits, errnoCode, isAbsent, PROBE_SUFFIX } from './localfs-limits.js';
 import { LocalfsTemp } from './localfs-temp.js';
 import { INTERNAL_DIR } from './paths.js';
 import { quarantinedEntries, recoverJournal } from './localfs-recovery.js';
@@ -238,7 +238,10 @@ export class LocalfsStorage implements PathStorage {
   async has(path: string): Promise<boolean> {
     const parent = await this.disk.existingParent(path);
     if (parent === null) return false;
-    const info = await lstat(join(parent, basename(this.disk.pathOf(path)))).catch(() => null);
+    const info = await lstat(join(parent, basename(this.disk.pathOf(path)))).catch((err) => {
+      if (isAbsent(err)) return null;
+      throw err;
+    });
     return info?.isFile() ?? false;
   }
 
