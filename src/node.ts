@@ -126,6 +126,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       ),
   });
   metrics.leftBehindJournal(() => files.leftBehindJournal().map((e) => journalKind(e.value.type)));
+  metrics.waitingMoves(() => files.waitingMovesCount());
   const changeFeed = new EtcdChangeFeed({
     client: etcd,
     prefix: ms.etcd_prefix,

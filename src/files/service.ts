@@ -99,6 +99,7 @@ export class FilesService implements FilesApi {
   private readonly setAside = new Set<string>();
   /** Directory moves running in this process, by journal id (move-dir.ts). */
   private readonly movesRunning = new Set<string>();
+  private movesWaiting = 0;
   /** Runs again this node's directory moves that wait for an owner's disk step. */
   private readonly waitingMoves = new SerialPasses(() => this.runWaitingMoves());
   /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
@@ -377,6 +378,15 @@ export class FilesService implements FilesApi {
     return this.waitingMoves.stop();
   }
 
+  /**
+   * This node's directory moves that wait for an owner's disk step, as the last sweep of
+   * waiting moves left them (0 before the first): an operator's signal that an owning node has
+   * not done its part, and that creates under the moves' sources answer 503 meanwhile.
+   */
+  waitingMovesCount(): number {
+    return this.movesWaiting;
+  }
+
   private async runWaitingMoves(): Promise<number> {
     // The jobs run fenced transactions: they need this node's membership.
     if (!this.o.membership.isServing()) return 0;
@@ -394,6 +404,7 @@ export class FilesService implements FilesApi {
         this.o.warn?.(`the move of ${String(entry.value.from)} is not finished yet`, err);
       }
     }
+    this.movesWaiting = waiting.length - finished;
     return finished;
   }
 

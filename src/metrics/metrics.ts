@@ -171,6 +171,21 @@ export class Metrics {
     });
   }
 
+  /**
+   * Reports, at each scrape, how many directory moves this node coordinates wait for an owning
+   * node's disk step (their sources stay `moving` meanwhile).
+   */
+  waitingMoves(count: () => number): void {
+    new Gauge({
+      name: 'callfs_directory_moves_waiting',
+      help: 'Directory moves this node coordinates whose namespace moved but whose source stays moving until an owning node has done its disk step, as its last check (every 10 s) found them.',
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
+  }
+
   /** Reports, at each scrape, how many journaled writes wait for their commit outcome. */
   pendingCommits(count: () => number): void {
     new Gauge({

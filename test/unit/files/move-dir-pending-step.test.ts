@@ -94,9 +94,16 @@ describe('directory moves waiting for a disk step', () => {
     const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
     await moveWithoutNode2();
     const before = (await n1.metadata.get('/p'))?.inode.state;
+    // A check while node-2 is still out of reach: the move waits.
+    cluster.disconnect('node-2');
+    await n1.files.sweepWaitingMoves();
+    const waiting = n1.files.waitingMovesCount();
+    cluster.reconnect('node-2');
     await n2.files.sweepDiskSteps();
     await n1.files.sweepWaitingMoves();
     const after = {
+      waiting,
+      waitingAfter: n1.files.waitingMovesCount(),
       source: await n1.metadata.get('/p'),
       destination: (await n1.metadata.get('/z'))?.inode.state,
       journal: (await n1.metadata.journal('node-1')).entries.length,
@@ -106,6 +113,8 @@ describe('directory moves waiting for a disk step', () => {
     const create = await outcome(writeFile(n2.files, alice, '/p/f', 'the new bytes'));
     expect({ before, ...after, create, served: await served() }).to.deep.equal({
       before: 'moving',
+      waiting: 1,
+      waitingAfter: 0,
       source: null,
       destination: 'ready',
       journal: 0,

@@ -26,6 +26,7 @@ function registered(): string[] {
   const metrics = new Metrics();
   metrics.pendingCommits(() => 0);
   metrics.leftBehindJournal(() => []);
+  metrics.waitingMoves(() => 0);
   return metrics.registry
     .getMetricsAsArray()
     .map((m) => {

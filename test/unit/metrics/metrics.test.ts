@@ -44,6 +44,16 @@ describe('Metrics', () => {
     expect(await new Metrics().render()).not.to.include('process_cpu_user_seconds_total');
   });
 
+  it('should report the waiting directory moves as the files service counts them when scraped', async () => {
+    const metrics = new Metrics();
+    let waiting = 2;
+    metrics.waitingMoves(() => waiting);
+    const first = await sample(metrics, 'callfs_directory_moves_waiting');
+    waiting = 0;
+    const second = await sample(metrics, 'callfs_directory_moves_waiting');
+    expect([first, second]).to.deep.equal([2, 0]);
+  });
+
   it('should count the left-behind journal entries by kind as the last sweep saw them when scraped', async () => {
     const metrics = new Metrics();
     let kinds = ['ops-move-file', 'ops-move-dir-disk', 'ops-move-file'];
