@@ -43,7 +43,7 @@ import type {
 import type { IsCurrent } from './storage-port.js';
 import { moveFileToNode, moveLocalFile } from './move.js';
 import { Staging } from './staging.js';
-import { MOVE_DIR, moveDirectory } from './move-dir.js';
+import { moveDirectory } from './move-dir.js';
 import { isCurrent, recoveryIsCurrent } from './current-bytes.js';
 import { DiskSteps } from './disk-steps.js';
 import type { UnplacedBytes } from './move-dir-disk.js';
@@ -51,6 +51,7 @@ import { listDirectory, listEntries } from './directories.js';
 import { deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
 import { Reconciler } from './reconciler.js';
+import { WaitingMoves } from './waiting-moves.js';
 import { Writes } from './writes.js';
 import { parentTemplate } from './write-inodes.js';
 import { evaluateConditions, type Conditions } from './conditions.js';
@@ -59,7 +60,6 @@ import { moveToBackend, requestedBackend } from './move-backend.js';
 import { type BackendDeps, defaultStorage, refOf, servedHere, storageFor } from './backends.js';
 import { recoverJournal, type JournalRecovery } from './journal-recovery.js';
 import { JournalAdoption } from './journal-adoption.js';
-import { SerialPasses } from './serial-passes.js';
 
 export type { JournalRecovery };
 
@@ -99,9 +99,7 @@ export class FilesService implements FilesApi {
   private readonly setAside = new Set<string>();
   /** Directory moves running in this process, by journal id (move-dir.ts). */
   private readonly movesRunning = new Set<string>();
-  private movesWaiting = 0;
-  /** Runs again this node's directory moves that wait for an owner's disk step. */
-  private readonly waitingMoves = new SerialPasses(() => this.runWaitingMoves());
+  private readonly waitingMoves: WaitingMoves;
   /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
   readonly reconciler: Reconciler;
   readonly instanceId: string;
@@ -148,6 +146,14 @@ export class FilesService implements FilesApi {
       run: async (entry) => (await this.recoverJournal([entry])).waiting.length === 0,
       onAdopted: o.onAdopted,
       onLeftBehind: o.onLeftBehind,
+      warn: o.warn,
+    });
+    this.waitingMoves = new WaitingMoves({
+      instanceId: o.instanceId,
+      metadata: o.metadata,
+      membership: o.membership,
+      run: (entry) => this.recoverJournal([entry]),
+      skip: (entry) => this.setAside.has(entry.id) || this.movesRunning.has(entry.id),
       warn: o.warn,
     });
     this.writes = new Writes({
@@ -363,49 +369,19 @@ export class FilesService implements FilesApi {
     return this.recoverJournal(entries.filter((e) => ids.has(e.id)));
   }
 
-  /**
-   * Runs again this node's directory moves whose namespace moved but whose source stays
-   * `moving` until every owner has done its disk step (an owner the coordinator could not
-   * reach does it from its own sweep, later): the run that finds them all done releases the
-   * source and clears the job. The composition root runs it now and then.
-   */
+  /** A pass of this node's directory moves waiting for disk steps (waiting-moves.ts). */
   async sweepWaitingMoves(): Promise<number> {
     return this.waitingMoves.run();
   }
 
-  /** Ends the sweeps of waiting moves (shutdown); the one running ends after its job. */
+  /** Ends the passes of waiting moves (shutdown); the one running ends after its job. */
   async stopWaitingMoves(): Promise<void> {
     return this.waitingMoves.stop();
   }
 
-  /**
-   * This node's directory moves that wait for an owner's disk step, as the last sweep of
-   * waiting moves left them (0 before the first): an operator's signal that an owning node has
-   * not done its part, and that creates under the moves' sources answer 503 meanwhile.
-   */
+  /** The moves waiting for an owner's disk step, as the last pass left them. */
   waitingMovesCount(): number {
-    return this.movesWaiting;
-  }
-
-  private async runWaitingMoves(): Promise<number> {
-    // The jobs run fenced transactions: they need this node's membership.
-    if (!this.o.membership.isServing()) return 0;
-    const { entries } = await this.o.metadata.journal(this.instanceId);
-    const waiting = entries.filter(
-      (e) => e.value.type === MOVE_DIR && Array.isArray(e.value.disk_steps),
-    );
-    let finished = 0;
-    for (const entry of waiting) {
-      if (this.waitingMoves.stopped) break;
-      if (this.setAside.has(entry.id) || this.movesRunning.has(entry.id)) continue;
-      try {
-        finished += (await this.recoverJournal([entry])).finished;
-      } catch (err) {
-        this.o.warn?.(`the move of ${String(entry.value.from)} is not finished yet`, err);
-      }
-    }
-    this.movesWaiting = waiting.length - finished;
-    return finished;
+    return this.waitingMoves.count();
   }
 
   /**
