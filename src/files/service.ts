@@ -8,13 +8,10 @@ import {
   BadRequestError,
   NotAFileError,
   NotFoundError,
-  WrongOwnerError,
   OwnerUnavailableError,
-  PermissionDeniedError,
 } from './errors.js';
 import { assertServing } from './serving.js';
-import { assertNotMoving } from './moving.js';
-import { DIR_MODE, canModify, isVisible, toFileInfo } from './info.js';
+import { DIR_MODE, isVisible, toFileInfo } from './info.js';
 import { PathLocks } from './path-lock.js';
 import type {
   CallContext,
@@ -48,16 +45,16 @@ import { isCurrent, recoveryIsCurrent } from './current-bytes.js';
 import { DiskSteps } from './disk-steps.js';
 import type { UnplacedBytes } from './move-dir-disk.js';
 import { listDirectory, listEntries } from './directories.js';
-import { deleteSubtree } from './subtree-delete.js';
 import { Router, type RouteHandlers } from './routing.js';
 import { Reconciler } from './reconciler.js';
 import { WaitingMoves } from './waiting-moves.js';
+import { removePath } from './remove-path.js';
 import { Writes } from './writes.js';
 import { parentTemplate } from './write-inodes.js';
 import { evaluateConditions, type Conditions } from './conditions.js';
 import { readLocal } from './read-local.js';
 import { moveToBackend, requestedBackend } from './move-backend.js';
-import { type BackendDeps, defaultStorage, refOf, servedHere, storageFor } from './backends.js';
+import { type BackendDeps, defaultStorage, servedHere } from './backends.js';
 import { recoverJournal, type JournalRecovery } from './journal-recovery.js';
 import { JournalAdoption } from './journal-adoption.js';
 
@@ -110,6 +107,7 @@ export class FilesService implements FilesApi {
     staged: Staging;
     runDiskStep: DiskSteps['run'];
     movesRunning: Set<string>;
+    router: Router;
   };
 
   constructor(private readonly o: FilesServiceOptions) {
@@ -136,6 +134,7 @@ export class FilesService implements FilesApi {
       // Every run of this node's disk steps goes through one place, so no two run at once.
       runDiskStep: (journalId, from, to) => this.diskSteps.run(journalId, from, to),
       movesRunning: this.movesRunning,
+      router: this.router,
     };
     this.diskSteps = new DiskSteps(this.deps, this.setAside, o.warn);
     this.adoption = new JournalAdoption({
@@ -192,51 +191,7 @@ export class FilesService implements FilesApi {
   }
 
   async remove(ctx: CallContext, path: string, options: RemoveOptions = {}): Promise<void> {
-    if (path === '/') throw new BadRequestError('the root cannot be deleted');
-    const { conditions } = options;
-    if (options.recursive) {
-      // A directory goes with its subtree (subtree-delete.ts); a file is deleted as usual.
-      const rec = await this.o.metadata.get(path);
-      if (isVisible(rec) && rec.inode.type === 'directory') {
-        evaluateConditions(toFileInfo(rec), conditions, false);
-        return deleteSubtree(this.deps, ctx, rec);
-      }
-    }
-    await this.routed(ctx, path, {
-      directory: async (rec) => {
-        this.assertCanModify(ctx, rec);
-        evaluateConditions(toFileInfo(rec), conditions, false);
-        assertServing(this.o);
-        assertNotMoving(rec);
-        await this.o.metadata.remove(rec);
-      },
-      local: async (rec) => {
-        this.assertCanModify(ctx, rec);
-        assertServing(this.o);
-        await this.locks.run(path, async () => {
-          const cur = await this.o.metadata.get(path);
-          if (!isVisible(cur) || !servedHere(this.o, cur.inode)) {
-            // Moved to another node while this waited for its path (a move holds it): routed
-            // again to its new owner, not answered 404 for a file that is still there.
-            if (cur?.inode.type === 'file' && isVisible(cur)) {
-              throw new WrongOwnerError(cur.inode.instance_id);
-            }
-            throw new NotFoundError(`${path} not found`);
-          }
-          // The file may have been deleted and re-created by someone else since it was read.
-          this.assertCanModify(ctx, cur);
-          // Checked against the record the delete is fenced on: a version written since the
-          // client read its ETag is never deleted.
-          evaluateConditions(toFileInfo(cur), conditions, false);
-          // Namespace first: the file vanishes atomically; the bytes follow.
-          await this.o.metadata.remove(cur);
-          await storageFor(this.o, cur.inode.backend_type).remove(refOf(cur));
-          // A file moved here whose sender has not said commit yet: its bytes go too.
-          await this.staging.dropNamed(cur);
-        });
-      },
-      remote: (owner) => this.o.owners.remove(owner, ctx, path, conditions),
-    });
+    return removePath(this.deps, ctx, path, options);
   }
 
   async mkdir(ctx: CallContext, path: string): Promise<MkdirResult> {
@@ -440,12 +395,6 @@ export class FilesService implements FilesApi {
   /** Whether etcd names (path, gen[, write id]) as this node's file (current-bytes.ts). */
   isCurrent(path: string, gen: number, write?: string): Promise<boolean> {
     return isCurrent(this.o, path, gen, write);
-  }
-
-  private assertCanModify(ctx: CallContext, rec: InodeRecord): void {
-    if (!canModify(ctx.caller, rec.inode)) {
-      throw new PermissionDeniedError(`only the owner may modify ${rec.path}`);
-    }
   }
 
   private conflict(

@@ -1,0 +1,80 @@
+// DELETE of one path: a directory (empty, or with its subtree when recursive: subtree-delete.ts),
+// a file of this node under its path's lock (the namespace first, then the bytes), or a file of
+// another node, asked of that node.
+import { refOf, servedHere, storageFor } from './backends.js';
+import { evaluateConditions } from './conditions.js';
+import {
+  BadRequestError,
+  NotFoundError,
+  PermissionDeniedError,
+  WrongOwnerError,
+} from './errors.js';
+import { canModify, isVisible, toFileInfo } from './info.js';
+import { assertNotMoving } from './moving.js';
+import type { CallContext, InodeRecord, RemoveOptions } from './ports.js';
+import type { Router } from './routing.js';
+import { assertServing } from './serving.js';
+import { deleteSubtree, type SubtreeDeleteDeps } from './subtree-delete.js';
+
+export interface RemoveDeps extends SubtreeDeleteDeps {
+  router: Pick<Router, 'routed'>;
+}
+
+export async function removePath(
+  d: RemoveDeps,
+  ctx: CallContext,
+  path: string,
+  options: RemoveOptions = {},
+): Promise<void> {
+  if (path === '/') throw new BadRequestError('the root cannot be deleted');
+  const { conditions } = options;
+  if (options.recursive) {
+    // A directory goes with its subtree (subtree-delete.ts); a file is deleted as usual.
+    const rec = await d.metadata.get(path);
+    if (isVisible(rec) && rec.inode.type === 'directory') {
+      evaluateConditions(toFileInfo(rec), conditions, false);
+      return deleteSubtree(d, ctx, rec);
+    }
+  }
+  await d.router.routed(ctx, path, {
+    directory: async (rec) => {
+      assertCanModify(ctx, rec);
+      evaluateConditions(toFileInfo(rec), conditions, false);
+      assertServing(d);
+      assertNotMoving(rec);
+      await d.metadata.remove(rec);
+    },
+    local: async (rec) => {
+      assertCanModify(ctx, rec);
+      assertServing(d);
+      await d.locks.run(path, async () => {
+        const cur = await d.metadata.get(path);
+        if (!isVisible(cur) || !servedHere(d, cur.inode)) {
+          // Moved to another node while this waited for its path (a move holds it): routed
+          // again to its new owner, not answered 404 for a file that is still there.
+          if (cur?.inode.type === 'file' && isVisible(cur)) {
+            throw new WrongOwnerError(cur.inode.instance_id);
+          }
+          throw new NotFoundError(`${path} not found`);
+        }
+        // The file may have been deleted and re-created by someone else since it was read.
+        assertCanModify(ctx, cur);
+        // Checked against the record the delete is fenced on: a version written since the
+        // client read its ETag is never deleted.
+        evaluateConditions(toFileInfo(cur), conditions, false);
+        // Namespace first: the file vanishes atomically; the bytes follow.
+        await d.metadata.remove(cur);
+        await storageFor(d, cur.inode.backend_type).remove(refOf(cur));
+        // A file moved here whose sender has not said commit yet: its bytes go too.
+        await d.staged?.dropNamed(cur);
+      });
+    },
+    remote: (owner) => d.owners.remove(owner, ctx, path, conditions),
+  });
+}
+
+function assertCanModify(ctx: CallContext, rec: InodeRecord): void {
+  if (!canModify(ctx.caller, rec.inode)) {
+    throw new PermissionDeniedError(`only the owner may modify ${rec.path}`);
+  }
+}
