@@ -1,5 +1,7 @@
-// The part of autocannon's programmatic API the bench uses (the package ships no types).
+// The part of autocannon's programmatic API the bench uses (the package ships no types): a run
+// is an EventEmitter (`response` once per answer) that is also a promise of its result.
 declare module 'autocannon' {
-  function autocannon(options: Record<string, unknown>): Promise<unknown>;
+  import type { EventEmitter } from 'node:events';
+  function autocannon(options: Record<string, unknown>): EventEmitter & PromiseLike<unknown>;
   export default autocannon;
 }
