@@ -3,7 +3,7 @@
 // data root can be adopted. Writes are staged and journaled in `<root>/.callfs/tmp/` on the
 // same filesystem, so a commit is one rename and a crash never exposes half a file.
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
@@ -20,7 +20,7 @@ import type {
 } from '../files/ports.js';
 import { wholeBody } from '../files/whole-body.js';
 import { directBody } from './direct-send.js';
-import { closeFd, fstatFd, openFd, readFd } from './raw-fd.js';
+import { openFd, readFd } from './raw-fd.js';
 import { DiskRoot } from './localfs-disk.js';
 import { fsyncDir } from './fs-calls.js';
 import { type DiskLimits, errnoCode, isAbsent, PROBE_SUFFIX } from './localfs-limits.js';
@@ -94,15 +94,17 @@ export class LocalfsStorage implements PathStorage {
     // read whole and closed here (raw-fd.ts). A larger span is served by a stream over a
     // FileHandle, opened again: a stream's reads can outlive this call, and a FileHandle
     // refuses them once closed, where a raw descriptor's number may already name another file.
+    // Only the open and the read go to libuv's pool, as they may wait for the disk. The fstat
+    // and the close of an open read-only descriptor never do on a local filesystem (its inode
+    // is in memory, nothing is written back): a trip through the pool for each cost more than
+    // the call, and on two cores the pool's wake-ups took the event loop's CPU.
     const fd = await this.openChecked(path, openFd);
     let whole: OpenedFile | null;
     try {
       whole = await this.readWhole(fd, path, select);
-    } catch (err) {
-      await closeFd(fd);
-      throw err;
+    } finally {
+      closeSync(fd);
     }
-    await closeFd(fd);
     return whole ?? this.openStream(path, signal, select);
   }
 
@@ -145,7 +147,7 @@ export class LocalfsStorage implements PathStorage {
     select?: SpanSelector,
   ): Promise<OpenedFile | null> {
     await this.checkOpened(fd, path);
-    const info = await fstatFd(fd);
+    const info = fstatSync(fd);
     if (!info.isFile()) throw new NotFoundError(`${path} is not a regular file on disk`);
     const span = select?.(info.size) ?? { start: 0, end: info.size - 1 };
     const length = span.end - span.start + 1;

@@ -1,18 +1,13 @@
-// File operations on a raw descriptor, each one callback call of node:fs behind one promise.
+// File operations on a raw descriptor, each one callback call of node:fs behind one promise
+// (the fstat and close of a small read are synchronous: localfs.ts says why).
 // A FileHandle (node:fs/promises) is an EventEmitter with its own close bookkeeping and a
 // native object tracked by the GC: for a small GET, which opens, fstats, reads and closes one
 // file per request, that bookkeeping cost more than the system calls.
-import { close, fstat, open, read, type Stats } from 'node:fs';
+import { open, read } from 'node:fs';
 
 export function openFd(path: string, flags: number): Promise<number> {
   return new Promise((resolve, reject) => {
     open(path, flags, (err, fd) => (err ? reject(err) : resolve(fd)));
-  });
-}
-
-export function fstatFd(fd: number): Promise<Stats> {
-  return new Promise((resolve, reject) => {
-    fstat(fd, (err, stats) => (err ? reject(err) : resolve(stats)));
   });
 }
 
@@ -28,11 +23,5 @@ export function readFd(
     read(fd, buffer, offset, length, position, (err, bytesRead) =>
       err ? reject(err) : resolve(bytesRead),
     );
-  });
-}
-
-export function closeFd(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    close(fd, (err) => (err ? reject(err) : resolve()));
   });
 }
