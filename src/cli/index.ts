@@ -142,11 +142,11 @@ async function runFsckCommand(file: string, repair: boolean, json: boolean): Pro
 }
 
 async function runServer(file: string | undefined): Promise<number> {
-  const { loadConfigOrReport } = await import('./config-file.js');
+  const { loadConfigApart } = await import('./config-apart.js');
   const { createLogger } = await import('../logger.js');
   const { startNode } = await import('../node.js');
   const { startIdleGc } = await import('./idle-gc.js');
-  const loaded = loadConfigOrReport(file);
+  const loaded = await loadConfigApart(file);
   if (!loaded) return 2;
   const { config, warnings } = loaded;
   const logger = createLogger(config.log);

@@ -27,12 +27,27 @@ export async function readJsonBody(body: AsyncIterable<Buffer>): Promise<unknown
   }
 }
 
+type Schema<T> = { safeParse(v: unknown): SafeParse<T> };
+
+/**
+ * A zod schema built on first use: zod (~5 MB resident once imported) is loaded only by a node
+ * that gets a body to check, not by every idle node (its configuration is checked apart,
+ * src/cli/config-apart.ts).
+ */
+export function lazySchema<T>(
+  build: (zod: typeof import('zod')) => Schema<T>,
+): () => Promise<Schema<T>> {
+  let schema: Promise<Schema<T>> | undefined;
+  return () => (schema ??= import('zod').then(build));
+}
+
 /** Reads and validates a JSON body against a zod schema; the first issue names the field. */
 export async function parseJsonBody<T>(
   body: AsyncIterable<Buffer>,
-  schema: { safeParse(v: unknown): SafeParse<T> },
+  schema: Schema<T> | (() => Promise<Schema<T>>),
 ): Promise<T> {
-  const parsed = schema.safeParse(await readJsonBody(body));
+  const value = await readJsonBody(body);
+  const parsed = (typeof schema === 'function' ? await schema() : schema).safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join('.') || 'body';

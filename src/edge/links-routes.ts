@@ -4,9 +4,8 @@
 // a download answers its headers without spending the link, so a probe cannot burn it.
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { MethodNotAllowedError } from '../files/errors.js';
-import { parseJsonBody } from './json-body.js';
+import { lazySchema, parseJsonBody } from './json-body.js';
 import { canonicalize } from '../files/paths.js';
 import type { FileInfo } from '../files/ports.js';
 import { DEFAULT_EXPIRY_SECONDS, MAX_EXPIRY_SECONDS, type LinksApi } from '../links/ports.js';
@@ -29,16 +28,18 @@ export interface LinksEdgeOptions {
 
 const EXPIRY_RANGE = `must be an integer from 1 to ${MAX_EXPIRY_SECONDS}`;
 
-const generateSchema = z
-  .object({
-    path: z.string({ error: 'must be a string' }).min(1, 'must not be empty'),
-    expiry_seconds: z
-      .int({ error: EXPIRY_RANGE })
-      .min(1, EXPIRY_RANGE)
-      .max(MAX_EXPIRY_SECONDS, EXPIRY_RANGE)
-      .optional(),
-  })
-  .strict();
+const generateSchema = lazySchema(({ z }) =>
+  z
+    .object({
+      path: z.string({ error: 'must be a string' }).min(1, 'must not be empty'),
+      expiry_seconds: z
+        .int({ error: EXPIRY_RANGE })
+        .min(1, EXPIRY_RANGE)
+        .max(MAX_EXPIRY_SECONDS, EXPIRY_RANGE)
+        .optional(),
+    })
+    .strict(),
+);
 
 /** `POST /v1/links/generate`; mount under `/v1/links`, behind authentication. */
 export function linksRoutes(o: LinksEdgeOptions): Hono<EdgeEnv> {

@@ -2,21 +2,22 @@
 // `name` (rename in place) or `destination` (absolute path), plus `overwrite`,
 // `create_parents`, `instance` and `backend`. Every problem is a 400 BAD_REQUEST naming it; the
 // body is read with a small size cap, never buffered without bound.
-import { z } from 'zod';
 import { moveDestination } from '../files/move-target.js';
 import type { MoveSpec } from '../files/ports.js';
-import { parseJsonBody } from './json-body.js';
+import { lazySchema, parseJsonBody } from './json-body.js';
 
-const schema = z
-  .object({
-    name: z.string().min(1).optional(),
-    destination: z.string().min(1).optional(),
-    overwrite: z.boolean().optional(),
-    create_parents: z.boolean().optional(),
-    instance: z.string().optional(),
-    backend: z.string().optional(),
-  })
-  .strict();
+const schema = lazySchema(({ z }) =>
+  z
+    .object({
+      name: z.string().min(1).optional(),
+      destination: z.string().min(1).optional(),
+      overwrite: z.boolean().optional(),
+      create_parents: z.boolean().optional(),
+      instance: z.string().optional(),
+      backend: z.string().optional(),
+    })
+    .strict(),
+);
 
 export async function parseMoveBody(
   source: string,
