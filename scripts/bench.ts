@@ -243,6 +243,28 @@ async function round(
   check((await sha256File(stored)) === source.sha, 'non-owner PUT SHA-256 of the stored file');
   record('put.relay', putRelay.mbps, putRelay.command);
   record('get.relay', getRelay.mbps, getRelay.command);
+  // Bulk clients may skip the hop: 307 to the owner with a signed token, which curl follows
+  // (the token, not the key, authenticates it there: curl sends no Authorization to another port).
+  log(`${tag}: large PUT and GET through a non-owner with ?redirect=true (curl -L)`);
+  const putRedirect = await curl(
+    ctx,
+    'PUT',
+    `${n2}/v1/files${path}?redirect=true`,
+    source.file,
+    true,
+  );
+  check(putRedirect.status === 200, `redirected PUT ${putRedirect.status}`);
+  check((await sha256File(stored)) === source.sha, 'redirected PUT SHA-256 of the stored file');
+  record('put.redirect', putRedirect.mbps, putRedirect.command);
+  const getRedirect = await curl(
+    ctx,
+    'GET',
+    `${n3}/v1/files${path}?redirect=true`,
+    undefined,
+    true,
+  );
+  check(getRedirect.status === 200, `redirected GET ${getRedirect.status}`);
+  record('get.redirect', getRedirect.mbps, getRedirect.command);
 
   log(
     `${tag}: large GET ${LARGE / MiB} MiB (curl -o /dev/null): baseline, gRPC relay baseline, owner`,
@@ -259,6 +281,7 @@ async function round(
     [`${baselines.relay}/big.bin`, 'relay baseline GET'],
     [`${n1}/v1/files${path}`, 'owner GET'],
     [`${n3}/v1/files${path}`, 'non-owner GET'],
+    [`${n3}/v1/files${path}?redirect=true`, 'redirected GET'],
   ] as const) {
     check((await curlSha256(ctx, url)) === source.sha, `${what}: SHA-256 of the body`);
   }
@@ -374,7 +397,9 @@ const STACK = ['@grpc/grpc-js', '@grpc/proto-loader', 'etcd3', 'hono', '@hono/no
  * Every runtime dependency `callfs server` imports at start-up: the static imports reached from
  * src/main.ts, the server command of src/cli/index.ts and src/node.ts. @aws-sdk/client-s3 is
  * not among them: storage/s3/from-config.ts loads it only when a bucket is configured; nor is
- * pino-pretty, which src/logger.ts loads only for text logs (the bench's nodes log JSON).
+ * pino-pretty, which src/logger.ts loads only for text logs (the bench's nodes log JSON); nor
+ * are zod and yaml, which the configuration's worker thread loads (src/cli/config-apart.ts)
+ * and the node's own thread only for a PATCH or link body (zod, src/edge/json-body.ts).
  */
 const STARTUP_DEPS = [
   ...STACK,
@@ -382,8 +407,6 @@ const STARTUP_DEPS = [
   '@grpc/reflection',
   'grpc-health-check',
   'prom-client',
-  'zod',
-  'yaml',
   'pino',
   'commander',
   'mime-types',
@@ -543,6 +566,24 @@ function report(head: string, seconds: number): string {
           label: 'owner',
           name: 'put.owner',
         }),
+        row(
+          `GET ${S} through a non-owner with ?redirect=true (307 to the owner)`,
+          'get.redirect',
+          'MB/s',
+          {
+            label: 'owner',
+            name: 'get.owner',
+          },
+        ),
+        row(
+          `PUT ${S} through a non-owner with ?redirect=true (307 to the owner)`,
+          'put.redirect',
+          'MB/s',
+          {
+            label: 'owner',
+            name: 'put.owner',
+          },
+        ),
         row(`GET ${S} through the simplest gRPC relay`, 'get.relaybase', 'MB/s', {
           label: 'plain node:http GET',
           name: 'get.base',

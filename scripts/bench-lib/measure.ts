@@ -44,10 +44,13 @@ export async function curl(
   method: 'GET' | 'PUT',
   url: string,
   upload?: string,
+  /** Follows a redirect (`-L`), as a bulk client asking for `?redirect=true` does. */
+  follow = false,
 ): Promise<Transfer> {
   const argv = [
     'curl',
     '-sS',
+    ...(follow ? ['-L'] : []),
     '-o',
     '/dev/null',
     '-w',
@@ -73,7 +76,7 @@ export async function curl(
 export async function curlSha256(ctx: Context, url: string): Promise<string> {
   const r = await ctx.procs.run(
     'curl-sha',
-    ['sh', '-c', 'curl -sS -H "authorization: Bearer $KEY" "$URL" | sha256sum'],
+    ['sh', '-c', 'curl -sS -L -H "authorization: Bearer $KEY" "$URL" | sha256sum'],
     600_000,
     { ...process.env, KEY: ctx.key, URL: url },
   );
