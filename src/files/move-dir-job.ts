@@ -35,8 +35,10 @@ export async function recordDiskSteps(
   d: MoveDirDeps,
   entry: JournalEntry,
   owners: string[],
+  /** The revisions of the source and destination as the job marked them `moving`. */
+  marks?: Partial<Record<'from' | 'to', string>>,
 ): Promise<JournalEntry> {
-  const value = { ...entry.value, disk_steps: owners };
+  const value = { ...entry.value, disk_steps: owners, ...(marks ? { marks } : {}) };
   if (!(await unhurried(() => d.metadata.replaceJournal(entry, value)))) {
     await assertStillOurs(d, entry.id, String(entry.value.from));
     throw new NodeNotServingError(`journal entry ${entry.id} changed while its move ran`);
@@ -124,4 +126,20 @@ export async function applyOn(
     d.warn?.(`node ${owner} will move ${from} on its disk when it can`, err);
     return false;
   }
+}
+
+/**
+ * Whether `path` still holds the mark this job set (the revision it journaled with its disk
+ * steps), or the job has no journaled revision (an entry of an older version): then it is
+ * taken as the job's, as before. A directory changed since, by this job's own end (a run that
+ * stopped before clearing the job) or by a newer move, is left as it is.
+ */
+export async function ours(
+  d: MoveDirDeps,
+  path: string,
+  revision: string | undefined,
+): Promise<boolean> {
+  if (revision === undefined) return true;
+  const cur = await d.metadata.get(path);
+  return cur !== null && cur.revision === revision;
 }

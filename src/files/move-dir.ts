@@ -39,6 +39,7 @@ import {
   assertStillOurs,
   endJob,
   pendingSteps,
+  ours,
   recordDiskSteps,
   unhurried,
 } from './move-dir-job.js';
@@ -185,20 +186,24 @@ export async function runDirectoryMove(
 
 async function runJob(d: MoveDirDeps, entry: JournalEntry): Promise<DirectoryMoveRun> {
   const { id } = entry;
-  const { from, to, user, disk_steps } = entry.value as unknown as {
+  const { from, to, user, disk_steps, marks } = entry.value as unknown as {
     from: string;
     to: string;
     user: string;
     disk_steps?: unknown;
+    marks?: Partial<Record<'from' | 'to', string>>;
   };
   let job = entry;
   let conflicts: InodeRecord[] = [];
   let owners: string[];
+  /** The revisions of the two directories as this job marked them `moving` (see `ours`). */
+  let marked: Partial<Record<'from' | 'to', string>> | undefined;
   if (Array.isArray(disk_steps)) {
     // An earlier run moved the namespace and journaled the disk steps: the job only waits for
     // them. Re-keyed again, a file an upload finished under the source since would leave it
     // with its bytes on a disk whose step has already run.
     owners = disk_steps.map(String);
+    marked = marks;
   } else {
     const src = await d.metadata.get(from);
     let dst = await d.metadata.get(to);
@@ -226,7 +231,8 @@ async function runJob(d: MoveDirDeps, entry: JournalEntry): Promise<DirectoryMov
       await endJob(d, entry);
       throw new NotFoundError(`${from} not found`);
     }
-    if (src) await setState(d.metadata, from, 'moving');
+    const fromMark = src ? await setState(d.metadata, from, 'moving') : null;
+    marked = { to: dst.revision, ...(fromMark ? { from: fromMark.revision } : {}) };
     conflicts = await rekeySubtree(d, from, to);
     owners = [...(await fileOwners(d.metadata, to))];
     for (const owner of owners) {
@@ -235,7 +241,7 @@ async function runJob(d: MoveDirDeps, entry: JournalEntry): Promise<DirectoryMov
         value: { type: MOVE_DIR_DISK, node: owner, from, to },
       });
     }
-    job = await recordDiskSteps(d, entry, owners);
+    job = await recordDiskSteps(d, entry, owners, marked);
   }
   const pending = await pendingSteps(d, id, owners);
   const done = await Promise.all(
@@ -263,8 +269,12 @@ async function runJob(d: MoveDirDeps, entry: JournalEntry): Promise<DirectoryMov
     return { info: dst ? toFileInfo(dst) : null, waiting: true };
   }
   await assertStillOurs(d, id, from);
-  await finishSource(d, from);
-  const moved = await setState(d.metadata, to, 'ready');
+  // A run that had marked the destination ready and stopped before clearing the job leaves
+  // both directories free for a newer move, whose `moving` marks are not this job's to end.
+  if (await ours(d, from, marked?.from)) await finishSource(d, from);
+  const moved = (await ours(d, to, marked?.to))
+    ? await setState(d.metadata, to, 'ready')
+    : await d.metadata.get(to);
   await endJob(d, job);
   if (conflicts.length > 0) throw await stayed(d, conflicts, from, to);
   if (!moved) throw new NotFoundError(`${to} vanished while it moved`);

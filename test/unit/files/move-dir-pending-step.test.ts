@@ -139,4 +139,30 @@ describe('directory moves waiting for a disk step', () => {
       served: (await served())[0],
     }).to.deep.equal({ waiting: 1, finished: 1, source: null, served: sha256('the p bytes') });
   });
+
+  it("should keep a newer move's moving mark and its unmoved bytes when an older job that had marked its destination ready runs again", async () => {
+    const [n1, n2] = [cluster.node('node-1'), cluster.node('node-2')];
+    await moveWithoutNode2();
+    await n2.files.sweepDiskSteps();
+    // The coordinator of /p -> /z marked /z ready and stopped before clearing its job.
+    const z = await n1.metadata.get('/z');
+    await n1.metadata.replace(z!, { ...z!.inode, state: 'ready' });
+    // A newer move of /z, whose disk step on node-2 is pending: /z/f's bytes are still there.
+    cluster.disconnect('node-2');
+    await n1.files.move(alice, '/z', moveSpec('/q'));
+    // The older job runs again (its disk steps are all done) while node-2 is still out of reach.
+    await n1.files.sweepWaitingMoves();
+    const state = (await n1.metadata.get('/z'))?.inode.state;
+    const create = await outcome(writeFile(n2.files, alice, '/z/f', 'the new bytes'));
+    cluster.reconnect('node-2');
+    await n2.files.sweepDiskSteps();
+    await n1.files.sweepWaitingMoves();
+    const q = await readFile(n1.files, alice, '/q/f').then(sha256, (e: CallfsError) => e.code);
+    expect({ state, create, q, waiting: n1.files.waitingMovesCount() }).to.deep.equal({
+      state: 'moving',
+      create: '503 STALE_REVISION',
+      q: sha256('the p bytes'),
+      waiting: 0,
+    });
+  });
 });
