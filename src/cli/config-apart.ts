@@ -6,6 +6,7 @@
 // it in their own thread (config-file.ts), where memory does not last.
 import { Worker } from 'node:worker_threads';
 import type { LoadedConfig } from '../config/parse.js';
+import { reportInvalidConfig } from './config-report.js';
 
 /** What the worker posts: the configuration, or why there is none. */
 export type ConfigOutcome = { loaded: LoadedConfig } | { invalid: string } | { failed: string };
@@ -29,8 +30,7 @@ export async function loadConfigApart(file: string | undefined): Promise<LoadedC
   await worker.terminate();
   if ('loaded' in outcome) return outcome.loaded;
   if ('invalid' in outcome) {
-    // As config-file.ts reports it: once, on stderr, then the command exits 2.
-    process.stderr.write(`invalid configuration\n${outcome.invalid}\n`);
+    reportInvalidConfig(outcome.invalid);
     return undefined;
   }
   throw new Error(`loading the configuration failed: ${outcome.failed}`);

@@ -2,6 +2,7 @@
 // an invalid file or environment override is reported once, the same way, and the command
 // exits 2 without touching etcd or the disk.
 import { ConfigError, loadConfig } from '../config/index.js';
+import { reportInvalidConfig } from './config-report.js';
 
 export type LoadedConfig = ReturnType<typeof loadConfig>;
 
@@ -11,7 +12,7 @@ export function loadConfigOrReport(file: string | undefined): LoadedConfig | und
     return loadConfig({ file });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`invalid configuration\n${err.message}\n`);
+    reportInvalidConfig(err.message);
     return undefined;
   }
 }

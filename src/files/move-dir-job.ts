@@ -127,19 +127,3 @@ export async function applyOn(
     return false;
   }
 }
-
-/**
- * Whether `path` still holds the mark this job set (the revision it journaled with its disk
- * steps), or the job has no journaled revision (an entry of an older version): then it is
- * taken as the job's, as before. A directory changed since, by this job's own end (a run that
- * stopped before clearing the job) or by a newer move, is left as it is.
- */
-export async function ours(
-  d: MoveDirDeps,
-  path: string,
-  revision: string | undefined,
-): Promise<boolean> {
-  if (revision === undefined) return true;
-  const cur = await d.metadata.get(path);
-  return cur !== null && cur.revision === revision;
-}

@@ -39,7 +39,6 @@ import {
   assertStillOurs,
   endJob,
   pendingSteps,
-  ours,
   recordDiskSteps,
   unhurried,
 } from './move-dir-job.js';
@@ -270,11 +269,10 @@ async function runJob(d: MoveDirDeps, entry: JournalEntry): Promise<DirectoryMov
   }
   await assertStillOurs(d, id, from);
   // A run that had marked the destination ready and stopped before clearing the job leaves
-  // both directories free for a newer move, whose `moving` marks are not this job's to end.
-  if (await ours(d, from, marked?.from)) await finishSource(d, from);
-  const moved = (await ours(d, to, marked?.to))
-    ? await setState(d.metadata, to, 'ready')
-    : await d.metadata.get(to);
+  // both directories free for a newer move, whose `moving` marks are not this job's to end:
+  // each is changed only while it holds the revision this job journaled.
+  await finishSource(d, from, marked?.from);
+  const moved = await setState(d.metadata, to, 'ready', marked?.to);
   await endJob(d, job);
   if (conflicts.length > 0) throw await stayed(d, conflicts, from, to);
   if (!moved) throw new NotFoundError(`${to} vanished while it moved`);
@@ -343,10 +341,10 @@ async function fileOwners(metadata: Metadata, dir: string): Promise<Set<string>>
 }
 
 /** Removes the emptied source; one that kept entries (uploads finished there) is released. */
-async function finishSource(d: MoveDirDeps, from: string): Promise<void> {
+async function finishSource(d: MoveDirDeps, from: string, onlyAt?: string): Promise<void> {
   for (let attempt = 1; attempt <= MARK_ATTEMPTS; attempt++) {
     const left = await d.metadata.get(from);
-    if (!left) return;
+    if (!left || !holds(left, onlyAt)) return;
     try {
       await d.metadata.remove(left);
       return;
@@ -356,21 +354,25 @@ async function finishSource(d: MoveDirDeps, from: string): Promise<void> {
         throw err;
       }
       d.warn?.(`${from} kept entries while it moved`, err);
-      await setState(d.metadata, from, 'ready');
+      await setState(d.metadata, from, 'ready', onlyAt);
       return;
     }
   }
 }
 
-/** Sets a directory's state, compared against the inode as read; null when it is gone. */
+/**
+ * Sets a directory's state, compared against the inode as read; null when it is gone. With
+ * `onlyAt`, only while the inode holds that revision (see `holds`); else it is left as it is.
+ */
 async function setState(
   metadata: Metadata,
   path: string,
   state: Inode['state'],
+  onlyAt?: string,
 ): Promise<InodeRecord | null> {
   for (let attempt = 1; ; attempt++) {
     const cur = await metadata.get(path);
-    if (!cur || cur.inode.state === state) return cur;
+    if (!cur || cur.inode.state === state || !holds(cur, onlyAt)) return cur;
     try {
       return await metadata.replace(cur, { ...cur.inode, state });
     } catch (err) {
@@ -387,4 +389,12 @@ function taken(existing: InodeRecord, overwrite: boolean | undefined, message?: 
     existingResource(existing),
     'directory',
   );
+}
+
+/**
+ * Whether `rec` still holds the mark a job set: the revision it journaled with its disk steps.
+ * A job without one (an entry of an older version) takes any revision as its own, as before.
+ */
+function holds(rec: InodeRecord, revision: string | undefined): boolean {
+  return revision === undefined || rec.revision === revision;
 }
