@@ -116,10 +116,18 @@ export interface CountOptions {
   maxDepth?: number;
 }
 
+export interface GetOptions {
+  /**
+   * Read the store itself, never a cache: for a caller that found the bytes a cached record
+   * names already gone (another node replaced a shared store's file and deleted them).
+   */
+  fresh?: boolean;
+}
+
 /** The namespace: path → inode, fenced by this node's membership. */
 export interface Metadata {
   /** One inode, or null. The root `/` is synthesized. */
-  get(path: string): Promise<InodeRecord | null>;
+  get(path: string, options?: GetOptions): Promise<InodeRecord | null>;
   /** A directory's direct children, sorted by name (byte order of the UTF-8 names). */
   list(dir: string): Promise<InodeRecord[]>;
   /**

@@ -104,9 +104,10 @@ export async function readLocal(
         continue;
       }
       // A generation-keyed backend deletes a generation once a newer one commits: the file
-      // was replaced between reading its record and opening its bytes. Read it again.
+      // was replaced between reading its record and opening its bytes. Read it again, from
+      // etcd: on a shared store the replace may be another node's, not yet in this node's cache.
       if (err instanceof NotFoundError && round < ROUNDS) {
-        const now = await d.metadata.get(path);
+        const now = await d.metadata.get(path, { fresh: true });
         if (now?.revision !== before.revision) continue;
       }
       throw err;

@@ -12,6 +12,7 @@ import { rebasePath } from '../files/paths.js';
 import type {
   CountOptions,
   CreateOptions,
+  GetOptions,
   Inode,
   InodeRecord,
   RekeyResult,
@@ -30,7 +31,7 @@ import { pathOfKey } from './scan.js';
 import type { ChangeFeed } from './watch-feed.js';
 
 export type CacheKind = 'inode' | 'node';
-/** hit: answered from memory; miss: not cached; bypass: the cache was not current. */
+/** hit: answered from memory; miss: not cached; bypass: the cache was not current, or not asked. */
 export type CacheResult = 'hit' | 'miss' | 'bypass';
 
 export interface CachedMetadataOptions {
@@ -71,9 +72,9 @@ export class CachedMetadata implements Metadata, Membership {
 
   // ---- reads --------------------------------------------------------------------------------
 
-  async get(path: string): Promise<InodeRecord | null> {
+  async get(path: string, options?: GetOptions): Promise<InodeRecord | null> {
     if (path === '/') return this.inner.get(path);
-    const answering = this.answering();
+    const answering = !options?.fresh && this.answering();
     if (answering) {
       const hit = this.inodes.get(path);
       if (hit) {

@@ -5,48 +5,12 @@ import { expect } from 'chai';
 import { StaleRevisionError } from '../../../src/files/errors.js';
 import type { InodeRecord } from '../../../src/files/ports.js';
 import { CachedMetadata } from '../../../src/metadata/cached-metadata.js';
-import { inodeKey, nodeKey } from '../../../src/metadata/keys.js';
+import { nodeKey } from '../../../src/metadata/keys.js';
 import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
-import { encodeInode, encodeNode } from '../../../src/metadata/records.js';
-import type { ChangeFeed, FeedListener } from '../../../src/metadata/watch-feed.js';
+import { encodeNode } from '../../../src/metadata/records.js';
 import { timeMethods } from '../../../src/metrics/timing.js';
 import { fileInode, nodeRecord, parentsOf } from '../../contract/metadata-contract.js';
-
-class FakeFeed implements ChangeFeed {
-  current = true;
-  connected = true;
-  private listener?: FeedListener;
-  isCurrent(): boolean {
-    return this.connected && this.current;
-  }
-  isConnected(): boolean {
-    return this.connected;
-  }
-  subscribe(listener: FeedListener): void {
-    this.listener = listener;
-  }
-  /** Delivers what another writer committed, as the watch would. */
-  deliver(rec: InodeRecord | { path: string; deleted: true; revision: string }): void {
-    const value = 'deleted' in rec ? null : Buffer.from(encodeInode(rec.inode));
-    this.listener?.change(
-      Buffer.from(inodeKey('', rec.path)),
-      value,
-      BigInt(rec.revision),
-      'deleted' in rec ? '0' : rec.created,
-    );
-  }
-  deliverRaw(key: string, value: string | null, revision: bigint): void {
-    this.listener?.change(
-      Buffer.from(key),
-      value === null ? null : Buffer.from(value),
-      revision,
-      value === null ? '0' : String(revision),
-    );
-  }
-  reset(): void {
-    this.listener?.reset();
-  }
-}
+import { FakeFeed } from '../../support/fake-feed.js';
 
 const ID = 'node-a';
 const file = (o = {}) => fileInode(ID, o);
@@ -100,6 +64,18 @@ describe('CachedMetadata', () => {
     expect([reads, lookups]).to.deep.equal([
       ['get', 'get'],
       ['inode:miss', 'inode:bypass'],
+    ]);
+  });
+
+  it('should read the store when a fresh read is asked for, though the feed is current', async () => {
+    const rec = await other.create('/f', file(), parentsOf(ID));
+    await cached.get('/f');
+    await other.replace(rec, file({ gen: 2 }));
+    const fresh = await cached.get('/f', { fresh: true });
+    expect([fresh?.inode.gen, (await cached.get('/f'))?.inode.gen, reads]).to.deep.equal([
+      2,
+      2,
+      ['get', 'get'],
     ]);
   });
 
