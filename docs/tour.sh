@@ -474,7 +474,7 @@ callfs fsck --config "$STATE/config/node-1.yaml"          # report only; safe be
 callfs fsck --config "$STATE/config/node-2.yaml" --json   # the report as JSON
 # callfs fsck --config ... --repair                       # fix; refuses while the node itself is serving
 
-# ---- docs/operations.md:537
+# ---- docs/operations.md:540
 mkdir -p "$STATE/node-1/data/adopted/2024"                     # a tree already on node-1's disk
 echo 'old report' > "$STATE/node-1/data/adopted/2024/q4.txt"
 callfs import --config "$STATE/config/node-1.yaml" --path "$STATE/node-1/data/adopted" \
@@ -483,11 +483,11 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N3/v1/files/adopted/2024/q4.txt
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/operations.md:541'
+__tour_check "$__tour_out" 200 'docs/operations.md:544'
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" "$N1/v1/files/adopted?recursive=true"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'docs/operations.md:542'
+__tour_check "$__tour_out" 204 'docs/operations.md:545'
 
 echo "tour: done, $__tour_checked statuses checked"

@@ -4,9 +4,11 @@
 // never committed), unfinished journaled moves, journal entries that cannot be acted on as
 // written, and the local journal entries start-up recovery set aside. With `repair` it
 // quarantines orphans, removes inodes of missing files and stale claims, and finishes the
-// moves; a size mismatch it never repairs (it reports how to resolve it). Repairs change the
+// moves; a size mismatch it never repairs (it reports how to resolve it), nor a missing file
+// whose bytes a directory move's disk step set aside in lost+found (it says where they are). Repairs change the
 // namespace, so they run only while this node's membership is held by the check itself.
 import { malformed } from './journal-entries.js';
+import { MOVE_DIR_FILE } from './move-dir-disk.js';
 import { recoverMoves } from './move.js';
 import type {
   InodeRecord,
@@ -62,6 +64,11 @@ export const SIZE_MISMATCH_HINT =
   'fsck cannot repair this: GET the file (it serves the bytes on disk), check them, then PUT ' +
   'the right content (rewrites the bytes and the inode together) or DELETE the path';
 
+/** How an operator restores a file whose bytes a directory move's disk step set aside. */
+export const SET_ASIDE_HINT =
+  "move them back to the file's path in the node's storage to restore it, or DELETE the path " +
+  'to drop it';
+
 export async function fsck(o: FsckOptions): Promise<FsckReport> {
   const report: FsckReport = {
     instanceId: o.instanceId,
@@ -72,6 +79,15 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
   const onDisk = new Map<string, number>();
   for await (const f of o.storage.inventory()) onDisk.set(f.path, f.size);
   report.filesChecked = onDisk.size;
+  const setAsideEntries = [
+    ...(await o.storage.quarantinedEntries()),
+    ...((await o.shared?.quarantinedEntries()) ?? []),
+  ];
+  /** Where the bytes of a path were set aside (a disk step could not place them), by path. */
+  const setAsideBytes = new Map<string, string>();
+  for (const q of setAsideEntries) {
+    if (q.kind === MOVE_DIR_FILE && q.path !== undefined) setAsideBytes.set(q.path, q.keptAt);
+  }
 
   const known = new Set<string>();
   for await (const rec of ownFiles(o)) {
@@ -92,12 +108,21 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
     if (rec.inode.backend_type !== o.storage.backendType) continue;
     known.add(rec.path);
     if (size === undefined) {
+      const keptAt = setAsideBytes.get(rec.path);
       const issue: FsckIssue = {
         kind: 'missing-file',
         path: rec.path,
-        detail: 'inode without bytes',
+        detail: keptAt
+          ? `inode without bytes: they were set aside at ${keptAt}; ${SET_ASIDE_HINT}`
+          : 'inode without bytes',
       };
-      if (o.repair) issue.repaired = await removeInode(o, rec);
+      // Bytes that are kept are never dropped from the namespace by a repair: only an
+      // operator knows whether to put them back.
+      if (o.repair) {
+        issue.repaired = keptAt
+          ? 'not repaired: its bytes are kept in lost+found'
+          : await removeInode(o, rec);
+      }
       report.issues.push(issue);
     } else if (size !== rec.inode.size) {
       // Neither side is known to be right (bytes edited behind the node's back, or an etcd
@@ -159,10 +184,6 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
     report.filesChecked += shared.objects;
     report.issues.push(...shared.issues);
   }
-  const setAsideEntries = [
-    ...(await o.storage.quarantinedEntries()),
-    ...((await o.shared?.quarantinedEntries()) ?? []),
-  ];
   for (const q of setAsideEntries) {
     report.issues.push({
       kind: 'set-aside-journal',

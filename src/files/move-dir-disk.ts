@@ -103,9 +103,12 @@ async function setAsideFile(
   path: string,
   err: unknown,
 ): Promise<void> {
+  const reason = `moving its bytes from ${old} failed: ${(err as Error)?.message || String(err)}`;
   let keptAt: string;
   try {
-    keptAt = await d.storage.quarantine(old);
+    // The note stays with the bytes: fsck names the path they belong to, and does not take
+    // the file for one whose bytes are gone.
+    keptAt = await d.storage.quarantine(old, { kind: MOVE_DIR_FILE, path, reason });
   } catch (qErr) {
     if (!refusedForGood(qErr)) throw qErr;
     keptAt = (await d.storage.has(old).catch(() => false))
@@ -116,7 +119,7 @@ async function setAsideFile(
     kind: MOVE_DIR_FILE,
     id: journalId,
     path,
-    reason: `moving its bytes from ${old} failed: ${(err as Error)?.message || String(err)}`,
+    reason,
     keptAt,
   });
 }

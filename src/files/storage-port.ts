@@ -84,6 +84,15 @@ export interface QuarantinedEntry {
   keptAt: string;
 }
 
+/** Why a file's bytes were moved out of the way, kept with them (`PathStorage.quarantine`). */
+export interface SetAsideNote {
+  /** A bounded label (QuarantinedEntry.kind). */
+  kind: string;
+  /** The API path whose bytes they are (default: the path they were moved from). */
+  path?: string;
+  reason: string;
+}
+
 /**
  * One generation of a file's bytes: its canonical API path and the write id its inode names.
  * A path-addressed backend (localfs) finds the bytes by path; one that keeps every generation
@@ -176,6 +185,10 @@ export interface PathStorage extends Storage {
    * there); returns how many files moved. A missing `from` moves nothing.
    */
   renameDir(from: string, to: string): Promise<number>;
-  /** Moves a file the namespace does not know out of the way (kept for an operator). */
-  quarantine(path: string): Promise<string>;
+  /**
+   * Moves a file out of the way, kept for an operator; resolves where it went. With a note
+   * (bytes etcd names that could not be placed), the backend keeps the note too, and
+   * `quarantinedEntries` lists it with the path the bytes belong to and where they are.
+   */
+  quarantine(path: string, note?: SetAsideNote): Promise<string>;
 }

@@ -127,6 +127,22 @@ export async function recoverJournal(
   return report;
 }
 
+/**
+ * Keeps a note of bytes moved to lost+found beside the journal entries recovery set aside, so
+ * `quarantinedEntries` (and fsck) name the path they belong to after a restart too. Best
+ * effort: the bytes are kept either way, and the caller reports where.
+ */
+export async function noteSetAside(disk: DiskRoot, entry: QuarantinedEntry): Promise<void> {
+  const dir = join(disk.root, INTERNAL_DIR, QUARANTINE_DIR);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, entry.id + REASON_SUFFIX), JSON.stringify(entry));
+    await fsyncDir(dir);
+  } catch {
+    // The bytes stay in lost+found; the caller's report says where.
+  }
+}
+
 export async function quarantinedEntries(disk: DiskRoot): Promise<QuarantinedEntry[]> {
   const dir = join(disk.root, INTERNAL_DIR, QUARANTINE_DIR);
   let names: string[];

@@ -14,6 +14,7 @@ import type {
   PathStorage,
   QuarantinedEntry,
   RecoveryReport,
+  SetAsideNote,
   SpanSelector,
   FileRef,
   TempFile,
@@ -26,7 +27,7 @@ import { fsyncDir } from './fs-calls.js';
 import { type DiskLimits, errnoCode, isAbsent, PROBE_SUFFIX } from './localfs-limits.js';
 import { LocalfsTemp } from './localfs-temp.js';
 import { INTERNAL_DIR } from './paths.js';
-import { quarantinedEntries, recoverJournal } from './localfs-recovery.js';
+import { noteSetAside, quarantinedEntries, recoverJournal } from './localfs-recovery.js';
 
 /** Large reads: fewer, bigger chunks keep the gRPC and HTTP paths near their fast case. */
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -300,15 +301,20 @@ export class LocalfsStorage implements PathStorage {
     return moved;
   }
 
-  async quarantine(path: string): Promise<string> {
+  async quarantine(path: string, note?: SetAsideNote): Promise<string> {
     const parent = await this.disk.existingParent(path);
     if (parent === null) throw new NotFoundError(`${path} not found on disk`);
     const source = join(parent, basename(this.disk.pathOf(path)));
-    const dest = join(this.disk.root, INTERNAL_DIR, 'lost+found', `${Date.now()}-${randomId()}`);
+    const id = `${Date.now()}-${randomId()}`;
+    const dest = join(this.disk.root, INTERNAL_DIR, 'lost+found', id);
     await mkdir(dest, { recursive: true });
     const target = join(dest, basename(source));
     await rename(source, target);
     await this.disk.pruneEmptyDirs(parent);
+    if (note) {
+      const { kind, reason } = note;
+      await noteSetAside(this.disk, { kind, id, path: note.path ?? path, reason, keptAt: target });
+    }
     return target;
   }
 

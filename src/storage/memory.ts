@@ -11,6 +11,7 @@ import type {
   PathStorage,
   QuarantinedEntry,
   RecoveryReport,
+  SetAsideNote,
   SpanSelector,
   FileRef,
   TempFile,
@@ -179,12 +180,16 @@ export class MemoryStorage implements PathStorage {
   /** Quarantined files, by the name they were moved to. */
   readonly lostAndFound = new Map<string, StoredFile>();
 
-  async quarantine(path: string): Promise<string> {
+  async quarantine(path: string, note?: SetAsideNote): Promise<string> {
     const file = this.files.get(path);
     if (!file) throw new NotFoundError(`${path} not found`);
     const name = `lost+found${path}`;
     this.files.delete(path);
     this.lostAndFound.set(name, file);
+    if (note) {
+      const { kind, reason } = note;
+      this.setAside.push({ kind, id: name, path: note.path ?? path, reason, keptAt: name });
+    }
     return name;
   }
 

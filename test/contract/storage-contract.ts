@@ -488,6 +488,19 @@ export function storageContract(
           await putFile(storage, '/q/x.txt', Buffer.from('x'));
           await paths().quarantine('/q/x.txt');
           expect(await paths().has('/q/x.txt')).to.equal(false);
+          expect(await storage.quarantinedEntries()).to.deep.equal([]);
+        });
+        it('should list the note of bytes quarantined with one, naming their path and place', async function () {
+          await putFile(storage, '/q/old/y.txt', Buffer.from('y'));
+          const keptAt = await paths().quarantine('/q/old/y.txt', {
+            kind: 'move-dir-file',
+            path: '/q/new/y.txt',
+            reason: 'the rename failed',
+          });
+          const entries = await storage.quarantinedEntries();
+          expect(
+            entries.map(({ kind, path, reason, keptAt: at }) => [kind, path, reason, at]),
+          ).to.deep.equal([['move-dir-file', '/q/new/y.txt', 'the rename failed', keptAt]]);
         });
       });
     }

@@ -5,7 +5,7 @@
 // the node is stopped, with a move-dir-disk entry whose one file's rename fails. It starts,
 // serves its other files, counts each set-aside entry in callfs_journal_quarantined_total{kind}
 // (the file the disk step could not move under `move-dir-file`, its bytes quarantined and the
-// step finished), and `callfs fsck` reports them.
+// step finished), and `callfs fsck` reports them, naming where the set-aside file's bytes are.
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, readdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -145,7 +145,13 @@ describe('start-up with journal entries recovery cannot finish', function () {
     expect(code).to.equal(1);
     const bad = out.split('\n').filter((l) => /^\s+bad-journal /.test(l));
     const local = out.split('\n').filter((l) => /^\s+set-aside-journal /.test(l));
-    expect([bad.length, local.length]).to.deep.equal([5, 2]);
+    const missing = out.split('\n').filter((l) => /^\s+missing-file \s*\/mdl\//.test(l));
+    // Two local journal entries, and the note kept with the bytes the disk step set aside.
+    expect([bad.length, local.length, missing.length]).to.deep.equal([5, 3, 1]);
     expect(bad.join('\n')).to.include(`${prefix}ops/bad-unparsable`);
+    expect(missing[0])
+      .to.include('/mdl/x/f.txt')
+      .and.include('set aside at')
+      .and.include('lost+found');
   });
 });

@@ -68,6 +68,22 @@ describe('fsck', () => {
     await run(true);
     expect(await node.metadata.get('/ok/a.txt')).to.equal(null);
   });
+  it('should keep the inode and say where its bytes are when a disk step set them aside', async () => {
+    const keptAt = await node.storage.quarantine('/ok/a.txt', {
+      kind: 'move-dir-file',
+      path: '/ok/a.txt',
+      reason: 'moving its bytes failed: EACCES',
+    });
+    const [missing, note] = (await run(true)).issues;
+    expect([missing?.kind, missing?.repaired, note?.kind, note?.path]).to.deep.equal([
+      'missing-file',
+      'not repaired: its bytes are kept in lost+found',
+      'set-aside-journal',
+      '/ok/a.txt',
+    ]);
+    expect(missing?.detail).to.include(keptAt);
+    expect((await node.metadata.get('/ok/a.txt'))?.inode.size).to.equal(4);
+  });
   it('should report a size mismatch when the disk and etcd disagree on size', async () => {
     await stray(node, '/ok/a.txt', 'longer than before');
     expect((await run()).issues.map((i) => i.kind)).to.deep.equal(['size-mismatch']);
