@@ -2,7 +2,7 @@
 // temp only then, and staging and the reconciler ask the same before they place bytes.
 import { MOVE_DIR_DISK } from './move-dir.js';
 import { malformed } from './journal-entries.js';
-import type { Metadata } from './metadata-port.js';
+import type { InodeRecord, Metadata } from './metadata-port.js';
 import { rebasePath } from './paths.js';
 import type { IsCurrent } from './storage-port.js';
 
@@ -13,7 +13,9 @@ export interface CurrentBytesDeps {
 
 /**
  * Whether etcd names (path, gen) as this node's file; with a write id, only that write's
- * bytes (another write may have been given the same gen after this one failed).
+ * bytes (another write may have been given the same gen after this one failed). A "no" drops
+ * bytes, so it is etcd's own: a record from this node's cache may predate the commit naming
+ * them (a sender's switch of a file moved here, a commit of this node whose answer was lost).
  */
 export async function isCurrent(
   d: CurrentBytesDeps,
@@ -21,8 +23,7 @@ export async function isCurrent(
   gen: number,
   write?: string,
 ): Promise<boolean> {
-  const rec = await d.metadata.get(path);
-  return (
+  const names = (rec: InodeRecord | null): boolean =>
     rec !== null &&
     rec.inode.type === 'file' &&
     // A write id is minted by one node only: a shared store's file another node created
@@ -31,8 +32,13 @@ export async function isCurrent(
       (write !== undefined && rec.inode.write === write)) &&
     rec.inode.state === 'ready' &&
     rec.inode.gen === gen &&
-    (write === undefined || rec.inode.write === write)
-  );
+    (write === undefined || rec.inode.write === write);
+  return names(await d.metadata.get(path)) || names(await d.metadata.get(path, { fresh: true }));
+}
+
+/** Whether etcd names anything at `path`, asked of etcd itself: a "yes" drops bytes too. */
+export async function isNamed(d: CurrentBytesDeps, path: string): Promise<boolean> {
+  return (await d.metadata.get(path, { fresh: true })) !== null;
 }
 
 /**

@@ -41,7 +41,7 @@ import type { IsCurrent } from './storage-port.js';
 import { moveFileToNode, moveLocalFile } from './move.js';
 import { Staging } from './staging.js';
 import { moveDirectory } from './move-dir.js';
-import { isCurrent, recoveryIsCurrent } from './current-bytes.js';
+import { isCurrent, isNamed, recoveryIsCurrent } from './current-bytes.js';
 import { DiskSteps } from './disk-steps.js';
 import type { UnplacedBytes } from './move-dir-disk.js';
 import { listDirectory, listEntries } from './directories.js';
@@ -116,14 +116,14 @@ export class FilesService implements FilesApi {
       storage: o.storage,
       locks: this.locks,
       isCurrent: (p, gen, write) => this.isCurrent(p, gen, write),
-      isNamed: async (p) => (await o.metadata.get(p)) !== null,
+      isNamed: (p) => isNamed(o, p),
       warn: o.warn,
     });
     this.router = new Router(o);
     this.reconciler = new Reconciler({
       locks: this.locks,
       isCurrent: (p, gen, write) => this.isCurrent(p, gen, write),
-      isNamed: async (p) => (await o.metadata.get(p)) !== null,
+      isNamed: (p) => isNamed(o, p),
       warn: o.warn,
     });
     this.deps = {

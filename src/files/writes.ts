@@ -298,8 +298,10 @@ export class Writes {
 
   /**
    * A commit transaction failed. If etcd did not answer, it may have committed: a re-read
-   * tells, and then the bytes must follow it. If even the re-read fails the outcome is
-   * unknown: the journaled temp is kept for the reconciler, and the caller gets the error.
+   * tells, and then the bytes must follow it; the re-read asks etcd itself, since this node's
+   * cache learns nothing from a commit without an answer and would name the old version. If
+   * even the re-read fails the outcome is unknown: the journaled temp is kept for the
+   * reconciler, and the caller gets the error.
    */
   private async afterUnanswered(
     err: unknown,
@@ -310,7 +312,7 @@ export class Writes {
     if (!(err instanceof MetadataUnavailableError)) throw err;
     let now: InodeRecord | null;
     try {
-      now = await this.o.metadata.get(path);
+      now = await this.o.metadata.get(path, { fresh: true });
     } catch {
       stage.keepPending(gen);
       throw err;

@@ -7,6 +7,8 @@ import { InProcessOwnerClient } from '../../src/files/in-process-owner-client.js
 import type {
   CallContext,
   FilesApi,
+  Membership,
+  Metadata,
   MoveSpec,
   NodeRecord,
   QuarantinedEntry,
@@ -55,6 +57,8 @@ export interface FakeClusterOptions {
   httpUrl?: (id: string) => string;
   /** Hears what each node set aside for an operator (what the node logs and counts). */
   onSetAside?: (node: string, entry: QuarantinedEntry) => void;
+  /** What a node's files service reads etcd through (default: its MemoryMetadata itself). */
+  metadataOf?: (node: string, metadata: MemoryMetadata) => Metadata & Membership;
 }
 
 /** The advertised HTTP URL of a fake node. */
@@ -156,10 +160,11 @@ function fakeFiles(
   owners: InProcessOwnerClient,
   options: FakeClusterOptions,
 ): FilesService {
+  const metadata = options.metadataOf?.(node.id, node.metadata) ?? node.metadata;
   return new FilesService({
     instanceId: node.id,
-    metadata: node.metadata,
-    membership: node.metadata,
+    metadata,
+    membership: metadata,
     storage: node.storage,
     cursorKey: FAKE_CURSOR_KEY,
     owners,
