@@ -23,6 +23,7 @@ import type {
 } from './ports.js';
 import { type BackendDeps, onDisk, refOf, servedHere, storageFor } from './backends.js';
 import { parentTemplate } from './write-inodes.js';
+import { decided } from './refusals.js';
 
 export interface MoveDeps extends BackendDeps {
   instanceId: string;
@@ -45,15 +46,16 @@ export async function ownFileToMove(
   source: string,
   conditions: Conditions | undefined,
 ): Promise<InodeRecord> {
-  const cur = await d.metadata.get(source);
-  if (!isVisible(cur) || cur.inode.type !== 'file' || !servedHere(d, cur.inode)) {
-    throw new NotFoundError(`${source} not found`);
-  }
-  if (!canModify(ctx.caller, cur.inode)) {
-    throw new PermissionDeniedError(`only the owner may move ${source}`);
-  }
-  evaluateConditions(toFileInfo(cur), conditions, false);
-  return cur;
+  const rec = await decided(d.metadata, source, (cur) => {
+    if (!isVisible(cur) || cur.inode.type !== 'file' || !servedHere(d, cur.inode)) {
+      throw new NotFoundError(`${source} not found`);
+    }
+    if (!canModify(ctx.caller, cur.inode)) {
+      throw new PermissionDeniedError(`only the owner may move ${source}`);
+    }
+    evaluateConditions(toFileInfo(cur), conditions, false);
+  });
+  return rec as InodeRecord;
 }
 
 export async function moveLocalFile(

@@ -7,12 +7,14 @@ import {
   BadRequestError,
   NotFoundError,
   PermissionDeniedError,
+  StaleRevisionError,
   WrongOwnerError,
 } from './errors.js';
 import { canModify, isVisible, toFileInfo } from './info.js';
 import { assertNotMoving } from './moving.js';
 import type { CallContext, InodeRecord, RemoveOptions } from './ports.js';
 import type { Router } from './routing.js';
+import { decided } from './refusals.js';
 import { assertServing } from './serving.js';
 import { deleteSubtree, type SubtreeDeleteDeps } from './subtree-delete.js';
 
@@ -48,29 +50,51 @@ export async function removePath(
       assertCanModify(ctx, rec);
       assertServing(d);
       await d.locks.run(path, async () => {
-        const cur = await d.metadata.get(path);
-        if (!isVisible(cur) || !servedHere(d, cur.inode)) {
-          // Moved to another node while this waited for its path (a move holds it): routed
-          // again to its new owner, not answered 404 for a file that is still there.
-          if (cur?.inode.type === 'file' && isVisible(cur)) {
-            throw new WrongOwnerError(cur.inode.instance_id);
+        for (let round = 1; ; round++) {
+          const cur = (await decided(d.metadata, path, (r) =>
+            assertRemovable(d, ctx, path, r, conditions),
+          )) as InodeRecord;
+          // Namespace first: the file vanishes atomically; the bytes follow.
+          try {
+            await d.metadata.remove(cur);
+          } catch (err) {
+            // A record from a cache that had not seen another node's commit (a replace of a
+            // shared store's file): the transaction lost, and the path is read again.
+            if (err instanceof StaleRevisionError && round === 1) continue;
+            throw err;
           }
-          throw new NotFoundError(`${path} not found`);
+          await storageFor(d, cur.inode.backend_type).remove(refOf(cur));
+          // A file moved here whose sender has not said commit yet: its bytes go too.
+          await d.staged?.dropNamed(cur);
+          return;
         }
-        // The file may have been deleted and re-created by someone else since it was read.
-        assertCanModify(ctx, cur);
-        // Checked against the record the delete is fenced on: a version written since the
-        // client read its ETag is never deleted.
-        evaluateConditions(toFileInfo(cur), conditions, false);
-        // Namespace first: the file vanishes atomically; the bytes follow.
-        await d.metadata.remove(cur);
-        await storageFor(d, cur.inode.backend_type).remove(refOf(cur));
-        // A file moved here whose sender has not said commit yet: its bytes go too.
-        await d.staged?.dropNamed(cur);
       });
     },
     remote: (owner) => d.owners.remove(owner, ctx, path, conditions),
   });
+}
+
+/** What refuses the delete of `cur`, read under the path's lock. */
+function assertRemovable(
+  d: RemoveDeps,
+  ctx: CallContext,
+  path: string,
+  cur: InodeRecord | null,
+  conditions: RemoveOptions['conditions'],
+): void {
+  if (!isVisible(cur) || !servedHere(d, cur.inode)) {
+    // Moved to another node while this waited for its path (a move holds it): routed
+    // again to its new owner, not answered 404 for a file that is still there.
+    if (cur?.inode.type === 'file' && isVisible(cur)) {
+      throw new WrongOwnerError(cur.inode.instance_id);
+    }
+    throw new NotFoundError(`${path} not found`);
+  }
+  // The file may have been deleted and re-created by someone else since it was read.
+  assertCanModify(ctx, cur);
+  // Checked against the record the delete is fenced on: a version written since the
+  // client read its ETag is never deleted.
+  evaluateConditions(toFileInfo(cur), conditions, false);
 }
 
 function assertCanModify(ctx: CallContext, rec: InodeRecord): void {

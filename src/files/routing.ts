@@ -20,6 +20,7 @@ import type {
   Storage,
 } from './ports.js';
 import { servedHere } from './backends.js';
+import { decided } from './refusals.js';
 
 export interface RouterOptions {
   instanceId: string;
@@ -52,9 +53,11 @@ export class Router {
    */
   async routed<T>(ctx: CallContext, path: string, run: RouteHandlers<T>): Promise<T> {
     for (let round = 0; ; round++) {
-      const rec = await this.o.metadata.get(path);
-      if (!isVisible(rec)) throw new NotFoundError(`${path} not found`);
-      assertBound(ctx, rec);
+      // A create another node finished may not have reached a cache holding its claim yet.
+      const rec = (await decided(this.o.metadata, path, (r) => {
+        if (!isVisible(r)) throw new NotFoundError(`${path} not found`);
+        assertBound(ctx, r);
+      })) as InodeRecord;
       if (rec.inode.type === 'directory') return run.directory(rec);
       try {
         if (servedHere(this.o, rec.inode)) return await run.local(rec);

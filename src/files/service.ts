@@ -49,6 +49,7 @@ import { Router, type RouteHandlers } from './routing.js';
 import { Reconciler } from './reconciler.js';
 import { WaitingMoves } from './waiting-moves.js';
 import { removePath } from './remove-path.js';
+import { decided } from './refusals.js';
 import { Writes } from './writes.js';
 import { parentTemplate } from './write-inodes.js';
 import { evaluateConditions, type Conditions } from './conditions.js';
@@ -196,14 +197,12 @@ export class FilesService implements FilesApi {
 
   async mkdir(ctx: CallContext, path: string): Promise<MkdirResult> {
     for (let round = 0; ; round++) {
-      const rec = await this.o.metadata.get(path);
-      if (rec && rec.inode.type === 'directory') {
-        if (path === '/' || rec.inode.instance_id === this.instanceId) {
-          return { created: false, info: toFileInfo(rec) };
-        }
-        throw await this.conflict(rec, 'directory');
-      }
-      if (rec) throw await this.conflict(rec, 'directory');
+      const rec = await decided(this.o.metadata, path, async (r) => {
+        if (!r) return;
+        const own = path === '/' || r.inode.instance_id === this.instanceId;
+        if (r.inode.type !== 'directory' || !own) throw await this.conflict(r, 'directory');
+      });
+      if (rec) return { created: false, info: toFileInfo(rec) };
       assertServing(this.o);
       const now = Date.now();
       const dir: Inode = {

@@ -31,6 +31,7 @@ import type {
   WriteSession,
 } from './ports.js';
 import { assertBound, type Router } from './routing.js';
+import { decided } from './refusals.js';
 import { type CommitStage, LocalWriteSession } from './write-session.js';
 import { firstGeneration, parentTemplate } from './write-inodes.js';
 import type { Reconciler } from './reconciler.js';
@@ -97,18 +98,9 @@ export class Writes {
     }
     // Two rounds: a PUT that loses a create race becomes a replace on the winner.
     for (let round = 0; ; round++) {
-      const rec = await this.o.metadata.get(path);
-      assertBound(ctx, rec);
-      if (rec?.inode.type === 'directory') {
-        if (createOnly) throw await this.o.router.conflict(rec, 'file');
-        throw new NotAFileError(`${path} is a directory`);
-      }
+      const rec = await decided(this.o.metadata, path, (r) => this.refusal(ctx, header, r));
       if (rec) {
-        if (createOnly) throw await this.o.router.conflict(rec, 'file');
-        // A file owned elsewhere is checked there; here, a 412 comes before any byte flows.
-        const here = servedHere(this.o, rec.inode);
-        if (here) checkWriteConditions(rec, header.conditions);
-        if (!here) {
+        if (!servedHere(this.o, rec.inode)) {
           try {
             return await this.o.router.forward(ctx, rec, (owner) =>
               this.o.owners.openWrite(owner, ctx, header),
@@ -119,15 +111,11 @@ export class Writes {
             throw err;
           }
         }
-        if (!canModify(ctx.caller, rec.inode)) {
-          throw new PermissionDeniedError(`only the owner may overwrite ${path}`);
-        }
         assertServing(this.o);
         const bytes = storageFor(this.o, rec.inode.backend_type);
         await bytes.checkPath(path);
         return this.session(ctx, bytes, path, false, null, createOnly, header.conditions);
       }
-      checkWriteConditions(null, header.conditions);
       assertServing(this.o);
       // Before the claim: a path this node's disk cannot hold must never reach the namespace.
       const bytes = defaultStorage(this.o);
@@ -156,6 +144,27 @@ export class Writes {
           throw await this.o.router.conflict(null, 'file', err);
         throw err;
       }
+    }
+  }
+
+  /**
+   * What refuses a write of the path as `rec` names it, before any byte flows; a file served
+   * elsewhere is checked there. Throws the refusal.
+   */
+  private async refusal(
+    ctx: CallContext,
+    header: WriteRequestHeader,
+    rec: InodeRecord | null,
+  ): Promise<void> {
+    assertBound(ctx, rec);
+    const createOnly = header.write_mode === 'WRITE_MODE_CREATE_ONLY';
+    if (rec && createOnly) throw await this.o.router.conflict(rec, 'file');
+    if (rec?.inode.type === 'directory') throw new NotAFileError(`${rec.path} is a directory`);
+    if (rec && !servedHere(this.o, rec.inode)) return;
+    // Here, a 412 comes before any byte flows.
+    checkWriteConditions(rec, header.conditions);
+    if (rec && !canModify(ctx.caller, rec.inode)) {
+      throw new PermissionDeniedError(`only the owner may overwrite ${rec.path}`);
     }
   }
 

@@ -6,19 +6,122 @@
 import { expect } from 'chai';
 import { type CallfsError, MetadataUnavailableError } from '../../../src/files/errors.js';
 import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
-import type { Membership, Metadata } from '../../../src/files/ports.js';
+import type { Conditions } from '../../../src/files/conditions.js';
+import type { FilesApi, Membership, Metadata, WriteResult } from '../../../src/files/ports.js';
 import { FilesService } from '../../../src/files/service.js';
 import { CachedMetadata } from '../../../src/metadata/cached-metadata.js';
 import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
 import { createMemoryStorage } from '../../../src/storage/memory.js';
 import { FakeFeed } from '../../support/fake-feed.js';
-import { FAKE_CURSOR_KEY, caller, fakeCluster, moveSpec, writeFile } from '../../support/fakes.js';
+import {
+  FAKE_CURSOR_KEY,
+  caller,
+  chunked,
+  fakeCluster,
+  moveSpec,
+  readFile,
+  writeFile,
+} from '../../support/fakes.js';
 
 const alice = caller('alice');
 
 /** A cache over `metadata` whose watch is current and delivers nothing. */
 function lagging(metadata: Metadata & Membership): CachedMetadata {
   return new CachedMetadata({ inner: metadata, feed: new FakeFeed(), maxEntries: 64 });
+}
+
+const STORE = 's3:0123456789ab';
+
+/**
+ * Two nodes reaching one shared store (new files go there), both serving its files: node n1
+ * reads etcd through a lagging cache, n2 reads etcd.
+ */
+async function sharedPair(): Promise<{
+  n1: FilesService;
+  n2: FilesService;
+  close(): Promise<void>;
+}> {
+  const store = new MemoryStore();
+  const bucket = createMemoryStorage({ backendType: 's3' });
+  Object.defineProperty(bucket, 'location', { value: STORE });
+  const services = new Map<string, FilesService>();
+  const metas: MemoryMetadata[] = [];
+  for (const id of ['n1', 'n2']) {
+    const meta = new MemoryMetadata({ instanceId: id, store, autoReregister: false });
+    const metadata = id === 'n1' ? lagging(meta) : meta;
+    const files = new FilesService({
+      cursorKey: FAKE_CURSOR_KEY,
+      instanceId: id,
+      metadata,
+      membership: metadata,
+      storage: createMemoryStorage({ backendType: 'localfs' }),
+      shared: bucket,
+      defaultBackend: 's3',
+      owners: new InProcessOwnerClient((o) => (o === id ? undefined : services.get(o))),
+      maxBodyBytes: 1 << 20,
+    });
+    await meta.register({
+      instance_id: id,
+      http_url: `http://${id}`,
+      grpc_addr: `${id}:1`,
+      backends: ['localfs', 's3'],
+      stores: [STORE],
+      started: Date.now(),
+    });
+    services.set(id, files);
+    metas.push(meta);
+  }
+  return {
+    n1: services.get('n1')!,
+    n2: services.get('n2')!,
+    close: async () => {
+      for (const m of metas) await m.deregister();
+    },
+  };
+}
+
+/** A PUT (or POST) with conditions. */
+async function putIf(
+  files: FilesApi,
+  path: string,
+  data: string,
+  conditions?: Conditions,
+  mode: 'WRITE_MODE_CREATE_OR_REPLACE' | 'WRITE_MODE_CREATE_ONLY' = 'WRITE_MODE_CREATE_OR_REPLACE',
+): Promise<WriteResult> {
+  const body = Buffer.from(data);
+  const session = await files.openWrite(alice, {
+    path,
+    write_mode: mode,
+    expected_size: body.length,
+    conditions,
+  });
+  return session.write(chunked(body));
+}
+
+/** The bytes a read of `path` on `files` serves, or its error code. */
+function contents(files: FilesApi, path: string): Promise<string> {
+  return readFile(files, alice, path).then(
+    (b) => b.toString(),
+    (err: unknown) => (err as CallfsError).code ?? String(err),
+  );
+}
+
+/** The error code of a call, or 'ok'. */
+function outcome(p: Promise<unknown>): Promise<string> {
+  return p.then(
+    () => 'ok',
+    (err: unknown) => (err as CallfsError).code ?? String(err),
+  );
+}
+
+/**
+ * n2 writes `path` twice after n1 cached the first version: returns the second one's ETag,
+ * which a client of n2 holds while n1's cache still names the first.
+ */
+async function replacedBehindCache(pair: { n1: FilesApi; n2: FilesApi }, path: string) {
+  await writeFile(pair.n2, alice, path, 'version 1');
+  await pair.n1.stat(alice, path);
+  return (await writeFile(pair.n2, alice, path, 'version 2')).info.etag;
 }
 
 describe('decisions from a stale cache', () => {
@@ -94,5 +197,87 @@ describe('decisions from a stale cache', () => {
     } finally {
       await meta.deregister();
     }
+  });
+
+  describe('refusals of a shared-store file another node just changed', () => {
+    let pair: Awaited<ReturnType<typeof sharedPair>>;
+    beforeEach(async () => {
+      pair = await sharedPair();
+    });
+    afterEach(() => pair.close());
+
+    it('should replace it on If-Match with the ETag of the version the cache has not seen', async () => {
+      const etag = await replacedBehindCache(pair, '/s');
+      const result = await outcome(putIf(pair.n1, '/s', 'version 3', { ifMatch: [etag] }));
+      expect([result, await contents(pair.n2, '/s')]).to.deep.equal(['ok', 'version 3']);
+    });
+
+    it('should create it again by POST once deleted, though the cache still names it', async () => {
+      await writeFile(pair.n2, alice, '/p', 'first');
+      await pair.n1.stat(alice, '/p');
+      await pair.n2.remove(alice, '/p');
+      const result = await outcome(
+        putIf(pair.n1, '/p', 'second', undefined, 'WRITE_MODE_CREATE_ONLY'),
+      );
+      expect([result, await contents(pair.n2, '/p')]).to.deep.equal(['ok', 'second']);
+    });
+
+    it('should delete it on If-Match with the ETag of the version the cache has not seen', async () => {
+      const etag = await replacedBehindCache(pair, '/d');
+      const result = await outcome(
+        pair.n1.remove(alice, '/d', { conditions: { ifMatch: [etag] } }),
+      );
+      expect([result, await outcome(pair.n2.stat(alice, '/d'))]).to.deep.equal([
+        'ok',
+        'FILE_NOT_FOUND',
+      ]);
+    });
+
+    it('should rename it on If-Match with the ETag of the version the cache has not seen', async () => {
+      const etag = await replacedBehindCache(pair, '/m');
+      const result = await outcome(pair.n1.move(alice, '/m', moveSpec('/m2'), { ifMatch: [etag] }));
+      // The bucket of this fake keeps bytes by path: etcd's record says what was renamed.
+      const moved = await pair.n2.stat(alice, '/m2').then(
+        (i) => i.size,
+        (err: unknown) => (err as CallfsError).code,
+      );
+      expect([result, moved]).to.deep.equal(['ok', 'version 2'.length]);
+    });
+
+    it('should delete it without conditions, though the cache names the replaced version', async () => {
+      await replacedBehindCache(pair, '/u');
+      const result = await outcome(pair.n1.remove(alice, '/u'));
+      expect([result, await outcome(pair.n2.stat(alice, '/u'))]).to.deep.equal([
+        'ok',
+        'FILE_NOT_FOUND',
+      ]);
+    });
+
+    it("should find it once its create finished, though the cache holds the create's claim", async () => {
+      const body = Buffer.from('created');
+      const session = await pair.n2.openWrite(alice, {
+        path: '/c',
+        write_mode: 'WRITE_MODE_CREATE_OR_REPLACE',
+        expected_size: body.length,
+      });
+      // n1 reads the path while the body is on its way: the claim is cached, not yet a file.
+      const during = await outcome(pair.n1.stat(alice, '/c'));
+      await session.write(chunked(body));
+      expect([during, await contents(pair.n1, '/c')]).to.deep.equal(['FILE_NOT_FOUND', 'created']);
+    });
+
+    it('should make a directory where it was deleted, though the cache still names it', async () => {
+      await writeFile(pair.n2, alice, '/k', 'a file');
+      await pair.n1.stat(alice, '/k');
+      await pair.n2.remove(alice, '/k');
+      const result = await pair.n1.mkdir(alice, '/k').then(
+        (r) => r.created,
+        (err: unknown) => (err as CallfsError).code,
+      );
+      expect([result, (await pair.n2.stat(alice, '/k')).type]).to.deep.equal([
+        true,
+        'FILE_TYPE_DIRECTORY',
+      ]);
+    });
   });
 });
