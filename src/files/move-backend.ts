@@ -13,6 +13,7 @@ import type { PathLocks } from './path-lock.js';
 import type { CallContext, FileInfo, InodeRecord, Metadata, MoveSpec } from './ports.js';
 import { checkMoveOverwrite, ownFileToMove } from './move.js';
 import { parentTemplate } from './write-inodes.js';
+import { decided } from './refusals.js';
 
 export interface MoveBackendDeps extends BackendDeps {
   instanceId: string;
@@ -33,8 +34,10 @@ export async function moveToBackend(
     const from = storageFor(d, cur.inode.backend_type);
     const target = storageFor(d, spec.backend);
     await target.checkPath(to);
-    const existing = to === source ? null : await d.metadata.get(to);
-    const overwrite = existing ? checkMoveOverwrite(d, ctx, existing, spec) : null;
+    const overwrite =
+      to === source
+        ? null
+        : await decided(d.metadata, to, (r) => r && checkMoveOverwrite(d, ctx, r, spec));
     const opened = await from.open(refOf(cur), ctx.signal);
     const temp = await target.createTemp(to);
     let record: InodeRecord;

@@ -44,6 +44,7 @@ import {
 } from './move-dir-job.js';
 import { parentOf, rebasePath } from './paths.js';
 import { subtreeRecords } from './subtree-records.js';
+import { decided } from './refusals.js';
 import type {
   Caller,
   CallContext,
@@ -92,19 +93,21 @@ export async function moveDirectory(
     throw new StaleRevisionError(`${from} is being moved; try again once the move is done`);
   }
   await assertMovable(d.metadata, ctx.caller, src);
-  const existing = await d.metadata.get(to);
-  if (existing?.inode.state === 'moving') {
-    // The source or destination of a move not finished yet (one may wait for a disk step):
-    // a source is gone once it is, so the caller may try again then.
-    throw new StaleRevisionError(`${to} is being moved; try again once that move is done`);
-  }
-  if (existing) throw taken(existing, spec.overwrite);
-  if (!spec.create_parents) {
-    const parent = await d.metadata.get(parentOf(to));
-    if (!parent) throw new NotFoundError(`parent directory ${parentOf(to)} does not exist`);
-    if (parent.inode.type !== 'directory') {
-      throw new ParentNotADirectoryError(`${parentOf(to)} is not a directory`);
+  await decided(d.metadata, to, (existing) => {
+    if (existing?.inode.state === 'moving') {
+      // The source or destination of a move not finished yet (one may wait for a disk step):
+      // a source is gone once it is, so the caller may try again then.
+      throw new StaleRevisionError(`${to} is being moved; try again once that move is done`);
     }
+    if (existing) throw taken(existing, spec.overwrite);
+  });
+  if (!spec.create_parents) {
+    await decided(d.metadata, parentOf(to), (parent) => {
+      if (!parent) throw new NotFoundError(`parent directory ${parentOf(to)} does not exist`);
+      if (parent.inode.type !== 'directory') {
+        throw new ParentNotADirectoryError(`${parentOf(to)} is not a directory`);
+      }
+    });
   }
   await checkDestinations(d, from, to);
   const entry: JournalEntry = {

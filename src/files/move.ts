@@ -71,8 +71,11 @@ export async function moveLocalFile(
     // Before the namespace switch: a destination this disk cannot hold must never be named.
     const bytes = storageFor(d, cur.inode.backend_type);
     await bytes.checkPath(to);
-    const existing = await d.metadata.get(to);
-    const overwrite = existing ? checkMoveOverwrite(d, ctx, existing, spec) : null;
+    const overwrite = await decided(
+      d.metadata,
+      to,
+      (r) => r && checkMoveOverwrite(d, ctx, r, spec),
+    );
     const id = randomBytes(12).toString('hex');
     const now = Date.now();
     const moved = await d.metadata.move(cur, to, cur.inode, {
@@ -119,12 +122,14 @@ export async function moveFileToNode(
   const to = spec.destination;
   return d.locks.run(source, async () => {
     const cur = await ownFileToMove(d, ctx, source, conditions);
-    const existing = to === source ? null : await d.metadata.get(to);
-    if (existing) {
-      throw new AlreadyExistsError(
-        `${to} already exists (moving to another node never overwrites)`,
-        existingResource(existing),
-      );
+    if (to !== source) {
+      await decided(d.metadata, to, (existing) => {
+        if (!existing) return;
+        throw new AlreadyExistsError(
+          `${to} already exists (moving to another node never overwrites)`,
+          existingResource(existing),
+        );
+      });
     }
     const bytes = storageFor(d, cur.inode.backend_type);
     const opened = await bytes.open(refOf(cur), ctx.signal);

@@ -257,8 +257,9 @@ export class FilesService implements FilesApi {
     if (to.startsWith(`${source}/`)) {
       throw new BadRequestError('a directory cannot be moved into itself');
     }
-    const rec = await this.o.metadata.get(source);
-    if (!isVisible(rec)) throw new NotFoundError(`${source} not found`);
+    const rec = (await decided(this.o.metadata, source, (r) => {
+      if (!isVisible(r)) throw new NotFoundError(`${source} not found`);
+    })) as InodeRecord;
     // A file moving between backends moves where it is served: only the target backend is
     // checked there. A directory has no bytes: `backend` must be this node's default.
     const toBackend =

@@ -279,5 +279,45 @@ describe('decisions from a stale cache', () => {
         'FILE_TYPE_DIRECTORY',
       ]);
     });
+
+    it('should rename a file onto a path another node deleted, though the cache still names it', async () => {
+      await writeFile(pair.n2, alice, '/from', 'renamed');
+      await writeFile(pair.n2, alice, '/onto', 'deleted');
+      await pair.n1.stat(alice, '/onto');
+      await pair.n2.remove(alice, '/onto');
+      const result = await outcome(pair.n1.move(alice, '/from', moveSpec('/onto')));
+      expect([result, (await pair.n2.stat(alice, '/onto')).size]).to.deep.equal([
+        'ok',
+        'renamed'.length,
+      ]);
+    });
+
+    it('should rename a directory onto a path another node deleted, though the cache still names it', async () => {
+      await pair.n1.mkdir(alice, '/dir');
+      await writeFile(pair.n2, alice, '/taken', 'deleted');
+      await pair.n1.stat(alice, '/taken');
+      await pair.n2.remove(alice, '/taken');
+      const result = await outcome(pair.n1.move(alice, '/dir', moveSpec('/taken')));
+      expect([result, (await pair.n2.stat(alice, '/taken')).type]).to.deep.equal([
+        'ok',
+        'FILE_TYPE_DIRECTORY',
+      ]);
+    });
+
+    it('should rename a file whose create finished after the cache took its claim', async () => {
+      const body = Buffer.from('new file');
+      const session = await pair.n2.openWrite(alice, {
+        path: '/new',
+        write_mode: 'WRITE_MODE_CREATE_OR_REPLACE',
+        expected_size: body.length,
+      });
+      await outcome(pair.n1.stat(alice, '/new'));
+      await session.write(chunked(body));
+      const result = await outcome(pair.n1.move(alice, '/new', moveSpec('/new2')));
+      expect([result, (await pair.n2.stat(alice, '/new2')).size]).to.deep.equal([
+        'ok',
+        body.length,
+      ]);
+    });
   });
 });
