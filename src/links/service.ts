@@ -25,6 +25,7 @@ import {
   WrongOwnerError,
 } from '../files/errors.js';
 import type { CallContext, FileInfo, FilesApi, Metadata, ReadResult } from '../files/ports.js';
+import { decided } from '../files/refusals.js';
 import {
   MAX_EXPIRY_SECONDS,
   type GeneratedLink,
@@ -130,12 +131,16 @@ export class LinkService implements LinksApi {
     }
   }
 
-  /** NotFound unless the path still holds the very inode the link was made for. */
+  /**
+   * NotFound unless the path still holds the very inode the link was made for, as etcd says: a
+   * cache may not have seen the file the link's node created there yet.
+   */
   private async checkSameFile(link: LinkRecord): Promise<void> {
-    const rec = await this.o.metadata.get(link.path);
-    if (!rec || rec.inode.type !== 'file' || !link.inode || rec.created !== link.inode) {
-      throw new NotFoundError(GONE);
-    }
+    await decided(this.o.metadata, link.path, (rec) => {
+      if (!rec || rec.inode.type !== 'file' || !link.inode || rec.created !== link.inode) {
+        throw new NotFoundError(GONE);
+      }
+    });
   }
 
   /** The link a token names, if it may still be redeemed; else the error to answer with. */

@@ -9,6 +9,8 @@ import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client
 import type { Conditions } from '../../../src/files/conditions.js';
 import type { FilesApi, Membership, Metadata, WriteResult } from '../../../src/files/ports.js';
 import { FilesService } from '../../../src/files/service.js';
+import { MemoryLinkStore } from '../../../src/links/memory-link-store.js';
+import { LinkService } from '../../../src/links/service.js';
 import { CachedMetadata } from '../../../src/metadata/cached-metadata.js';
 import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
 import { createMemoryStorage } from '../../../src/storage/memory.js';
@@ -20,6 +22,7 @@ import {
   fakeCluster,
   moveSpec,
   readFile,
+  readStream,
   writeFile,
 } from '../../support/fakes.js';
 
@@ -141,6 +144,7 @@ describe('decisions from a stale cache', () => {
         n1.storage.read('/f')?.toString(),
         n2.storage.read('/f'),
       ]).to.deep.equal(['n1', 'moving bytes', undefined]);
+      expect(await contents(n2.files, '/f')).to.equal('moving bytes');
     } finally {
       await cluster.close();
     }
@@ -196,6 +200,44 @@ describe('decisions from a stale cache', () => {
       ]);
     } finally {
       await meta.deregister();
+    }
+  });
+
+  it('should serve a single-use link to a file another node re-created, though the cache names the old one', async () => {
+    const caches = new Map<string, CachedMetadata>();
+    const cluster = await fakeCluster(['n1', 'n2'], {
+      metadataOf: (id, m) => {
+        if (id !== 'n1') return m;
+        caches.set(id, lagging(m));
+        return caches.get(id)!;
+      },
+    });
+    try {
+      const [n1, n2] = [cluster.node('n1'), cluster.node('n2')];
+      await writeFile(n2.files, alice, '/l', 'deleted');
+      await n1.files.stat(alice, '/l');
+      await n2.files.remove(alice, '/l');
+      await writeFile(n2.files, alice, '/l', 'linked');
+      const store = new MemoryLinkStore();
+      const links = (files: FilesApi, metadata: Metadata) =>
+        new LinkService({
+          store,
+          files,
+          metadata,
+          secret: 'links-secret-0123456789abcdef0123456789',
+          baseUrl: () => 'http://callfs.test',
+        });
+      const { token } = await links(n2.files, n2.metadata).generate(alice, '/l', 60);
+      // n1 forwards the read to n2, then checks the file is the link's against its cache.
+      const served = await links(n1.files, caches.get('n1')!)
+        .redeem(token)
+        .then(
+          async (r) => (await readStream(r.body)).toString(),
+          (err: unknown) => (err as CallfsError).code,
+        );
+      expect(served).to.equal('linked');
+    } finally {
+      await cluster.close();
     }
   });
 
