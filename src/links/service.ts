@@ -76,7 +76,9 @@ export class LinkService implements LinksApi {
     const info = await this.o.files.stat(ctx, path);
     if (info.type === 'FILE_TYPE_DIRECTORY') throw new NotAFileError(`${path} is not a file`);
     // The file at the path now: a namesake created since the stat is the one the link names.
-    const rec = await this.o.metadata.get(path);
+    // Asked of etcd, not of a cache that may still name a namesake deleted since: the link
+    // would name a file that is gone, and never serve the one that is there.
+    const rec = await this.o.metadata.get(path, { fresh: true });
     if (!rec || rec.inode.state !== 'ready') throw new NotFoundError(`${path} not found`);
     if (rec.inode.type !== 'file') throw new NotAFileError(`${path} is not a file`);
     const created = this.now();

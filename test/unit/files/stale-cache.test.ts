@@ -203,16 +203,17 @@ describe('decisions from a stale cache', () => {
     }
   });
 
-  it('should serve a single-use link to a file another node re-created, though the cache names the old one', async () => {
-    const caches = new Map<string, CachedMetadata>();
-    const cluster = await fakeCluster(['n1', 'n2'], {
-      metadataOf: (id, m) => {
-        if (id !== 'n1') return m;
-        caches.set(id, lagging(m));
-        return caches.get(id)!;
-      },
-    });
-    try {
+  describe('single-use links to a file another node deleted and wrote again', () => {
+    /** n2 re-creates /l after n1 cached the deleted namesake; a link service per node. */
+    async function recreated() {
+      const caches = new Map<string, CachedMetadata>();
+      const cluster = await fakeCluster(['n1', 'n2'], {
+        metadataOf: (id, m) => {
+          if (id !== 'n1') return m;
+          caches.set(id, lagging(m));
+          return caches.get(id)!;
+        },
+      });
       const [n1, n2] = [cluster.node('n1'), cluster.node('n2')];
       await writeFile(n2.files, alice, '/l', 'deleted');
       await n1.files.stat(alice, '/l');
@@ -227,18 +228,38 @@ describe('decisions from a stale cache', () => {
           secret: 'links-secret-0123456789abcdef0123456789',
           baseUrl: () => 'http://callfs.test',
         });
-      const { token } = await links(n2.files, n2.metadata).generate(alice, '/l', 60);
-      // n1 forwards the read to n2, then checks the file is the link's against its cache.
-      const served = await links(n1.files, caches.get('n1')!)
-        .redeem(token)
-        .then(
-          async (r) => (await readStream(r.body)).toString(),
-          (err: unknown) => (err as CallfsError).code,
-        );
-      expect(served).to.equal('linked');
-    } finally {
-      await cluster.close();
+      return {
+        on1: links(n1.files, caches.get('n1')!),
+        on2: links(n2.files, n2.metadata),
+        close: () => cluster.close(),
+      };
     }
+    const served = (links: LinkService, token: string) =>
+      links.redeem(token).then(
+        async (r) => (await readStream(r.body)).toString(),
+        (err: unknown) => (err as CallfsError).code,
+      );
+
+    it('should serve a link made on n2 when redeemed on n1, whose cache names the old file', async () => {
+      const c = await recreated();
+      try {
+        const { token } = await c.on2.generate(alice, '/l', 60);
+        // n1 forwards the read to n2, then checks the file is the link's.
+        expect(await served(c.on1, token)).to.equal('linked');
+      } finally {
+        await c.close();
+      }
+    });
+
+    it('should make a link on n1, whose cache names the old file, to the file that is there', async () => {
+      const c = await recreated();
+      try {
+        const { token } = await c.on1.generate(alice, '/l', 60);
+        expect(await served(c.on2, token)).to.equal('linked');
+      } finally {
+        await c.close();
+      }
+    });
   });
 
   describe('refusals of a shared-store file another node just changed', () => {
