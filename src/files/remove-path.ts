@@ -46,8 +46,8 @@ export async function removePath(
       assertNotMoving(rec);
       await d.metadata.remove(rec);
     },
-    local: async (rec) => {
-      assertCanModify(ctx, rec);
+    // Who may delete the file is decided under its lock, on the record the delete is fenced on.
+    local: async () => {
       assertServing(d);
       await d.locks.run(path, async () => {
         for (let round = 1; ; round++) {

@@ -316,6 +316,18 @@ describe('decisions from a stale cache', () => {
       ]);
     });
 
+    it("should let the user who wrote it again delete it, though the cache names the old owner's", async () => {
+      await writeFile(pair.n2, alice, '/o', 'alice');
+      await pair.n1.stat(alice, '/o');
+      await pair.n2.remove(alice, '/o');
+      await writeFile(pair.n2, caller('bob'), '/o', 'bob');
+      const result = await outcome(pair.n1.remove(caller('bob'), '/o'));
+      expect([result, await outcome(pair.n2.stat(alice, '/o'))]).to.deep.equal([
+        'ok',
+        'FILE_NOT_FOUND',
+      ]);
+    });
+
     it("should find it once its create finished, though the cache holds the create's claim", async () => {
       const body = Buffer.from('created');
       const session = await pair.n2.openWrite(alice, {
