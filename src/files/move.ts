@@ -92,6 +92,15 @@ export async function moveLocalFile(
       for (const where of d.unplaced ?? []) if (await where.placeMoved(source, moved)) break;
       await d.storage.rename(source, to);
     }
+    // The overwritten file's bytes, unless that rename replaced them on the disk: an S3
+    // generation no inode names any more, or a disk file at a path now naming S3 bytes. Both
+    // paths' locks are held, so nothing committed at the destination since can be removed; a
+    // failure leaves an orphan for `callfs fsck`, the move being done.
+    if (overwrite && !(onDisk(d, overwrite.inode) && onDisk(d, cur.inode))) {
+      await storageFor(d, overwrite.inode.backend_type)
+        .remove(refOf(overwrite))
+        .catch(() => undefined);
+    }
     await d.metadata.clearJournal(id);
     return toFileInfo(moved);
   });

@@ -186,6 +186,57 @@ describe('A node storing its files on S3', function () {
     expect(await stat(join(node.root, 'bm/b.bin')).catch(() => null)).to.equal(null);
   });
 
+  describe('a rename with overwrite', () => {
+    /** A file of `body` on this node's disk at `path` (created on S3, then moved to the disk). */
+    async function onDisk(path: string, body: string): Promise<void> {
+      await call(base, 'PUT', `/v1/files${path}`, { body });
+      const res = await patch(path, { destination: path, backend: 'localfs' });
+      expect(res.status, `${path} to the disk`).to.equal(200);
+    }
+
+    async function holds(write: unknown): Promise<boolean> {
+      return (await objectKeys()).some((k) => k.endsWith(String(write)));
+    }
+
+    it('should delete the overwritten object when an S3 file is renamed over another', async () => {
+      await call(base, 'PUT', '/v1/files/ow/a.bin', { body: 'source' });
+      await call(base, 'PUT', '/v1/files/ow/b.bin', { body: 'overwritten' });
+      const [source, target] = [(await inode('/ow/a.bin')).write, (await inode('/ow/b.bin')).write];
+      const res = await patch('/ow/a.bin', { name: 'b.bin', overwrite: true });
+      const body = await (await call(base, 'GET', '/v1/files/ow/b.bin')).text();
+      expect([res.status, body, await holds(source), await holds(target)]).to.deep.equal([
+        200,
+        'source',
+        true,
+        false,
+      ]);
+    });
+
+    it('should remove the overwritten disk file when an S3 file is renamed over it', async () => {
+      await onDisk('/ow/disk.txt', 'overwritten');
+      await call(base, 'PUT', '/v1/files/ow/s3.txt', { body: 'source' });
+      const res = await patch('/ow/s3.txt', { name: 'disk.txt', overwrite: true });
+      const body = await (await call(base, 'GET', '/v1/files/ow/disk.txt')).text();
+      const left = await stat(join(node.root, 'ow/disk.txt')).catch(() => null);
+      expect([res.status, body, left]).to.deep.equal([200, 'source', null]);
+    });
+
+    it('should delete the overwritten object when a disk file is renamed over an S3 file', async () => {
+      await onDisk('/ow/d2.txt', 'source');
+      await call(base, 'PUT', '/v1/files/ow/s2.txt', { body: 'overwritten' });
+      const target = (await inode('/ow/s2.txt')).write;
+      const res = await patch('/ow/d2.txt', { name: 's2.txt', overwrite: true });
+      const body = await (await call(base, 'GET', '/v1/files/ow/s2.txt')).text();
+      const onDiskNow = await readFile(join(node.root, 'ow/s2.txt'), 'utf8');
+      expect([res.status, body, onDiskNow, await holds(target)]).to.deep.equal([
+        200,
+        'source',
+        'source',
+        false,
+      ]);
+    });
+  });
+
   it('should answer 400 BAD_REQUEST when the backend is not one this node has', async () => {
     await call(base, 'PUT', '/v1/files/bm/d.bin', { body: 'x' });
     const res = await patch('/bm/d.bin', { destination: '/bm/d.bin', backend: 'gcs' });
