@@ -35,7 +35,14 @@ import { decided } from './refusals.js';
 import { type CommitStage, LocalWriteSession } from './write-session.js';
 import { firstGeneration, parentTemplate } from './write-inodes.js';
 import type { Reconciler } from './reconciler.js';
-import { type BackendDeps, defaultStorage, placement, servedHere, storageFor } from './backends.js';
+import {
+  type BackendDeps,
+  defaultStorage,
+  placement,
+  refOf,
+  servedHere,
+  storageFor,
+} from './backends.js';
 
 export interface WritesOptions extends BackendDeps {
   instanceId: string;
@@ -266,10 +273,24 @@ export class Writes {
           record = await this.afterUnanswered(err, path, gen, stage);
         }
         await stage.commit(gen);
+        // Staged on the other backend of this node than the generation it replaced (the file
+        // changed backend while this body uploaded): nothing names those bytes any more.
+        if (!sameBackend && isVisible(cur)) await this.dropReplaced(cur);
         // Over another create's claim (its bytes still in flight) this write made the file.
         return { record, created: !isVisible(cur) };
       }
     });
+  }
+
+  /**
+   * Removes a replaced generation held by another backend than the one that replaced it: an
+   * S3 object, or this node's disk file at the path (the path's commit lock is held, so no
+   * newer disk write is there). A failure leaves an orphan for `callfs fsck`; the write is done.
+   */
+  private async dropReplaced(replaced: InodeRecord): Promise<void> {
+    await storageFor(this.o, replaced.inode.backend_type)
+      .remove(refOf(replaced))
+      .catch(() => undefined);
   }
 
   /**
