@@ -53,6 +53,9 @@ export async function moveToBackend(
       await temp.prepare(gen);
       const { store: _old, ...kept } = cur.inode;
       const inode = { ...kept, ...placement(target), gen, write: temp.id, mtime: cur.inode.mtime };
+      // On this node's disk the file is this node's, whoever created it on the shared store:
+      // reads of a disk file go to the node its inode names.
+      if (target === d.storage) inode.instance_id = d.instanceId;
       record =
         to === source
           ? await d.metadata.replace(cur, inode)

@@ -259,6 +259,9 @@ export class Writes {
           record = await this.o.metadata.replace(cur, {
             ...kept,
             ...stage.placement,
+            // Bytes on this node's disk make the file this node's, whoever created the S3
+            // generation they replace: reads of a disk file go to the node it names.
+            ...(stage.placement.store === undefined ? { instance_id: this.o.instanceId } : {}),
             size,
             mtime: Date.now(),
             gen,
