@@ -10,6 +10,7 @@
 import { malformed } from './journal-entries.js';
 import { MOVE_DIR_FILE } from './move-dir-disk.js';
 import { recoverMoves } from './move.js';
+import { DELETE_JOB } from './subtree-delete.js';
 import type {
   InodeRecord,
   IsCurrent,
@@ -27,6 +28,7 @@ export type FsckIssueKind =
   | 'size-mismatch'
   | 'stale-claim'
   | 'pending-move'
+  | 'pending-delete'
   | 'bad-journal'
   | 'set-aside-journal'
   | 'orphan-object'
@@ -157,11 +159,15 @@ export async function fsck(o: FsckOptions): Promise<FsckReport> {
     const marked = entry.value.set_aside;
     const reason =
       malformed(entry) ?? unfinished.get(entry.id) ?? (typeof marked === 'string' ? marked : null);
+    const type = String(entry.value.type);
+    const path = String(entry.value.from ?? entry.value.path ?? entry.id);
     report.issues.push({
-      kind: reason ? 'bad-journal' : 'pending-move',
-      path: String(entry.value.from ?? entry.value.path ?? entry.id),
-      detail: `journal entry ${entry.id} (${String(entry.value.type)})${reason ? `: ${reason}` : ''}`,
-      ...(o.repair ? { repaired: reason ? 'not repaired: kept in etcd' : 'finished' } : {}),
+      kind: reason ? 'bad-journal' : type === DELETE_JOB ? 'pending-delete' : 'pending-move',
+      path,
+      detail: `journal entry ${entry.id} (${type})${reason ? `: ${reason}` : ''}`,
+      ...(o.repair
+        ? { repaired: reason ? 'not repaired: kept in etcd' : repairOf(type, path) }
+        : {}),
     });
   }
   for (const key of journal.unreadable) {
@@ -221,4 +227,17 @@ async function removeInode(o: FsckOptions, rec: InodeRecord): Promise<string> {
   } catch (err) {
     return `not repaired: ${(err as Error).message}`;
   }
+}
+
+/**
+ * What --repair did with a journal entry of this node: the file moves it finishes itself
+ * (recoverMoves); a recursive delete cut short is continued only by its DELETE retried, and a
+ * directory move by its node's start-up, so their entries stay and are not reported finished.
+ */
+function repairOf(type: string, path: string): string {
+  if (type === 'move-file' || type === 'move-file-out') return 'finished';
+  if (type === DELETE_JOB) {
+    return `not repaired: a recursive delete cut short; DELETE ${path}?recursive=true on any node finishes it`;
+  }
+  return 'not repaired: the node finishes it when it starts';
 }

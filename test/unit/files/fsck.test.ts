@@ -108,6 +108,23 @@ describe('fsck', () => {
     expect(report.issues.map((i) => i.kind)).to.deep.equal(['stale-claim']);
     expect(await node.metadata.get('/claimed.bin')).to.equal(null);
   });
+  it('should keep a recursive delete cut short, and say how to finish it, when repairing', async () => {
+    await node.metadata.putJournal({
+      id: 'delete-0123456789abcdef0123456789abcdef',
+      value: { type: 'delete', node: 'node-1', path: '/ok', state: 'files', created: 1 },
+    });
+    const first = await run(true);
+    const again = await run(true);
+    const line = (r: typeof first) => r.issues.map((i) => [i.kind, i.path, i.repaired]);
+    const expected = [
+      [
+        'pending-delete',
+        '/ok',
+        'not repaired: a recursive delete cut short; DELETE /ok?recursive=true on any node finishes it',
+      ],
+    ];
+    expect([line(first), line(again)]).to.deep.equal([expected, expected]);
+  });
   it('should ignore files of other nodes when checking one node', async () => {
     await writeFile(cluster.node('node-2').files, alice, '/theirs.txt', 'theirs');
     expect((await run()).inodesChecked).to.equal(1);
