@@ -17,13 +17,16 @@ export interface Conditions {
 }
 
 /**
- * A file's strong ETag: the revision that created its inode (new when the path is deleted and
- * created again, or moved in) and its write generation (new with every committed write), so
- * equal tags mean the same bytes. Directories have none (their listing changes under them).
+ * A file's strong ETag: the etcd revision of its inode's last change and its write generation.
+ * Every change of a file's inode changes its bytes (a commit, a move there, a rename over it
+ * with `overwrite`) or its generation, so equal tags mean the same bytes. Not the revision that
+ * created the key: a rename with `overwrite` puts the moved inode over the existing key, which
+ * keeps that one, and the moved file may have the same generation. Directories have none
+ * (their listing changes under them).
  */
 export function etagOf(rec: InodeRecord): string {
   if (rec.inode.type !== 'file') return '';
-  return `"${rec.created}-${rec.inode.gen}"`;
+  return `"${rec.revision}-${rec.inode.gen}"`;
 }
 
 /** What a read does once its conditions are evaluated. */

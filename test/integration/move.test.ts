@@ -64,6 +64,32 @@ describe('PATCH rename and move on one node', function () {
     await patch('/mv/g.txt', { name: 'h.txt', overwrite: true });
     expect(await (await call(base, 'GET', '/v1/files/mv/h.txt')).text()).to.equal('G');
   });
+  it('should give the destination a new ETag when a rename with overwrite replaces it', async () => {
+    await call(base, 'POST', '/v1/files/mv/new.txt', { body: 'new content: AAAAAAAAAA' });
+    await call(base, 'POST', '/v1/files/mv/old.txt', { body: 'old content: bbbbbbbbbb' });
+    const old = (await call(base, 'HEAD', '/v1/files/mv/old.txt')).headers.get('etag')!;
+    expect((await patch('/mv/new.txt', { name: 'old.txt', overwrite: true })).status).to.equal(200);
+    const now = (await call(base, 'HEAD', '/v1/files/mv/old.txt')).headers.get('etag');
+    const cached = await call(base, 'GET', '/v1/files/mv/old.txt', {
+      headers: { 'if-none-match': old },
+    });
+    // A download of the old version resumed after its 13th byte: the whole new one, never a
+    // splice of the old version's start and the new one's rest.
+    const resumed = await call(base, 'GET', '/v1/files/mv/old.txt', {
+      headers: { range: 'bytes=13-', 'if-range': old },
+    });
+    const blind = await call(base, 'PUT', '/v1/files/mv/old.txt', {
+      body: 'lost update',
+      headers: { 'if-match': old },
+    });
+    expect([now === old, cached.status, resumed.status, await resumed.text()]).to.deep.equal([
+      false,
+      200,
+      200,
+      'new content: AAAAAAAAAA',
+    ]);
+    expect(blind.status).to.equal(412);
+  });
   it('should answer 404 when the destination parent is missing without create_parents', async () => {
     await call(base, 'POST', '/v1/files/mv/i.txt', { body: 'I' });
     const res = await patch('/mv/i.txt', { destination: '/nowhere/i.txt' });
