@@ -276,24 +276,18 @@ export class Writes {
           record = await this.afterUnanswered(err, path, gen, stage);
         }
         await stage.commit(gen);
-        // Staged on the other backend of this node than the generation it replaced (the file
-        // changed backend while this body uploaded): nothing names those bytes any more.
-        if (!sameBackend && isVisible(cur)) await this.dropReplaced(cur);
+        // Staged on another backend than the generation it replaced (the file changed backend
+        // while this body uploaded): those bytes go (an S3 object, or this node's disk file,
+        // none newer under the path's lock); a failure leaves an orphan for `callfs fsck`.
+        if (!sameBackend && isVisible(cur)) {
+          await storageFor(this.o, cur.inode.backend_type)
+            .remove(refOf(cur))
+            .catch(() => undefined);
+        }
         // Over another create's claim (its bytes still in flight) this write made the file.
         return { record, created: !isVisible(cur) };
       }
     });
-  }
-
-  /**
-   * Removes a replaced generation held by another backend than the one that replaced it: an
-   * S3 object, or this node's disk file at the path (the path's commit lock is held, so no
-   * newer disk write is there). A failure leaves an orphan for `callfs fsck`; the write is done.
-   */
-  private async dropReplaced(replaced: InodeRecord): Promise<void> {
-    await storageFor(this.o, replaced.inode.backend_type)
-      .remove(refOf(replaced))
-      .catch(() => undefined);
   }
 
   /**
