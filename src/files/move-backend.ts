@@ -52,7 +52,9 @@ export async function moveToBackend(
       const gen = cur.inode.gen + 1;
       await temp.prepare(gen);
       const { store: _old, ...kept } = cur.inode;
-      const inode = { ...kept, ...placement(target), gen, write: temp.id, mtime: cur.inode.mtime };
+      // Over an existing file the destination's bytes change now (see moveLocalFile).
+      const mtime = overwrite ? Math.max(Date.now(), cur.inode.mtime) : cur.inode.mtime;
+      const inode = { ...kept, ...placement(target), gen, write: temp.id, mtime };
       // On this node's disk the file is this node's, whoever created it on the shared store:
       // reads of a disk file go to the node its inode names.
       if (target === d.storage) inode.instance_id = d.instanceId;

@@ -78,7 +78,10 @@ export async function moveLocalFile(
     );
     const id = randomBytes(12).toString('hex');
     const now = Date.now();
-    const moved = await d.metadata.move(cur, to, cur.inode, {
+    // Over an existing file the destination's bytes change now: its Last-Modified must not go
+    // back to the source's (If-Modified-Since would answer 304 for other bytes).
+    const inode = overwrite ? { ...cur.inode, mtime: Math.max(now, cur.inode.mtime) } : cur.inode;
+    const moved = await d.metadata.move(cur, to, inode, {
       overwrite,
       parents: spec.create_parents
         ? parentTemplate(d.instanceId, d.storage.backendType, ctx, now)

@@ -90,6 +90,21 @@ describe('PATCH rename and move on one node', function () {
     ]);
     expect(blind.status).to.equal(412);
   });
+  it('should give the destination a later Last-Modified when a rename with overwrite replaces it', async () => {
+    await call(base, 'POST', '/v1/files/mv/older.txt', { body: 'written first' });
+    await new Promise((r) => setTimeout(r, 1100));
+    await call(base, 'POST', '/v1/files/mv/newer.txt', { body: 'written later' });
+    const since = (await call(base, 'HEAD', '/v1/files/mv/newer.txt')).headers.get(
+      'last-modified',
+    )!;
+    // A later second than the overwritten file's (HTTP dates have no finer grain).
+    await new Promise((r) => setTimeout(r, 1100));
+    await patch('/mv/older.txt', { name: 'newer.txt', overwrite: true });
+    const res = await call(base, 'GET', '/v1/files/mv/newer.txt', {
+      headers: { 'if-modified-since': since },
+    });
+    expect([res.status, await res.text()]).to.deep.equal([200, 'written first']);
+  });
   it('should answer 404 when the destination parent is missing without create_parents', async () => {
     await call(base, 'POST', '/v1/files/mv/i.txt', { body: 'I' });
     const res = await patch('/mv/i.txt', { destination: '/nowhere/i.txt' });
