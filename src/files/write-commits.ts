@@ -118,7 +118,7 @@ export class Commits {
                 cause: err,
               });
             }
-            record = await this.afterUnanswered(err, path, 1, stage);
+            record = await this.afterUnanswered(err, path, 1, stage, null);
           }
           await stage.commit(1);
           return { record, created: true };
@@ -160,7 +160,7 @@ export class Commits {
             if (stage.placement.store !== undefined) await jitter();
             continue;
           }
-          record = await this.afterUnanswered(err, path, gen, stage);
+          record = await this.afterUnanswered(err, path, gen, stage, cur);
         }
         await stage.commit(gen);
         // Staged on another backend than the generation it replaced (the file changed backend
@@ -203,7 +203,7 @@ export class Commits {
         if (err instanceof AlreadyExistsError) {
           throw await this.o.router.conflict(null, 'file', err);
         }
-        record = await this.afterUnanswered(err, path, 1, stage);
+        record = await this.afterUnanswered(err, path, 1, stage, null);
       }
       await stage.commit(1);
       return { record, created: true };
@@ -216,23 +216,44 @@ export class Commits {
    * cache learns nothing from a commit without an answer and would name the old version. If
    * even the re-read fails the outcome is unknown: the journaled temp is kept for the
    * reconciler, and the caller gets the error.
+   *
+   * A re-read that does not show the commit does not end it: etcd may hold the request and
+   * apply it later (proposed, not yet committed), naming bytes this write then no longer has.
+   * So a replace whose `compared` record is still the current one is fenced first: a compared
+   * write over that record (the claim removed, a ready file's inode put again) makes the held
+   * transaction's compare fail whenever it comes. A create compares an absent key, which no
+   * write can fence without leaving something at the path: that gap stays.
    */
   private async afterUnanswered(
     err: unknown,
     path: string,
     gen: number,
     stage: CommitStage,
+    compared: InodeRecord | null,
   ): Promise<InodeRecord> {
     if (!(err instanceof MetadataUnavailableError)) throw err;
-    let now: InodeRecord | null;
-    try {
-      now = await this.o.metadata.get(path, { fresh: true });
-    } catch {
-      stage.keepPending(gen);
+    for (let round = 1; ; round++) {
+      let now: InodeRecord | null;
+      try {
+        now = await this.o.metadata.get(path, { fresh: true });
+      } catch {
+        stage.keepPending(gen);
+        throw err;
+      }
+      if (now?.inode.write === stage.id && now.inode.gen === gen) return now;
+      // Changed by another commit since: the held transaction's compare can never pass.
+      if (!compared || now?.revision !== compared.revision) throw err;
+      try {
+        if (now.inode.state === 'writing') await this.o.metadata.remove(now);
+        else await this.o.metadata.replace(now, now.inode);
+      } catch (fenceErr) {
+        // Changed meanwhile, maybe by the held transaction itself: read again.
+        if (fenceErr instanceof StaleRevisionError && round < 3) continue;
+        stage.keepPending(gen);
+        throw err;
+      }
       throw err;
     }
-    if (now?.inode.write !== stage.id || now.inode.gen !== gen) throw err;
-    return now;
   }
 
   /**

@@ -32,6 +32,10 @@ class FlakyMetadata {
   down = false;
   loseNextReply = false;
   failNextCommit = false;
+  /** The next commit goes unanswered and is held, as etcd may hold a proposed request. */
+  holdNextCommit = false;
+  /** Applies the held commit now: its outcome, as etcd would decide it then. */
+  held?: () => Promise<unknown>;
   constructor(private readonly inner: MemoryMetadata) {}
 
   wrap(): Metadata {
@@ -47,6 +51,12 @@ class FlakyMetadata {
         if (key === 'replace' || key === 'create') {
           return async (...args: unknown[]) => {
             if (this.down) throw new MetadataUnavailableError('etcd is unavailable');
+            if (this.holdNextCommit) {
+              this.holdNextCommit = false;
+              const fn = Reflect.get(target, key) as (...a: unknown[]) => Promise<unknown>;
+              this.held = () => fn.apply(target, args);
+              throw new MetadataUnavailableError('etcd did not answer the commit in time');
+            }
             if (this.failNextCommit) {
               this.failNextCommit = false;
               this.down = true;
@@ -151,6 +161,38 @@ describe('commit outcomes', () => {
       flaky.down = false;
       expect(await files.reconciler.runOnce()).to.equal(0);
       expect(mem.read('/c.txt')?.toString()).to.equal('created');
+    });
+
+    it('should fence a replace etcd holds unanswered so it never names bytes the write dropped', async () => {
+      const { flaky, meta, mem, files } = await oneNode();
+      await writeFile(files, alice, '/h.txt', 'old');
+      flaky.holdNextCommit = true;
+      const err = await rejection(writeFile(files, alice, '/h.txt', 'the new bytes'));
+      expect((err as CallfsError).code).to.equal('METADATA_UNAVAILABLE');
+      // etcd applies the held transaction only now: its compare must fail.
+      const late = await rejection(flaky.held!());
+      const rec = await meta.get('/h.txt');
+      expect([late?.constructor.name, rec?.inode.gen, rec?.inode.size]).to.deep.equal([
+        'StaleRevisionError',
+        1,
+        3,
+      ]);
+      expect((await readFile(files, alice, '/h.txt')).toString()).to.equal('old');
+      expect([mem.read('/h.txt')?.toString(), mem.stagedCount()]).to.deep.equal(['old', 0]);
+    });
+
+    it('should fence a create over its claim that etcd holds unanswered, and free the path', async () => {
+      const { flaky, meta, mem, files } = await oneNode();
+      // A body of unknown length claims the path first; its commit replaces the claim.
+      const session = await files.openWrite(alice, {
+        path: '/k.txt',
+        write_mode: 'WRITE_MODE_CREATE_OR_REPLACE',
+        expected_size: -1,
+      });
+      flaky.holdNextCommit = true;
+      await rejection(session.write(bodyOf('claimed bytes')));
+      expect((await rejection(flaky.held!()))?.constructor.name).to.equal('StaleRevisionError');
+      expect([await meta.get('/k.txt'), mem.stagedCount()]).to.deep.equal([null, 0]);
     });
 
     it('should drop the kept temp when a later write took the same generation', async () => {
