@@ -156,57 +156,57 @@ curl -sL -o /dev/null -w '%{http_code}\n' -H "$auth" -H 'Expect: 100-continue' \
 printf '%s\n' "$__tour_out"
 __tour_check "$__tour_out" 200 'docs/api.md:147'
 
-# ---- docs/api.md:215
+# ---- docs/api.md:216
 etag=$(curl -sI -H "$auth" $N1/v1/files/logs/today.log | awk 'tolower($1)=="etag:" {print $2}' | tr -d '\r')
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -H "$auth" -H "If-None-Match: $etag" \
   $N3/v1/files/logs/today.log
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 304 'docs/api.md:216'
+__tour_check "$__tour_out" 304 'docs/api.md:217'
 echo 'line three' >> "$WORK/today.log"
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -T "$WORK/today.log" -H "$auth" -H "If-Match: $etag" \
   $N2/v1/files/logs/today.log
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:219'
+__tour_check "$__tour_out" 200 'docs/api.md:220'
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -T "$WORK/today.log" -H "$auth" -H "If-Match: $etag" \
   $N2/v1/files/logs/today.log
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 412 'docs/api.md:221'
+__tour_check "$__tour_out" 412 'docs/api.md:222'
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -T "$WORK/today.log" -H "$auth" -H 'If-None-Match: *' \
   $N2/v1/files/logs/today.log
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 412 'docs/api.md:223'
+__tour_check "$__tour_out" 412 'docs/api.md:224'
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -X DELETE -H "$auth" -H "If-Match: $etag" \
   $N1/v1/files/logs/today.log
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 412 'docs/api.md:225'
+__tour_check "$__tour_out" 412 'docs/api.md:226'
 
-# ---- docs/api.md:244
+# ---- docs/api.md:245
 __tour_out=$(
 curl -s -o "$WORK/head.bin" -w '%{http_code}\n' -H "$auth" -r 0-1023 $N3/v1/files/isos/big.iso
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 206 'docs/api.md:244'
+__tour_check "$__tour_out" 206 'docs/api.md:245'
 __tour_out=$(
 curl -s -o "$WORK/tail.bin" -w '%{http_code}\n' -H "$auth" -H 'Range: bytes=-4096' \
   $N1/v1/files/isos/big.iso
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 206 'docs/api.md:245'
+__tour_check "$__tour_out" 206 'docs/api.md:246'
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" -r 5000000- $N1/v1/files/isos/big.iso
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 416 'docs/api.md:247'
+__tour_check "$__tour_out" 416 'docs/api.md:248'
 etag=$(curl -sI -H "$auth" $N1/v1/files/isos/big.iso | awk 'tolower($1)=="etag:" {print $2}' | tr -d '\r')
 head -c 1000000 "$WORK/big.iso" > "$WORK/resumed.iso"          # a download cut short
 __tour_out=$(
@@ -214,68 +214,68 @@ curl -s -C - -H "$auth" -H "If-Range: $etag" -o "$WORK/resumed.iso" -w '%{http_c
   $N1/v1/files/isos/big.iso
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 206 'docs/api.md:250'
+__tour_check "$__tour_out" 206 'docs/api.md:251'
 cmp "$WORK/big.iso" "$WORK/resumed.iso" && echo 'resumed to the same bytes'
 
-# ---- docs/api.md:267
+# ---- docs/api.md:268
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "$auth" --data-binary '<h1>hi</h1>' \
   $N1/v1/files/site/index.html
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 201 'docs/api.md:267'
+__tour_check "$__tour_out" 201 'docs/api.md:268'
 __tour_out=$(
 curl -s -o /dev/null -w '%{content_type} %{http_code}\n' -H "$auth" \
   $N2/v1/files/site/index.html
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:269'
+__tour_check "$__tour_out" 200 'docs/api.md:270'
 # text/html 200
 
-# ---- docs/api.md:295
+# ---- docs/api.md:296
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N1/v1/files/no/such/file
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 404 'docs/api.md:295'
+__tour_check "$__tour_out" 404 'docs/api.md:296'
 # {"code":"FILE_NOT_FOUND","message":"..."} 404
 __tour_out=$(
 curl -s -w ' %{http_code}\n' $N2/v1/files/isos/big.iso
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 401 'docs/api.md:297'
+__tour_check "$__tour_out" 401 'docs/api.md:298'
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -X PUT -H "$auth" --data-binary 'x' \
   $N3/v1/files/isos/big.iso/inside
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 409 'docs/api.md:298'
+__tour_check "$__tour_out" 409 'docs/api.md:299'
 
-# ---- docs/api.md:370
+# ---- docs/api.md:371
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -X PATCH -H "$auth" -d '{"name":"final.log"}' \
   $N3/v1/files/logs/today.log
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:370'
+__tour_check "$__tour_out" 200 'docs/api.md:371'
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -X PATCH -H "$auth" \
   -d '{"destination":"/archive/2026/logs","create_parents":true}' \
   $N2/v1/files/logs
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:372'
+__tour_check "$__tour_out" 200 'docs/api.md:373'
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -X PATCH -H "$auth" \
   -d '{"destination":"/archive/2026/logs/final.log","instance":"node-3"}' \
   $N1/v1/files/archive/2026/logs/final.log
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:375'
+__tour_check "$__tour_out" 200 'docs/api.md:376'
 curl -sI -H "$auth" $N1/v1/files/archive/2026/logs/final.log | grep -i '^x-callfs-instance-id'
 # x-callfs-instance-id: node-3
 
-# ---- docs/api.md:470
+# ---- docs/api.md:472
 # Twelve files in /big, four created through each node
 for node in $N1 $N2 $N3; do
   for i in 1 2 3 4; do
@@ -288,7 +288,7 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N1/v1/directories/big
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:478'
+__tour_check "$__tour_out" 200 'docs/api.md:480'
 # {"path":"/big","type":"directory","recursive":false,"count":12,
 #  "items":[{"name":"8441-1.txt","path":"/big/8441-1.txt","type":"file","size":6,"mode":"0644",...},...]} 200
 
@@ -297,7 +297,7 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" "$N2/v1/directories/archive?recursive=true&max_depth=1"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:483'
+__tour_check "$__tour_out" 200 'docs/api.md:485'
 
 # Page by page: pass each page's next_cursor until there is none
 page=$(curl -s -H "$auth" "$N1/v1/directories/big?limit=5")
@@ -306,29 +306,29 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" "$N3/v1/directories/big?limit=5&cursor=$cursor"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:488'
+__tour_check "$__tour_out" 200 'docs/api.md:490'
 
 # Delete a directory with everything under it, on every node that owns a file in it
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -X DELETE -H "$auth" $N1/v1/files/big
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 409 'docs/api.md:491'
+__tour_check "$__tour_out" 409 'docs/api.md:493'
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" \
   "$N1/v1/files/big?recursive=true"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'docs/api.md:492'
+__tour_check "$__tour_out" 204 'docs/api.md:494'
 
-# ---- docs/api.md:568
+# ---- docs/api.md:570
 # Generate on node-1 (expiry_seconds: an integer 1..86400; 3600 when omitted)
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -X POST -H "$auth" -H 'Content-Type: application/json' \
   -d '{"path": "/isos/big.iso", "expiry_seconds": 600}' $N1/v1/links/generate
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 201 'docs/api.md:569'
+__tour_check "$__tour_out" 201 'docs/api.md:571'
 # {"url":"http://127.0.0.1:8441/download/<token>","token":"<id>.<mac>","expires":"..."} 201
 LINK=$(curl -s -X POST -H "$auth" -d '{"path": "/isos/big.iso"}' \
   $N1/v1/links/generate | sed -E 's/.*"url":"([^"]+)".*/\1/')
@@ -338,15 +338,15 @@ __tour_out=$(
 curl -s -o "$WORK/linked.iso" -w '%{http_code}\n' "${LINK/$N1/$N3}"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:576'
+__tour_check "$__tour_out" 200 'docs/api.md:578'
 __tour_out=$(
 curl -s -w ' %{http_code}\n' "${LINK/$N1/$N2}"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 410 'docs/api.md:577'
+__tour_check "$__tour_out" 410 'docs/api.md:579'
 # {"code":"LINK_USED","message":"this link has already been used"} 410
 
-# ---- docs/api.md:627
+# ---- docs/api.md:629
 curl -s -N -H "$auth" "$N1/v1/watch/site?recursive=true" > "$WORK/feed.txt" &
 feed=$!
 until grep -q '^event: ready' "$WORK/feed.txt"; do sleep 0.2; done
@@ -355,7 +355,7 @@ curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "$auth" --data-binary '<h1>ab
   $N2/v1/files/site/about.html
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 201 'docs/api.md:630'
+__tour_check "$__tour_out" 201 'docs/api.md:632'
 until grep -q '^event: create' "$WORK/feed.txt"; do sleep 0.2; done
 kill $feed
 cat "$WORK/feed.txt"
@@ -368,7 +368,7 @@ cat "$WORK/feed.txt"
 # id: 42
 # data: {"type":"create","path":"/site/about.html","entry_type":"file","instance_id":"node-2",...,"revision":"42"}
 
-# ---- docs/api.md:676
+# ---- docs/api.md:678
 export CALLFS_URL=$N1 CALLFS_API_KEY=$KEY
 callfs put "$WORK/big.iso" /cli/big.iso         # create or replace (--create-only: POST)
 callfs ls /cli                                  # -r for the subtree, --json for JSON
@@ -382,7 +382,7 @@ callfs mv /cli/big.iso /archive/2026/big.iso --parents
 callfs watch /archive --recursive --since 1 --count 1 --json   # replays from revision 1; --count ends it
 callfs rm /cli -r
 
-# ---- docs/api.md:714
+# ---- docs/api.md:716
 # The end of the API tour: remove what it made; the namespace is empty again
 for dir in projects isos archive site; do
   curl -s -o /dev/null -w "$dir %{http_code}\n" -X DELETE -H "$auth" "$N1/v1/files/$dir?recursive=true"
@@ -391,7 +391,7 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N2/v1/directories/
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/api.md:718'
+__tour_check "$__tour_out" 200 'docs/api.md:720'
 # {"path":"/","type":"directory","recursive":false,"count":0,"items":[]} 200
 
 # ---- docs/grpc.md:121
@@ -474,7 +474,7 @@ callfs fsck --config "$STATE/config/node-1.yaml"          # report only; safe be
 callfs fsck --config "$STATE/config/node-2.yaml" --json   # the report as JSON
 # callfs fsck --config ... --repair                       # fix; refuses while the node itself is serving
 
-# ---- docs/operations.md:540
+# ---- docs/operations.md:543
 mkdir -p "$STATE/node-1/data/adopted/2024"                     # a tree already on node-1's disk
 echo 'old report' > "$STATE/node-1/data/adopted/2024/q4.txt"
 callfs import --config "$STATE/config/node-1.yaml" --path "$STATE/node-1/data/adopted" \
@@ -483,11 +483,11 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N3/v1/files/adopted/2024/q4.txt
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/operations.md:544'
+__tour_check "$__tour_out" 200 'docs/operations.md:547'
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" "$N1/v1/files/adopted?recursive=true"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'docs/operations.md:545'
+__tour_check "$__tour_out" 204 'docs/operations.md:548'
 
 echo "tour: done, $__tour_checked statuses checked"
