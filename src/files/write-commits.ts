@@ -222,8 +222,7 @@ export class Commits {
    * So a replace whose `compared` record is still the current one is fenced first: a compared
    * write over that record (the claim removed, a ready file's inode put again) makes the held
    * transaction's compare fail whenever it comes. A create compares an absent key, which no
-   * write can fence without leaving something at the path: its temp is kept for the
-   * reconciler instead, which places the bytes if etcd names them within its hold.
+   * write can fence without leaving something at the path: that gap stays.
    */
   private async afterUnanswered(
     err: unknown,
@@ -242,15 +241,8 @@ export class Commits {
         throw err;
       }
       if (now?.inode.write === stage.id && now.inode.gen === gen) return now;
-      if (!compared) {
-        // A create: while the path stays absent the held transaction may still create it, so
-        // the temp waits with the reconciler (which holds an unnamed path's bytes a while
-        // before it drops them) rather than going now.
-        if (now === null) stage.keepPending(gen);
-        throw err;
-      }
       // Changed by another commit since: the held transaction's compare can never pass.
-      if (now?.revision !== compared.revision) throw err;
+      if (!compared || now?.revision !== compared.revision) throw err;
       try {
         if (now.inode.state === 'writing') await this.o.metadata.remove(now);
         else await this.o.metadata.replace(now, now.inode);

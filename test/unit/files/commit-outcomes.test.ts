@@ -107,7 +107,7 @@ function failingRenames(storage: MemoryStorage): { storage: PathStorage; failRen
   return state;
 }
 
-async function oneNode(o: { smallBodyBytes?: number } = {}) {
+async function oneNode() {
   const meta = new MemoryMetadata({ instanceId: 'n1', store: new MemoryStore() });
   const flaky = new FlakyMetadata(meta);
   const mem = createMemoryStorage();
@@ -120,7 +120,6 @@ async function oneNode(o: { smallBodyBytes?: number } = {}) {
     storage: disk.storage,
     owners: new InProcessOwnerClient(() => undefined),
     maxBodyBytes: 1 << 20,
-    ...o,
   });
   await meta.register({
     instance_id: 'n1',
@@ -194,23 +193,6 @@ describe('commit outcomes', () => {
       await rejection(session.write(bodyOf('claimed bytes')));
       expect((await rejection(flaky.held!()))?.constructor.name).to.equal('StaleRevisionError');
       expect([await meta.get('/k.txt'), mem.stagedCount()]).to.deep.equal([null, 0]);
-    });
-
-    it('should place a small create that etcd held unanswered once etcd applies it', async () => {
-      const { flaky, mem, files } = await oneNode({ smallBodyBytes: 1024 });
-      flaky.holdNextCommit = true;
-      const session = await files.openWrite(alice, {
-        path: '/s.txt',
-        write_mode: 'WRITE_MODE_CREATE_ONLY',
-        expected_size: 5,
-      });
-      const err = await rejection(session.write(bodyOf('small')));
-      expect((err as CallfsError).code).to.equal('METADATA_UNAVAILABLE');
-      // The path is still absent: the temp waits with the reconciler, not dropped.
-      expect(await files.reconciler.runOnce()).to.equal(1);
-      await flaky.held!();
-      expect(await files.reconciler.runOnce()).to.equal(0);
-      expect([mem.read('/s.txt')?.toString(), mem.stagedCount()]).to.deep.equal(['small', 0]);
     });
 
     it('should drop the kept temp when a later write took the same generation', async () => {
