@@ -24,8 +24,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   AlreadyExistsError,
-  DirectoryNotEmptyError,
-  MetadataUnavailableError,
   NodeNotServingError,
   NotFoundError,
   ParentNotADirectoryError,
@@ -45,11 +43,11 @@ import {
 import { parentOf, rebasePath } from './paths.js';
 import { subtreeRecords } from './subtree-records.js';
 import { decided } from './refusals.js';
+import { finishSource, setState } from './move-dir-marks.js';
 import type {
   Caller,
   CallContext,
   FileInfo,
-  Inode,
   InodeRecord,
   JournalEntry,
   Membership,
@@ -78,8 +76,6 @@ export const MOVE_DIR = 'move-dir';
 export const MOVE_DIR_DISK = 'move-dir-disk';
 
 const PAGE = 500;
-/** Re-reads of a directory whose mark keeps losing to a concurrent change. */
-const MARK_ATTEMPTS = 5;
 
 export async function moveDirectory(
   d: MoveDirDeps,
@@ -343,48 +339,6 @@ async function fileOwners(metadata: Metadata, dir: string): Promise<Set<string>>
   return owners;
 }
 
-/** Removes the emptied source; one that kept entries (uploads finished there) is released. */
-async function finishSource(d: MoveDirDeps, from: string, onlyAt?: string): Promise<void> {
-  for (let attempt = 1; attempt <= MARK_ATTEMPTS; attempt++) {
-    const left = await d.metadata.get(from);
-    if (!left || !holds(left, onlyAt)) return;
-    try {
-      await d.metadata.remove(left);
-      return;
-    } catch (err) {
-      if (!(err instanceof DirectoryNotEmptyError)) {
-        if (err instanceof StaleRevisionError || err instanceof MetadataUnavailableError) continue;
-        throw err;
-      }
-      d.warn?.(`${from} kept entries while it moved`, err);
-      await setState(d.metadata, from, 'ready', onlyAt);
-      return;
-    }
-  }
-}
-
-/**
- * Sets a directory's state, compared against the inode as read; null when it is gone. With
- * `onlyAt`, only while the inode holds that revision (see `holds`); else it is left as it is.
- */
-async function setState(
-  metadata: Metadata,
-  path: string,
-  state: Inode['state'],
-  onlyAt?: string,
-): Promise<InodeRecord | null> {
-  for (let attempt = 1; ; attempt++) {
-    const cur = await metadata.get(path);
-    if (!cur || cur.inode.state === state || !holds(cur, onlyAt)) return cur;
-    try {
-      return await metadata.replace(cur, { ...cur.inode, state });
-    } catch (err) {
-      const again = err instanceof StaleRevisionError || err instanceof MetadataUnavailableError;
-      if (!again || attempt >= MARK_ATTEMPTS) throw err;
-    }
-  }
-}
-
 function taken(existing: InodeRecord, overwrite: boolean | undefined, message?: string) {
   return new AlreadyExistsError(
     message ??
@@ -392,12 +346,4 @@ function taken(existing: InodeRecord, overwrite: boolean | undefined, message?: 
     existingResource(existing),
     'directory',
   );
-}
-
-/**
- * Whether `rec` still holds the mark a job set: the revision it journaled with its disk steps.
- * A job without one (an entry of an older version) takes any revision as its own, as before.
- */
-function holds(rec: InodeRecord, revision: string | undefined): boolean {
-  return revision === undefined || rec.revision === revision;
 }
