@@ -39,6 +39,17 @@ export function refOf(rec: InodeRecord): FileRef {
 }
 
 /**
+ * Removes the bytes of a generation no inode names any more (replaced, overwritten, moved to
+ * another backend). The namespace has already moved on, so a failure is not the caller's: it
+ * leaves an orphan for `callfs fsck`.
+ */
+export async function dropUnnamed(d: BackendDeps, rec: InodeRecord): Promise<void> {
+  await storageFor(d, rec.inode.backend_type)
+    .remove(refOf(rec))
+    .catch(() => undefined);
+}
+
+/**
  * Whether this node runs operations on this file itself: it owns the file, or the file's
  * bytes are on a shared store (S3) this node reaches too, so no hop to the creator is needed
  * and the file outlives it. A create still in flight (`writing`) stays with its creator.

@@ -7,7 +7,7 @@
 // old backend are what `callfs fsck` reports as orphans.
 import { BadRequestError, InternalError } from './errors.js';
 import { toFileInfo } from './info.js';
-import { type BackendDeps, onDisk, placement, refOf, storageFor } from './backends.js';
+import { type BackendDeps, dropUnnamed, onDisk, placement, refOf, storageFor } from './backends.js';
 import type { Conditions } from './conditions.js';
 import type { PathLocks } from './path-lock.js';
 import type { CallContext, FileInfo, InodeRecord, Metadata, MoveSpec } from './ports.js';
@@ -76,12 +76,10 @@ export async function moveToBackend(
     // The old bytes go; a best effort, since the namespace already names the new ones (what a
     // failure leaves is an orphan for fsck). The source's backend differs from the target's,
     // so its bytes never sit where the new ones were placed.
-    await from.remove(refOf(cur)).catch(() => undefined);
+    await dropUnnamed(d, cur);
     // An overwritten file on the disk was replaced by the rename when the target is the disk.
     if (overwrite && !(onDisk(d, overwrite.inode) && target === d.storage)) {
-      await storageFor(d, overwrite.inode.backend_type)
-        .remove(refOf(overwrite))
-        .catch(() => undefined);
+      await dropUnnamed(d, overwrite);
     }
     return toFileInfo(record);
   });

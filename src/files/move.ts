@@ -21,7 +21,14 @@ import type {
   NodeRecord,
   OwnerClient,
 } from './ports.js';
-import { type BackendDeps, onDisk, refOf, servedHere, storageFor } from './backends.js';
+import {
+  type BackendDeps,
+  dropUnnamed,
+  onDisk,
+  refOf,
+  servedHere,
+  storageFor,
+} from './backends.js';
 import { parentTemplate } from './write-inodes.js';
 import { decided } from './refusals.js';
 
@@ -100,9 +107,7 @@ export async function moveLocalFile(
     // paths' locks are held, so nothing committed at the destination since can be removed; a
     // failure leaves an orphan for `callfs fsck`, the move being done.
     if (overwrite && !(onDisk(d, overwrite.inode) && onDisk(d, cur.inode))) {
-      await storageFor(d, overwrite.inode.backend_type)
-        .remove(refOf(overwrite))
-        .catch(() => undefined);
+      await dropUnnamed(d, overwrite);
     }
     await d.metadata.clearJournal(id);
     return toFileInfo(moved);

@@ -23,7 +23,7 @@ import type { CallContext, InodeRecord, Membership, Metadata } from './ports.js'
 import type { Router } from './routing.js';
 import type { CommitStage } from './write-session.js';
 import { firstGeneration, parentTemplate } from './write-inodes.js';
-import { type BackendDeps, defaultStorage, refOf, servedHere, storageFor } from './backends.js';
+import { type BackendDeps, defaultStorage, dropUnnamed, servedHere } from './backends.js';
 
 export interface CommitsOptions extends BackendDeps {
   instanceId: string;
@@ -167,9 +167,7 @@ export class Commits {
         // while this body uploaded): those bytes go (an S3 object, or this node's disk file,
         // none newer under the path's lock); a failure leaves an orphan for `callfs fsck`.
         if (!sameBackend && isVisible(cur)) {
-          await storageFor(this.o, cur.inode.backend_type)
-            .remove(refOf(cur))
-            .catch(() => undefined);
+          await dropUnnamed(this.o, cur);
         }
         // Over another create's claim (its bytes still in flight) this write made the file.
         return { record, created: !isVisible(cur) };
