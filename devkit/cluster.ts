@@ -60,6 +60,8 @@ export interface ClusterOptions {
   nodeArgs?: string[];
   /** The checkout whose build the nodes run (default this one). */
   repo?: string;
+  /** The nodes' environment (default this process's). */
+  env?: NodeJS.ProcessEnv;
   /** Holds etcd data, node roots, configs and logs; default a temp folder removed by `stop`. */
   dir?: string;
   /** Fixed ports (base + index); default free ones. */
@@ -130,6 +132,7 @@ export async function startLocalCluster(options: ClusterOptions): Promise<LocalC
           runtime: options.runtime,
           nodeArgs: options.nodeArgs,
           repo: options.repo,
+          env: options.env,
           log: logs && join(logs, `${slot.instanceId}.log`),
           procs,
         });

@@ -7,6 +7,16 @@ import { procs as sharedProcs, waitForStatus, type Managed, type Procs } from '.
 
 export const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 
+/**
+ * The environment a node runs with in production (docs/operations.md's unit, scripts/cluster.sh):
+ * glibc's malloc limited to two arenas. Its default, eight per core, leaves each thread that
+ * ever allocated (libuv's pool, V8's helpers, the configuration worker) an arena whose freed
+ * pages stay resident: an idle node keeps about 5 MB less with two (BENCHMARKS.md), and the
+ * CPU per request did not change measurably (devkit/small-probe.ts, SMALL_PROBE_ENVS). Keys the
+ * caller's environment sets win.
+ */
+export const NODE_ENV_DEFAULTS: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
 /** `dist`: bin/callfs (compiled JavaScript, as in production); `tsx`: src/main.ts via tsx. */
 export type Runtime = 'dist' | 'tsx';
 
@@ -31,6 +41,7 @@ export interface NodeProcessOptions {
   nodeArgs?: string[];
   /** The checkout whose build runs (default this one): another build for an A/B. */
   repo?: string;
+  /** The node's environment (default this process's), over NODE_ENV_DEFAULTS. */
   env?: NodeJS.ProcessEnv;
   /** The process umask (e.g. 0o077), set by a shell that then execs the node (same pid). */
   umask?: number;
@@ -79,7 +90,7 @@ export async function startNodeProcess(options: NodeProcessOptions): Promise<Nod
   const launch = async (): Promise<number> => {
     proc = procs.spawn(options.name, argv, {
       cwd: REPO,
-      env: options.env,
+      env: { ...NODE_ENV_DEFAULTS, ...(options.env ?? process.env) },
       log: options.log,
       detached: options.detached,
     });

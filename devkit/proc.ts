@@ -268,9 +268,11 @@ export class Procs {
     name: string,
     argv: string[],
     timeoutMs: number,
+    env: NodeJS.ProcessEnv = process.env,
   ): Promise<{ child: ChildProcess; info: T }> {
     const child = spawn(argv[0] as string, argv.slice(1), {
       cwd: this.options.cwd,
+      env,
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     this.track(name, child);

@@ -6,6 +6,9 @@
 //   node --import tsx devkit/small-probe.ts [rounds] [count]
 //   SMALL_PROBE_BUILDS=/path/a,/path/b   one cluster per checkout (its dist/), interleaved
 //                                        round by round and operation by operation (A/B)
+//   SMALL_PROBE_ENVS='A=1;A=2'           more environment for each build's nodes, in the order
+//                                        of SMALL_PROBE_BUILDS (the same checkout may be named
+//                                        twice, e.g. to compare allocator settings)
 //   SMALL_PROBE_OPS=owner,relay          which GETs (default both)
 //   SMALL_PROBE_NODE_ARGS='--cpu-prof'   more options for node itself
 import autocannon from 'autocannon';
@@ -47,11 +50,22 @@ async function cannon(url: string): Promise<{ rate: number; non2xx: number }> {
   };
 }
 
+/** `A=1 B=2` as an environment. */
+function envOf(spec: string | undefined): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    (spec ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'small-probe-'));
   const procs = new Procs({ pidDir: join(dir, 'pids') });
   const builds = (process.env.SMALL_PROBE_BUILDS ?? REPO).split(',');
-  const clusters: { build: string; cluster: LocalCluster }[] = [];
+  const envs = (process.env.SMALL_PROBE_ENVS ?? '').split(';');
+  const clusters: { label: string; cluster: LocalCluster }[] = [];
   try {
     for (const [i, build] of builds.entries()) {
       const cluster = await startLocalCluster({
@@ -60,11 +74,12 @@ async function main(): Promise<void> {
         runtime: 'dist',
         repo: build,
         nodeArgs: process.env.SMALL_PROBE_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+        env: { ...process.env, ...envOf(envs[i]) },
         dir: join(dir, `build-${i}`),
         logs: true,
         procs,
       });
-      clusters.push({ build, cluster });
+      clusters.push({ label: [basename(build), envs[i]].filter(Boolean).join(' '), cluster });
       const res = await fetch(`${cluster.nodes[0]!.url}/v1/files/sp/small.bin`, {
         method: 'PUT',
         headers: { authorization: `Bearer ${KEY}` },
@@ -76,7 +91,7 @@ async function main(): Promise<void> {
     }
     for (let r = 1; r <= ROUNDS; r++) {
       for (const op of OPS) {
-        for (const { build, cluster } of clusters) {
+        for (const { label, cluster } of clusters) {
           const [n1, n2] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
           const via = op === 'owner' ? n1 : n2;
           const t1 = ticks(n1.pid);
@@ -86,7 +101,7 @@ async function main(): Promise<void> {
           const { rate, non2xx } = await cannon(`${via.url}/v1/files/sp/small.bin`);
           const per = (t: number): number => Math.round((t * 1000) / COUNT);
           const line = {
-            build: basename(build),
+            build: label,
             round: r,
             op,
             rate,

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   loopbackNodeConfig,
@@ -16,7 +16,7 @@ import {
   type LocalCluster,
   type NodeSlot,
 } from '../devkit/cluster.js';
-import { REPO, startNodeProcess, type Runtime } from '../devkit/node-process.js';
+import { NODE_ENV_DEFAULTS, REPO, startNodeProcess, type Runtime } from '../devkit/node-process.js';
 import { freePort, Procs, sleep } from '../devkit/proc.js';
 import { blocks, expectedSha256 } from './bench-lib/data.js';
 import {
@@ -423,7 +423,9 @@ async function importOnly(idleMs: number): Promise<void> {
   const started = await Promise.all(
     Object.entries(IMPORT_ONLY).map(async ([name, pkgs]) => {
       const argv = [process.execPath, 'scripts/bench-lib/stack-rss.mjs', ...pkgs];
-      const { child } = await procs.startServer(name, argv, 60_000);
+      // The nodes' allocator settings, so the difference is what a node keeps, not malloc's.
+      const env = { ...NODE_ENV_DEFAULTS, ...process.env };
+      const { child } = await procs.startServer(name, argv, 60_000, env);
       return { name, child, command: shown(argv, KEY) };
     }),
   );
@@ -434,15 +436,24 @@ async function importOnly(idleMs: number): Promise<void> {
   }
 }
 
+/** glibc's own number of malloc arenas on 64-bit: eight per core. */
+const GLIBC_ARENAS = String(8 * availableParallelism());
+/** The nodes the start-up figures compare: name, runtime, environment over the defaults. */
+const STARTUP_VARIANTS: [string, Runtime, NodeJS.ProcessEnv][] = [
+  ['dist', 'dist', {}],
+  ['tsx', 'tsx', {}],
+  ['dist-glibc', 'dist', { MALLOC_ARENA_MAX: GLIBC_ARENAS }],
+];
+
 /** Start-up (spawn → /ready 200) and idle RSS of a node, compiled vs tsx, alternating. */
 async function startup(c: LocalCluster): Promise<void> {
   for (let i = 0; i < STARTUP_RUNS; i++) {
-    for (const runtime of ['dist', 'tsx'] as Runtime[]) {
-      log(`start-up ${i + 1}/${STARTUP_RUNS}: ${runtime}`);
-      const dir = join(TMP, `startup-${runtime}-${i}`);
+    for (const [variant, runtime, env] of STARTUP_VARIANTS) {
+      log(`start-up ${i + 1}/${STARTUP_RUNS}: ${variant}`);
+      const dir = join(TMP, `startup-${variant}-${i}`);
       mkdirSync(join(dir, 'data'), { recursive: true });
       const slot: NodeSlot = {
-        instanceId: `startup-${runtime}-${i}`,
+        instanceId: `startup-${variant}-${i}`,
         etcdEndpoint: c.etcd.endpoint,
         root: join(dir, 'data'),
         httpPort: await freePort(),
@@ -456,13 +467,14 @@ async function startup(c: LocalCluster): Promise<void> {
         configFile,
         url: `http://127.0.0.1:${slot.httpPort}`,
         runtime,
+        env: { ...process.env, ...env },
         log: join(dir, 'node.log'),
         pollMs: 10,
         procs,
       });
-      record(`startup.${runtime}`, performance.now() - t0, node.name);
+      record(`startup.${variant}`, performance.now() - t0, node.name);
       await sleep(IDLE_MS);
-      record(`idle.${runtime}`, rssMB(node.pid), '');
+      record(`idle.${variant}`, rssMB(node.pid), '');
       await node.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     }
@@ -669,7 +681,9 @@ function report(head: string, seconds: number): string {
         '(`scripts/bench-lib/stack-rss.mjs`: plain JavaScript, no tsx; incremental marking off ' +
         'as in src/main.ts; the two collections of a node that has served nothing, 1 and 7 s ' +
         'after its imports, as src/cli/idle-gc.ts runs them), started together and read after ' +
-        'the same idle time. "Every runtime dependency a node imports at start-up" is ' +
+        'the same idle time. Nodes and these processes run with `MALLOC_ARENA_MAX=2`, as the ' +
+        "production unit sets it (docs/operations.md); one more node per pair runs with glibc's " +
+        'default instead. "Every runtime dependency a node imports at start-up" is ' +
         `${STARTUP_DEPS.join(', ')} (the AWS SDK is loaded only by a node with an S3 bucket).`,
       rows: [
         {
@@ -685,6 +699,13 @@ function report(head: string, seconds: number): string {
             name: 'idle.tsx',
           }),
           command: 'node --import tsx src/main.ts server --config FILE',
+        },
+        {
+          ...row('idle RSS, `bin/callfs` (dist/)', 'idle.dist', 'MB', {
+            label: `glibc's default malloc arenas (${GLIBC_ARENAS}, eight per core)`,
+            name: 'idle.dist-glibc',
+          }),
+          command: `MALLOC_ARENA_MAX=${GLIBC_ARENAS} node bin/callfs server --config FILE`,
         },
         {
           ...row('idle RSS, `bin/callfs` (dist/)', 'idle.dist', 'MB', {
@@ -714,7 +735,8 @@ function report(head: string, seconds: number): string {
     `Written by \`scripts/bench\` in ${Math.round(seconds)} s: ${RUNS} run${RUNS > 1 ? 's' : ''} of every figure; ` +
       'each cell is the median with the min–max of the runs in brackets, and each ratio is ' +
       "taken per run against that run's baseline before its median. The bench starts etcd, three " +
-      'compiled nodes (`bin/callfs`, JSON logs at info), a plain `node:http` server and the ' +
+      'compiled nodes (`bin/callfs`, JSON logs at info, `MALLOC_ARENA_MAX=2` as in the ' +
+      'production unit), a plain `node:http` server and the ' +
       'simplest gRPC relay (`scripts/bench-lib/relay-baseline.ts`: a `node:http` front calling ' +
       'a grpc-js owner process over one channel, Buffer messages without protobuf, the ' +
       "nodes' 16 MiB HTTP/2 windows and message limits, reads in 1 MiB chunks, uploads " +
