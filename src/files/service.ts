@@ -3,15 +3,9 @@
 // directory, which lives in etcd), and otherwise hands the same call to the owner through the
 // OwnerClient port. Creates claim the path in one fenced transaction before any byte flows;
 // writes stream to a temp file and commit in the journaled order of ARCHITECTURE.md.
-import {
-  AlreadyExistsError,
-  BadRequestError,
-  NotAFileError,
-  NotFoundError,
-  OwnerUnavailableError,
-} from './errors.js';
+import { AlreadyExistsError, NotAFileError } from './errors.js';
 import { assertServing } from './serving.js';
-import { DIR_MODE, isVisible, toFileInfo } from './info.js';
+import { DIR_MODE, toFileInfo } from './info.js';
 import { PathLocks } from './path-lock.js';
 import type {
   CallContext,
@@ -38,9 +32,7 @@ import type {
   WriteSession,
 } from './ports.js';
 import type { IsCurrent } from './storage-port.js';
-import { moveFileToNode, moveLocalFile } from './move.js';
 import { Staging } from './staging.js';
-import { moveDirectory } from './move-dir.js';
 import { isCurrent, isNamed, recoveryIsCurrent } from './current-bytes.js';
 import { DiskSteps } from './disk-steps.js';
 import type { UnplacedBytes } from './move-dir-disk.js';
@@ -52,10 +44,10 @@ import { removePath } from './remove-path.js';
 import { decided } from './refusals.js';
 import { Writes } from './writes.js';
 import { parentTemplate } from './write-inodes.js';
-import { evaluateConditions, type Conditions } from './conditions.js';
+import type { Conditions } from './conditions.js';
 import { readLocal } from './read-local.js';
-import { moveToBackend, requestedBackend } from './move-backend.js';
-import { type BackendDeps, defaultStorage, servedHere } from './backends.js';
+import { moveRequest } from './move-request.js';
+import { type BackendDeps, defaultStorage } from './backends.js';
 import { recoverJournal, type JournalRecovery } from './journal-recovery.js';
 import { JournalAdoption } from './journal-adoption.js';
 
@@ -109,6 +101,7 @@ export class FilesService implements FilesApi {
     runDiskStep: DiskSteps['run'];
     movesRunning: Set<string>;
     router: Router;
+    stat: FilesApi['stat'];
   };
 
   constructor(private readonly o: FilesServiceOptions) {
@@ -136,6 +129,7 @@ export class FilesService implements FilesApi {
       runDiskStep: (journalId, from, to) => this.diskSteps.run(journalId, from, to),
       movesRunning: this.movesRunning,
       router: this.router,
+      stat: (ctx, path) => this.stat(ctx, path),
     };
     this.diskSteps = new DiskSteps(this.deps, this.setAside, o.warn);
     this.adoption = new JournalAdoption({
@@ -252,56 +246,7 @@ export class FilesService implements FilesApi {
     spec: MoveSpec,
     conditions?: Conditions,
   ): Promise<FileInfo> {
-    const to = spec.destination;
-    if (source === '/' || to === '/') throw new BadRequestError('the root cannot be moved');
-    if (to.startsWith(`${source}/`)) {
-      throw new BadRequestError('a directory cannot be moved into itself');
-    }
-    const rec = (await decided(this.o.metadata, source, (r) => {
-      if (!isVisible(r)) throw new NotFoundError(`${source} not found`);
-    })) as InodeRecord;
-    // A file moving between backends moves where it is served: only the target backend is
-    // checked there. A directory has no bytes: `backend` must be this node's default.
-    const toBackend =
-      rec.inode.type === 'file' && spec.backend && spec.backend !== rec.inode.backend_type
-        ? spec.backend
-        : null;
-    if (rec.inode.type === 'directory' && spec.backend) {
-      if (spec.backend !== defaultStorage(this.o).backendType) {
-        throw new BadRequestError(`backend ${spec.backend} is not available`);
-      }
-    }
-    if (toBackend && spec.instance && spec.instance !== rec.inode.instance_id) {
-      throw new BadRequestError('"backend" and "instance" cannot be combined; move in two steps');
-    }
-    if (rec.inode.type === 'directory') {
-      if (spec.instance) throw new BadRequestError('"instance" applies to files only');
-      evaluateConditions(toFileInfo(rec), conditions, false);
-      if (to === source) return toFileInfo(rec);
-      assertServing(this.o);
-      return moveDirectory(this.deps, ctx, rec, spec);
-    }
-    const toNode = spec.instance && spec.instance !== rec.inode.instance_id;
-    if (to === source && !toNode && !toBackend) {
-      evaluateConditions(toFileInfo(rec), conditions, false);
-      return this.stat(ctx, source);
-    }
-    if (!servedHere(this.o, rec.inode)) {
-      return this.forward(ctx, rec, (owner) =>
-        this.o.owners.move(owner, ctx, source, spec, conditions),
-      );
-    }
-    assertServing(this.o);
-    if (toBackend) {
-      requestedBackend(this.o, spec);
-      return moveToBackend(this.deps, ctx, source, spec, conditions);
-    }
-    if (toNode) {
-      const target = await this.o.membership.getNode(spec.instance);
-      if (!target) throw new OwnerUnavailableError(spec.instance);
-      return moveFileToNode(this.deps, ctx, source, spec, target, conditions);
-    }
-    return moveLocalFile(this.deps, ctx, source, spec, conditions);
+    return moveRequest(this.deps, ctx, source, spec, conditions);
   }
 
   /**
@@ -406,13 +351,5 @@ export class FilesService implements FilesApi {
 
   private routed<T>(ctx: CallContext, path: string, run: RouteHandlers<T>): Promise<T> {
     return this.router.routed(ctx, path, run);
-  }
-
-  private forward<T>(
-    ctx: CallContext,
-    rec: InodeRecord,
-    call: (owner: NodeRecord) => Promise<T>,
-  ): Promise<T> {
-    return this.router.forward(ctx, rec, call);
   }
 }
