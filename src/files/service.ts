@@ -3,17 +3,15 @@
 // directory, which lives in etcd), and otherwise hands the same call to the owner through the
 // OwnerClient port. Creates claim the path in one fenced transaction before any byte flows;
 // writes stream to a temp file and commit in the journaled order of ARCHITECTURE.md.
-import { AlreadyExistsError, NotAFileError } from './errors.js';
+import { NotAFileError } from './errors.js';
 import { assertServing } from './serving.js';
-import { DIR_MODE, toFileInfo } from './info.js';
+import { toFileInfo } from './info.js';
 import { PathLocks } from './path-lock.js';
 import type {
   CallContext,
   DirectoryListing,
   FileInfo,
   FilesApi,
-  Inode,
-  InodeRecord,
   JournalEntry,
   ListQuery,
   Membership,
@@ -41,13 +39,12 @@ import { Router, type RouteHandlers } from './routing.js';
 import { Reconciler } from './reconciler.js';
 import { WaitingMoves } from './waiting-moves.js';
 import { removePath } from './remove-path.js';
-import { decided } from './refusals.js';
 import { Writes } from './writes.js';
-import { parentTemplate } from './write-inodes.js';
 import type { Conditions } from './conditions.js';
 import { readLocal } from './read-local.js';
 import { moveRequest } from './move-request.js';
-import { type BackendDeps, defaultStorage } from './backends.js';
+import { makeDirectory } from './make-directory.js';
+import type { BackendDeps } from './backends.js';
 import { recoverJournal, type JournalRecovery } from './journal-recovery.js';
 import { JournalAdoption } from './journal-adoption.js';
 
@@ -190,36 +187,7 @@ export class FilesService implements FilesApi {
   }
 
   async mkdir(ctx: CallContext, path: string): Promise<MkdirResult> {
-    for (let round = 0; ; round++) {
-      const rec = await decided(this.o.metadata, path, async (r) => {
-        if (!r) return;
-        const own = path === '/' || r.inode.instance_id === this.instanceId;
-        if (r.inode.type !== 'directory' || !own) throw await this.conflict(r, 'directory');
-      });
-      if (rec) return { created: false, info: toFileInfo(rec) };
-      assertServing(this.o);
-      const now = Date.now();
-      const dir: Inode = {
-        type: 'directory',
-        instance_id: this.instanceId,
-        backend_type: defaultStorage(this.o).backendType,
-        size: 0,
-        mode: DIR_MODE,
-        owner: ctx.caller.user,
-        mtime: now,
-        gen: 1,
-        state: 'ready',
-      };
-      try {
-        const created = await this.o.metadata.create(path, dir, {
-          parents: parentTemplate(this.o.instanceId, defaultStorage(this.o).backendType, ctx, now),
-        });
-        return { created: true, info: toFileInfo(created) };
-      } catch (err) {
-        if (err instanceof AlreadyExistsError && round === 0) continue;
-        throw err;
-      }
-    }
+    return makeDirectory(this.deps, ctx, path);
   }
 
   async list(ctx: CallContext, path: string): Promise<FileInfo[]> {
@@ -340,13 +308,6 @@ export class FilesService implements FilesApi {
   /** Whether etcd names (path, gen[, write id]) as this node's file (current-bytes.ts). */
   isCurrent(path: string, gen: number, write?: string): Promise<boolean> {
     return isCurrent(this.o, path, gen, write);
-  }
-
-  private conflict(
-    rec: InodeRecord | null,
-    requested: 'file' | 'directory',
-  ): Promise<AlreadyExistsError> {
-    return this.router.conflict(rec, requested);
   }
 
   private routed<T>(ctx: CallContext, path: string, run: RouteHandlers<T>): Promise<T> {
