@@ -2,7 +2,10 @@
 // the metadata store, runs the operation here when this node owns the path (or the path is a
 // directory, which lives in etcd), and otherwise hands the same call to the owner through the
 // OwnerClient port. Creates claim the path in one fenced transaction before any byte flows;
-// writes stream to a temp file and commit in the journaled order of ARCHITECTURE.md.
+// writes stream to a temp file and commit in the journaled order of ARCHITECTURE.md. Each
+// operation lives in a module of its own (writes.ts, read-local.ts, remove-path.ts,
+// make-directory.ts, move-request.ts, directories.ts): this class builds the parts they share
+// once (locks, router, staging, reconciler, the node's journaled work) and hands requests on.
 import { NotAFileError } from './errors.js';
 import { assertServing } from './serving.js';
 import { toFileInfo } from './info.js';
