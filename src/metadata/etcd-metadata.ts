@@ -4,19 +4,17 @@
 // mod_revision; all of them compare this node's membership key (see etcd-membership.ts).
 // A directory's value is never rewritten when a child is created, so sibling creates do not
 // conflict. Key layout: keys.ts. Creates and moves: etcd-place.ts; subtree jobs: etcd-bulk.ts;
-// the jobs' journal: etcd-journal.ts; listings and scans: etcd-listing.ts.
+// the jobs' journal: etcd-journal.ts; listings and scans: etcd-listing.ts; one inode's read,
+// replace and remove: etcd-inode.ts.
 import {
-  CompareResult,
-  CompareTarget,
   Etcd3,
   type IKeyValue,
   type IRangeRequest,
   type IRangeResponse,
-  type IRequestOp,
   type ITxnRequest,
   type ITxnResponse,
 } from 'etcd3';
-import { BadRequestError, DirectoryNotEmptyError, StaleRevisionError } from '../files/errors.js';
+import { BadRequestError } from '../files/errors.js';
 import type {
   CountOptions,
   CreateOptions,
@@ -34,6 +32,7 @@ import type {
 } from '../files/ports.js';
 import { EtcdAdoption } from './etcd-adoption.js';
 import { EtcdBulk, MAX_TXN_OPS } from './etcd-bulk.js';
+import { EtcdInode } from './etcd-inode.js';
 import { EtcdJournal } from './etcd-journal.js';
 import { EtcdListing } from './etcd-listing.js';
 import { EtcdPlacement } from './etcd-place.js';
@@ -45,17 +44,9 @@ import {
   silentLogger,
   rangeWithin,
 } from './etcd-call.js';
-import { unchanged } from './etcd-compares.js';
 import { EtcdMembership, type HeldRegistration } from './etcd-membership.js';
-import {
-  assertCanonical,
-  childrenPrefix,
-  DEFAULT_PREFIX,
-  inodeKey,
-  normalizePrefix,
-  prefixEnd,
-} from './keys.js';
-import { alreadyExists, decodeInode, encodeInode, pickInode, rootRecord } from './records.js';
+import { assertCanonical, DEFAULT_PREFIX, inodeKey, normalizePrefix } from './keys.js';
+import { alreadyExists, decodeInode, rootRecord } from './records.js';
 
 export interface EtcdMetadataOptions {
   /** A client to use; it is not closed by close(). Otherwise give `endpoints`. */
@@ -89,6 +80,7 @@ export class EtcdMetadata implements Metadata, Membership {
   private readonly journals: EtcdJournal;
   private readonly adoption: EtcdAdoption;
   private readonly listing: EtcdListing;
+  private readonly inodes: EtcdInode;
 
   constructor(options: EtcdMetadataOptions) {
     this.prefix = normalizePrefix(options.prefix ?? DEFAULT_PREFIX);
@@ -119,6 +111,15 @@ export class EtcdMetadata implements Metadata, Membership {
       keyOf: (path) => this.keyOf(path),
       record: (path, kv) => this.record(path, kv),
       readMany: (paths) => this.readMany(paths),
+      txn: (req, what, held) => this.txn(req, what, held),
+      checkFence: (held, kv) => this.checkFence(held, kv),
+    });
+    this.inodes = new EtcdInode({
+      prefix: this.prefix,
+      membership: this.membership,
+      keyOf: (path) => this.keyOf(path),
+      record: (path, kv) => this.record(path, kv),
+      range: (req, what) => this.range(req, what),
       txn: (req, what, held) => this.txn(req, what, held),
       checkFence: (held, kv) => this.checkFence(held, kv),
     });
@@ -193,9 +194,7 @@ export class EtcdMetadata implements Metadata, Membership {
   async get(path: string): Promise<InodeRecord | null> {
     assertCanonical(path);
     if (path === '/') return rootRecord();
-    const res = await this.range({ key: this.keyOf(path) }, 'get');
-    const kv = res.kvs[0];
-    return kv ? this.record(path, kv) : null;
+    return this.inodes.get(path);
   }
 
   async list(dir: string): Promise<InodeRecord[]> {
@@ -285,67 +284,13 @@ export class EtcdMetadata implements Metadata, Membership {
   async replace(expected: InodeRecord, inode: Inode): Promise<InodeRecord> {
     assertCanonical(expected.path);
     if (expected.path === '/') throw new BadRequestError('the root cannot be replaced');
-    const held = this.membership.current();
-    const key = this.keyOf(expected.path);
-    const res = await this.txn(
-      {
-        compare: [unchanged(key, expected.revision), this.membership.fence(held)],
-        // Not leased: a committed inode outlives the node's membership.
-        success: [{ request_put: { key, value: Buffer.from(encodeInode(inode)) } }],
-        failure: [{ request_range: { key: this.membership.membershipKey } }],
-      },
-      'replace',
-      held,
-    );
-    if (!res.succeeded) {
-      this.checkFence(held, res.responses[0]?.response_range.kvs[0]);
-      throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
-    }
-    return {
-      path: expected.path,
-      inode: pickInode(inode),
-      revision: res.header.revision,
-      created: expected.created,
-    };
+    return this.inodes.replace(expected, inode);
   }
 
   async remove(expected: InodeRecord): Promise<void> {
     assertCanonical(expected.path);
     if (expected.path === '/') throw new BadRequestError('the root cannot be removed');
-    const held = this.membership.current();
-    const key = this.keyOf(expected.path);
-    const compare = [unchanged(key, expected.revision), this.membership.fence(held)];
-    const failure: IRequestOp[] = [
-      { request_range: { key: this.membership.membershipKey } },
-      { request_range: { key } },
-    ];
-    if (expected.inode.type === 'directory') {
-      // etcd checks a range compare against every key in [key, range_end) and treats an empty
-      // range as one key of version 0: "version == 0 over the children range" means "no child".
-      const children = Buffer.from(childrenPrefix(this.prefix, expected.path));
-      const end = prefixEnd(children);
-      compare.push({
-        key: children,
-        range_end: end,
-        target: CompareTarget.Version,
-        result: CompareResult.Equal,
-        version: 0,
-      });
-      failure.push({ request_range: { key: children, range_end: end, count_only: true } });
-    }
-    const res = await this.txn(
-      { compare, success: [{ request_delete_range: { key } }], failure },
-      'remove',
-      held,
-    );
-    if (res.succeeded) return;
-    this.checkFence(held, res.responses[0]?.response_range.kvs[0]);
-    const now = res.responses[1]?.response_range.kvs[0];
-    const children = Number(res.responses[2]?.response_range.count ?? 0);
-    if (now?.mod_revision === expected.revision && children > 0) {
-      throw new DirectoryNotEmptyError(`${expected.path} is not empty`);
-    }
-    throw new StaleRevisionError(`${expected.path} changed since revision ${expected.revision}`);
+    return this.inodes.remove(expected);
   }
 
   // ---- helpers ----------------------------------------------------------------------------
