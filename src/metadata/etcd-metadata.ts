@@ -6,14 +6,7 @@
 // conflict. Key layout: keys.ts. Creates and moves: etcd-place.ts; subtree jobs: etcd-bulk.ts;
 // the jobs' journal: etcd-journal.ts; listings and scans: etcd-listing.ts; one inode's read,
 // replace and remove: etcd-inode.ts.
-import {
-  Etcd3,
-  type IKeyValue,
-  type IRangeRequest,
-  type IRangeResponse,
-  type ITxnRequest,
-  type ITxnResponse,
-} from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import { BadRequestError } from '../files/errors.js';
 import type {
   CountOptions,
@@ -31,22 +24,16 @@ import type {
   ScanPage,
 } from '../files/ports.js';
 import { EtcdAdoption } from './etcd-adoption.js';
-import { EtcdBulk, MAX_TXN_OPS } from './etcd-bulk.js';
+import { EtcdBulk } from './etcd-bulk.js';
 import { EtcdInode } from './etcd-inode.js';
+import { EtcdKv } from './etcd-kv.js';
 import { EtcdJournal } from './etcd-journal.js';
 import { EtcdListing } from './etcd-listing.js';
 import { EtcdPlacement } from './etcd-place.js';
-import {
-  callOptions,
-  etcdClient,
-  mapEtcdError,
-  type MetadataLogger,
-  silentLogger,
-  rangeWithin,
-} from './etcd-call.js';
-import { EtcdMembership, type HeldRegistration } from './etcd-membership.js';
-import { assertCanonical, DEFAULT_PREFIX, inodeKey, normalizePrefix } from './keys.js';
-import { alreadyExists, decodeInode, rootRecord } from './records.js';
+import { etcdClient, type MetadataLogger, silentLogger } from './etcd-call.js';
+import { EtcdMembership } from './etcd-membership.js';
+import { assertCanonical, DEFAULT_PREFIX, normalizePrefix } from './keys.js';
+import { alreadyExists, rootRecord } from './records.js';
 
 export interface EtcdMetadataOptions {
   /** A client to use; it is not closed by close(). Otherwise give `endpoints`. */
@@ -104,25 +91,14 @@ export class EtcdMetadata implements Metadata, Membership {
       requestTimeoutMs: this.timeoutMs,
       logger: this.logger,
     });
-    this.placement = new EtcdPlacement({
+    const kv = new EtcdKv({
+      client: this.client,
       prefix: this.prefix,
       membership: this.membership,
-      maxCreateAttempts: options.maxCreateAttempts ?? 5,
-      keyOf: (path) => this.keyOf(path),
-      record: (path, kv) => this.record(path, kv),
-      readMany: (paths) => this.readMany(paths),
-      txn: (req, what, held) => this.txn(req, what, held),
-      checkFence: (held, kv) => this.checkFence(held, kv),
+      timeoutMs: this.timeoutMs,
     });
-    this.inodes = new EtcdInode({
-      prefix: this.prefix,
-      membership: this.membership,
-      keyOf: (path) => this.keyOf(path),
-      record: (path, kv) => this.record(path, kv),
-      range: (req, what) => this.range(req, what),
-      txn: (req, what, held) => this.txn(req, what, held),
-      checkFence: (held, kv) => this.checkFence(held, kv),
-    });
+    this.placement = new EtcdPlacement(kv, options.maxCreateAttempts ?? 5);
+    this.inodes = new EtcdInode(kv);
     this.journals = new EtcdJournal({
       client: this.client,
       prefix: this.prefix,
@@ -135,18 +111,8 @@ export class EtcdMetadata implements Metadata, Membership {
       membership: this.membership,
       timeoutMs: this.timeoutMs,
     });
-    this.listing = new EtcdListing({
-      prefix: this.prefix,
-      range: (req, what) => this.range(req, what),
-      record: (path, kv) => this.record(path, kv),
-    });
-    this.bulk = new EtcdBulk({
-      prefix: this.prefix,
-      membership: this.membership,
-      keyOf: (path) => this.keyOf(path),
-      txn: (req, what, held) => this.txn(req, what, held),
-      checkFence: (held, kv) => this.checkFence(held, kv),
-    });
+    this.listing = new EtcdListing(kv);
+    this.bulk = new EtcdBulk(kv);
   }
 
   // ---- Membership -------------------------------------------------------------------------
@@ -291,58 +257,5 @@ export class EtcdMetadata implements Metadata, Membership {
     assertCanonical(expected.path);
     if (expected.path === '/') throw new BadRequestError('the root cannot be removed');
     return this.inodes.remove(expected);
-  }
-
-  // ---- helpers ----------------------------------------------------------------------------
-
-  private keyOf(path: string): Buffer {
-    return Buffer.from(inodeKey(this.prefix, path));
-  }
-
-  private record(path: string, kv: IKeyValue): InodeRecord {
-    return {
-      path,
-      inode: decodeInode(path, kv.value.toString('utf8')),
-      revision: kv.mod_revision,
-      created: kv.create_revision,
-    };
-  }
-
-  /** Throws NodeNotServingError unless the membership key read in a failed txn is still ours. */
-  private checkFence(held: HeldRegistration, kv: IKeyValue | undefined): void {
-    if (!kv || kv.create_revision !== held.createRevision) throw this.membership.fenceFailed(held);
-  }
-
-  /** Reads several inodes, each chunk of ≤128 in one read-only txn (a consistent snapshot). */
-  private async readMany(paths: string[]): Promise<(IKeyValue | null)[]> {
-    const out: (IKeyValue | null)[] = [];
-    for (let i = 0; i < paths.length; i += MAX_TXN_OPS) {
-      const chunk = paths.slice(i, i + MAX_TXN_OPS);
-      const res = await this.txn(
-        { success: chunk.map((p) => ({ request_range: { key: this.keyOf(p) } })) },
-        'read',
-      );
-      for (const r of res.responses) out.push(r.response_range.kvs[0] ?? null);
-    }
-    return out;
-  }
-
-  private range(req: IRangeRequest, what: string): Promise<IRangeResponse> {
-    return rangeWithin(this.client, this.timeoutMs, req, what);
-  }
-
-  private async txn(
-    req: ITxnRequest,
-    what: string,
-    held?: HeldRegistration,
-  ): Promise<ITxnResponse> {
-    try {
-      return await this.client.kv.txn(req, callOptions(this.timeoutMs));
-    } catch (err) {
-      const mapped = mapEtcdError(err, what);
-      // A leased put naming a lease etcd no longer has: the registration is gone.
-      if (held && mapped.code === 'NODE_NOT_SERVING') throw this.membership.fenceFailed(held);
-      throw mapped;
-    }
   }
 }

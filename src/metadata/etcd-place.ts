@@ -27,7 +27,6 @@ const MAX_HINTED_DEPTH = 64;
 export interface EtcdPlacementDeps {
   prefix: string;
   membership: EtcdMembership;
-  maxCreateAttempts: number;
   keyOf(path: string): Buffer;
   record(path: string, kv: IKeyValue): InodeRecord;
   readMany(paths: string[]): Promise<(IKeyValue | null)[]>;
@@ -44,7 +43,11 @@ export class EtcdPlacement {
    */
   private readonly parentHints = new Map<string, string>();
 
-  constructor(private readonly d: EtcdPlacementDeps) {}
+  constructor(
+    private readonly d: EtcdPlacementDeps,
+    /** Attempts of a create whose ancestors keep changing under it. */
+    private readonly maxCreateAttempts: number,
+  ) {}
 
   /**
    * Puts `inode` at `path` in one fenced transaction: the target absent (or, with `overwrite`,
@@ -148,7 +151,7 @@ export class EtcdPlacement {
         throw new StaleRevisionError(`${o.moveFrom.path} changed since it was read`);
       }
       // Only an ancestor changed: read again and decide anew.
-      if (attempt >= this.d.maxCreateAttempts) {
+      if (attempt >= this.maxCreateAttempts) {
         throw new StaleRevisionError(
           `${o.moveFrom?.path ?? ''} ${path}: kept changing; gave up after ${attempt} attempts`.trim(),
         );
