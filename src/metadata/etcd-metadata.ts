@@ -5,7 +5,8 @@
 // A directory's value is never rewritten when a child is created, so sibling creates do not
 // conflict. Key layout: keys.ts. Creates and moves: etcd-place.ts; subtree jobs: etcd-bulk.ts;
 // the jobs' journal: etcd-journal.ts; listings and scans: etcd-listing.ts; one inode's read,
-// replace and remove: etcd-inode.ts.
+// replace and remove: etcd-inode.ts; the key access they share: etcd-kv.ts. This class checks
+// what the port asks of every path and hands each call to its part.
 import type { Etcd3 } from 'etcd3';
 import { BadRequestError } from '../files/errors.js';
 import type {
