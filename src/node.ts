@@ -3,37 +3,24 @@
 // edge — and runs start-up recovery before serving. The only place that knows every part.
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/api-keys.js';
 import type { Config } from './config/index.js';
 import { parseListenAddr } from './config/listen.js';
 import { createEdgeApp, edgeFetch } from './edge/app.js';
 import { ClusterOverviewReader } from './files/cluster-overview.js';
-import type { QuarantinedEntry } from './files/ports.js';
 import { createEdgeServer, type EdgeServerOptions } from './edge/http-server.js';
-import { deriveCursorKey } from './files/cursor.js';
 import { deriveRedirectKey, RedirectTokens } from './edge/redirect-token.js';
-import { journalKind } from './files/journal-entries.js';
-import { FilesService } from './files/service.js';
 import { EtcdLinkStore } from './links/etcd-link-store.js';
 import { LinkService } from './links/service.js';
-import { CachedMetadata } from './metadata/cached-metadata.js';
-import { etcdClientFromConfig, etcdMetadataFromConfig } from './metadata/from-config.js';
 import { EtcdChangeFeed } from './metadata/etcd-watch.js';
-import { EtcdWatchFeed } from './metadata/watch-feed.js';
 import { instrumentFiles } from './metrics/files.js';
-import { instrumentMetadata } from './metrics/metadata.js';
-import { Metrics } from './metrics/metrics.js';
-import { instrumentOwnerClient } from './metrics/owner-client.js';
-import { instrumentStorage } from './metrics/storage.js';
-import { GrpcOwnerClient } from './peer/client.js';
 import { createNodeHealth } from './peer/health.js';
 import { addReflection } from './peer/reflection.js';
 import { startPeerServer } from './peer/server.js';
 import { NodeJobs } from './node-jobs.js';
-import { createLocalfsStorage } from './storage/localfs.js';
-import { s3StorageFromConfig } from './storage/s3/from-config.js';
+import { createNodeFiles } from './node-files.js';
+import { serverCredentials } from './node-credentials.js';
 
 export interface RunningNode {
   instanceId: string;
@@ -46,10 +33,7 @@ export interface RunningNode {
 }
 
 export { SHUTDOWN_WAITS_FOR_JOBS } from './node-jobs.js';
-
-/** Logged once per journal entry a node gone for good left that no node takes over. */
-export const LEFT_BEHIND =
-  'journal entry of a node gone for good waits for it: once the node is decommissioned, remove it (see "remove")';
+export { LEFT_BEHIND } from './node-files.js';
 
 /** How long a stopping node lets in-flight HTTP requests finish before cutting them. */
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -61,73 +45,8 @@ function bindHost(host: string): string {
 export async function startNode(config: Config, logger: Logger): Promise<RunningNode> {
   const instanceId = config.instance_discovery.instance_id;
   const ms = config.metadata_store;
-  const etcd = etcdClientFromConfig(ms);
-  const metadata = etcdMetadataFromConfig(config, { client: etcd, logger });
-  const storage = await createLocalfsStorage({ root: config.backend.localfs_root_path });
-  const s3 = await s3StorageFromConfig(config, storage.root);
-  // The backends this node serves, its own disk first (where files moved to it land).
-  const backends = s3 ? [storage, s3] : [storage];
-  const owners = new GrpcOwnerClient({
-    internalSecret: config.auth.internal_proxy_secret,
-    chunkSize: config.peer.chunk_size_bytes,
-    flowControlWindow: config.peer.flow_control_window_bytes,
-    readyTimeoutMs: config.peer.ready_timeout_ms,
-    keepaliveTimeMs: config.peer.keepalive_time_ms,
-    writeIdleTimeoutMs: config.peer.write_idle_timeout_ms,
-    credentials: clientCredentials(config),
-  });
-  // One registry per node. The files service sees timed ports, under the cache when it is on
-  // (a read it answers makes no etcd request); registration and the lease stay with `metadata`.
-  const metrics = new Metrics({ defaultMetrics: true });
-  const timed = instrumentMetadata(metadata, metrics);
-  const feed = ms.cache_enabled
-    ? new EtcdWatchFeed({ client: etcd, prefix: ms.etcd_prefix, logger })
-    : null;
-  const store = feed
-    ? new CachedMetadata({
-        inner: timed,
-        feed,
-        maxEntries: ms.cache_max_entries,
-        onLookup: (kind, result) => metrics.cacheLookup(kind, result),
-      })
-    : timed;
-  if (store instanceof CachedMetadata) metrics.observeCacheSize(() => store.size);
-  const setAside = (entry: QuarantinedEntry): void => {
-    metrics.journalQuarantined(entry.kind);
-    logger.error({ journalEntry: entry }, 'journal entry set aside: recovery cannot finish it');
-  };
-  const files = new FilesService({
-    instanceId,
-    metadata: store,
-    membership: store,
-    storage: instrumentStorage(storage, metrics),
-    shared: s3 ? instrumentStorage(s3, metrics) : undefined,
-    defaultBackend: config.backend.default_backend,
-    owners: instrumentOwnerClient(owners, metrics),
-    maxBodyBytes: config.server.max_body_bytes,
-    smallBodyBytes: config.server.small_body_bytes,
-    cursorKey: deriveCursorKey(config.auth.internal_proxy_secret),
-    warn: (message, err) => logger.warn({ err }, message),
-    onSetAside: setAside,
-    adoptAfterMs: ms.adopt_jobs_after_ms,
-    onAdopted: (entry) =>
-      logger.warn(
-        { journalEntry: entry.id, from: entry.value.adopted_from, path: entry.value.from },
-        'adopted the directory move of a node gone for good',
-      ),
-    onLeftBehind: (entry) =>
-      logger.warn(
-        {
-          journalEntry: entry.id,
-          type: entry.value.type,
-          node: entry.value.node,
-          remove: `etcdctl del ${ms.etcd_prefix}ops/${entry.id}`,
-        },
-        LEFT_BEHIND,
-      ),
-  });
-  metrics.leftBehindJournal(() => files.leftBehindJournal().map((e) => journalKind(e.value.type)));
-  metrics.waitingMoves(() => files.waitingMovesCount());
+  const { etcd, metadata, s3, backends, owners, metrics, feed, store, setAside, files } =
+    await createNodeFiles(config, logger);
   const changeFeed = new EtcdChangeFeed({
     client: etcd,
     prefix: ms.etcd_prefix,
@@ -312,25 +231,4 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     await close();
     throw err;
   }
-}
-
-function serverCredentials(config: Config): grpc.ServerCredentials | undefined {
-  const p = config.peer;
-  if (!p.tls_cert_file || !p.tls_key_file) return undefined;
-  return grpc.ServerCredentials.createSsl(
-    p.tls_ca_file ? readFileSync(p.tls_ca_file) : null,
-    [{ cert_chain: readFileSync(p.tls_cert_file), private_key: readFileSync(p.tls_key_file) }],
-    // With a CA, peers must present a certificate it signed (mutual TLS).
-    Boolean(p.tls_ca_file),
-  );
-}
-
-function clientCredentials(config: Config): grpc.ChannelCredentials | undefined {
-  const p = config.peer;
-  if (!p.tls_cert_file || !p.tls_key_file) return undefined;
-  return grpc.credentials.createSsl(
-    p.tls_ca_file ? readFileSync(p.tls_ca_file) : null,
-    readFileSync(p.tls_key_file),
-    readFileSync(p.tls_cert_file),
-  );
 }
