@@ -1,7 +1,8 @@
 // Measures 1 KiB GETs on a local 2-node cluster of the compiled build, directly on the node that
-// holds the file and relayed through the other one, by CPU ticks of each process per 1,000 GETs
-// (/proc/<pid>/stat, robust to other load on the machine) as well as the rate. Not part of the
-// bench: a development probe for A/B runs of the small-request path.
+// holds the file and relayed through the other one, and on request 4 KiB POST creates on the
+// first node, by CPU ticks of each process (and etcd) per 1,000 requests (/proc/<pid>/stat,
+// robust to other load on the machine) as well as the rate. Not part of the bench: a
+// development probe for A/B runs of the small-request paths.
 //
 //   node --import tsx devkit/small-probe.ts [rounds] [count]
 //   SMALL_PROBE_BUILDS=/path/a,/path/b   one cluster per checkout (its dist/), interleaved
@@ -9,7 +10,9 @@
 //   SMALL_PROBE_ENVS='A=1;A=2'           more environment for each build's nodes, in the order
 //                                        of SMALL_PROBE_BUILDS (the same checkout may be named
 //                                        twice, e.g. to compare allocator settings)
-//   SMALL_PROBE_OPS=owner,relay          which GETs (default both)
+//   SMALL_PROBE_OPS=owner,relay,create   which requests (default owner,relay): 1 KiB GETs on the
+//                                        node holding the file or through the other; 4 KiB
+//                                        POST creates of fresh paths on the first node
 //   SMALL_PROBE_NODE_ARGS='--cpu-prof'   more options for node itself
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
@@ -32,15 +35,21 @@ function ticks(pid: number): number {
   return Number(f[11]) + Number(f[12]);
 }
 
-async function cannon(url: string): Promise<{ rate: number; non2xx: number }> {
+/** COUNT requests at CONNECTIONS; POST creates a fresh path (`[<id>]`) with a 4 KiB body. */
+async function cannon(
+  url: string,
+  method: 'GET' | 'POST' = 'GET',
+): Promise<{ rate: number; non2xx: number }> {
   const started = performance.now();
   let last = started;
   const run = autocannon({
     url,
+    method,
     connections: CONNECTIONS,
     amount: COUNT,
     sampleInt: 100,
     headers: { authorization: `Bearer ${KEY}` },
+    ...(method === 'POST' ? { body: Buffer.alloc(4096, 0x62), idReplacement: true } : {}),
   });
   run.on('response', () => (last = performance.now()));
   const res = await run;
@@ -93,12 +102,16 @@ async function main(): Promise<void> {
       for (const op of OPS) {
         for (const { label, cluster } of clusters) {
           const [n1, n2] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
-          const via = op === 'owner' ? n1 : n2;
+          const via = op === 'relay' ? n2 : n1;
           const t1 = ticks(n1.pid);
           const t2 = ticks(n2.pid);
           const tc = ticks(process.pid);
+          const te = ticks(cluster.etcd.pid);
           const from = process.hrtime.bigint() / 1000n;
-          const { rate, non2xx } = await cannon(`${via.url}/v1/files/sp/small.bin`);
+          const { rate, non2xx } =
+            op === 'create'
+              ? await cannon(`${via.url}/v1/files/sp/creates-${r}/[<id>]`, 'POST')
+              : await cannon(`${via.url}/v1/files/sp/small.bin`);
           const per = (t: number): number => Math.round((t * 1000) / COUNT);
           const line = {
             build: label,
@@ -109,6 +122,7 @@ async function main(): Promise<void> {
             owner: per(ticks(n1.pid) - t1),
             relay: per(ticks(n2.pid) - t2),
             client: per(ticks(process.pid) - tc),
+            etcd: per(ticks(cluster.etcd.pid) - te),
             // CLOCK_MONOTONIC µs, the clock of --cpu-prof timestamps: profile this window only.
             window: [Number(from), Number(process.hrtime.bigint() / 1000n)],
           };

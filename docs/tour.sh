@@ -431,29 +431,29 @@ curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" "$N3/v1/files/shar
 printf '%s\n' "$__tour_out"
 __tour_check "$__tour_out" 204 'docs/design.md:58'
 
-# ---- docs/operations.md:256
+# ---- docs/operations.md:259
 curl -s -H "$auth" $N1/metrics | grep '^callfs_http_requests_total' | head -n 5
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' $N1/metrics
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 401 'docs/operations.md:257'
+__tour_check "$__tour_out" 401 'docs/operations.md:260'
 
-# ---- docs/operations.md:310
+# ---- docs/operations.md:313
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "$auth" --data-binary 'kept' \
   $N2/v1/files/ops/kept.txt
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 201 'docs/operations.md:310'
+__tour_check "$__tour_out" 201 'docs/operations.md:313'
 scripts/cluster.sh restart node-2
 __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N3/v1/files/ops/kept.txt
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/operations.md:313'
+__tour_check "$__tour_out" 200 'docs/operations.md:316'
 
-# ---- docs/operations.md:321
+# ---- docs/operations.md:324
 for i in 1 2 3; do
   curl -s -o /dev/null -X PUT -H "$auth" --data-binary "file $i" "$N2/v1/files/ops/more/$i.txt"
 done
@@ -466,15 +466,15 @@ __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" "$N1/v1/files/ops?recursive=true"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'docs/operations.md:329'
+__tour_check "$__tour_out" 204 'docs/operations.md:332'
 
-# ---- docs/operations.md:497
+# ---- docs/operations.md:500
 callfs fsck --config "$STATE/config/node-1.yaml"          # report only; safe beside the running node
 # callfs fsck of node-1: 0 inodes, 0 files on disk, 0 issue(s)
 callfs fsck --config "$STATE/config/node-2.yaml" --json   # the report as JSON
 # callfs fsck --config ... --repair                       # fix; refuses while the node itself is serving
 
-# ---- docs/operations.md:543
+# ---- docs/operations.md:546
 mkdir -p "$STATE/node-1/data/adopted/2024"                     # a tree already on node-1's disk
 echo 'old report' > "$STATE/node-1/data/adopted/2024/q4.txt"
 callfs import --config "$STATE/config/node-1.yaml" --path "$STATE/node-1/data/adopted" \
@@ -483,11 +483,11 @@ __tour_out=$(
 curl -s -w ' %{http_code}\n' -H "$auth" $N3/v1/files/adopted/2024/q4.txt
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 200 'docs/operations.md:547'
+__tour_check "$__tour_out" 200 'docs/operations.md:550'
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" "$N1/v1/files/adopted?recursive=true"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'docs/operations.md:548'
+__tour_check "$__tour_out" 204 'docs/operations.md:551'
 
 echo "tour: done, $__tour_checked statuses checked"
