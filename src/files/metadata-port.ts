@@ -55,6 +55,11 @@ export interface CreateOptions {
   parents?: { owner: string; instance_id: string; backend_type: string; mtime: number };
   /** Attach the inode to this node's membership lease: a claim that dies with the node. */
   leased?: boolean;
+  /**
+   * The write's id: the create applies only while no fence is put for it (`fenceWrite`), and
+   * fails with StaleRevisionError once one is.
+   */
+  fence?: string;
 }
 
 export interface MoveOptions {
@@ -136,6 +141,11 @@ export interface Metadata {
    * when an ancestor is a file, NodeNotServingError when this node lost its membership.
    */
   create(path: string, inode: Inode, options: CreateOptions): Promise<InodeRecord>;
+  /**
+   * Puts the fence of write `id`: a create carrying it (`CreateOptions.fence`) that etcd holds
+   * unanswered can never apply after this returns. Idempotent; kept for an hour.
+   */
+  fenceWrite(id: string): Promise<void>;
   /** Replaces an inode if unchanged since `expected` was read; else StaleRevisionError. */
   replace(expected: InodeRecord, inode: Inode): Promise<InodeRecord>;
   /**

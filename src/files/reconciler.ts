@@ -16,6 +16,11 @@ export interface PendingWrite {
   temp: TempFile;
   /** Undoes what else the write held (a create's claim) when it turns out not committed. */
   release?: () => Promise<void>;
+  /**
+   * A create's write fence (`Metadata.fenceWrite`): put before the temp is dropped, so a
+   * commit etcd still holds can never name it later; the write is asked about again after it.
+   */
+  fence?: () => Promise<void>;
 }
 
 export interface ReconcilerOptions {
@@ -139,10 +144,15 @@ export class Reconciler implements UnplacedBytes {
           // Placed while this waited for the lock, by a directory move's disk step.
           if (this.pending.get(id) !== write) return;
           // Errors (etcd unreachable, the disk refusing the rename) keep the write pending.
-          if (await this.o.isCurrent(write.path, write.gen, write.temp.id)) {
+          const current = (): Promise<boolean> =>
+            this.o.isCurrent(write.path, write.gen, write.temp.id);
+          if (await current()) {
             await write.temp.commit();
           } else if (await this.heldForMove(id, write.path)) {
             return;
+          } else if (write.fence && (await write.fence().then(current))) {
+            // The create applied before its fence: it is the file.
+            await write.temp.commit();
           } else {
             await write.temp.discard();
             await write.release?.();

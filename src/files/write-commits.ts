@@ -110,7 +110,7 @@ export class Commits {
           try {
             // Never re-creates a directory: a file whose directory was moved (or deleted)
             // while it uploaded must not reappear at its old path.
-            record = await this.o.metadata.create(path, inode, {});
+            record = await this.o.metadata.create(path, inode, { fence: stage.id });
           } catch (err) {
             if (err instanceof AlreadyExistsError && attempt < COMMIT_ATTEMPTS) continue;
             if (err instanceof NotFoundError) {
@@ -196,6 +196,7 @@ export class Commits {
       try {
         record = await this.o.metadata.create(path, inode, {
           parents: newParents(this.o, writer, now),
+          fence: stage.id,
         });
       } catch (err) {
         if (err instanceof AlreadyExistsError) {
@@ -219,8 +220,9 @@ export class Commits {
    * apply it later (proposed, not yet committed), naming bytes this write then no longer has.
    * So a replace whose `compared` record is still the current one is fenced first: a compared
    * write over that record (the claim removed, a ready file's inode put again) makes the held
-   * transaction's compare fail whenever it comes. A create compares an absent key, which no
-   * write can fence without leaving something at the path: that gap stays.
+   * transaction's compare fail whenever it comes. A create (`compared` null) compares absent
+   * keys, which no write can fence without leaving something at the path: it carries its
+   * write id's fence instead (`Metadata.fenceWrite`), put before the re-read.
    */
   private async afterUnanswered(
     err: unknown,
@@ -230,6 +232,7 @@ export class Commits {
     compared: InodeRecord | null,
   ): Promise<InodeRecord> {
     if (!(err instanceof MetadataUnavailableError)) throw err;
+    if (!compared) return this.afterUnansweredCreate(err, path, stage);
     for (let round = 1; ; round++) {
       let now: InodeRecord | null;
       try {
@@ -252,6 +255,30 @@ export class Commits {
       }
       throw err;
     }
+  }
+
+  /**
+   * A create whose transaction went unanswered: its fence first, so that whatever etcd still
+   * holds can never apply, then a re-read decides. The create applied before the fence: its
+   * record; else the caller's error, and the session drops the temp. If etcd cannot be
+   * reached for either, the temp stays with the reconciler, which fences before it drops.
+   */
+  private async afterUnansweredCreate(
+    err: MetadataUnavailableError,
+    path: string,
+    stage: CommitStage,
+  ): Promise<InodeRecord> {
+    const fence = (): Promise<void> => this.o.metadata.fenceWrite(stage.id);
+    let now: InodeRecord | null;
+    try {
+      await fence();
+      now = await this.o.metadata.get(path, { fresh: true });
+    } catch {
+      stage.keepPending(1, fence);
+      throw err;
+    }
+    if (now?.inode.write === stage.id && now.inode.gen === 1) return now;
+    throw err;
   }
 
   /**

@@ -31,8 +31,11 @@ export interface CommitStage {
    * fails leaves it to the reconciler rather than failing a write that is already committed.
    */
   commit(gen: number): Promise<void>;
-  /** The commit's outcome is unknown: keep the journaled temp for the reconciler. */
-  keepPending(gen: number): void;
+  /**
+   * The commit's outcome is unknown: keep the journaled temp for the reconciler; `fence`
+   * (a create's) makes sure a commit etcd still holds never applies, before the temp is dropped.
+   */
+  keepPending(gen: number, fence?: () => Promise<void>): void;
 }
 
 interface Committer {
@@ -102,11 +105,11 @@ export class LocalWriteSession implements WriteSession {
             this.o.reconciler.adopt({ path, gen, temp });
           }
         },
-        keepPending: (gen) => {
+        keepPending: (gen, fence) => {
           this.done = true;
           const claim = this.o.claim;
           const release = claim ? () => this.o.service.releaseClaim(claim) : undefined;
-          this.o.reconciler.adopt({ path, gen, temp, release });
+          this.o.reconciler.adopt({ path, gen, temp, release, fence });
         },
       };
       const { record, created } =

@@ -200,6 +200,10 @@ export class CachedMetadata implements Metadata, Membership {
     return this.inner.clearJournal(id);
   }
 
+  fenceWrite(id: string): Promise<void> {
+    return this.inner.fenceWrite(id);
+  }
+
   putJournal(entry: JournalEntry): Promise<void> {
     return this.inner.putJournal(entry);
   }

@@ -5,7 +5,8 @@
 // A directory's value is never rewritten when a child is created, so sibling creates do not
 // conflict. Key layout: keys.ts. Creates and moves: etcd-place.ts; subtree jobs: etcd-bulk.ts;
 // the jobs' journal: etcd-journal.ts; listings and scans: etcd-listing.ts; one inode's read,
-// replace and remove: etcd-inode.ts; the key access they share: etcd-kv.ts. This class checks
+// replace and remove: etcd-inode.ts; the key access they share: etcd-kv.ts; a create's write
+// fence: etcd-fences.ts. This class checks
 // what the port asks of every path and hands each call to its part.
 import type { Etcd3 } from 'etcd3';
 import { BadRequestError } from '../files/errors.js';
@@ -30,6 +31,7 @@ import { EtcdInode } from './etcd-inode.js';
 import { EtcdKv } from './etcd-kv.js';
 import { EtcdJournal } from './etcd-journal.js';
 import { EtcdListing } from './etcd-listing.js';
+import { EtcdFences } from './etcd-fences.js';
 import { EtcdPlacement } from './etcd-place.js';
 import { etcdClient, type MetadataLogger, silentLogger } from './etcd-call.js';
 import { EtcdMembership } from './etcd-membership.js';
@@ -69,6 +71,7 @@ export class EtcdMetadata implements Metadata, Membership {
   private readonly adoption: EtcdAdoption;
   private readonly listing: EtcdListing;
   private readonly inodes: EtcdInode;
+  private readonly fences: EtcdFences;
 
   constructor(options: EtcdMetadataOptions) {
     this.prefix = normalizePrefix(options.prefix ?? DEFAULT_PREFIX);
@@ -98,7 +101,12 @@ export class EtcdMetadata implements Metadata, Membership {
       membership: this.membership,
       timeoutMs: this.timeoutMs,
     });
-    this.placement = new EtcdPlacement(kv, options.maxCreateAttempts ?? 5);
+    this.fences = new EtcdFences({
+      client: this.client,
+      prefix: this.prefix,
+      timeoutMs: this.timeoutMs,
+    });
+    this.placement = new EtcdPlacement(kv, options.maxCreateAttempts ?? 5, this.fences);
     this.inodes = new EtcdInode(kv);
     this.journals = new EtcdJournal({
       client: this.client,
@@ -205,7 +213,12 @@ export class EtcdMetadata implements Metadata, Membership {
   async create(path: string, inode: Inode, options: CreateOptions): Promise<InodeRecord> {
     assertCanonical(path);
     if (path === '/') throw alreadyExists(rootRecord(), inode);
-    return this.placement.place(path, inode, { parents: options.parents, leased: options.leased });
+    const { parents, leased, fence } = options;
+    return this.placement.place(path, inode, { parents, leased, fence });
+  }
+
+  fenceWrite(id: string): Promise<void> {
+    return this.fences.put(id);
   }
 
   async move(

@@ -35,6 +35,27 @@ export interface EtcdPlacementDeps {
   checkFence(held: HeldRegistration, kv: IKeyValue | undefined): void;
 }
 
+/** A create's write fence (etcd-fences.ts): its compare, and the read of a failed txn. */
+export interface WriteFences {
+  compare(id: string): ICompare;
+  read(id: string): IRequestOp;
+}
+
+/** Options of a placement; `fence` is the creating write's id. */
+type PlaceOptions = MoveOptions & { leased?: boolean; moveFrom?: InodeRecord; fence?: string };
+
+/** A failed txn whose read of the write's fence found it: the create can never apply. */
+function checkWriteFence(
+  path: string,
+  id: string | undefined,
+  res: ITxnResponse,
+  at: number,
+): void {
+  if (id !== undefined && (res.responses[at]?.response_range.kvs.length ?? 0) > 0) {
+    throw new StaleRevisionError(`the create of ${path} (write ${id}) was fenced; nothing was put`);
+  }
+}
+
 export class EtcdPlacement {
   /**
    * Usable directories and the mod_revision they were last seen at, most recent last. A create
@@ -47,18 +68,16 @@ export class EtcdPlacement {
     private readonly d: EtcdPlacementDeps,
     /** Attempts of a create whose ancestors keep changing under it. */
     private readonly maxCreateAttempts: number,
+    private readonly fences: WriteFences,
   ) {}
 
   /**
    * Puts `inode` at `path` in one fenced transaction: the target absent (or, with `overwrite`,
    * unchanged), the nearest existing ancestor unchanged, missing ancestors added (only with
-   * `parents`), and for a move the source unchanged and deleted, plus an optional journal entry.
+   * `parents`), and for a move the source unchanged and deleted, plus an optional journal entry;
+   * with `fence`, no fence put for that write id.
    */
-  async place(
-    path: string,
-    inode: Inode,
-    o: MoveOptions & { leased?: boolean; moveFrom?: InodeRecord },
-  ): Promise<InodeRecord> {
+  async place(path: string, inode: Inode, o: PlaceOptions): Promise<InodeRecord> {
     const held = this.d.membership.current();
     const target = this.d.keyOf(path);
     const ancestors = ancestorsOf(path);
@@ -127,6 +146,11 @@ export class EtcdPlacement {
           },
         });
       }
+      const fenceAt = failure.length;
+      if (o.fence !== undefined) {
+        compare.push(this.fences.compare(o.fence));
+        failure.push(this.fences.read(o.fence));
+      }
       const what = o.moveFrom ? 'move' : 'create';
       const res = await this.d.txn({ compare, success, failure }, what, held);
       if (res.succeeded) {
@@ -144,6 +168,7 @@ export class EtcdPlacement {
         throw alreadyExists(this.d.record(path, existing), inode);
       }
       this.d.checkFence(held, res.responses[1]?.response_range.kvs[0]);
+      checkWriteFence(path, o.fence, res, fenceAt);
       if (
         o.moveFrom &&
         res.responses[2]?.response_range.kvs[0]?.mod_revision !== o.moveFrom.revision
@@ -169,7 +194,7 @@ export class EtcdPlacement {
     path: string,
     inode: Inode,
     ancestors: string[],
-    o: { leased?: boolean },
+    o: { leased?: boolean; fence?: string },
     held: HeldRegistration,
   ): Promise<InodeRecord | null> {
     // Every ancestor must be a known, usable directory, each compared unchanged: a directory
@@ -189,6 +214,10 @@ export class EtcdPlacement {
       { request_range: { key: this.d.membership.membershipKey } },
     ];
     for (const [dir, revision] of known) compare.push(unchanged(this.d.keyOf(dir), revision));
+    if (o.fence !== undefined) {
+      compare.push(this.fences.compare(o.fence));
+      failure.push(this.fences.read(o.fence));
+    }
     const success: IRequestOp[] = [
       {
         request_put: {
@@ -208,6 +237,7 @@ export class EtcdPlacement {
     const existing = res.responses[0]?.response_range.kvs[0];
     if (existing) throw alreadyExists(this.d.record(path, existing), inode);
     this.d.checkFence(held, res.responses[1]?.response_range.kvs[0]);
+    checkWriteFence(path, o.fence, res, 2);
     for (const [dir] of known) this.parentHints.delete(dir);
     return null;
   }

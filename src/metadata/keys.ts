@@ -43,6 +43,11 @@ export function ancestorsOf(path: string): string[] {
   return out;
 }
 
+/** `<prefix>fences/<write id>`: the fence of a create etcd may still hold (etcd-fences.ts). */
+export function fenceKey(prefix: string, writeId: string): string {
+  return `${prefix}fences/${writeId}`;
+}
+
 /** `<prefix>fs<dir>//`: the range holding exactly the direct children of `dir`. */
 export function childrenPrefix(prefix: string, dir: string): string {
   return dir === '/' ? `${prefix}fs//` : `${prefix}fs${dir}//`;

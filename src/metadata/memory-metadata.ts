@@ -145,6 +145,10 @@ export class MemoryMetadata implements Metadata, Membership {
     return this.placement.move(from, to, inode, options);
   }
 
+  async fenceWrite(id: string): Promise<void> {
+    this.store.fences.add(id);
+  }
+
   async replace(expected: InodeRecord, inode: Inode): Promise<InodeRecord> {
     const e = this.unchanged(expected, 'replaced');
     // Not leased: a committed inode outlives the node's membership.

@@ -1,7 +1,8 @@
 // Where the in-memory fake puts one inode: a create (with its missing ancestors) or a move's
 // switch, each one step of the store as the one fenced transaction of etcd-place.ts: the target
 // absent (or, for a move with `overwrite`, unchanged), ancestors usable, the source unchanged,
-// the membership fence held, and an optional journal entry written with it.
+// the membership fence held, no fence for a create's write id, and an optional journal entry
+// written with it.
 import { BadRequestError, NotFoundError, StaleRevisionError } from '../files/errors.js';
 import type { CreateOptions, Inode, InodeRecord, MoveOptions } from '../files/ports.js';
 import { ancestorsOf } from './keys.js';
@@ -33,6 +34,11 @@ export class MemoryPlacement {
       throw new BadRequestError(`too many missing parent directories (${missing.length})`);
     }
     this.membership.checkFence(held);
+    if (options.fence !== undefined && this.store.fences.has(options.fence)) {
+      throw new StaleRevisionError(
+        `the create of ${path} (write ${options.fence}) was fenced; nothing was put`,
+      );
+    }
     const revision = this.store.nextRevision();
     this.addAncestors(missing, options.parents, revision);
     const stored = {

@@ -26,6 +26,8 @@ export class MemoryStore {
   readonly inodes = new VersionedMap<StoredInode>(() => this.revision);
   readonly nodes = new Map<string, StoredNode>();
   readonly journal = new Map<string, JournalEntry['value']>();
+  /** The write ids whose creates are fenced (etcd: `<prefix>fences/<id>`, leased an hour). */
+  readonly fences = new Set<string>();
   private revision = 1;
   private leases = 0;
 

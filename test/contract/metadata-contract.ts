@@ -255,6 +255,21 @@ export function metadataContract(name: string, make: () => Promise<MetadataSubje
           NodeNotServingError,
         );
       });
+
+      it('should never apply a create whose write was fenced, under a known or a new parent', async () => {
+        await m.create('/known/x', file(), opts());
+        await m.fenceWrite('w-fenced');
+        await m.fenceWrite('w-fenced'); // idempotent
+        for (const path of ['/known/f', '/fresh/dir/f', '/f']) {
+          const err = await rejection(m.create(path, file(), { ...opts(), fence: 'w-fenced' }));
+          expect(err, path).to.be.instanceOf(StaleRevisionError);
+          expect(await m.get(path), path).to.equal(null);
+        }
+        expect(await m.get('/fresh')).to.equal(null);
+        // Another write's create of the same path is not fenced.
+        await m.create('/known/f', file(), { ...opts(), fence: 'w-other' });
+        expect((await m.get('/known/f'))?.inode.type).to.equal('file');
+      });
     });
 
     describe('create revision', () => {

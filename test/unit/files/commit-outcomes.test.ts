@@ -26,6 +26,7 @@ import {
 import { FAKE_CURSOR_KEY } from '../../support/fakes.js';
 
 const alice = caller('alice');
+const POST = 'WRITE_MODE_CREATE_ONLY';
 
 /** etcd as seen through a cut link: while `down`, calls fail; `loseReply` drops one answer. */
 class FlakyMetadata {
@@ -36,6 +37,10 @@ class FlakyMetadata {
   holdNextCommit = false;
   /** Applies the held commit now: its outcome, as etcd would decide it then. */
   held?: () => Promise<unknown>;
+  /** etcd goes away right after it takes the held commit (the fence cannot be put). */
+  downAfterHold = false;
+  /** etcd applies the held commit just before the next fence arrives. */
+  applyHeldBeforeFence = false;
   constructor(private readonly inner: MemoryMetadata) {}
 
   wrap(): Metadata {
@@ -55,6 +60,7 @@ class FlakyMetadata {
               this.holdNextCommit = false;
               const fn = Reflect.get(target, key) as (...a: unknown[]) => Promise<unknown>;
               this.held = () => fn.apply(target, args);
+              if (this.downAfterHold) this.down = true;
               throw new MetadataUnavailableError('etcd did not answer the commit in time');
             }
             if (this.failNextCommit) {
@@ -71,6 +77,16 @@ class FlakyMetadata {
               throw new MetadataUnavailableError('etcd did not answer the commit');
             }
             return result;
+          };
+        }
+        if (key === 'fenceWrite') {
+          return async (id: string) => {
+            if (this.down) throw new MetadataUnavailableError('etcd is unavailable');
+            if (this.applyHeldBeforeFence) {
+              this.applyHeldBeforeFence = false;
+              await this.held!();
+            }
+            return target.fenceWrite(id);
           };
         }
         const value = Reflect.get(target, key) as unknown;
@@ -120,6 +136,8 @@ async function oneNode() {
     storage: disk.storage,
     owners: new InProcessOwnerClient(() => undefined),
     maxBodyBytes: 1 << 20,
+    // A POST of up to 64 KiB is a small create: one transaction, no claim.
+    smallBodyBytes: 64 * 1024,
   });
   await meta.register({
     instance_id: 'n1',
@@ -193,6 +211,46 @@ describe('commit outcomes', () => {
       await rejection(session.write(bodyOf('claimed bytes')));
       expect((await rejection(flaky.held!()))?.constructor.name).to.equal('StaleRevisionError');
       expect([await meta.get('/k.txt'), mem.stagedCount()]).to.deep.equal([null, 0]);
+    });
+
+    it('should fence a create etcd holds unanswered so it never names bytes the write dropped', async () => {
+      const { flaky, meta, mem, files } = await oneNode();
+      // A POST of known length is a small create: one transaction compares the path absent.
+      flaky.holdNextCommit = true;
+      const err = await rejection(writeFile(files, alice, '/f.txt', 'created bytes', POST));
+      expect((err as CallfsError).code).to.equal('METADATA_UNAVAILABLE');
+      expect(mem.stagedCount()).to.equal(0);
+      // etcd applies the held transaction only now: its write's fence makes it fail.
+      expect((await rejection(flaky.held!()))?.constructor.name).to.equal('StaleRevisionError');
+      expect(await meta.get('/f.txt')).to.equal(null);
+      // The path is free for the next create.
+      await writeFile(files, alice, '/f.txt', 'again');
+      expect((await readFile(files, alice, '/f.txt')).toString()).to.equal('again');
+    });
+
+    it('should keep a create that etcd applied before its fence arrived', async () => {
+      const { flaky, mem, files } = await oneNode();
+      flaky.holdNextCommit = true;
+      flaky.applyHeldBeforeFence = true;
+      const res = await writeFile(files, alice, '/e.txt', 'made it', POST);
+      expect(res.created).to.equal(true);
+      expect((await readFile(files, alice, '/e.txt')).toString()).to.equal('made it');
+      expect(mem.stagedCount()).to.equal(0);
+    });
+
+    it('should keep an unanswered create for the reconciler when its fence cannot be put', async () => {
+      const { flaky, mem, files } = await oneNode();
+      flaky.holdNextCommit = true;
+      flaky.downAfterHold = true;
+      const err = await rejection(writeFile(files, alice, '/r.txt', 'kept bytes', POST));
+      expect((err as CallfsError).code).to.equal('METADATA_UNAVAILABLE');
+      // Not dropped: etcd may still apply the create, and no fence stops it yet.
+      expect([await files.reconciler.runOnce(), mem.stagedCount()]).to.deep.equal([1, 1]);
+      // etcd comes back having applied it: the reconciler rolls the temp forward.
+      flaky.down = false;
+      await flaky.held!();
+      expect(await files.reconciler.runOnce()).to.equal(0);
+      expect((await readFile(files, alice, '/r.txt')).toString()).to.equal('kept bytes');
     });
 
     it('should drop the kept temp when a later write took the same generation', async () => {
