@@ -4,7 +4,12 @@
 // step, so a write committing either path waits, and two moves into each other's paths cannot
 // deadlock. At start-up, `recoverMoves` finishes a disk rename that a crash interrupted.
 import { randomBytes } from 'node:crypto';
-import { AlreadyExistsError, PermissionDeniedError, NotFoundError } from './errors.js';
+import {
+  AlreadyExistsError,
+  NotFoundError,
+  PermissionDeniedError,
+  StaleRevisionError,
+} from './errors.js';
 import { canModify, existingResource, isVisible, toFileInfo } from './info.js';
 import { evaluateConditions, type Conditions } from './conditions.js';
 import type { PathLocks } from './path-lock.js';
@@ -74,44 +79,69 @@ export async function moveLocalFile(
 ): Promise<FileInfo> {
   const to = spec.destination;
   return d.locks.runAll([source, to], async () => {
-    const cur = await ownFileToMove(d, ctx, source, conditions);
-    // Before the namespace switch: a destination this disk cannot hold must never be named.
-    const bytes = storageFor(d, cur.inode.backend_type);
-    await bytes.checkPath(to);
-    const overwrite = await decided(
-      d.metadata,
-      to,
-      (r) => r && checkMoveOverwrite(d, ctx, r, spec),
-    );
-    const id = randomBytes(12).toString('hex');
-    const now = Date.now();
-    // Over an existing file the destination's bytes change now: its Last-Modified must not go
-    // back to the source's (If-Modified-Since would answer 304 for other bytes).
-    const inode = overwrite ? { ...cur.inode, mtime: Math.max(now, cur.inode.mtime) } : cur.inode;
-    const moved = await d.metadata.move(cur, to, inode, {
-      overwrite,
-      parents: spec.create_parents
-        ? parentTemplate(d.instanceId, d.storage.backendType, ctx, now)
-        : undefined,
-      journal: { id, value: { type: MOVE_FILE, node: d.instanceId, from: source, to } },
-    });
-    // A generation-keyed backend stores no path: its bytes stay where they are.
-    if (onDisk(d, cur.inode)) {
-      // Bytes etcd named at the source before they were in place (a file that moved here and
-      // is still staged, a write the reconciler holds) are placed first, then renamed.
-      for (const where of d.unplaced ?? []) if (await where.placeMoved(source, moved)) break;
-      await d.storage.rename(source, to);
+    for (let round = 1; ; round++) {
+      try {
+        return await renameLocalFile(d, ctx, source, spec, conditions);
+      } catch (err) {
+        // The source or destination as this node's cache had them may predate another node's
+        // commit (a shared-store file replaced there): the transaction fails its compare, and
+        // the cache forgets both paths. Decided once more on etcd's records, the request gets
+        // etcd's answer rather than a 503 or a 409 that etcd's records do not justify. Nothing
+        // has changed before the transaction, so running it again is safe.
+        if (
+          round === 1 &&
+          (err instanceof StaleRevisionError || err instanceof AlreadyExistsError)
+        ) {
+          continue;
+        }
+        throw err;
+      }
     }
-    // The overwritten file's bytes, unless that rename replaced them on the disk: an S3
-    // generation no inode names any more, or a disk file at a path now naming S3 bytes. Both
-    // paths' locks are held, so nothing committed at the destination since can be removed; a
-    // failure leaves an orphan for `callfs fsck`, the move being done.
-    if (overwrite && !(onDisk(d, overwrite.inode) && onDisk(d, cur.inode))) {
-      await dropUnnamed(d, overwrite);
-    }
-    await d.metadata.clearJournal(id);
-    return toFileInfo(moved);
   });
+}
+
+/** One attempt of moveLocalFile, under both paths' locks. */
+async function renameLocalFile(
+  d: MoveDeps,
+  ctx: CallContext,
+  source: string,
+  spec: MoveSpec,
+  conditions?: Conditions,
+): Promise<FileInfo> {
+  const to = spec.destination;
+  const cur = await ownFileToMove(d, ctx, source, conditions);
+  // Before the namespace switch: a destination this disk cannot hold must never be named.
+  const bytes = storageFor(d, cur.inode.backend_type);
+  await bytes.checkPath(to);
+  const overwrite = await decided(d.metadata, to, (r) => r && checkMoveOverwrite(d, ctx, r, spec));
+  const id = randomBytes(12).toString('hex');
+  const now = Date.now();
+  // Over an existing file the destination's bytes change now: its Last-Modified must not go
+  // back to the source's (If-Modified-Since would answer 304 for other bytes).
+  const inode = overwrite ? { ...cur.inode, mtime: Math.max(now, cur.inode.mtime) } : cur.inode;
+  const moved = await d.metadata.move(cur, to, inode, {
+    overwrite,
+    parents: spec.create_parents
+      ? parentTemplate(d.instanceId, d.storage.backendType, ctx, now)
+      : undefined,
+    journal: { id, value: { type: MOVE_FILE, node: d.instanceId, from: source, to } },
+  });
+  // A generation-keyed backend stores no path: its bytes stay where they are.
+  if (onDisk(d, cur.inode)) {
+    // Bytes etcd named at the source before they were in place (a file that moved here and
+    // is still staged, a write the reconciler holds) are placed first, then renamed.
+    for (const where of d.unplaced ?? []) if (await where.placeMoved(source, moved)) break;
+    await d.storage.rename(source, to);
+  }
+  // The overwritten file's bytes, unless that rename replaced them on the disk: an S3
+  // generation no inode names any more, or a disk file at a path now naming S3 bytes. Both
+  // paths' locks are held, so nothing committed at the destination since can be removed; a
+  // failure leaves an orphan for `callfs fsck`, the move being done.
+  if (overwrite && !(onDisk(d, overwrite.inode) && onDisk(d, cur.inode))) {
+    await dropUnnamed(d, overwrite);
+  }
+  await d.metadata.clearJournal(id);
+  return toFileInfo(moved);
 }
 
 /**

@@ -307,6 +307,30 @@ describe('decisions from a stale cache', () => {
       expect([result, moved]).to.deep.equal(['ok', 'version 2'.length]);
     });
 
+    it('should rename it without conditions, though the cache names the replaced version', async () => {
+      await replacedBehindCache(pair, '/r');
+      const result = await outcome(pair.n1.move(alice, '/r', moveSpec('/r2')));
+      const moved = await pair.n2.stat(alice, '/r2').then(
+        (i) => i.size,
+        (err: unknown) => (err as CallfsError).code,
+      );
+      expect([result, moved]).to.deep.equal(['ok', 'version 2'.length]);
+    });
+
+    it('should rename onto a file with overwrite, though the cache names its replaced version', async () => {
+      await writeFile(pair.n1, alice, '/src', 'the source');
+      await replacedBehindCache(pair, '/dst');
+      const result = await outcome(
+        pair.n1.move(alice, '/src', moveSpec('/dst', { overwrite: true })),
+      );
+      // The bucket of this fake keeps bytes by path: etcd's record says what was renamed.
+      const moved = await pair.n2.stat(alice, '/dst').then(
+        (i) => i.size,
+        (err: unknown) => (err as CallfsError).code,
+      );
+      expect([result, moved]).to.deep.equal(['ok', 'the source'.length]);
+    });
+
     it('should delete it without conditions, though the cache names the replaced version', async () => {
       await replacedBehindCache(pair, '/u');
       const result = await outcome(pair.n1.remove(alice, '/u'));
