@@ -29,6 +29,21 @@ describe('cluster: the metadata cache', function () {
     return [after[0]! - before[0]!, after[1]! - before[1]!];
   }
 
+  /**
+   * The fewest etcd requests per node over three runs of a warm request: a node's background
+   * passes (sweeps, the reconciler) may read etcd in any one window, but a request that reads
+   * etcd does so in every run.
+   */
+  async function fewestDuring(run: () => Promise<void>): Promise<[number, number]> {
+    let fewest: [number, number] = [Infinity, Infinity];
+    for (let i = 0; i < 3; i++) {
+      const made = await requestsDuring(run);
+      fewest = [Math.min(fewest[0], made[0]), Math.min(fewest[1], made[1])];
+      if (fewest[0] === 0 && fewest[1] === 0) break;
+    }
+    return fewest;
+  }
+
   before(async () => {
     cluster = await startCluster(3, { metadata_store: { cache_enabled: true } });
     [owner, other] = cluster.nodes.map((n) => n.url) as [string, string];
@@ -50,7 +65,7 @@ describe('cluster: the metadata cache', function () {
 
   it('should make no etcd request on the owner when a warm GET is served there', async () => {
     await (await call(owner, 'GET', '/v1/files/cache/warm.txt')).arrayBuffer();
-    const made = await requestsDuring(async () => {
+    const made = await fewestDuring(async () => {
       const res = await call(owner, 'GET', '/v1/files/cache/warm.txt');
       expect([res.status, await res.text()]).to.deep.equal([200, 'warm bytes']);
     });
@@ -59,7 +74,7 @@ describe('cluster: the metadata cache', function () {
 
   it('should make no etcd request on either node when a warm GET goes through a non-owner', async () => {
     await (await call(other, 'GET', '/v1/files/cache/warm.txt')).arrayBuffer();
-    const made = await requestsDuring(async () => {
+    const made = await fewestDuring(async () => {
       const res = await call(other, 'GET', '/v1/files/cache/warm.txt');
       expect([res.status, await res.text()]).to.deep.equal([200, 'warm bytes']);
     });
@@ -68,7 +83,7 @@ describe('cluster: the metadata cache', function () {
 
   it('should make no etcd request on either node when a warm HEAD goes through a non-owner', async () => {
     await call(other, 'HEAD', '/v1/files/cache/warm.txt');
-    const made = await requestsDuring(async () => {
+    const made = await fewestDuring(async () => {
       const res = await call(other, 'HEAD', '/v1/files/cache/warm.txt');
       expect(res.status).to.equal(200);
     });
