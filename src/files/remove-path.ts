@@ -5,6 +5,7 @@ import { refOf, servedHere, storageFor } from './backends.js';
 import { evaluateConditions } from './conditions.js';
 import {
   BadRequestError,
+  CallfsError,
   NotFoundError,
   PermissionDeniedError,
   StaleRevisionError,
@@ -39,12 +40,26 @@ export async function removePath(
     }
   }
   await d.router.routed(ctx, path, {
-    directory: async (rec) => {
-      assertCanModify(ctx, rec);
-      evaluateConditions(toFileInfo(rec), conditions, false);
-      assertServing(d);
-      assertNotMoving(rec);
-      await d.metadata.remove(rec);
+    // The routed record may come from this node's cache: a refusal on it (403 for a directory
+    // re-made by another user, 412, a lost compare) is decided once more on etcd's record.
+    directory: async (routed) => {
+      let rec = routed;
+      for (let round = 1; ; round++) {
+        try {
+          assertCanModify(ctx, rec);
+          evaluateConditions(toFileInfo(rec), conditions, false);
+          assertServing(d);
+          assertNotMoving(rec);
+          await d.metadata.remove(rec);
+          return;
+        } catch (err) {
+          if (round > 1 || !(err instanceof CallfsError)) throw err;
+          const now = await d.metadata.get(path, { fresh: true });
+          if (!isVisible(now)) throw new NotFoundError(`${path} not found`);
+          if (now.revision === rec.revision || now.inode.type !== 'directory') throw err;
+          rec = now;
+        }
+      }
     },
     // Who may delete the file is decided under its lock, on the record the delete is fenced on.
     local: async () => {

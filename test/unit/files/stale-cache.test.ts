@@ -365,6 +365,18 @@ describe('decisions from a stale cache', () => {
       expect([during, await contents(pair.n1, '/c')]).to.deep.equal(['FILE_NOT_FOUND', 'created']);
     });
 
+    it('should let the user who made a directory again delete it, though the cache names the old one', async () => {
+      await pair.n2.mkdir(alice, '/dd');
+      await pair.n1.stat(alice, '/dd');
+      await pair.n2.remove(alice, '/dd');
+      await pair.n2.mkdir(caller('bob'), '/dd');
+      const result = await outcome(pair.n1.remove(caller('bob'), '/dd'));
+      expect([result, await outcome(pair.n2.stat(alice, '/dd'))]).to.deep.equal([
+        'ok',
+        'FILE_NOT_FOUND',
+      ]);
+    });
+
     it('should make a directory where it was deleted, though the cache still names it', async () => {
       await writeFile(pair.n2, alice, '/k', 'a file');
       await pair.n1.stat(alice, '/k');
