@@ -1,28 +1,57 @@
 // The gRPC channels of a node to the other nodes: one per node address and service, with the
-// options both services share.
+// options both services share, and the stream of small Reads to each node (read-mux.ts), on
+// its NodeService channel and renewed with it.
 import * as grpc from '@grpc/grpc-js';
 import type { NodeRecord } from '../files/ports.js';
 import type { FileServiceClient } from '../generated/callfs/v1/FileService.js';
 import type { NodeServiceClient } from '../generated/callfs/v1/NodeService.js';
 import { loadNodeProto, loadProto } from './proto.js';
+import { ReadMux, type ReadMuxOptions } from './read-mux.js';
 
 export interface PeerChannelOptions {
+  internalSecret: string;
   chunkSize: number;
   flowControlWindow: number;
   readyTimeoutMs: number;
   keepaliveTimeMs: number;
   credentials?: grpc.ChannelCredentials;
+  /** The small Reads' stream to each node (read-mux.ts); false: every Read is a call. */
+  readMany?: Partial<Pick<ReadMuxOptions, 'maxInFlight' | 'reopenAfterMs'>> | false;
 }
+
+/** Small Reads pending on one node's stream at most (more go by calls). */
+const READ_MANY_IN_FLIGHT = 256;
+/** After a stream failed, reads go by calls this long before a new one is tried. */
+const READ_MANY_REOPEN_MS = 1000;
 
 export class PeerChannels {
   private readonly files = new Channels<FileServiceClient>();
   private readonly nodes = new Channels<NodeServiceClient>();
+  private readonly muxes = new Channels<ReadMux>();
 
   constructor(private readonly o: PeerChannelOptions) {}
 
   close(): void {
+    this.muxes.close();
     this.files.close();
     this.nodes.close();
+  }
+
+  /** The stream of small Reads to `node`, on its NodeService channel; undefined when off. */
+  readMux(node: NodeRecord): ReadMux | undefined {
+    const { readMany } = this.o;
+    if (readMany === false) return undefined;
+    let m = this.muxes.get(node);
+    if (!m) {
+      m = new ReadMux(this.nodeService(node), node, {
+        internalSecret: this.o.internalSecret,
+        readyMs: this.o.readyTimeoutMs,
+        maxInFlight: readMany?.maxInFlight ?? READ_MANY_IN_FLIGHT,
+        reopenAfterMs: readMany?.reopenAfterMs ?? READ_MANY_REOPEN_MS,
+      });
+      this.muxes.set(node, m);
+    }
+    return m;
   }
 
   /**
@@ -77,7 +106,7 @@ export class PeerChannels {
  * which may still be backing off from the node's death (answering UNAVAILABLE for a node that
  * is back). A caller holding an older record of the node uses the current channel.
  */
-class Channels<C extends grpc.Client> {
+class Channels<C extends { close(): void }> {
   private readonly byAddr = new Map<string, { started: number; client: C }>();
 
   get(node: NodeRecord): C | undefined {

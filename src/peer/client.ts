@@ -38,7 +38,7 @@ import type { WriteResponse__Output } from '../generated/callfs/v1/WriteResponse
 import { bufferOneMessage, rechunk, writeWithBackpressure } from './chunks.js';
 import { MD } from './proto.js';
 import { fromGrpcError } from './status-map.js';
-import { PeerChannels } from './channels.js';
+import { PeerChannels, type PeerChannelOptions } from './channels.js';
 import { cutUnlessAnswered, stallBound, untilAccepted } from './call-bounds.js';
 import { conditionsToWire } from './conditions-wire.js';
 import { readFromOwner } from './read-call.js';
@@ -58,6 +58,8 @@ export interface GrpcOwnerClientOptions {
   /** A receiver that takes no bytes of a Write or StageFile for this long fails the call. */
   writeIdleTimeoutMs: number;
   credentials?: grpc.ChannelCredentials;
+  /** Small Reads on one stream per node (read-mux.ts); false: every Read is a call. */
+  readMany?: PeerChannelOptions['readMany'];
 }
 
 export class GrpcOwnerClient implements OwnerClient {
@@ -241,9 +243,16 @@ export class GrpcOwnerClient implements OwnerClient {
     path: string,
     options?: ReadOptions,
   ): Promise<ReadResult> {
-    const service = this.channels.fileService(owner);
-    const call = { service, metadata: this.metadata(ctx), owner, readyMs: this.o.readyTimeoutMs };
-    return readFromOwner(call, ctx, path, options);
+    const byCall = (): Promise<ReadResult> => {
+      const service = this.channels.fileService(owner);
+      const call = { service, metadata: this.metadata(ctx), owner, readyMs: this.o.readyTimeoutMs };
+      return readFromOwner(call, ctx, path, options);
+    };
+    // A small read goes on the node's ReadMany stream; what the stream cannot carry (a large
+    // file, a read that waits on the node, a stream that failed or a node that lacks it) goes
+    // by a Read call.
+    const onStream = this.channels.readMux(owner)?.read(ctx, path, options);
+    return onStream ? onStream.then((result) => result ?? byCall()) : byCall();
   }
 
   async openWrite(

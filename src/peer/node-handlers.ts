@@ -1,5 +1,6 @@
 // The handlers of callfs.v1.NodeService: the steps of multi-node jobs (a file's bytes staged on
-// its new node, then committed or discarded; a directory move applied to one node's disk).
+// its new node, then committed or discarded; a directory move applied to one node's disk), and
+// the small Reads another node relays on one stream (ReadMany).
 import type * as grpc from '@grpc/grpc-js';
 import { AuthenticationError, BadRequestError } from '../files/errors.js';
 import type { NodeServiceHandlers } from '../generated/callfs/v1/NodeService.js';
@@ -7,6 +8,7 @@ import type { StageFileRequest__Output } from '../generated/callfs/v1/StageFileR
 import { bufferOneMessage } from './chunks.js';
 import { incoming } from './incoming.js';
 import { accepted, answer, first, path, type PeerHandlerOptions } from './handler-context.js';
+import { serveReadMany } from './read-many.js';
 
 /** NodeService: steps of multi-node jobs; only other nodes (the internal secret) may call. */
 export function createNodeHandlers(o: PeerHandlerOptions): NodeServiceHandlers {
@@ -56,6 +58,8 @@ export function createNodeHandlers(o: PeerHandlerOptions): NodeServiceHandlers {
         return {};
       }, cb);
     },
+    // Small Reads relayed by another node, many on one stream (read-many.ts).
+    ReadMany: (call) => serveReadMany(o, call),
     ApplyMove: (call, cb) => {
       accepted(call);
       answer(async () => {

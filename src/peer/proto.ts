@@ -15,7 +15,11 @@ export const NODE_PROTO_PATH = fileURLToPath(
   new URL('../../proto/callfs/v1/node.proto', import.meta.url),
 );
 
+/** Where the protos' imports (`callfs/v1/files.proto`) are found, as `protoc -I proto` finds them. */
+const PROTO_ROOT = fileURLToPath(new URL('../../proto', import.meta.url));
+
 export const LOADER_OPTIONS: protoLoader.Options = {
+  includeDirs: [PROTO_ROOT],
   keepCase: true,
   longs: Number,
   enums: String,

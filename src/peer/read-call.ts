@@ -29,7 +29,7 @@ export interface ReadCall {
  * name the caller in a failure's stack): a fair part of a relayed small GET's CPU, and the
  * failures of a call are mapped to the files' errors here (fromGrpcError), never shown with it.
  */
-function withoutCallerStack<T>(start: () => T): T {
+export function withoutCallerStack<T>(start: () => T): T {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {

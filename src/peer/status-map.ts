@@ -194,3 +194,27 @@ export function fromGrpcError(err: unknown, ownerId: string): CallfsError {
       return new InternalError('owner call failed', { cause: err });
   }
 }
+
+/** A status with its trailers as a message carries it (CallStatus on a ReadMany stream). */
+export interface WireStatus {
+  code: number;
+  details: string;
+  trailers: Record<string, string>;
+}
+
+/** Domain error → the status a call would have ended with, as a message (toGrpcStatus). */
+export function toWireStatus(err: unknown): WireStatus {
+  const s = toGrpcStatus(err);
+  const trailers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(s.metadata?.getMap() ?? {})) {
+    trailers[key] = String(value);
+  }
+  return { code: s.code ?? S.INTERNAL, details: s.details ?? '', trailers };
+}
+
+/** A status carried as a message → the domain error, exactly as fromGrpcError maps a call's. */
+export function fromWireStatus(s: WireStatus, ownerId: string): CallfsError {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(s.trailers)) metadata.set(key, value);
+  return fromGrpcError({ code: s.code, details: s.details, metadata }, ownerId);
+}

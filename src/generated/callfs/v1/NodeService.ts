@@ -7,6 +7,8 @@ import type { ApplyMoveRequest as _callfs_v1_ApplyMoveRequest, ApplyMoveRequest_
 import type { ApplyMoveResponse as _callfs_v1_ApplyMoveResponse, ApplyMoveResponse__Output as _callfs_v1_ApplyMoveResponse__Output } from '../../callfs/v1/ApplyMoveResponse.js';
 import type { FinishStagedRequest as _callfs_v1_FinishStagedRequest, FinishStagedRequest__Output as _callfs_v1_FinishStagedRequest__Output } from '../../callfs/v1/FinishStagedRequest.js';
 import type { FinishStagedResponse as _callfs_v1_FinishStagedResponse, FinishStagedResponse__Output as _callfs_v1_FinishStagedResponse__Output } from '../../callfs/v1/FinishStagedResponse.js';
+import type { ReadManyRequest as _callfs_v1_ReadManyRequest, ReadManyRequest__Output as _callfs_v1_ReadManyRequest__Output } from '../../callfs/v1/ReadManyRequest.js';
+import type { ReadManyResponse as _callfs_v1_ReadManyResponse, ReadManyResponse__Output as _callfs_v1_ReadManyResponse__Output } from '../../callfs/v1/ReadManyResponse.js';
 import type { StageFileRequest as _callfs_v1_StageFileRequest, StageFileRequest__Output as _callfs_v1_StageFileRequest__Output } from '../../callfs/v1/StageFileRequest.js';
 import type { StageFileResponse as _callfs_v1_StageFileResponse, StageFileResponse__Output as _callfs_v1_StageFileResponse__Output } from '../../callfs/v1/StageFileResponse.js';
 
@@ -29,6 +31,11 @@ export interface NodeServiceClient extends grpc.Client {
   finishStaged(argument: _callfs_v1_FinishStagedRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_FinishStagedResponse__Output>): grpc.ClientUnaryCall;
   finishStaged(argument: _callfs_v1_FinishStagedRequest, callback: grpc.requestCallback<_callfs_v1_FinishStagedResponse__Output>): grpc.ClientUnaryCall;
   
+  ReadMany(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_callfs_v1_ReadManyRequest, _callfs_v1_ReadManyResponse__Output>;
+  ReadMany(options?: grpc.CallOptions): grpc.ClientDuplexStream<_callfs_v1_ReadManyRequest, _callfs_v1_ReadManyResponse__Output>;
+  readMany(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_callfs_v1_ReadManyRequest, _callfs_v1_ReadManyResponse__Output>;
+  readMany(options?: grpc.CallOptions): grpc.ClientDuplexStream<_callfs_v1_ReadManyRequest, _callfs_v1_ReadManyResponse__Output>;
+  
   StageFile(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_StageFileResponse__Output>): grpc.ClientWritableStream<_callfs_v1_StageFileRequest>;
   StageFile(metadata: grpc.Metadata, callback: grpc.requestCallback<_callfs_v1_StageFileResponse__Output>): grpc.ClientWritableStream<_callfs_v1_StageFileRequest>;
   StageFile(options: grpc.CallOptions, callback: grpc.requestCallback<_callfs_v1_StageFileResponse__Output>): grpc.ClientWritableStream<_callfs_v1_StageFileRequest>;
@@ -45,6 +52,8 @@ export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
   
   FinishStaged: grpc.handleUnaryCall<_callfs_v1_FinishStagedRequest__Output, _callfs_v1_FinishStagedResponse>;
   
+  ReadMany: grpc.handleBidiStreamingCall<_callfs_v1_ReadManyRequest__Output, _callfs_v1_ReadManyResponse>;
+  
   StageFile: grpc.handleClientStreamingCall<_callfs_v1_StageFileRequest__Output, _callfs_v1_StageFileResponse>;
   
 }
@@ -52,5 +61,6 @@ export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
 export interface NodeServiceDefinition extends grpc.ServiceDefinition {
   ApplyMove: MethodDefinition<_callfs_v1_ApplyMoveRequest, _callfs_v1_ApplyMoveResponse, _callfs_v1_ApplyMoveRequest__Output, _callfs_v1_ApplyMoveResponse__Output>
   FinishStaged: MethodDefinition<_callfs_v1_FinishStagedRequest, _callfs_v1_FinishStagedResponse, _callfs_v1_FinishStagedRequest__Output, _callfs_v1_FinishStagedResponse__Output>
+  ReadMany: MethodDefinition<_callfs_v1_ReadManyRequest, _callfs_v1_ReadManyResponse, _callfs_v1_ReadManyRequest__Output, _callfs_v1_ReadManyResponse__Output>
   StageFile: MethodDefinition<_callfs_v1_StageFileRequest, _callfs_v1_StageFileResponse, _callfs_v1_StageFileRequest__Output, _callfs_v1_StageFileResponse__Output>
 }
