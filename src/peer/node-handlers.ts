@@ -8,10 +8,13 @@ import type { StageFileRequest__Output } from '../generated/callfs/v1/StageFileR
 import { bufferOneMessage } from './chunks.js';
 import { incoming } from './incoming.js';
 import { accepted, answer, first, path, type PeerHandlerOptions } from './handler-context.js';
-import { serveReadMany } from './read-many.js';
+import { serveReadMany, type ReadManyStreams } from './read-many.js';
 
 /** NodeService: steps of multi-node jobs; only other nodes (the internal secret) may call. */
-export function createNodeHandlers(o: PeerHandlerOptions): NodeServiceHandlers {
+export function createNodeHandlers(
+  o: PeerHandlerOptions,
+  readMany?: ReadManyStreams,
+): NodeServiceHandlers {
   const internalOnly = (md: grpc.Metadata): void => {
     if (!o.auth.isInternal(first(md, 'authorization'))) {
       throw new AuthenticationError('NodeService is for nodes only');
@@ -59,7 +62,7 @@ export function createNodeHandlers(o: PeerHandlerOptions): NodeServiceHandlers {
       }, cb);
     },
     // Small Reads relayed by another node, many on one stream (read-many.ts).
-    ReadMany: (call) => serveReadMany(o, call),
+    ReadMany: (call) => serveReadMany(o, call, readMany),
     ApplyMove: (call, cb) => {
       accepted(call);
       answer(async () => {

@@ -27,7 +27,11 @@ type ReadManyCall = grpc.ServerDuplexStream<ReadManyRequest__Output, ReadManyRes
  * headers first and keep its caller waiting as long as keepalive allows, the caller makes that
  * call instead. A read still running then is left to finish and its answer is dropped.
  */
-export function serveReadMany(o: PeerHandlerOptions, call: ReadManyCall): void {
+export function serveReadMany(
+  o: PeerHandlerOptions,
+  call: ReadManyCall,
+  streams?: ReadManyStreams,
+): void {
   const authorization = first(call.metadata, 'authorization');
   if (!o.auth.isInternal(authorization)) {
     call.emit('error', toGrpcStatus(new AuthenticationError('NodeService is for nodes only')));
@@ -42,8 +46,15 @@ export function serveReadMany(o: PeerHandlerOptions, call: ReadManyCall): void {
   });
   let running = 0;
   let ended = false;
+  let draining = false;
+  const drain = (): void => {
+    draining = ended = true;
+    finish();
+  };
+  streams?.add(drain);
   const finish = (): void => {
     if (ended && running === 0 && !call.cancelled) {
+      streams?.delete(drain);
       waiting.clear();
       cancellation.release();
       call.end();
@@ -56,6 +67,10 @@ export function serveReadMany(o: PeerHandlerOptions, call: ReadManyCall): void {
   };
   call.on('data', (req: ReadManyRequest__Output) => {
     const id = req.id;
+    if (draining) {
+      if (!call.cancelled) call.write({ id, use_call: true });
+      return;
+    }
     running++;
     waiting.add(id);
     serve(o, req, authorization, signal).then(
@@ -67,9 +82,35 @@ export function serveReadMany(o: PeerHandlerOptions, call: ReadManyCall): void {
     ended = true;
     finish();
   });
-  call.on('cancelled', () => waiting.clear());
+  call.on('cancelled', () => {
+    streams?.delete(drain);
+    waiting.clear();
+  });
   // A stream that failed is cancelled too; its error is not this node's to report.
   call.on('error', () => undefined);
+}
+
+/**
+ * The ReadMany streams a server serves. A stream lives as long as its caller, so a server
+ * shutting down ends them itself (else its graceful shutdown would wait for ever): each answers
+ * what it has in progress, `use_call` to what comes after, then ends cleanly, and its caller
+ * makes Read calls, which the server refuses or serves as it does any call while it stops.
+ */
+export class ReadManyStreams {
+  private readonly draining = new Set<() => void>();
+
+  add(drain: () => void): void {
+    this.draining.add(drain);
+  }
+
+  delete(drain: () => void): void {
+    this.draining.delete(drain);
+  }
+
+  /** Ends every stream once its answers in progress are out. */
+  drain(): void {
+    for (const drain of [...this.draining]) drain();
+  }
 }
 
 /** One request's answer: the Read header message with the bytes inline, or `use_call`. */

@@ -8,6 +8,7 @@ import { createPeerHandlers } from './file-handlers.js';
 import type { PeerHandlerOptions } from './handler-context.js';
 import { createNodeHandlers } from './node-handlers.js';
 import { loadNodeProto, loadProto } from './proto.js';
+import { ReadManyStreams } from './read-many.js';
 import { installCallfsTrailers } from './status-trailer.js';
 
 export interface PeerServerOptions extends PeerHandlerOptions {
@@ -46,7 +47,8 @@ export async function startPeerServer(
   });
   const proto = loadProto();
   server.addService(proto.callfs.v1.FileService.service, createPeerHandlers(o));
-  server.addService(loadNodeProto().callfs.v1.NodeService.service, createNodeHandlers(o));
+  const readMany = new ReadManyStreams();
+  server.addService(loadNodeProto().callfs.v1.NodeService.service, createNodeHandlers(o, readMany));
   for (const add of o.services ?? []) add(server);
   const bindHost = host.includes(':') ? `[${host}]` : host;
   const bound = await new Promise<number>((resolve, reject) =>
@@ -64,6 +66,8 @@ export async function startPeerServer(
     close: () =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.forceShutdown(), 5000);
+        // Other nodes' ReadMany streams last until they end them: they end here.
+        readMany.drain();
         server.tryShutdown(() => {
           clearTimeout(timer);
           resolve();

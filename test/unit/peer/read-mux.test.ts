@@ -22,6 +22,8 @@ import type { PeerHandlerOptions } from '../../../src/peer/handler-context.js';
 import { createNodeHandlers } from '../../../src/peer/node-handlers.js';
 import { loadNodeProto, loadProto } from '../../../src/peer/proto.js';
 import { serveReadMany } from '../../../src/peer/read-many.js';
+import { startPeerServer } from '../../../src/peer/server.js';
+import { pino } from 'pino';
 import {
   FOREIGN_PATH,
   OTHER_ID,
@@ -339,5 +341,33 @@ describe('GrpcOwnerClient small reads on a ReadMany stream', function () {
     });
     expect(status.code).to.equal(grpc.status.UNAUTHENTICATED);
     expect(status.metadata.get('x-callfs-code')).to.deep.equal(['AUTHENTICATION_FAILED']);
+  });
+
+  it('should end the open streams, and shut down at once, when the node that holds the files stops', async () => {
+    const server = await startPeerServer(
+      {
+        files,
+        auth: createAuthenticator({
+          apiKeys: [],
+          apiKeyUsers: {},
+          internalSecret: INTERNAL_SECRET,
+        }),
+        logger: pino({ level: 'silent' }),
+        chunkSize: 64 * 1024,
+        flowControlWindow: 1024 * 1024,
+        writeIdleTimeoutMs: 60_000,
+      },
+      '127.0.0.1',
+      0,
+    );
+    const node = { ...record, grpc_addr: `127.0.0.1:${server.port}` };
+    const c = client();
+    const from = counts();
+    await readAll(c, node, 1);
+    expect(since(from)).to.deep.equal({ reads: 0, streams: 1 });
+    const t0 = Date.now();
+    await server.close();
+    // Without the streams ended by the server, its graceful shutdown waits for its 5 s bound.
+    expect(Date.now() - t0).to.be.below(2000);
   });
 });
