@@ -243,15 +243,18 @@ export class GrpcOwnerClient implements OwnerClient {
     path: string,
     options?: ReadOptions,
   ): Promise<ReadResult> {
-    const byCall = (): Promise<ReadResult> => {
+    const mux = this.channels.readMux(owner);
+    const byCall = async (): Promise<ReadResult> => {
       const service = this.channels.fileService(owner);
       const call = { service, metadata: this.metadata(ctx), owner, readyMs: this.o.readyTimeoutMs };
-      return readFromOwner(call, ctx, path, options);
+      const result = await readFromOwner(call, ctx, path, options);
+      mux?.learn(path, result.info.size);
+      return result;
     };
     // A small read goes on the node's ReadMany stream; what the stream cannot carry (a large
     // file, a read that waits on the node, a stream that failed or a node that lacks it) goes
     // by a Read call.
-    const onStream = this.channels.readMux(owner)?.read(ctx, path, options);
+    const onStream = mux?.read(ctx, path, options);
     return onStream ? onStream.then((result) => result ?? byCall()) : byCall();
   }
 

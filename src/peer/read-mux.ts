@@ -34,6 +34,9 @@ export interface ReadMuxOptions {
   reopenAfterMs: number;
 }
 
+/** Paths remembered as larger than WHOLE_RELAY_BYTES, per node, at most. */
+const LARGE_PATHS = 1024;
+
 /** A read's answer: its result, or undefined to make it a Read call. */
 type Answer = ReadResult | undefined;
 
@@ -56,6 +59,13 @@ export class ReadMux {
   /** The node does not know ReadMany. */
   private unsupported = false;
   private readonly overdue: Overdue<number>;
+  /**
+   * Paths whose last read by a call showed a file over WHOLE_RELAY_BYTES: their whole reads go
+   * by calls at once, rather than by the stream first, its `use_call`, then a call (a round
+   * trip and an open of the file more, a tenth of a relayed 200 KB GET's CPU). A size that
+   * changed costs one such detour, and a call's answer corrects it.
+   */
+  private readonly large = new Map<string, true>();
 
   constructor(
     private readonly service: NodeServiceClient,
@@ -72,6 +82,10 @@ export class ReadMux {
    */
   read(ctx: CallContext, path: string, options?: ReadOptions): Promise<Answer> | undefined {
     if (this.unsupported || this.pending.size >= this.o.maxInFlight) return undefined;
+    if (this.large.has(path)) {
+      const length = options?.range?.length;
+      if (length === undefined || length > WHOLE_RELAY_BYTES) return undefined;
+    }
     const signal = ctx.signal;
     if (signal?.aborted) return undefined;
     const stream = this.stream ?? this.open();
@@ -94,6 +108,17 @@ export class ReadMux {
         read: readRequestToWire(path, options),
       } satisfies ReadManyRequest);
     });
+  }
+
+  /** What a read of `path` by a call showed: the size of the whole file. */
+  learn(path: string, size: number): void {
+    if (size <= WHOLE_RELAY_BYTES) {
+      this.large.delete(path);
+      return;
+    }
+    if (this.large.has(path)) return;
+    if (this.large.size >= LARGE_PATHS) this.large.delete(this.large.keys().next().value!);
+    this.large.set(path, true);
   }
 
   /** Ends the stream; pending reads go by calls. */

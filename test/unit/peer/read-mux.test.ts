@@ -197,6 +197,32 @@ describe('GrpcOwnerClient small reads on a ReadMany stream', function () {
     expect(since(from)).to.deep.equal({ reads: 1, streams: 1 });
   });
 
+  it('should read a file known to be over 64 KiB by a call at once, until a call shows it small', async () => {
+    let requests = 0;
+    const node = await holder((o) => (call) => {
+      call.on('data', () => requests++);
+      serveReadMany(o, call);
+    });
+    const c = client();
+    const path = '/many/changes.bin';
+    const big = randomBytes(100 * 1024);
+    await writeFile(files, alice, path, big);
+    const read = async (o?: Parameters<GrpcOwnerClient['read']>[3]) =>
+      readStream((await c.read(node, alice, path, o)).body);
+    expect((await read()).equals(big)).to.equal(true);
+    expect((await read()).equals(big)).to.equal(true);
+    expect(requests).to.equal(1);
+    // A small range of it is still one message.
+    const span = await read({ range: { offset: 10, length: 100 } });
+    expect(span.equals(big.subarray(10, 110))).to.equal(true);
+    expect(requests).to.equal(2);
+    const small = Buffer.from('small now');
+    await writeFile(files, alice, path, small);
+    expect((await read()).equals(small)).to.equal(true);
+    expect((await read()).equals(small)).to.equal(true);
+    expect(requests).to.equal(3);
+  });
+
   it('should answer not modified on the stream as the call does', async () => {
     const node = await holder();
     const c = client();
