@@ -394,7 +394,7 @@ printf '%s\n' "$__tour_out"
 __tour_check "$__tour_out" 200 'docs/api.md:720'
 # {"path":"/","type":"directory","recursive":false,"count":0,"items":[]} 200
 
-# ---- docs/grpc.md:121
+# ---- docs/grpc.md:122
 printf 'written over gRPC' > "$WORK/a.txt"
 node --import tsx devkit/grpc-client.ts --addr $G1 --key "$KEY" write /docs/a.txt < "$WORK/a.txt"
 node --import tsx devkit/grpc-client.ts --addr $G2 --key "$KEY" read /docs/a.txt
@@ -403,21 +403,21 @@ __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" "$N1/v1/files/docs?recursive=true"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'docs/grpc.md:125'
+__tour_check "$__tour_out" 204 'docs/grpc.md:126'
 
-# ---- docs/design.md:48
+# ---- docs/design.md:89
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "$auth" --data-binary 'revised numbers' \
   $N1/v1/files/shared/report.docx
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 201 'docs/design.md:48'
+__tour_check "$__tour_out" 201 'docs/design.md:89'
 __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "$auth" --data-binary 'notes' \
   $N2/v1/files/shared/notes.txt
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 201 'docs/design.md:50'
+__tour_check "$__tour_out" 201 'docs/design.md:91'
 E="etcdctl --endpoints=$ETCD"
 $E get /callfs/fs/shared//report.docx --print-value-only     # who owns /shared/report.docx
 # {"type":"file","instance_id":"node-1","size":15,"owner":"api-user-0","mtime":1795641034724,"gen":1,"write":"5f0c1e9a2b7d4c83"}
@@ -429,7 +429,7 @@ __tour_out=$(
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "$auth" "$N3/v1/files/shared?recursive=true"
 )
 printf '%s\n' "$__tour_out"
-__tour_check "$__tour_out" 204 'docs/design.md:59'
+__tour_check "$__tour_out" 204 'docs/design.md:100'
 
 # ---- docs/operations.md:259
 curl -s -H "$auth" $N1/metrics | grep '^callfs_http_requests_total' | head -n 5
