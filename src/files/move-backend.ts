@@ -5,12 +5,18 @@
 // the old bytes are removed last. A crash leaves the old file or the new one: the target's
 // journal rolls the staged bytes forward exactly when etcd names them, and leftovers of the
 // old backend are what `callfs fsck` reports as orphans.
-import { BadRequestError, InternalError } from './errors.js';
+import {
+  BadRequestError,
+  InternalError,
+  MetadataUnavailableError,
+  StaleRevisionError,
+} from './errors.js';
 import { toFileInfo } from './info.js';
 import { type BackendDeps, dropUnnamed, onDisk, placement, refOf, storageFor } from './backends.js';
 import type { Conditions } from './conditions.js';
 import type { PathLocks } from './path-lock.js';
-import type { CallContext, FileInfo, InodeRecord, Metadata, MoveSpec } from './ports.js';
+import type { CallContext, FileInfo, InodeRecord, Metadata, MoveSpec, TempFile } from './ports.js';
+import type { PendingWrite } from './reconciler.js';
 import { checkMoveOverwrite, ownFileToMove } from './move.js';
 import { parentTemplate } from './write-inodes.js';
 import { decided } from './refusals.js';
@@ -19,6 +25,8 @@ export interface MoveBackendDeps extends BackendDeps {
   instanceId: string;
   metadata: Metadata;
   locks: PathLocks;
+  /** Where a copy goes whose switch etcd did not answer and cannot be asked about now. */
+  pending?: { adopt(write: PendingWrite): void };
 }
 
 export async function moveToBackend(
@@ -41,6 +49,8 @@ export async function moveToBackend(
     const opened = await from.open(refOf(cur), ctx.signal);
     const temp = await target.createTemp(to);
     let record: InodeRecord;
+    let gen = cur.inode.gen + 1;
+    let switching = false;
     try {
       const size = await temp.write(opened.body, { maxBytes: cur.inode.size, signal: ctx.signal });
       // The whole file, or nothing: a short copy never becomes the file.
@@ -49,7 +59,7 @@ export async function moveToBackend(
           `copy of ${source} to ${spec.backend} has ${size} bytes, not ${cur.inode.size}`,
         );
       }
-      const gen = cur.inode.gen + 1;
+      gen = cur.inode.gen + 1;
       await temp.prepare(gen);
       const { store: _old, ...kept } = cur.inode;
       // Over an existing file the destination's bytes change now (see moveLocalFile).
@@ -58,6 +68,7 @@ export async function moveToBackend(
       // On this node's disk the file is this node's, whoever created it on the shared store:
       // reads of a disk file go to the node its inode names.
       if (target === d.storage) inode.instance_id = d.instanceId;
+      switching = true;
       record =
         to === source
           ? await d.metadata.replace(cur, inode)
@@ -69,8 +80,11 @@ export async function moveToBackend(
             });
     } catch (err) {
       opened.body.destroy();
-      await temp.discard();
-      throw err;
+      if (!switching || !(err instanceof MetadataUnavailableError)) {
+        await temp.discard();
+        throw err;
+      }
+      record = await afterUnansweredSwitch(d, err, cur, to, gen, temp);
     }
     await temp.commit();
     // The old bytes go; a best effort, since the namespace already names the new ones (what a
@@ -83,6 +97,49 @@ export async function moveToBackend(
     }
     return toFileInfo(record);
   });
+}
+
+/**
+ * The switch went unanswered: etcd may have applied it (its answer lost), or hold it and apply
+ * it later. The source, if still the record the switch compares, is written over first (the
+ * fence of a replace's commit, write-commits.ts), so a held switch can never apply; then a
+ * fresh read of the destination tells. Named there: the copy is the file (its record is
+ * returned, and the move goes on). Not named: the copy is dropped and the caller gets `err`.
+ * When etcd cannot be asked, the copy goes to the reconciler with that fence, and stays.
+ */
+async function afterUnansweredSwitch(
+  d: MoveBackendDeps,
+  err: MetadataUnavailableError,
+  cur: InodeRecord,
+  to: string,
+  gen: number,
+  temp: TempFile,
+): Promise<InodeRecord> {
+  const fence = async (): Promise<void> => {
+    const src = await d.metadata.get(cur.path, { fresh: true });
+    // Changed since (maybe by the switch itself): the held switch's compare can never pass.
+    if (src?.revision !== cur.revision) return;
+    try {
+      await d.metadata.replace(src, src.inode);
+    } catch (fenceErr) {
+      if (!(fenceErr instanceof StaleRevisionError)) throw fenceErr;
+    }
+  };
+  let now: InodeRecord | null;
+  try {
+    await fence();
+    now = await d.metadata.get(to, { fresh: true });
+  } catch {
+    if (d.pending) {
+      d.pending.adopt({ path: to, gen, temp, fence });
+    }
+    // Without a reconciler the journaled copy stays for start-up recovery, which keeps it
+    // exactly when etcd names it.
+    throw err;
+  }
+  if (now?.inode.write === temp.id && now.inode.gen === gen) return now;
+  await temp.discard();
+  throw err;
 }
 
 /** The backend a PATCH asks for, checked: one this node has, and a file's move only. */

@@ -97,6 +97,7 @@ export class FilesService implements FilesApi {
   private readonly deps: FilesServiceOptions & {
     locks: PathLocks;
     unplaced: UnplacedBytes[];
+    pending: Reconciler;
     staged: Staging;
     runDiskStep: DiskSteps['run'];
     movesRunning: Set<string>;
@@ -124,6 +125,7 @@ export class FilesService implements FilesApi {
       ...o,
       locks: this.locks,
       unplaced: [this.staging, this.reconciler],
+      pending: this.reconciler,
       staged: this.staging,
       // Every run of this node's disk steps goes through one place, so no two run at once.
       runDiskStep: (journalId, from, to) => this.diskSteps.run(journalId, from, to),

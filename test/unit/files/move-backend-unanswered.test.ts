@@ -1,0 +1,137 @@
+// A move of a file to another backend (PATCH with `backend`) whose switch transaction etcd did
+// not answer: applied with its answer lost, the copy it names must not be dropped (etcd would
+// name bytes no node has); held and applied later, it must fail its compare once the copy is
+// gone; with etcd away, the copy waits for the reconciler.
+import { expect } from 'chai';
+import { MetadataUnavailableError, type CallfsError } from '../../../src/files/errors.js';
+import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
+import type { Metadata } from '../../../src/files/ports.js';
+import { FilesService } from '../../../src/files/service.js';
+import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
+import { createMemoryStorage } from '../../../src/storage/memory.js';
+import {
+  caller,
+  FAKE_CURSOR_KEY,
+  moveSpec,
+  readFile,
+  rejection,
+  writeFile,
+} from '../../support/fakes.js';
+
+const alice = caller('alice');
+const STORE = 's3:000000000000';
+
+/** etcd through a cut link: `down` fails reads and switches; the next switch's answer is lost or held. */
+class Flaky {
+  down = false;
+  loseNextReply = false;
+  /** etcd goes away with the lost answer (else it answers the re-read). */
+  downOnLoss = true;
+  holdNext = false;
+  held?: () => Promise<unknown>;
+  constructor(private readonly inner: MemoryMetadata) {}
+  wrap(): Metadata {
+    return new Proxy(this.inner, {
+      get: (target, key) => {
+        const value = Reflect.get(target, key) as unknown;
+        if (typeof value !== 'function') return value;
+        const fn = value as (...a: unknown[]) => Promise<unknown>;
+        if (key === 'get') {
+          return async (...args: unknown[]) => {
+            if (this.down) throw new MetadataUnavailableError('etcd is unavailable');
+            return fn.apply(target, args);
+          };
+        }
+        if (key === 'replace' || key === 'move') {
+          return async (...args: unknown[]) => {
+            if (this.down) throw new MetadataUnavailableError('etcd is unavailable');
+            if (this.holdNext) {
+              this.holdNext = false;
+              this.held = () => fn.apply(target, args);
+              throw new MetadataUnavailableError('etcd did not answer the switch in time');
+            }
+            const result = await fn.apply(target, args);
+            if (this.loseNextReply) {
+              this.loseNextReply = false;
+              this.down = this.downOnLoss;
+              throw new MetadataUnavailableError('etcd did not answer the switch');
+            }
+            return result;
+          };
+        }
+        return fn.bind(target);
+      },
+    });
+  }
+}
+
+async function oneNode() {
+  const meta = new MemoryMetadata({ instanceId: 'n1', store: new MemoryStore() });
+  const flaky = new Flaky(meta);
+  const bucket = createMemoryStorage({ backendType: 's3' });
+  Object.defineProperty(bucket, 'location', { value: STORE });
+  const files = new FilesService({
+    cursorKey: FAKE_CURSOR_KEY,
+    instanceId: 'n1',
+    metadata: flaky.wrap(),
+    membership: meta,
+    storage: createMemoryStorage({ backendType: 'localfs' }),
+    shared: bucket,
+    owners: new InProcessOwnerClient(() => undefined),
+    maxBodyBytes: 1 << 20,
+  });
+  await meta.register({
+    instance_id: 'n1',
+    http_url: 'http://n1',
+    grpc_addr: 'n1:1',
+    backends: ['localfs', 's3'],
+    stores: [STORE],
+    started: Date.now(),
+  });
+  await writeFile(files, alice, '/m.txt', 'acknowledged bytes');
+  const contents = () =>
+    readFile(files, alice, '/m.txt').then(
+      (b) => b.toString(),
+      (e: unknown) => (e as CallfsError).code,
+    );
+  return { meta, flaky, bucket, files, contents };
+}
+
+describe('move to another backend whose switch went unanswered', () => {
+  it('should keep the copy etcd names when the switch applied but its answer was lost', async () => {
+    const { meta, flaky, files, contents } = await oneNode();
+    flaky.loseNextReply = true;
+    flaky.downOnLoss = false;
+    // etcd answers the re-read: the switch applied, so the move did.
+    const info = await files.move(alice, '/m.txt', moveSpec('/m.txt', { backend: 's3' })).then(
+      (i) => i.backend_type,
+      (e: unknown) => (e as CallfsError).code,
+    );
+    expect((await meta.get('/m.txt'))?.inode.backend_type).to.equal('s3');
+    expect(info).to.equal('s3');
+    expect(await contents()).to.equal('acknowledged bytes');
+  });
+
+  it('should leave the copy to the reconciler while etcd cannot be asked', async () => {
+    const { meta, flaky, files, contents } = await oneNode();
+    flaky.loseNextReply = true;
+    const err = await rejection(files.move(alice, '/m.txt', moveSpec('/m.txt', { backend: 's3' })));
+    expect((err as CallfsError).code).to.equal('METADATA_UNAVAILABLE');
+    expect(await files.reconciler.runOnce()).to.equal(1);
+    flaky.down = false;
+    expect(await files.reconciler.runOnce()).to.equal(0);
+    expect((await meta.get('/m.txt'))?.inode.backend_type).to.equal('s3');
+    expect(await contents()).to.equal('acknowledged bytes');
+  });
+
+  it('should fence a held switch so it never names the dropped copy', async () => {
+    const { meta, flaky, files, contents } = await oneNode();
+    flaky.holdNext = true;
+    const err = await rejection(files.move(alice, '/m.txt', moveSpec('/m.txt', { backend: 's3' })));
+    expect((err as CallfsError).code).to.equal('METADATA_UNAVAILABLE');
+    // etcd applies the held switch only now: the source was written over, so it fails.
+    expect((await rejection(flaky.held!()))?.constructor.name).to.equal('StaleRevisionError');
+    expect((await meta.get('/m.txt'))?.inode.backend_type).to.equal('localfs');
+    expect(await contents()).to.equal('acknowledged bytes');
+  });
+});
