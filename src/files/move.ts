@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   AlreadyExistsError,
+  MetadataUnavailableError,
   NotFoundError,
   PermissionDeniedError,
   StaleRevisionError,
@@ -119,13 +120,15 @@ async function renameLocalFile(
   // Over an existing file the destination's bytes change now: its Last-Modified must not go
   // back to the source's (If-Modified-Since would answer 304 for other bytes).
   const inode = overwrite ? { ...cur.inode, mtime: Math.max(now, cur.inode.mtime) } : cur.inode;
-  const moved = await d.metadata.move(cur, to, inode, {
-    overwrite,
-    parents: spec.create_parents
-      ? parentTemplate(d.instanceId, d.storage.backendType, ctx, now)
-      : undefined,
-    journal: { id, value: { type: MOVE_FILE, node: d.instanceId, from: source, to } },
-  });
+  const moved = await d.metadata
+    .move(cur, to, inode, {
+      overwrite,
+      parents: spec.create_parents
+        ? parentTemplate(d.instanceId, d.storage.backendType, ctx, now)
+        : undefined,
+      journal: { id, value: { type: MOVE_FILE, node: d.instanceId, from: source, to } },
+    })
+    .catch((err: unknown) => afterUnansweredMove(d, err, cur, to));
   // A generation-keyed backend stores no path: its bytes stay where they are.
   if (onDisk(d, cur.inode)) {
     // Bytes etcd named at the source before they were in place (a file that moved here and
@@ -142,6 +145,45 @@ async function renameLocalFile(
   }
   await d.metadata.clearJournal(id);
   return toFileInfo(moved);
+}
+
+/**
+ * The move's transaction went unanswered: etcd may have applied it (its answer lost) or hold it
+ * and apply it later. The source, if still the record the move compares, is written over first,
+ * so a held move fails its compare whenever it comes; then etcd's own record of `to` decides.
+ * Named there, the move applied: its record, and the disk step follows now (left to start-up
+ * recovery, the bytes would stay at the source, where a new file's would replace them). Else,
+ * or when etcd cannot be asked, `err`: the journal entry of an applied move stays for recovery.
+ */
+async function afterUnansweredMove(
+  d: MoveDeps,
+  err: unknown,
+  cur: InodeRecord,
+  to: string,
+): Promise<InodeRecord> {
+  if (!(err instanceof MetadataUnavailableError)) throw err;
+  try {
+    const src = await d.metadata.get(cur.path, { fresh: true });
+    if (src?.revision === cur.revision) {
+      await d.metadata.replace(src, src.inode).catch((fenceErr: unknown) => {
+        // Changed meanwhile (maybe by the held move itself): its compare can never pass.
+        if (!(fenceErr instanceof StaleRevisionError)) throw fenceErr;
+      });
+    }
+    const now = await d.metadata.get(to, { fresh: true });
+    const write = cur.inode.write;
+    if (
+      now &&
+      write !== undefined &&
+      now.inode.write === write &&
+      now.inode.gen === cur.inode.gen
+    ) {
+      return now;
+    }
+  } catch {
+    // etcd cannot be asked: the client gets the unknown outcome.
+  }
+  throw err;
 }
 
 /**
