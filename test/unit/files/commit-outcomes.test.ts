@@ -228,6 +228,23 @@ describe('commit outcomes', () => {
       expect((await readFile(files, alice, '/f.txt')).toString()).to.equal('again');
     });
 
+    it('should fence the create of a PUT whose file vanished while it uploaded', async () => {
+      const { flaky, meta, mem, files } = await oneNode();
+      await writeFile(files, alice, '/v.txt', 'x');
+      const session = await files.openWrite(alice, {
+        path: '/v.txt',
+        write_mode: 'WRITE_MODE_CREATE_OR_REPLACE',
+        expected_size: -1,
+      });
+      await files.remove(alice, '/v.txt');
+      // The commit is a create without a claim; etcd holds it unanswered.
+      flaky.holdNextCommit = true;
+      const err = await rejection(session.write(bodyOf('vanished')));
+      expect((err as CallfsError).code).to.equal('METADATA_UNAVAILABLE');
+      expect((await rejection(flaky.held!()))?.constructor.name).to.equal('StaleRevisionError');
+      expect([await meta.get('/v.txt'), mem.stagedCount()]).to.deep.equal([null, 0]);
+    });
+
     it('should keep a create that etcd applied before its fence arrived', async () => {
       const { flaky, mem, files } = await oneNode();
       flaky.holdNextCommit = true;
