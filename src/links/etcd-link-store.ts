@@ -7,7 +7,7 @@
 // etcd failures once, like the metadata adapter (etcd-call.ts).
 import { CompareResult, CompareTarget, type Etcd3 } from 'etcd3';
 import { InternalError } from '../files/errors.js';
-import { callOptions, mapEtcdError } from '../metadata/etcd-call.js';
+import { callOptions, mapEtcdError, once } from '../metadata/etcd-call.js';
 import { DEFAULT_PREFIX, normalizePrefix } from '../metadata/keys.js';
 import type { LinkRecord, LinkStore, StoredLink } from './ports.js';
 import { decodeLink, encodeLink } from './record.js';
@@ -45,14 +45,18 @@ export class EtcdLinkStore implements LinkStore {
       throw mapEtcdError(err, 'create link');
     }
     try {
-      const res = await this.client.kv.txn(
-        {
-          compare: [
-            { key, target: CompareTarget.Version, result: CompareResult.Equal, version: 0 },
-          ],
-          success: [{ request_put: { key, value: Buffer.from(encodeLink(link)), lease: leaseId } }],
-        },
-        callOptions(this.timeoutMs),
+      const res = await once(() =>
+        this.client.kv.txn(
+          {
+            compare: [
+              { key, target: CompareTarget.Version, result: CompareResult.Equal, version: 0 },
+            ],
+            success: [
+              { request_put: { key, value: Buffer.from(encodeLink(link)), lease: leaseId } },
+            ],
+          },
+          callOptions(this.timeoutMs),
+        ),
       );
       if (res.succeeded) return true;
     } catch (err) {
@@ -78,22 +82,24 @@ export class EtcdLinkStore implements LinkStore {
     const key = this.keyOf(expected.id);
     const used: LinkRecord = { ...expected.link, state: 'used' };
     try {
-      const res = await this.client.kv.txn(
-        {
-          compare: [
-            {
-              key,
-              target: CompareTarget.Mod,
-              result: CompareResult.Equal,
-              mod_revision: expected.revision,
-            },
-          ],
-          // Keep the record's lease: the used link must vanish when the active one would have.
-          success: [
-            { request_put: { key, value: Buffer.from(encodeLink(used)), ignore_lease: true } },
-          ],
-        },
-        callOptions(this.timeoutMs),
+      const res = await once(() =>
+        this.client.kv.txn(
+          {
+            compare: [
+              {
+                key,
+                target: CompareTarget.Mod,
+                result: CompareResult.Equal,
+                mod_revision: expected.revision,
+              },
+            ],
+            // Keep the record's lease: the used link must vanish when the active one would have.
+            success: [
+              { request_put: { key, value: Buffer.from(encodeLink(used)), ignore_lease: true } },
+            ],
+          },
+          callOptions(this.timeoutMs),
+        ),
       );
       return res.succeeded;
     } catch (err) {

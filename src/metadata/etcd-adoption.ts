@@ -6,7 +6,7 @@
 // either keeps its entry or finds it re-owned, never both.
 import { CompareResult, CompareTarget, SortOrder, SortTarget, type Etcd3 } from 'etcd3';
 import type { JournalEntry } from '../files/ports.js';
-import { callOptions, mapEtcdError } from './etcd-call.js';
+import { callOptions, mapEtcdError, once } from './etcd-call.js';
 import type { EtcdMembership } from './etcd-membership.js';
 import { nodeKey, nodesPrefix, prefixEnd } from './keys.js';
 
@@ -102,7 +102,7 @@ export class EtcdAdoption {
 
   private async txn(req: Parameters<Etcd3['kv']['txn']>[0], what: string) {
     try {
-      return await this.o.client.kv.txn(req, callOptions(this.o.timeoutMs));
+      return await once(() => this.o.client.kv.txn(req, callOptions(this.o.timeoutMs)));
     } catch (err) {
       throw mapEtcdError(err, what);
     }

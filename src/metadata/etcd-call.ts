@@ -12,6 +12,7 @@ import {
   type IOptions,
   type IRangeRequest,
   type IRangeResponse,
+  type ITxnRequest,
   isRecoverableError,
 } from 'etcd3';
 import {
@@ -147,11 +148,91 @@ function shortBreaker(host: string): Policy {
 }
 
 /**
- * The etcd3 client's fault handling: its default global retry, and a per-host breaker that
- * lets a resumed etcd serve within HOST_HALF_OPEN_MS instead of five seconds.
+ * Set while an etcd request that changes something is handed to the client (`once`). The
+ * client calls its global policy synchronously from the request method (etcd3 1.1's
+ * ConnectionPool.exec; test/unit/metadata/etcd-retry.test.ts holds it to that), so the policy
+ * reads the flag as the request starts.
+ */
+let changing = false;
+
+/**
+ * Runs `request`, an etcd request that changes something (a transaction with puts or deletes,
+ * a put, a delete), without the client's resend of a request whose fate is unknown. etcd3
+ * retries every "recoverable" failure (UNAVAILABLE, INTERNAL, CANCELLED) by sending the request
+ * again, but etcd answers UNAVAILABLE also for a request it may still apply ("leader changed",
+ * "request timed out", a connection dropped after sending): a resent create then fails its own
+ * compare and answers 409 for a file that etcd names, and the writer drops its bytes. A
+ * request the client never sent (no connection to the host) is still tried again; any other
+ * failure reaches the caller, whose unanswered-commit handling decides (write-commits.ts).
+ */
+export function once<T>(request: () => Promise<T>): Promise<T> {
+  changing = true;
+  try {
+    return request();
+  } finally {
+    changing = false;
+  }
+}
+
+/** Whether a transaction changes something (a put or a delete in either branch). */
+export function changes(req: ITxnRequest): boolean {
+  const ops = [...(req.success ?? []), ...(req.failure ?? [])];
+  return ops.some((op) => op.request_put || op.request_delete_range || op.request_txn);
+}
+
+/** A failure that says the request never left this process (no connection to the host). */
+export function neverSent(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    /No connection established|ECONNREFUSED|failed to connect|Name resolution failed/i.test(
+      err.message,
+    )
+  );
+}
+
+/** Tries of a request after its first, as etcd3's default global policy allows. */
+const RETRIES = 3;
+
+/**
+ * The client's global policy: etcd3's default (up to three more tries of a recoverable
+ * failure, at once), except that a request sent under `once` is tried again only when it
+ * was never sent.
+ */
+export function retryUnlessChanging(): Policy {
+  const policy = {
+    onSuccess: noEvent,
+    onFailure: noEvent,
+    onRetry: noEvent,
+    onGiveUp: noEvent,
+    async execute<T>(
+      fn: (context: { signal: AbortSignal; attempt: number }) => PromiseLike<T> | T,
+      signal?: AbortSignal,
+    ): Promise<T> {
+      const changes = changing;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await fn({ signal: signal ?? NEVER_ABORTED, attempt });
+        } catch (err) {
+          const again =
+            attempt < RETRIES &&
+            err instanceof Error &&
+            isRecoverableError(err) &&
+            (!changes || neverSent(err));
+          if (!again) throw err;
+        }
+      }
+    },
+  };
+  return policy as unknown as Policy;
+}
+
+/**
+ * The etcd3 client's fault handling: retries that never resend a change whose fate is unknown
+ * (`once`), and a per-host breaker that lets a resumed etcd serve within HOST_HALF_OPEN_MS
+ * instead of five seconds.
  */
 export function etcdFaultHandling(): FaultHandling {
-  return { host: shortBreaker };
+  return { host: shortBreaker, global: retryUnlessChanging() };
 }
 
 /**

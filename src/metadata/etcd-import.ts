@@ -6,7 +6,7 @@
 // a conflict (another node's, or another kind), which is reported.
 import type { Etcd3, IRangeRequest, IRangeResponse } from 'etcd3';
 import type { Inode } from '../files/ports.js';
-import { callOptions, mapEtcdError, rangeWithin } from './etcd-call.js';
+import { callOptions, mapEtcdError, once, rangeWithin } from './etcd-call.js';
 import { absent, unchanged } from './etcd-compares.js';
 import { DEFAULT_PREFIX, inodeKey, nodeKey, normalizePrefix } from './keys.js';
 import { decodeInode, encodeInode } from './records.js';
@@ -140,7 +140,7 @@ export class EtcdImporter {
 
   private async txn(req: Parameters<Etcd3['kv']['txn']>[0]) {
     try {
-      return await this.client.kv.txn(req, callOptions(this.timeoutMs));
+      return await once(() => this.client.kv.txn(req, callOptions(this.timeoutMs)));
     } catch (err) {
       throw mapEtcdError(err, 'import');
     }

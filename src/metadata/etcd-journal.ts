@@ -12,7 +12,7 @@ import {
   type IRangeResponse,
 } from 'etcd3';
 import type { JournalEntry, JournalRead } from '../files/ports.js';
-import { callOptions, mapEtcdError, rangeWithin } from './etcd-call.js';
+import { callOptions, mapEtcdError, once, rangeWithin } from './etcd-call.js';
 import { prefixEnd } from './keys.js';
 
 export interface EtcdJournalOptions {
@@ -93,23 +93,25 @@ export class EtcdJournal {
   async swap(expected: JournalEntry, next: JournalEntry['value'] | null): Promise<boolean> {
     const key = this.keyOf(expected.id);
     try {
-      const res = await this.o.client.kv.txn(
-        {
-          compare: [
-            {
-              key,
-              target: CompareTarget.Value,
-              result: CompareResult.Equal,
-              value: Buffer.from(JSON.stringify(expected.value)),
-            },
-          ],
-          success: [
-            next === null
-              ? { request_delete_range: { key } }
-              : { request_put: { key, value: Buffer.from(JSON.stringify(next)) } },
-          ],
-        },
-        callOptions(this.o.timeoutMs),
+      const res = await once(() =>
+        this.o.client.kv.txn(
+          {
+            compare: [
+              {
+                key,
+                target: CompareTarget.Value,
+                result: CompareResult.Equal,
+                value: Buffer.from(JSON.stringify(expected.value)),
+              },
+            ],
+            success: [
+              next === null
+                ? { request_delete_range: { key } }
+                : { request_put: { key, value: Buffer.from(JSON.stringify(next)) } },
+            ],
+          },
+          callOptions(this.o.timeoutMs),
+        ),
       );
       return res.succeeded;
     } catch (err) {

@@ -13,7 +13,7 @@ import type {
 } from 'etcd3';
 import type { InodeRecord } from '../files/ports.js';
 import { MAX_TXN_OPS } from './etcd-bulk.js';
-import { callOptions, mapEtcdError, rangeWithin } from './etcd-call.js';
+import { callOptions, changes, mapEtcdError, once, rangeWithin } from './etcd-call.js';
 import type { EtcdMembership, HeldRegistration } from './etcd-membership.js';
 import { inodeKey } from './keys.js';
 import { decodeInode } from './records.js';
@@ -73,7 +73,9 @@ export class EtcdKv {
 
   async txn(req: ITxnRequest, what: string, held?: HeldRegistration): Promise<ITxnResponse> {
     try {
-      return await this.o.client.kv.txn(req, callOptions(this.o.timeoutMs));
+      const send = (): Promise<ITxnResponse> =>
+        this.o.client.kv.txn(req, callOptions(this.o.timeoutMs));
+      return await (changes(req) ? once(send) : send());
     } catch (err) {
       const mapped = mapEtcdError(err, what);
       // A leased put naming a lease etcd no longer has: the registration is gone.

@@ -6,7 +6,7 @@
 import { CompareResult, CompareTarget, type Etcd3, type ICompare, type Lease } from 'etcd3';
 import { AlreadyExistsError, InternalError, NodeNotServingError } from '../files/errors.js';
 import type { NodeRecord } from '../files/ports.js';
-import { callOptions, mapEtcdError, type MetadataLogger, Sleeper } from './etcd-call.js';
+import { callOptions, mapEtcdError, type MetadataLogger, once, Sleeper } from './etcd-call.js';
 import { nodeKey, nodesPrefix, prefixEnd } from './keys.js';
 import { decodeNode, encodeNode } from './records.js';
 
@@ -162,27 +162,29 @@ export class EtcdMembership {
       const leaseId = await lease.grant();
       for (;;) {
         if (this.epoch !== epoch) throw new NodeNotServingError('registration cancelled');
-        const res = await this.o.client.kv.txn(
-          {
-            compare: [
-              {
-                key: this.key,
-                target: CompareTarget.Version,
-                result: CompareResult.Equal,
-                version: 0,
-              },
-            ],
-            success: [
-              {
-                request_put: {
+        const res = await once(() =>
+          this.o.client.kv.txn(
+            {
+              compare: [
+                {
                   key: this.key,
-                  value: Buffer.from(encodeNode({ ...node, leased: Date.now() })),
-                  lease: leaseId,
+                  target: CompareTarget.Version,
+                  result: CompareResult.Equal,
+                  version: 0,
                 },
-              },
-            ],
-          },
-          callOptions(this.o.requestTimeoutMs),
+              ],
+              success: [
+                {
+                  request_put: {
+                    key: this.key,
+                    value: Buffer.from(encodeNode({ ...node, leased: Date.now() })),
+                    lease: leaseId,
+                  },
+                },
+              ],
+            },
+            callOptions(this.o.requestTimeoutMs),
+          ),
         );
         if (res.succeeded) {
           if (this.epoch !== epoch) throw new NodeNotServingError('registration cancelled');
