@@ -168,16 +168,23 @@ export async function etcdCreates(
   return { perSec: r.count / r.seconds, ...r, p50: 0, p99: 0, command: shown(argv, ctx.key) };
 }
 
-/** Sum of the node's etcd request counters (every operation and outcome) from /metrics. */
-export async function etcdRequests(url: string, key: string): Promise<number> {
+/**
+ * Every etcd request a node has made so far (the count of its etcd latency histogram), per
+ * `operation` label: the metadata port's call that made them.
+ */
+export async function etcdRequestsByOperation(
+  url: string,
+  key: string,
+): Promise<Map<string, number>> {
   const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${key}` } });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`${url}/metrics: ${res.status}`);
-  let sum = 0;
+  const counts = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line.startsWith('callfs_etcd_request_duration_seconds_count')) {
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      const op = /operation="([^"]*)"/.exec(line)?.[1] ?? '?';
+      counts.set(op, (counts.get(op) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
     }
   }
-  return sum;
+  return counts;
 }
