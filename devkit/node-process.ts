@@ -17,6 +17,23 @@ export const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
  */
 export const NODE_ENV_DEFAULTS: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
+/**
+ * Per-build environments of an A/B probe, `'A=1 B=2;A=3'` (one `;`-separated spec per build, in
+ * the order of the builds; a spec is space-separated `NAME=value`s): each over this process's.
+ */
+export function buildEnvs(spec: string | undefined, builds: number): NodeJS.ProcessEnv[] {
+  const specs = (spec ?? '').split(';');
+  return Array.from({ length: builds }, (_, i) => ({
+    ...process.env,
+    ...Object.fromEntries(
+      (specs[i] ?? '')
+        .split(' ')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ),
+  }));
+}
+
 /** `dist`: bin/callfs (compiled JavaScript, as in production); `tsx`: src/main.ts via tsx. */
 export type Runtime = 'dist' | 'tsx';
 

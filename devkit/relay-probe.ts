@@ -9,6 +9,8 @@
 //   RELAY_PROBE_OPS=get.relay,put.relay  only these operations (default: all four)
 //   RELAY_PROBE_BUILDS=/path/a,/path/b   one cluster per checkout (its dist/), interleaved
 //                                        round by round and operation by operation (A/B)
+//   RELAY_PROBE_ENVS='A=1;A=2'           more environment for each build's nodes, in the order
+//                                        of RELAY_PROBE_BUILDS (a checkout may be named twice)
 import { execFileSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { cpSync, createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
@@ -22,7 +24,7 @@ import {
   type LocalCluster,
   type NodeSlot,
 } from './cluster.js';
-import { REPO } from './node-process.js';
+import { buildEnvs, REPO } from './node-process.js';
 import { Procs } from './proc.js';
 import { rssMB, sampleRss } from './rss.js';
 
@@ -61,6 +63,8 @@ async function main(): Promise<void> {
   const sha = hash.digest('hex');
   const profileDir = process.env.RELAY_PROBE_PROFILE;
   const builds = (process.env.RELAY_PROBE_BUILDS ?? REPO).split(',');
+  const specs = (process.env.RELAY_PROBE_ENVS ?? '').split(';');
+  const envs = buildEnvs(process.env.RELAY_PROBE_ENVS, builds.length);
   const procs = new Procs({ pidDir: join(dir, 'pids') });
   const clusters: { build: string; cluster: LocalCluster }[] = [];
   const curl = (method: 'GET' | 'PUT', target: string): { status: number; seconds: number } => {
@@ -90,6 +94,7 @@ async function main(): Promise<void> {
         config,
         runtime: 'dist',
         repo: build,
+        env: envs[i],
         nodeArgs: [
           ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
           ...(process.env.RELAY_PROBE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
         logs: true,
         procs,
       });
-      clusters.push({ build, cluster });
+      clusters.push({ build: [basename(build), specs[i]].filter(Boolean).join(' '), cluster });
       const [n1, n2] = cluster.nodes as [ClusterNode, ClusterNode];
       const first = curl('PUT', url(n1, path));
       if (first.status !== 201 && first.status !== 200) throw new Error(`PUT ${first.status}`);
@@ -127,7 +132,7 @@ async function main(): Promise<void> {
           if (res.status !== 200) throw new Error(`${op} ${res.status}`);
           const window = [Number(started), Number(process.hrtime.bigint() / 1000n)];
           const line = {
-            build: basename(build),
+            build,
             round: r + 1,
             op,
             mbps: Math.round((MIB * 1024 * 1024) / 1e6 / res.seconds),

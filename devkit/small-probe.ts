@@ -20,7 +20,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { loopbackNodeConfig, startLocalCluster, type LocalCluster } from './cluster.js';
-import { REPO } from './node-process.js';
+import { buildEnvs, REPO } from './node-process.js';
 import { Procs } from './proc.js';
 
 const ROUNDS = Number(process.argv[2] ?? 4);
@@ -59,21 +59,12 @@ async function cannon(
   };
 }
 
-/** `A=1 B=2` as an environment. */
-function envOf(spec: string | undefined): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    (spec ?? '')
-      .split(' ')
-      .filter(Boolean)
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
-}
-
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'small-probe-'));
   const procs = new Procs({ pidDir: join(dir, 'pids') });
   const builds = (process.env.SMALL_PROBE_BUILDS ?? REPO).split(',');
-  const envs = (process.env.SMALL_PROBE_ENVS ?? '').split(';');
+  const specs = (process.env.SMALL_PROBE_ENVS ?? '').split(';');
+  const envs = buildEnvs(process.env.SMALL_PROBE_ENVS, builds.length);
   const clusters: { label: string; cluster: LocalCluster }[] = [];
   try {
     for (const [i, build] of builds.entries()) {
@@ -83,12 +74,12 @@ async function main(): Promise<void> {
         runtime: 'dist',
         repo: build,
         nodeArgs: process.env.SMALL_PROBE_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
-        env: { ...process.env, ...envOf(envs[i]) },
+        env: envs[i],
         dir: join(dir, `build-${i}`),
         logs: true,
         procs,
       });
-      clusters.push({ label: [basename(build), envs[i]].filter(Boolean).join(' '), cluster });
+      clusters.push({ label: [basename(build), specs[i]].filter(Boolean).join(' '), cluster });
       const res = await fetch(`${cluster.nodes[0]!.url}/v1/files/sp/small.bin`, {
         method: 'PUT',
         headers: { authorization: `Bearer ${KEY}` },
