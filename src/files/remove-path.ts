@@ -8,6 +8,7 @@ import {
   CallfsError,
   NotFoundError,
   PermissionDeniedError,
+  PreconditionFailedError,
   StaleRevisionError,
   WrongOwnerError,
 } from './errors.js';
@@ -53,7 +54,9 @@ export async function removePath(
           await d.metadata.remove(rec);
           return;
         } catch (err) {
-          if (round > 1 || !(err instanceof CallfsError)) throw err;
+          // Only a refusal is decided again: an unanswered remove (etcd away) stays a 503,
+          // whatever a read then shows, since it may have applied.
+          if (round > 1 || !(err instanceof CallfsError) || !refusal(err)) throw err;
           const now = await d.metadata.get(path, { fresh: true });
           if (!isVisible(now)) throw new NotFoundError(`${path} not found`);
           if (now.revision === rec.revision || now.inode.type !== 'directory') throw err;
@@ -110,6 +113,15 @@ function assertRemovable(
   // Checked against the record the delete is fenced on: a version written since the
   // client read its ETag is never deleted.
   evaluateConditions(toFileInfo(cur), conditions, false);
+}
+
+/** A refusal a cached record may have caused: permission, conditions, a lost compare. */
+function refusal(err: CallfsError): boolean {
+  return (
+    err instanceof PermissionDeniedError ||
+    err instanceof PreconditionFailedError ||
+    err instanceof StaleRevisionError
+  );
 }
 
 function assertCanModify(ctx: CallContext, rec: InodeRecord): void {

@@ -2,6 +2,7 @@
 // as localfs, including staged temps, the prepare journal and start-up recovery (emulated with
 // a map of staged writes that survives a dropped TempFile, as files in tmp/ survive a crash).
 // It buffers whole bodies, which is fine for a test fake and nowhere else.
+import { randomBytes } from 'node:crypto';
 import { Readable, Writable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InternalError, InvalidPathError, NotFoundError } from '../files/errors.js';
@@ -47,8 +48,11 @@ class MemoryTemp extends StagedTemp {
     private readonly files: Map<string, StoredFile>,
     private readonly key: number,
     path: string,
+    tag: string,
   ) {
-    super(path, `m${key}`);
+    // Write ids are unique across instances, as a disk's random ones are: several fake nodes
+    // share one metadata store, whose write fences are keyed by write id.
+    super(path, `m${tag}-${key}`);
   }
 
   protected async writePart(
@@ -100,6 +104,8 @@ export class MemoryStorage implements PathStorage {
   private readonly files = new Map<string, StoredFile>();
   private readonly staged = new Map<number, Staged>();
   private nextId = 1;
+  /** Tells this instance's write ids from another's. */
+  private readonly tag = randomBytes(4).toString('hex');
 
   constructor(options: MemoryStorageOptions = {}) {
     this.backendType = options.backendType ?? 'memory';
@@ -137,7 +143,7 @@ export class MemoryStorage implements PathStorage {
 
   async createTemp(path: string): Promise<TempFile> {
     await this.checkPath(path);
-    return new MemoryTemp(this.staged, this.files, this.nextId++, path);
+    return new MemoryTemp(this.staged, this.files, this.nextId++, path, this.tag);
   }
 
   async remove(ref: FileRef): Promise<void> {
