@@ -571,7 +571,9 @@ function report(head: string, seconds: number): string {
       title: `Large transfers (${S}, curl)`,
       intro:
         'curl times the transfer alone (`-o /dev/null`, or `-T` from a file in tmpfs); the SHA-256 ' +
-        'of every body and stored file is checked in a separate pass afterwards.',
+        'of every body and stored file is checked in a separate pass afterwards. Every timed PUT ' +
+        'starts on a settled disk (`sync`, then 1 s), so the release of the blocks of a file ' +
+        'replaced just before does not fall into it.',
       rows: [
         row(`GET ${S} on the owner`, 'get.owner', 'MB/s', {
           label: 'plain node:http, 1 MiB reads',

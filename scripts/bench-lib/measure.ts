@@ -39,6 +39,20 @@ export interface Transfer {
 }
 
 /** One timed curl transfer: GET to /dev/null, or PUT (-T) of `upload`. */
+/** How long a timed upload waits after `sync` (see settleDisk). */
+const SETTLE_MS = 1000;
+
+/**
+ * Lets the disk settle before a timed upload: `sync`, then a pause. Each round's uploads
+ * replace files written just before (a baseline's `big.bin`, a path the node wrote), and the
+ * freed blocks are released (and, with ext4's `discard`, trimmed) at the next journal commit:
+ * without this, that work fell into whichever upload came next, the same one every round.
+ */
+async function settleDisk(ctx: Context): Promise<void> {
+  await ctx.procs.run('sync', ['sync'], 60_000);
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+}
+
 export async function curl(
   ctx: Context,
   method: 'GET' | 'PUT',
@@ -47,6 +61,7 @@ export async function curl(
   /** Follows a redirect (`-L`), as a bulk client asking for `?redirect=true` does. */
   follow = false,
 ): Promise<Transfer> {
+  if (method === 'PUT') await settleDisk(ctx);
   const argv = [
     'curl',
     '-sS',
