@@ -1,0 +1,96 @@
+// Large PUTs on a node beside the bench's plain server (scripts/bench-lib/baseline-server.ts:
+// temp file, fsync, rename), alternating, each after `sync` and a second's pause, with the CPU
+// ticks each server process spent on its upload (/proc/<pid>/stat). Not part of the bench: a
+// development probe for the owner's large PUT, alone on a one-node cluster of the compiled build.
+//
+//   node --import tsx devkit/put-probe.ts [rounds] [MiB]
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loopbackNodeConfig, startLocalCluster } from './cluster.js';
+import { Procs } from './proc.js';
+
+const ROUNDS = Number(process.argv[2] ?? 4);
+const MIB = Number(process.argv[3] ?? 512);
+const KEY = 'put-probe-key-5e4d3c2b1a09f8e7d6c5';
+
+/** utime + stime of a process, in clock ticks. */
+function ticks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+/** One timed upload of `source` to `url` on a settled disk: [MB/s, HTTP status]. */
+function put(url: string, source: string): [number, number] {
+  execFileSync('sync');
+  execFileSync('sleep', ['1']);
+  const out = execFileSync(
+    'curl',
+    [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code} %{speed_upload}',
+      '-H',
+      `authorization: Bearer ${KEY}`,
+      '-T',
+      source,
+      url,
+    ],
+    { encoding: 'utf8' },
+  );
+  const [status, speed] = out.trim().split(' ').map(Number);
+  return [Math.round(speed! / 1e6), status!];
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'put-probe-'));
+  const shm = await mkdtemp('/dev/shm/put-probe-');
+  const source = join(shm, 'source.bin');
+  const procs = new Procs({ pidDir: join(dir, 'pids') });
+  try {
+    execFileSync('dd', ['if=/dev/urandom', `of=${source}`, 'bs=1M', `count=${MIB}`, 'status=none']);
+    const cluster = await startLocalCluster({
+      count: 1,
+      config: (slot) => loopbackNodeConfig(slot, { apiKey: KEY, prefix: '/pp/', name: 'pp' }),
+      runtime: 'dist',
+      dir: join(dir, 'cluster'),
+      logs: true,
+      procs,
+    });
+    try {
+      const baseDir = join(dir, 'plain');
+      mkdirSync(baseDir);
+      const script = 'scripts/bench-lib/baseline-server.ts';
+      const argv = [process.execPath, '--import', 'tsx', script, baseDir];
+      const { child, info } = await procs.startServer<{ port: number }>('plain', argv, 60_000);
+      const node = cluster.nodes[0]!;
+      for (let r = 1; r <= ROUNDS; r++) {
+        let t = ticks(child.pid!);
+        const [plain] = put(`http://127.0.0.1:${info.port}/big.bin`, source);
+        const plainTicks = ticks(child.pid!) - t;
+        t = ticks(node.pid);
+        const [owner, status] = put(`${node.url}/v1/files/probe/big-${r}.bin`, source);
+        if (status !== 201) throw new Error(`PUT ${status}`);
+        const ownerTicks = ticks(node.pid) - t;
+        process.stdout.write(
+          `${JSON.stringify({ round: r, plain, plainTicks, owner, ownerTicks })}\n`,
+        );
+      }
+      await procs.stop(child);
+    } finally {
+      await cluster.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await rm(shm, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
