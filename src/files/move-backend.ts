@@ -5,12 +5,7 @@
 // the old bytes are removed last. A crash leaves the old file or the new one: the target's
 // journal rolls the staged bytes forward exactly when etcd names them, and leftovers of the
 // old backend are what `callfs fsck` reports as orphans.
-import {
-  BadRequestError,
-  InternalError,
-  MetadataUnavailableError,
-  StaleRevisionError,
-} from './errors.js';
+import { BadRequestError, InternalError, MetadataUnavailableError } from './errors.js';
 import { toFileInfo } from './info.js';
 import { type BackendDeps, dropUnnamed, onDisk, placement, refOf, storageFor } from './backends.js';
 import type { Conditions } from './conditions.js';
@@ -20,6 +15,7 @@ import type { PendingWrite } from './reconciler.js';
 import { checkMoveOverwrite, ownFileToMove } from './move.js';
 import { parentTemplate } from './write-inodes.js';
 import { decided } from './refusals.js';
+import { fenceCompared, namesWrite } from './held-commits.js';
 
 export interface MoveBackendDeps extends BackendDeps {
   instanceId: string;
@@ -115,16 +111,7 @@ async function afterUnansweredSwitch(
   gen: number,
   temp: TempFile,
 ): Promise<InodeRecord> {
-  const fence = async (): Promise<void> => {
-    const src = await d.metadata.get(cur.path, { fresh: true });
-    // Changed since (maybe by the switch itself): the held switch's compare can never pass.
-    if (src?.revision !== cur.revision) return;
-    try {
-      await d.metadata.replace(src, src.inode);
-    } catch (fenceErr) {
-      if (!(fenceErr instanceof StaleRevisionError)) throw fenceErr;
-    }
-  };
+  const fence = (): Promise<void> => fenceCompared(d.metadata, cur);
   let now: InodeRecord | null;
   try {
     await fence();
@@ -137,7 +124,7 @@ async function afterUnansweredSwitch(
     // exactly when etcd names it.
     throw err;
   }
-  if (now?.inode.write === temp.id && now.inode.gen === gen) return now;
+  if (now && namesWrite(now, temp.id, gen)) return now;
   await temp.discard();
   throw err;
 }

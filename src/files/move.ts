@@ -37,6 +37,7 @@ import {
 } from './backends.js';
 import { parentTemplate } from './write-inodes.js';
 import { decided } from './refusals.js';
+import { fenceCompared, namesWrite } from './held-commits.js';
 
 export interface MoveDeps extends BackendDeps {
   instanceId: string;
@@ -163,23 +164,9 @@ async function afterUnansweredMove(
 ): Promise<InodeRecord> {
   if (!(err instanceof MetadataUnavailableError)) throw err;
   try {
-    const src = await d.metadata.get(cur.path, { fresh: true });
-    if (src?.revision === cur.revision) {
-      await d.metadata.replace(src, src.inode).catch((fenceErr: unknown) => {
-        // Changed meanwhile (maybe by the held move itself): its compare can never pass.
-        if (!(fenceErr instanceof StaleRevisionError)) throw fenceErr;
-      });
-    }
+    await fenceCompared(d.metadata, cur);
     const now = await d.metadata.get(to, { fresh: true });
-    const write = cur.inode.write;
-    if (
-      now &&
-      write !== undefined &&
-      now.inode.write === write &&
-      now.inode.gen === cur.inode.gen
-    ) {
-      return now;
-    }
+    if (now && namesWrite(now, cur.inode.write, cur.inode.gen)) return now;
   } catch {
     // etcd cannot be asked: the client gets the unknown outcome.
   }

@@ -24,6 +24,7 @@ import type { Router } from './routing.js';
 import type { CommitStage } from './write-session.js';
 import { firstGeneration, parentTemplate } from './write-inodes.js';
 import { type BackendDeps, defaultStorage, dropUnnamed, servedHere } from './backends.js';
+import { namesWrite } from './held-commits.js';
 
 export interface CommitsOptions extends BackendDeps {
   instanceId: string;
@@ -241,7 +242,7 @@ export class Commits {
         stage.keepPending(gen);
         throw err;
       }
-      if (now?.inode.write === stage.id && now.inode.gen === gen) return now;
+      if (now && namesWrite(now, stage.id, gen)) return now;
       // Changed by another commit since: the held transaction's compare can never pass.
       if (!compared || now?.revision !== compared.revision) throw err;
       try {
@@ -277,7 +278,7 @@ export class Commits {
       stage.keepPending(1, fence);
       throw err;
     }
-    if (now?.inode.write === stage.id && now.inode.gen === 1) return now;
+    if (now && namesWrite(now, stage.id, 1)) return now;
     throw err;
   }
 
