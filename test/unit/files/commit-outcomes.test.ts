@@ -6,11 +6,10 @@ import { expect } from 'chai';
 import {
   AlreadyExistsError,
   type CallfsError,
-  MetadataUnavailableError,
   NodeNotServingError,
 } from '../../../src/files/errors.js';
 import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
-import type { Metadata, PathStorage, TempFile } from '../../../src/files/ports.js';
+import type { PathStorage, TempFile } from '../../../src/files/ports.js';
 import { FilesService } from '../../../src/files/service.js';
 import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
 import { createMemoryStorage, type MemoryStorage } from '../../../src/storage/memory.js';
@@ -24,77 +23,10 @@ import {
   writeFile,
 } from '../../support/fakes.js';
 import { FAKE_CURSOR_KEY } from '../../support/fakes.js';
+import { FlakyMetadata } from '../../support/flaky-metadata.js';
 
 const alice = caller('alice');
 const POST = 'WRITE_MODE_CREATE_ONLY';
-
-/** etcd as seen through a cut link: while `down`, calls fail; `loseReply` drops one answer. */
-class FlakyMetadata {
-  down = false;
-  loseNextReply = false;
-  failNextCommit = false;
-  /** The next commit goes unanswered and is held, as etcd may hold a proposed request. */
-  holdNextCommit = false;
-  /** Applies the held commit now: its outcome, as etcd would decide it then. */
-  held?: () => Promise<unknown>;
-  /** etcd goes away right after it takes the held commit (the fence cannot be put). */
-  downAfterHold = false;
-  /** etcd applies the held commit just before the next fence arrives. */
-  applyHeldBeforeFence = false;
-  constructor(private readonly inner: MemoryMetadata) {}
-
-  wrap(): Metadata {
-    const inner = this.inner;
-    return new Proxy(inner, {
-      get: (target, key) => {
-        if (key === 'get') {
-          return async (path: string) => {
-            if (this.down) throw new MetadataUnavailableError('etcd is unavailable');
-            return target.get(path);
-          };
-        }
-        if (key === 'replace' || key === 'create') {
-          return async (...args: unknown[]) => {
-            if (this.down) throw new MetadataUnavailableError('etcd is unavailable');
-            if (this.holdNextCommit) {
-              this.holdNextCommit = false;
-              const fn = Reflect.get(target, key) as (...a: unknown[]) => Promise<unknown>;
-              this.held = () => fn.apply(target, args);
-              if (this.downAfterHold) this.down = true;
-              throw new MetadataUnavailableError('etcd did not answer the commit in time');
-            }
-            if (this.failNextCommit) {
-              this.failNextCommit = false;
-              this.down = true;
-              throw new MetadataUnavailableError('etcd went away before the commit');
-            }
-            const fn = Reflect.get(target, key) as (...a: unknown[]) => Promise<unknown>;
-            const result = await fn.apply(target, args);
-            if (this.loseNextReply) {
-              // The transaction applied; its answer (and etcd) is gone until `down` clears.
-              this.loseNextReply = false;
-              this.down = true;
-              throw new MetadataUnavailableError('etcd did not answer the commit');
-            }
-            return result;
-          };
-        }
-        if (key === 'fenceWrite') {
-          return async (id: string) => {
-            if (this.down) throw new MetadataUnavailableError('etcd is unavailable');
-            if (this.applyHeldBeforeFence) {
-              this.applyHeldBeforeFence = false;
-              await this.held!();
-            }
-            return target.fenceWrite(id);
-          };
-        }
-        const value = Reflect.get(target, key) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-  }
-}
 
 /** A storage whose next `failRenames` temp commits fail, as a full or flaky disk would. */
 function failingRenames(storage: MemoryStorage): { storage: PathStorage; failRenames: number } {

@@ -3,9 +3,8 @@
 // name bytes no node has); held and applied later, it must fail its compare once the copy is
 // gone; with etcd away, the copy waits for the reconciler.
 import { expect } from 'chai';
-import { MetadataUnavailableError, type CallfsError } from '../../../src/files/errors.js';
+import type { CallfsError } from '../../../src/files/errors.js';
 import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
-import type { Metadata } from '../../../src/files/ports.js';
 import { FilesService } from '../../../src/files/service.js';
 import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
 import { createMemoryStorage } from '../../../src/storage/memory.js';
@@ -17,57 +16,14 @@ import {
   rejection,
   writeFile,
 } from '../../support/fakes.js';
+import { FlakyMetadata } from '../../support/flaky-metadata.js';
 
 const alice = caller('alice');
 const STORE = 's3:000000000000';
 
-/** etcd through a cut link: `down` fails reads and switches; the next switch's answer is lost or held. */
-class Flaky {
-  down = false;
-  loseNextReply = false;
-  /** etcd goes away with the lost answer (else it answers the re-read). */
-  downOnLoss = true;
-  holdNext = false;
-  held?: () => Promise<unknown>;
-  constructor(private readonly inner: MemoryMetadata) {}
-  wrap(): Metadata {
-    return new Proxy(this.inner, {
-      get: (target, key) => {
-        const value = Reflect.get(target, key) as unknown;
-        if (typeof value !== 'function') return value;
-        const fn = value as (...a: unknown[]) => Promise<unknown>;
-        if (key === 'get') {
-          return async (...args: unknown[]) => {
-            if (this.down) throw new MetadataUnavailableError('etcd is unavailable');
-            return fn.apply(target, args);
-          };
-        }
-        if (key === 'replace' || key === 'move') {
-          return async (...args: unknown[]) => {
-            if (this.down) throw new MetadataUnavailableError('etcd is unavailable');
-            if (this.holdNext) {
-              this.holdNext = false;
-              this.held = () => fn.apply(target, args);
-              throw new MetadataUnavailableError('etcd did not answer the switch in time');
-            }
-            const result = await fn.apply(target, args);
-            if (this.loseNextReply) {
-              this.loseNextReply = false;
-              this.down = this.downOnLoss;
-              throw new MetadataUnavailableError('etcd did not answer the switch');
-            }
-            return result;
-          };
-        }
-        return fn.bind(target);
-      },
-    });
-  }
-}
-
 async function oneNode() {
   const meta = new MemoryMetadata({ instanceId: 'n1', store: new MemoryStore() });
-  const flaky = new Flaky(meta);
+  const flaky = new FlakyMetadata(meta, ['replace', 'move']);
   const bucket = createMemoryStorage({ backendType: 's3' });
   Object.defineProperty(bucket, 'location', { value: STORE });
   const files = new FilesService({
@@ -126,7 +82,7 @@ describe('move to another backend whose switch went unanswered', () => {
 
   it('should fence a held switch so it never names the dropped copy', async () => {
     const { meta, flaky, files, contents } = await oneNode();
-    flaky.holdNext = true;
+    flaky.holdNextCommit = true;
     const err = await rejection(files.move(alice, '/m.txt', moveSpec('/m.txt', { backend: 's3' })));
     expect((err as CallfsError).code).to.equal('METADATA_UNAVAILABLE');
     // etcd applies the held switch only now: the source was written over, so it fails.

@@ -3,35 +3,23 @@
 // restart's recovery, a read of the destination answered 404, and a new file written at the
 // source replaced them on the disk: the renamed file was lost.
 import { expect } from 'chai';
-import { MetadataUnavailableError, type CallfsError } from '../../../src/files/errors.js';
+import type { CallfsError } from '../../../src/files/errors.js';
 import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
-import type { Metadata } from '../../../src/files/ports.js';
 import { FilesService } from '../../../src/files/service.js';
 import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
 import { createMemoryStorage } from '../../../src/storage/memory.js';
 import { caller, FAKE_CURSOR_KEY, moveSpec, readFile, writeFile } from '../../support/fakes.js';
+import { FlakyMetadata } from '../../support/flaky-metadata.js';
 
 const alice = caller('alice');
 
 describe('rename whose switch went unanswered', () => {
   it('should serve the renamed file, and keep it when a new file is written at the source', async () => {
     const meta = new MemoryMetadata({ instanceId: 'n1', store: new MemoryStore() });
-    let loseNextReply = false;
-    const metadata = new Proxy(meta, {
-      get: (target, key) => {
-        const value = Reflect.get(target, key) as unknown;
-        if (typeof value !== 'function') return value;
-        const fn = value as (...a: unknown[]) => Promise<unknown>;
-        return async (...args: unknown[]) => {
-          const result = await fn.apply(target, args);
-          if (key === 'move' && loseNextReply) {
-            loseNextReply = false;
-            throw new MetadataUnavailableError('etcd did not answer the switch');
-          }
-          return result;
-        };
-      },
-    }) as unknown as Metadata;
+    const flaky = new FlakyMetadata(meta, ['move']);
+    // etcd answers the re-read after the lost answer.
+    flaky.downOnLoss = false;
+    const metadata = flaky.wrap();
     const files = new FilesService({
       cursorKey: FAKE_CURSOR_KEY,
       instanceId: 'n1',
@@ -49,7 +37,7 @@ describe('rename whose switch went unanswered', () => {
       started: Date.now(),
     });
     await writeFile(files, alice, '/a.txt', 'acknowledged bytes');
-    loseNextReply = true;
+    flaky.loseNextReply = true;
     // etcd answers the re-read: the move applied, and its disk step follows.
     const info = await files.move(alice, '/a.txt', moveSpec('/b.txt'));
     expect(info.path).to.equal('/b.txt');
