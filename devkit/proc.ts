@@ -35,6 +35,21 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** CPU time a process has used, in clock ticks (100 per second): user and system. */
+export function cpuTicksOf(pid: number): { user: number; sys: number; total: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const user = Number(f[11]);
+  const sys = Number(f[12]);
+  return { user, sys, total: user + sys };
+}
+
+/** Minor page faults of a process (fresh memory touched for the first time). */
+export function minorFaultsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
 /** The command line of a live process, or null. */
 export function cmdlineOf(pid: number): string[] | null {
   try {

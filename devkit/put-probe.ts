@@ -6,20 +6,23 @@
 //   node --import tsx devkit/put-probe.ts [rounds] [MiB]
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loopbackNodeConfig, startLocalCluster } from './cluster.js';
-import { Procs } from './proc.js';
+import { cpuTicksOf, Procs } from './proc.js';
 
 const ROUNDS = Number(process.argv[2] ?? 4);
 const MIB = Number(process.argv[3] ?? 512);
 const KEY = 'put-probe-key-5e4d3c2b1a09f8e7d6c5';
 
-/** utime + stime of a process, in clock ticks. */
-function ticks(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(f[11]) + Number(f[12]);
+/** A timed upload with the user and system ticks `pid` spent on it. */
+function measured(pid: number, url: string, source: string): string {
+  const t0 = cpuTicksOf(pid);
+  const [mbps, status] = put(url, source);
+  if (status !== 200 && status !== 201) throw new Error(`PUT ${url}: ${status}`);
+  const t1 = cpuTicksOf(pid);
+  return `${mbps} MB/s ${t1.user - t0.user}u+${t1.sys - t0.sys}s`;
 }
 
 /** One timed upload of `source` to `url` on a settled disk: [MB/s, HTTP status]. */
@@ -68,17 +71,24 @@ async function main(): Promise<void> {
       const argv = [process.execPath, '--import', 'tsx', script, baseDir];
       const { child, info } = await procs.startServer<{ port: number }>('plain', argv, 60_000);
       const node = cluster.nodes[0]!;
+      // Odd rounds: plain then owner; even rounds: owner then plain. PROBE_ORDER=abba: plain,
+      // owner, owner, plain in every round.
       for (let r = 1; r <= ROUNDS; r++) {
-        let t = ticks(child.pid!);
-        const [plain] = put(`http://127.0.0.1:${info.port}/big.bin`, source);
-        const plainTicks = ticks(child.pid!) - t;
-        t = ticks(node.pid);
-        const [owner, status] = put(`${node.url}/v1/files/probe/big-${r}.bin`, source);
-        if (status !== 201) throw new Error(`PUT ${status}`);
-        const ownerTicks = ticks(node.pid) - t;
-        process.stdout.write(
-          `${JSON.stringify({ round: r, plain, plainTicks, owner, ownerTicks })}\n`,
-        );
+        const plainUrl = `http://127.0.0.1:${info.port}/big.bin`;
+        const nodeUrl = `${node.url}/v1/files/probe/big.bin`;
+        const out: Record<string, string | number> = { round: r };
+        const order =
+          process.env.PROBE_ORDER === 'abba'
+            ? ['plain', 'owner', 'owner2', 'plain2']
+            : r % 2 === 1
+              ? ['plain', 'owner']
+              : ['owner', 'plain'];
+        for (const who of order) {
+          out[who] = who.startsWith('plain')
+            ? measured(child.pid!, plainUrl, source)
+            : measured(node.pid, nodeUrl, source);
+        }
+        process.stdout.write(`${JSON.stringify(out)}\n`);
       }
       await procs.stop(child);
     } finally {

@@ -25,7 +25,7 @@ import {
   type NodeSlot,
 } from './cluster.js';
 import { buildEnvs, REPO } from './node-process.js';
-import { Procs } from './proc.js';
+import { cpuTicksOf, minorFaultsOf, Procs } from './proc.js';
 import { rssMB, sampleRss } from './rss.js';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
@@ -33,12 +33,8 @@ const MIB = Number(process.argv[3] ?? 512);
 const KEY = 'relay-probe-key-3f9a0c1e7b5d4a2c';
 const OPS = (process.env.RELAY_PROBE_OPS ?? 'get.owner,get.relay,put.owner,put.relay').split(',');
 
-const stat = (pid: number): string[] =>
-  readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-/** utime + stime, in clock ticks. */
-const ticks = (pid: number): number => Number(stat(pid)[11]) + Number(stat(pid)[12]);
-/** Minor page faults (fresh memory touched for the first time). */
-const faults = (pid: number): number => Number(stat(pid)[7]);
+const ticks = (pid: number): number => cpuTicksOf(pid).total;
+const faults = minorFaultsOf;
 
 function config(slot: NodeSlot): Record<string, unknown> {
   return loopbackNodeConfig(slot, { apiKey: KEY, prefix: '/probe/', name: 'probe' });

@@ -15,13 +15,12 @@
 //                                        POST creates of fresh paths on the first node
 //   SMALL_PROBE_NODE_ARGS='--cpu-prof'   more options for node itself
 import autocannon from 'autocannon';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { loopbackNodeConfig, startLocalCluster, type LocalCluster } from './cluster.js';
 import { buildEnvs, REPO } from './node-process.js';
-import { Procs } from './proc.js';
+import { cpuTicksOf, Procs } from './proc.js';
 
 const ROUNDS = Number(process.argv[2] ?? 4);
 const COUNT = Number(process.argv[3] ?? 6000);
@@ -29,11 +28,7 @@ const CONNECTIONS = 64;
 const KEY = 'small-probe-key-8c1d2e3f4a5b6c7d';
 const OPS = (process.env.SMALL_PROBE_OPS ?? 'owner,relay').split(',');
 
-/** utime + stime of a process, in clock ticks. */
-function ticks(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
+const ticks = (pid: number): number => cpuTicksOf(pid).total;
 
 /** COUNT requests at CONNECTIONS; POST creates a fresh path (`[<id>]`) with a 4 KiB body. */
 async function cannon(

@@ -17,7 +17,7 @@ import {
   type NodeSlot,
 } from '../devkit/cluster.js';
 import { NODE_ENV_DEFAULTS, REPO, startNodeProcess, type Runtime } from '../devkit/node-process.js';
-import { freePort, Procs, sleep } from '../devkit/proc.js';
+import { cpuTicksOf, freePort, Procs, sleep } from '../devkit/proc.js';
 import { blocks, expectedSha256 } from './bench-lib/data.js';
 import {
   cannon,
@@ -31,6 +31,7 @@ import {
   shown,
   type Context,
   type Load,
+  type Transfer,
 } from './bench-lib/measure.js';
 import {
   notesBlock,
@@ -166,12 +167,16 @@ function makeSource(): { file: string; sha: string } {
 }
 
 /** A baseline server on DIR; with ETCD it also takes creates (POST), see baseline-server.ts. */
-async function baselineServer(name: string, dir: string, etcd?: string): Promise<string> {
+async function baselineServer(
+  name: string,
+  dir: string,
+  etcd?: string,
+): Promise<{ url: string; pid: number }> {
   mkdirSync(dir, { recursive: true });
   const argv = [process.execPath, '--import', 'tsx', 'scripts/bench-lib/baseline-server.ts', dir];
   if (etcd) argv.push(etcd);
-  const { info } = await procs.startServer<{ port: number }>(name, argv, 60_000);
-  return `http://127.0.0.1:${info.port}`;
+  const { child, info } = await procs.startServer<{ port: number }>(name, argv, 60_000);
+  return { url: `http://127.0.0.1:${info.port}`, pid: child.pid! };
 }
 
 /** The simplest gRPC relay (relay-baseline.ts): a node:http front and a gRPC owner on DIR. */
@@ -193,9 +198,10 @@ async function relayBaseline(dir: string): Promise<string> {
 }
 
 interface Baselines {
-  /** The plain GET/PUT server. */
+  /** The plain GET/PUT server, its folder and its process. */
   url: string;
   dir: string;
+  pid: number;
   /** The simplest gRPC relay's front, and its owner's folder. */
   relay: string;
   relayDir: string;
@@ -214,26 +220,54 @@ async function round(
   const tag = `round ${r + 1}/${RUNS}`;
   const pids = Object.fromEntries(c.nodes.map((n) => [n.name, n.pid]));
 
-  // Large transfers: baseline, owner, non-owner; each GET verified in a second, untimed pass.
+  // Large PUTs on the owner and on the plain server, ordered plain, owner, owner, plain: each
+  // writes a new file, then replaces it. A durable 512 MiB write on this disk swings by 2× with
+  // where its blocks land, whichever program makes it (`dd` alternates), so neither server may
+  // always take the same place. Each figure is both uploads' bytes over both uploads' time, and
+  // each server's CPU (user + system, /proc/<pid>/stat) is recorded per upload.
   log(
-    `${tag}: large PUT ${LARGE / MiB} MiB (curl -T from tmpfs): baseline, gRPC relay baseline, ` +
-      'owner, non-owner',
+    `${tag}: large PUT ${LARGE / MiB} MiB (curl -T from tmpfs): plain, owner, owner, plain; ` +
+      'then the gRPC relay baseline, a non-owner',
   );
-  const putBase = await curl(ctx, 'PUT', `${base}/big.bin`, source.file);
-  check(putBase.status === 200, `baseline PUT ${putBase.status}`);
-  check((await sha256File(join(baseDir, 'big.bin'))) === source.sha, 'baseline PUT SHA-256');
-  record('put.base', putBase.mbps, putBase.command);
+  const path = `/bench/large-${r}.bin`;
+  const stored = join(c.nodes[0]!.slot.root, 'bench', `large-${r}.bin`);
+  const owner = c.nodes[0]!;
+  const timedPut = async (
+    who: 'base' | 'owner',
+  ): Promise<{ t: Transfer; user: number; sys: number }> => {
+    const pid = who === 'base' ? baselines.pid : owner.pid;
+    const url = who === 'base' ? `${base}/big.bin` : `${n1}/v1/files${path}`;
+    const before = cpuTicksOf(pid);
+    const t = await curl(ctx, 'PUT', url, source.file);
+    const after = cpuTicksOf(pid);
+    check([200, 201].includes(t.status), `${who} PUT ${t.status}`);
+    const file = who === 'base' ? join(baseDir, 'big.bin') : stored;
+    check((await sha256File(file)) === source.sha, `${who} PUT SHA-256 of the stored file`);
+    return { t, user: after.user - before.user, sys: after.sys - before.sys };
+  };
+  const p1 = await timedPut('base');
+  const o1 = await timedPut('owner');
+  const o2 = await timedPut('owner');
+  const p2 = await timedPut('base');
+  for (const [name, a, b] of [
+    ['put.base', p1, p2],
+    ['put.owner', o1, o2],
+  ] as const) {
+    const bytes = (LARGE * 2) / 1e6;
+    record(name, bytes / (a.t.seconds + b.t.seconds), a.t.command);
+    const cpu = 'user + system ticks of the server process, /proc/<pid>/stat';
+    // 100 ticks per second: ms per upload.
+    record(`${name}.cpu`, ((a.user + a.sys + b.user + b.sys) * 10) / 2, cpu);
+    record(`${name}.sys`, ((a.sys + b.sys) * 10) / 2, cpu);
+    log(
+      `${tag}: ${name} ${[a, b].map((x) => `${x.t.mbps.toFixed(0)} MB/s (${x.user}u+${x.sys}s ticks)`).join(', ')}`,
+    );
+  }
   const putRelayBase = await curl(ctx, 'PUT', `${baselines.relay}/big.bin`, source.file);
   check(putRelayBase.status === 200, `relay baseline PUT ${putRelayBase.status}`);
   const relayStored = join(baselines.relayDir, 'big.bin');
   check((await sha256File(relayStored)) === source.sha, 'relay baseline PUT SHA-256');
   record('put.relaybase', putRelayBase.mbps, putRelayBase.command);
-  const path = `/bench/large-${r}.bin`;
-  const putOwner = await curl(ctx, 'PUT', `${n1}/v1/files${path}`, source.file);
-  check(putOwner.status === 201 || putOwner.status === 200, `owner PUT ${putOwner.status}`);
-  const stored = join(c.nodes[0]!.slot.root, 'bench', `large-${r}.bin`);
-  check((await sha256File(stored)) === source.sha, 'owner PUT SHA-256 of the stored file');
-  record('put.owner', putOwner.mbps, putOwner.command);
   const idle = Object.fromEntries(c.nodes.map((n) => [n.name, rssMB(n.pid)]));
   const sampler = sampleRss(pids);
   const putRelay = await curl(ctx, 'PUT', `${n2}/v1/files${path}`, source.file);
@@ -573,7 +607,12 @@ function report(head: string, seconds: number): string {
         'curl times the transfer alone (`-o /dev/null`, or `-T` from a file in tmpfs); the SHA-256 ' +
         'of every body and stored file is checked in a separate pass afterwards. Every timed PUT ' +
         'starts on a settled disk (`sync`, then 1 s), so the release of the blocks of a file ' +
-        'replaced just before does not fall into it.',
+        'replaced just before does not fall into it. The owner and the plain server each make ' +
+        'two PUTs per run, ordered plain, owner, owner, plain (a new file, then a replace of ' +
+        'it): a durable write of the same bytes on this disk runs at ~300 or ~700 MB/s with ' +
+        'where its blocks land, whatever program makes it, so neither server always takes the ' +
+        "same place; their figures are both uploads' bytes over both uploads' time. The CPU " +
+        'rows are user + system time of the server process per upload (`/proc/<pid>/stat`).',
       rows: [
         row(`GET ${S} on the owner`, 'get.owner', 'MB/s', {
           label: 'plain node:http, 1 MiB reads',
@@ -582,6 +621,14 @@ function report(head: string, seconds: number): string {
         row(`PUT ${S} on the owner`, 'put.owner', 'MB/s', {
           label: 'plain node:http: temp file, fsync, rename',
           name: 'put.base',
+        }),
+        row(`CPU per ${S} PUT on the owner (user + system)`, 'put.owner.cpu', 'ms', {
+          label: 'plain node:http PUT',
+          name: 'put.base.cpu',
+        }),
+        row(`the system part of that CPU`, 'put.owner.sys', 'ms', {
+          label: 'plain node:http PUT',
+          name: 'put.base.sys',
         }),
         row(`GET ${S} through a non-owner`, 'get.relay', 'MB/s', {
           label: 'owner',
@@ -784,9 +831,11 @@ async function main(): Promise<void> {
   const source = makeSource();
   const baseDir = join(TMP, 'baseline');
   const relayDir = join(TMP, 'relay-baseline');
+  const plain = await baselineServer('baseline', baseDir);
   const baselines: Baselines = {
-    url: await baselineServer('baseline', baseDir),
+    url: plain.url,
     dir: baseDir,
+    pid: plain.pid,
     relay: await relayBaseline(relayDir),
     relayDir,
     creates: await Promise.all(
@@ -795,7 +844,7 @@ async function main(): Promise<void> {
           `baseline-creates-${i}`,
           join(TMP, `baseline-creates-${i}`),
           cluster!.etcd.endpoint,
-        ),
+        ).then((b) => b.url),
       ),
     ),
   };

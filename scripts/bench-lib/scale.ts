@@ -18,7 +18,7 @@ import { cannon, nodeLoad, shown, type Context, type Load } from './measure.js';
 import { renderSection, type Row } from './report.js';
 import { rssMB } from '../../devkit/rss.js';
 import { IDLE_GC_QUIET_CHECKS, IDLE_GC_SECOND_AFTER_CHECKS } from '../../src/cli/idle-gc.js';
-import { readFileSync } from 'node:fs';
+import { cpuTicksOf } from '../../devkit/proc.js';
 import { spread } from './stats.js';
 
 const CONNECTIONS = 64;
@@ -333,11 +333,7 @@ export async function runScale(o: ScaleOptions): Promise<string> {
 
 const t = (n: number): string => n.toLocaleString('en-US');
 
-/** utime + stime of a process, in clock ticks (100 per second). */
-function ticksOf(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
+const ticksOf = (pid: number): number => cpuTicksOf(pid).total;
 
 /**
  * Waits until `pids` together use under 5 % of a core over a second (at most 300 s) and
