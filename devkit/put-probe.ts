@@ -1,16 +1,19 @@
 // Large PUTs on a node beside the bench's plain server (scripts/bench-lib/baseline-server.ts:
-// temp file, fsync, rename), alternating, each after `sync` and a second's pause, with the CPU
-// ticks each server process spent on its upload (/proc/<pid>/stat). Not part of the bench: a
-// development probe for the owner's large PUT, alone on a one-node cluster of the compiled build.
+// temp file, fsync, rename), each after `sync` and a second's pause, with the user and system
+// CPU ticks and the minor page faults each server process spent on its upload
+// (/proc/<pid>/stat). Not part of the bench: a development probe for the owner's large PUT,
+// alone on a one-node cluster of the compiled build.
 //
 //   node --import tsx devkit/put-probe.ts [rounds] [MiB]
+//   PROBE_ORDER=abba   plain, owner, owner, plain in every round (default: odd rounds plain
+//                      first, even rounds owner first)
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loopbackNodeConfig, startLocalCluster } from './cluster.js';
-import { cpuTicksOf, Procs } from './proc.js';
+import { cpuTicksOf, minorFaultsOf, Procs } from './proc.js';
 
 const ROUNDS = Number(process.argv[2] ?? 4);
 const MIB = Number(process.argv[3] ?? 512);
@@ -19,10 +22,12 @@ const KEY = 'put-probe-key-5e4d3c2b1a09f8e7d6c5';
 /** A timed upload with the user and system ticks `pid` spent on it. */
 function measured(pid: number, url: string, source: string): string {
   const t0 = cpuTicksOf(pid);
+  const f0 = minorFaultsOf(pid);
   const [mbps, status] = put(url, source);
   if (status !== 200 && status !== 201) throw new Error(`PUT ${url}: ${status}`);
   const t1 = cpuTicksOf(pid);
-  return `${mbps} MB/s ${t1.user - t0.user}u+${t1.sys - t0.sys}s`;
+  const faults = minorFaultsOf(pid) - f0;
+  return `${mbps} MB/s ${t1.user - t0.user}u+${t1.sys - t0.sys}s ${faults} faults`;
 }
 
 /** One timed upload of `source` to `url` on a settled disk: [MB/s, HTTP status]. */
