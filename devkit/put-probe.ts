@@ -5,11 +5,14 @@
 // alone on a one-node cluster of the compiled build.
 //
 //   node --import tsx devkit/put-probe.ts [rounds] [MiB]
-//   PROBE_ORDER=abba   plain, owner, owner, plain in every round (default: odd rounds plain
-//                      first, even rounds owner first)
+//   PROBE_ORDER=abba   plain, owner, owner, plain in every round; PROBE_ORDER=ab plain, owner
+//                      in every round (default: odd rounds plain first, even rounds owner first)
+//   PROBE_FRESH=1      each server deletes its previous file before each upload (default: each
+//                      replaces it)
+//   PROBE_BUILD=/path  the node from that checkout's dist/ (default: this one)
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loopbackNodeConfig, startLocalCluster } from './cluster.js';
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
       count: 1,
       config: (slot) => loopbackNodeConfig(slot, { apiKey: KEY, prefix: '/pp/', name: 'pp' }),
       runtime: 'dist',
+      repo: process.env.PROBE_BUILD,
       dir: join(dir, 'cluster'),
       logs: true,
       procs,
@@ -79,19 +83,23 @@ async function main(): Promise<void> {
       // Odd rounds: plain then owner; even rounds: owner then plain. PROBE_ORDER=abba: plain,
       // owner, owner, plain in every round.
       for (let r = 1; r <= ROUNDS; r++) {
+        const fresh = process.env.PROBE_FRESH === '1';
+        const auth = `authorization: Bearer ${KEY}`;
         const plainUrl = `http://127.0.0.1:${info.port}/big.bin`;
         const nodeUrl = `${node.url}/v1/files/probe/big.bin`;
         const out: Record<string, string | number> = { round: r };
         const order =
           process.env.PROBE_ORDER === 'abba'
             ? ['plain', 'owner', 'owner2', 'plain2']
-            : r % 2 === 1
+            : process.env.PROBE_ORDER === 'ab' || r % 2 === 1
               ? ['plain', 'owner']
               : ['owner', 'plain'];
         for (const who of order) {
           out[who] = who.startsWith('plain')
-            ? measured(child.pid!, plainUrl, source)
-            : measured(node.pid, nodeUrl, source);
+            ? (fresh && rmSync(join(baseDir, 'big.bin'), { force: true }),
+              measured(child.pid!, plainUrl, source))
+            : (fresh && execFileSync('curl', ['-sS', '-X', 'DELETE', '-H', auth, nodeUrl]),
+              measured(node.pid, nodeUrl, source));
         }
         process.stdout.write(`${JSON.stringify(out)}\n`);
       }
