@@ -169,6 +169,8 @@ interface Probe {
   head: Load;
   get: Load;
   page: Load;
+  /** CPU per 1,000 requests, in ms, of node-1 (which answers them) and of etcd. */
+  cpu: Record<'head' | 'get', { node: number; etcd: number }>;
 }
 
 async function probe(o: ScaleOptions, tag: string, counts: Record<string, number>): Promise<Probe> {
@@ -189,18 +191,30 @@ async function probe(o: ScaleOptions, tag: string, counts: Record<string, number
     201,
   );
   const file = `${n1}/v1/files/probe/small.bin`;
-  const head = await nodeLoad(o.ctx, 'HEAD', file, counts.head!, CONNECTIONS, 200);
-  const get = await cannon(
-    o.ctx,
-    { urls: [file], connections: CONNECTIONS, count: counts.get! },
-    200,
+  const pids = [o.cluster.nodes[0]!.pid, o.cluster.etcd.pid];
+  const withCpu = async (run: () => Promise<Load>) => {
+    const before = pids.map(ticksOf);
+    const load = await run();
+    // 10 ms per tick, per 1,000 requests.
+    const per1000 = (i: number): number => ((ticksOf(pids[i]!) - before[i]!) * 10_000) / load.count;
+    return { load, cpu: { node: per1000(0), etcd: per1000(1) } };
+  };
+  const head = await withCpu(() => nodeLoad(o.ctx, 'HEAD', file, counts.head!, CONNECTIONS, 200));
+  const get = await withCpu(() =>
+    cannon(o.ctx, { urls: [file], connections: CONNECTIONS, count: counts.get! }, 200),
   );
   const page = await cannon(
     o.ctx,
     { urls: [`${n1}/v1/files/probe/?limit=1000`], connections: 8, count: counts.page! },
     200,
   );
-  return { create, head, get, page };
+  return {
+    create,
+    head: head.load,
+    get: get.load,
+    page,
+    cpu: { head: head.cpu, get: get.cpu },
+  };
 }
 
 const REPEATS = 3;
@@ -273,6 +287,18 @@ export async function runScale(o: ScaleOptions): Promise<string> {
       command: pick(full[0]!).command,
     };
   };
+  const cpuRow = (figure: string, pick: (p: Probe) => number): Row => {
+    const a = spread(full.map(pick));
+    const b = spread(empty.map(pick));
+    return {
+      figure,
+      value: a,
+      unit: 'ms',
+      baseline: { label: 'empty namespace', value: b, unit: 'ms' },
+      ratio: b.median > 0 ? one(a.median / b.median) : undefined,
+      command: '/proc/<pid>/stat user + system ticks over the probe, per 1,000 requests',
+    };
+  };
   const perPath = (dbFull - dbEmpty) / loaded.keys;
   const quota = 2 * 1024 ** 3;
   const rows: Row[] = [
@@ -280,6 +306,14 @@ export async function runScale(o: ScaleOptions): Promise<string> {
     rowOf('HEAD on the owner (stat)', (p) => p.head, 'req/s'),
     rowOf('1 KiB GET on the owner', (p) => p.get, 'req/s'),
     rowOf('1,000-entry directory page (8 connections)', (p) => p.page, 'pages/s'),
+    ...(['head', 'get'] as const).flatMap((op) =>
+      (['node', 'etcd'] as const).map((who) =>
+        cpuRow(
+          `${who === 'node' ? 'node-1' : 'etcd'} CPU per 1,000 ${op === 'head' ? 'HEADs' : '1 KiB GETs'} (user + system)`,
+          (p) => p.cpu[op][who],
+        ),
+      ),
+    ),
     ...(['soon', 'quiet'] as const).flatMap((when) =>
       o.cluster.nodes.map((n, i) => ({
         figure: `${n.name} RSS ${when === 'soon' ? SETTLE_MS / 1000 : QUIET_MS / 1000} s after the probes`,
@@ -318,7 +352,10 @@ export async function runScale(o: ScaleOptions): Promise<string> {
       'figure on the empty namespace in the same bench, and the ratio is of the medians. The etcd ' +
       "db size is read after compacting to the current revision and defragmenting; each node's RSS " +
       `${SETTLE_MS / 1000} s after that namespace's probes, and ${QUIET_MS / 1000} s after them, ` +
-      'once a quiet minute has let the node run its idle collections (src/cli/idle-gc.ts).',
+      'once a quiet minute has let the node run its idle collections (src/cli/idle-gc.ts). ' +
+      "The CPU rows are node-1's and etcd's user + system time over each HEAD and GET probe " +
+      '(`/proc/<pid>/stat`), per 1,000 requests: what a request costs the node that answers ' +
+      'it, and what etcd spent meanwhile (a warm HEAD or GET asks etcd nothing).',
     '',
     renderSection({ title: 'Empty vs loaded namespace', rows }).replace(/^## .*\n\n/, ''),
     `etcd's default quota is 2 GiB (\`--quota-backend-bytes\`). The load grew the db by ` +

@@ -45,6 +45,12 @@ export interface MoveDeps extends BackendDeps {
   locks: PathLocks;
   /** Where bytes wait that etcd may name before they are in place (move-dir-disk.ts). */
   unplaced?: readonly UnplacedBytes[];
+  /**
+   * Aborted at shutdown: a move whose outcome etcd could not tell stops waiting for etcd and
+   * leaves its journal entry to start-up recovery (see settleUnanswered).
+   */
+  stopping?: AbortSignal;
+  warn?: (message: string, err: unknown) => void;
 }
 
 const MOVE_FILE = 'move-file';
@@ -80,26 +86,44 @@ export async function moveLocalFile(
   conditions?: Conditions,
 ): Promise<FileInfo> {
   const to = spec.destination;
-  return d.locks.runAll([source, to], async () => {
-    for (let round = 1; ; round++) {
+  // The caller gets its answer as soon as there is one; a move whose outcome etcd cannot tell
+  // yet keeps both paths locked after that, until etcd tells it and its disk step is done.
+  return new Promise<FileInfo>((resolve, reject) => {
+    void d.locks.runAll([source, to], async () => {
       try {
-        return await renameLocalFile(d, ctx, source, spec, conditions);
+        resolve(await renameLocked(d, ctx, source, spec, conditions));
       } catch (err) {
-        // The source or destination as this node's cache had them may predate another node's
-        // commit (a shared-store file replaced there): the transaction fails its compare, and
-        // the cache forgets both paths. Decided once more on etcd's records, the request gets
-        // etcd's answer rather than a 503 or a 409 that etcd's records do not justify. Nothing
-        // has changed before the transaction, so running it again is safe.
-        if (
-          round === 1 &&
-          (err instanceof StaleRevisionError || err instanceof AlreadyExistsError)
-        ) {
-          continue;
-        }
-        throw err;
+        if (!(err instanceof UnsettledMove)) return reject(err);
+        reject(err.answer);
+        await err.settle();
       }
-    }
+    });
   });
+}
+
+/** moveLocalFile under both paths' locks: one retry on a refusal a stale cache decided. */
+async function renameLocked(
+  d: MoveDeps,
+  ctx: CallContext,
+  source: string,
+  spec: MoveSpec,
+  conditions?: Conditions,
+): Promise<FileInfo> {
+  for (let round = 1; ; round++) {
+    try {
+      return await renameLocalFile(d, ctx, source, spec, conditions);
+    } catch (err) {
+      // The source or destination as this node's cache had them may predate another node's
+      // commit (a shared-store file replaced there): the transaction fails its compare, and
+      // the cache forgets both paths. Decided once more on etcd's records, the request gets
+      // etcd's answer rather than a 503 or a 409 that etcd's records do not justify. Nothing
+      // has changed before the transaction, so running it again is safe.
+      if (round === 1 && (err instanceof StaleRevisionError || err instanceof AlreadyExistsError)) {
+        continue;
+      }
+      throw err;
+    }
+  }
 }
 
 /** One attempt of moveLocalFile, under both paths' locks. */
@@ -129,7 +153,20 @@ async function renameLocalFile(
         : undefined,
       journal: { id, value: { type: MOVE_FILE, node: d.instanceId, from: source, to } },
     })
-    .catch((err: unknown) => afterUnansweredMove(d, err, cur, to));
+    .catch((err: unknown) => afterUnansweredMove(d, err, cur, to, overwrite, id));
+  return finishRename(d, cur, moved, to, overwrite, id);
+}
+
+/** The steps after a rename's transaction applied: the disk rename, then the journal entry. */
+async function finishRename(
+  d: MoveDeps,
+  cur: InodeRecord,
+  moved: InodeRecord,
+  to: string,
+  overwrite: InodeRecord | null | undefined,
+  id: string,
+): Promise<FileInfo> {
+  const source = cur.path;
   // A generation-keyed backend stores no path: its bytes stay where they are.
   if (onDisk(d, cur.inode)) {
     // Bytes etcd named at the source before they were in place (a file that moved here and
@@ -153,24 +190,91 @@ async function renameLocalFile(
  * and apply it later. The source, if still the record the move compares, is written over first,
  * so a held move fails its compare whenever it comes; then etcd's own record of `to` decides.
  * Named there, the move applied: its record, and the disk step follows now (left to start-up
- * recovery, the bytes would stay at the source, where a new file's would replace them). Else,
- * or when etcd cannot be asked, `err`: the journal entry of an applied move stays for recovery.
+ * recovery, the bytes would stay at the source, where a new file's would replace them). Not
+ * named: `err`, and the journal entry goes. When etcd cannot be asked, an UnsettledMove: the
+ * caller gets `err`, and the move asks again, still holding both paths' locks (settleUnanswered).
  */
 async function afterUnansweredMove(
   d: MoveDeps,
   err: unknown,
   cur: InodeRecord,
   to: string,
+  overwrite: InodeRecord | null | undefined,
+  id: string,
 ): Promise<InodeRecord> {
   if (!(err instanceof MetadataUnavailableError)) throw err;
+  let applied: InodeRecord | null;
   try {
-    await fenceCompared(d.metadata, cur);
-    const now = await d.metadata.get(to, { fresh: true });
-    if (now && namesWrite(now, cur.inode.write, cur.inode.gen)) return now;
+    applied = await appliedMove(d, cur, to);
   } catch {
-    // etcd cannot be asked: the client gets the unknown outcome.
+    throw new UnsettledMove(err, () => settleUnanswered(d, cur, to, overwrite, id));
   }
+  if (applied) return applied;
+  await d.metadata.clearJournal(id).catch(() => undefined);
   throw err;
+}
+
+/** After the fence: etcd's record of `to` if it names the move, else null; etcd's failures. */
+async function appliedMove(d: MoveDeps, cur: InodeRecord, to: string): Promise<InodeRecord | null> {
+  await fenceCompared(d.metadata, cur);
+  const now = await d.metadata.get(to, { fresh: true });
+  return now && namesWrite(now, cur.inode.write, cur.inode.gen) ? now : null;
+}
+
+/** A move whose outcome etcd could not tell; its caller gets `answer` (503). */
+class UnsettledMove extends Error {
+  constructor(
+    readonly answer: unknown,
+    readonly settle: () => Promise<void>,
+  ) {
+    super('the outcome of a move is not known yet');
+  }
+}
+
+/**
+ * Asks etcd again until it tells the move's outcome, under both paths' locks: applied, the
+ * bytes follow to `to`; not, the journal entry goes. Released before, the source's lock let a
+ * new file written there replace on the disk the bytes that etcd names at `to` (a restart's
+ * recovery then finds the source named again and leaves them). Stops at shutdown, leaving the
+ * journal entry to start-up recovery, which runs before this node serves again.
+ */
+async function settleUnanswered(
+  d: MoveDeps,
+  cur: InodeRecord,
+  to: string,
+  overwrite: InodeRecord | null | undefined,
+  id: string,
+): Promise<void> {
+  for (let delay = 100; !d.stopping?.aborted; delay = Math.min(delay * 2, 2_000)) {
+    await waitOrStop(delay, d.stopping);
+    if (d.stopping?.aborted) return;
+    let applied: InodeRecord | null;
+    try {
+      applied = await appliedMove(d, cur, to);
+    } catch {
+      continue; // etcd still cannot be asked
+    }
+    try {
+      if (applied) await finishRename(d, cur, applied, to, overwrite, id);
+      else await d.metadata.clearJournal(id);
+    } catch (err) {
+      // The entry stays in the journal for start-up recovery.
+      d.warn?.(`rename of ${cur.path} to ${to}: its step after etcd's answer failed`, err);
+    }
+    return;
+  }
+}
+
+function waitOrStop(ms: number, stopping: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      stopping?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stopping?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

@@ -93,6 +93,8 @@ export class FilesService implements FilesApi {
   /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
   readonly reconciler: Reconciler;
   readonly instanceId: string;
+  /** Aborted at shutdown (stopDiskSteps). */
+  private readonly stopping = new AbortController();
   /** The options with the locks, built once: reads run it per request. */
   private readonly deps: FilesServiceOptions & {
     locks: PathLocks;
@@ -101,6 +103,7 @@ export class FilesService implements FilesApi {
     staged: Staging;
     runDiskStep: DiskSteps['run'];
     movesRunning: Set<string>;
+    stopping: AbortSignal;
     router: Router;
     stat: FilesApi['stat'];
   };
@@ -130,6 +133,7 @@ export class FilesService implements FilesApi {
       // Every run of this node's disk steps goes through one place, so no two run at once.
       runDiskStep: (journalId, from, to) => this.diskSteps.run(journalId, from, to),
       movesRunning: this.movesRunning,
+      stopping: this.stopping.signal,
       router: this.router,
       stat: (ctx, path) => this.stat(ctx, path),
     };
@@ -297,8 +301,12 @@ export class FilesService implements FilesApi {
     return this.diskSteps.sweep();
   }
 
-  /** Ends the sweeps (shutdown): none starts again, and the one running ends after its step. */
+  /**
+   * Ends the sweeps (shutdown): none starts again, and the one running ends after its step.
+   * A rename waiting for etcd to tell its outcome stops waiting; start-up recovery finishes it.
+   */
   async stopDiskSteps(): Promise<void> {
+    this.stopping.abort();
     return this.diskSteps.stop();
   }
 

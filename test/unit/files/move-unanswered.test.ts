@@ -1,7 +1,8 @@
 // A rename on this node whose switch transaction etcd applied but did not answer: etcd names
 // the destination, and the bytes must follow while the node runs. Left at the source for a
 // restart's recovery, a read of the destination answered 404, and a new file written at the
-// source replaced them on the disk: the renamed file was lost.
+// source replaced them on the disk: the renamed file was lost. The same when etcd cannot be
+// read either right after the lost answer: the move keeps both paths locked until it can.
 import { expect } from 'chai';
 import type { CallfsError } from '../../../src/files/errors.js';
 import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
@@ -13,40 +14,86 @@ import { FlakyMetadata } from '../../support/flaky-metadata.js';
 
 const alice = caller('alice');
 
+function setUp(): { meta: MemoryMetadata; flaky: FlakyMetadata; files: FilesService } {
+  const meta = new MemoryMetadata({ instanceId: 'n1', store: new MemoryStore() });
+  const flaky = new FlakyMetadata(meta, ['move']);
+  const files = new FilesService({
+    cursorKey: FAKE_CURSOR_KEY,
+    instanceId: 'n1',
+    metadata: flaky.wrap(),
+    membership: meta,
+    storage: createMemoryStorage({ backendType: 'localfs' }),
+    owners: new InProcessOwnerClient(() => undefined),
+    maxBodyBytes: 1 << 20,
+  });
+  return { meta, flaky, files };
+}
+
+const register = (meta: MemoryMetadata) =>
+  meta.register({
+    instance_id: 'n1',
+    http_url: 'http://n1',
+    grpc_addr: 'n1:1',
+    backends: ['localfs'],
+    started: Date.now(),
+  });
+
+const contentsOf = (files: FilesService) => (path: string) =>
+  readFile(files, alice, path).then(
+    (b) => b.toString(),
+    (e: unknown) => (e as CallfsError).code,
+  );
+
 describe('rename whose switch went unanswered', () => {
+  it('should keep the renamed file when etcd comes back after a new file was sent to the source', async () => {
+    const { meta, flaky, files } = setUp();
+    await register(meta);
+    await writeFile(files, alice, '/a.txt', 'acknowledged bytes');
+    flaky.loseNextReply = true; // and etcd goes away with the answer
+    const moved = await files.move(alice, '/a.txt', moveSpec('/b.txt')).then(
+      () => 'answered',
+      (e: unknown) => (e as CallfsError).code,
+    );
+    expect(moved).to.equal('METADATA_UNAVAILABLE');
+    expect((await meta.journal('n1')).entries).to.have.length(1);
+    // etcd is back: a new file at the source commits only after the move has settled.
+    flaky.down = false;
+    await writeFile(files, alice, '/a.txt', 'a new file');
+    const contents = contentsOf(files);
+    expect([await contents('/b.txt'), await contents('/a.txt')]).to.deep.equal([
+      'acknowledged bytes',
+      'a new file',
+    ]);
+    expect((await meta.journal('n1')).entries).to.deep.equal([]);
+  });
+
+  it('should stop waiting for etcd at shutdown and leave the journal entry to recovery', async () => {
+    const { meta, flaky, files } = setUp();
+    await register(meta);
+    await writeFile(files, alice, '/a.txt', 'acknowledged bytes');
+    flaky.loseNextReply = true;
+    await files.move(alice, '/a.txt', moveSpec('/b.txt')).catch(() => undefined);
+    await files.stopDiskSteps();
+    // The paths' locks are free again: a read of the source waits for nothing.
+    flaky.down = false;
+    expect(await contentsOf(files)('/a.txt')).to.equal('FILE_NOT_FOUND');
+    expect((await meta.journal('n1')).entries.map((e) => e.value.type)).to.deep.equal([
+      'move-file',
+    ]);
+  });
+
   it('should serve the renamed file, and keep it when a new file is written at the source', async () => {
-    const meta = new MemoryMetadata({ instanceId: 'n1', store: new MemoryStore() });
-    const flaky = new FlakyMetadata(meta, ['move']);
+    const { meta, flaky, files } = setUp();
     // etcd answers the re-read after the lost answer.
     flaky.downOnLoss = false;
-    const metadata = flaky.wrap();
-    const files = new FilesService({
-      cursorKey: FAKE_CURSOR_KEY,
-      instanceId: 'n1',
-      metadata,
-      membership: meta,
-      storage: createMemoryStorage({ backendType: 'localfs' }),
-      owners: new InProcessOwnerClient(() => undefined),
-      maxBodyBytes: 1 << 20,
-    });
-    await meta.register({
-      instance_id: 'n1',
-      http_url: 'http://n1',
-      grpc_addr: 'n1:1',
-      backends: ['localfs'],
-      started: Date.now(),
-    });
+    await register(meta);
     await writeFile(files, alice, '/a.txt', 'acknowledged bytes');
     flaky.loseNextReply = true;
     // etcd answers the re-read: the move applied, and its disk step follows.
     const info = await files.move(alice, '/a.txt', moveSpec('/b.txt'));
     expect(info.path).to.equal('/b.txt');
     expect((await meta.get('/b.txt'))?.inode.type).to.equal('file');
-    const contents = (path: string) =>
-      readFile(files, alice, path).then(
-        (b) => b.toString(),
-        (e: unknown) => (e as CallfsError).code,
-      );
+    const contents = contentsOf(files);
     const before = await contents('/b.txt');
     await writeFile(files, alice, '/a.txt', 'a new file');
     expect([before, await contents('/b.txt'), await contents('/a.txt')]).to.deep.equal([
@@ -54,5 +101,25 @@ describe('rename whose switch went unanswered', () => {
       'acknowledged bytes',
       'a new file',
     ]);
+  });
+
+  it('should keep the file at its source when the held switch is fenced out', async () => {
+    const { meta, flaky, files } = setUp();
+    await register(meta);
+    await writeFile(files, alice, '/a.txt', 'acknowledged bytes');
+    flaky.holdNextCommit = true; // etcd holds the switch; it answers the re-read
+    const moved = await files.move(alice, '/a.txt', moveSpec('/b.txt')).then(
+      () => 'answered',
+      (e: unknown) => (e as CallfsError).code,
+    );
+    expect(moved).to.equal('METADATA_UNAVAILABLE');
+    // etcd gets to the held switch only now: the fence makes its compare fail.
+    await flaky.held!().catch(() => undefined);
+    const contents = contentsOf(files);
+    expect([await contents('/a.txt'), await contents('/b.txt')]).to.deep.equal([
+      'acknowledged bytes',
+      'FILE_NOT_FOUND',
+    ]);
+    expect((await meta.journal('n1')).entries).to.deep.equal([]);
   });
 });
