@@ -139,6 +139,9 @@ export class NodeJobs {
       clearInterval(adoptSweep);
       await files.stopAdoption();
     });
+    // Runs first of these (cleanups run in reverse): a sweep or a request queued behind a
+    // rename that waits for etcd gets 503 instead of holding up the shutdown.
+    cleanups.push(async () => files.stopWaitingForEtcd());
     // Journaled jobs that need the membership fence (directory moves) resume now, those the
     // journal still gives this node once it holds the fence (one may have been adopted).
     const resuming = files

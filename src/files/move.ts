@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import {
   AlreadyExistsError,
   MetadataUnavailableError,
+  NodeNotServingError,
   NotFoundError,
   PermissionDeniedError,
   StaleRevisionError,
@@ -37,7 +38,7 @@ import {
 } from './backends.js';
 import { parentTemplate } from './write-inodes.js';
 import { decided } from './refusals.js';
-import { fenceCompared, namesWrite } from './held-commits.js';
+import { fenceCompared } from './held-commits.js';
 
 export interface MoveDeps extends BackendDeps {
   instanceId: string;
@@ -188,11 +189,11 @@ async function finishRename(
 /**
  * The move's transaction went unanswered: etcd may have applied it (its answer lost) or hold it
  * and apply it later. The source, if still the record the move compares, is written over first,
- * so a held move fails its compare whenever it comes; then etcd's own record of `to` decides.
- * Named there, the move applied: its record, and the disk step follows now (left to start-up
- * recovery, the bytes would stay at the source, where a new file's would replace them). Not
- * named: `err`, and the journal entry goes. When etcd cannot be asked, an UnsettledMove: the
- * caller gets `err`, and the move asks again, still holding both paths' locks (settleUnanswered).
+ * so a held move fails its compare whenever it comes; then etcd tells whether it applied. It
+ * did: its record, and the disk step follows now (left to start-up recovery, the bytes would
+ * stay at the source, where a new file's would replace them). It did not: `err`. When etcd
+ * cannot be asked, an UnsettledMove: the caller gets `err`, and the move asks again, still
+ * holding both paths' locks (settleUnanswered).
  */
 async function afterUnansweredMove(
   d: MoveDeps,
@@ -205,20 +206,33 @@ async function afterUnansweredMove(
   if (!(err instanceof MetadataUnavailableError)) throw err;
   let applied: InodeRecord | null;
   try {
-    applied = await appliedMove(d, cur, to);
+    applied = await appliedMove(d, cur, to, id);
   } catch {
-    throw new UnsettledMove(err, () => settleUnanswered(d, cur, to, overwrite, id));
+    throw new UnsettledMove(err, () => settleUnanswered(d, cur, to, overwrite, id, err));
   }
   if (applied) return applied;
-  await d.metadata.clearJournal(id).catch(() => undefined);
   throw err;
 }
 
-/** After the fence: etcd's record of `to` if it names the move, else null; etcd's failures. */
-async function appliedMove(d: MoveDeps, cur: InodeRecord, to: string): Promise<InodeRecord | null> {
+/**
+ * After the fence: etcd's record of `to` if the move applied, else null; etcd's failures. The
+ * move's transaction put its journal entry, which nothing else clears while this node holds
+ * both paths, so the entry tells (a file `callfs import` registered has no write id to look
+ * for in the record).
+ */
+async function appliedMove(
+  d: MoveDeps,
+  cur: InodeRecord,
+  to: string,
+  id: string,
+): Promise<InodeRecord | null> {
   await fenceCompared(d.metadata, cur);
+  if (!(await d.metadata.journalEntry(id))) return null;
   const now = await d.metadata.get(to, { fresh: true });
-  return now && namesWrite(now, cur.inode.write, cur.inode.gen) ? now : null;
+  if (now) return now;
+  // Named and deleted since (a shared store's file, by another node): no bytes to carry on.
+  await d.metadata.clearJournal(id);
+  return null;
 }
 
 /** A move whose outcome etcd could not tell; its caller gets `answer` (503). */
@@ -233,10 +247,12 @@ class UnsettledMove extends Error {
 
 /**
  * Asks etcd again until it tells the move's outcome, under both paths' locks: applied, the
- * bytes follow to `to`; not, the journal entry goes. Released before, the source's lock let a
- * new file written there replace on the disk the bytes that etcd names at `to` (a restart's
- * recovery then finds the source named again and leaves them). Stops at shutdown, leaving the
- * journal entry to start-up recovery, which runs before this node serves again.
+ * bytes follow to `to`. Released before, the source's lock let a new file written there replace
+ * on the disk the bytes that etcd names at `to` (a restart's recovery then finds the source
+ * named again and leaves them). Meanwhile writers of either path wait, and readers get
+ * `unavailable` rather than wait for etcd. At shutdown both paths are closed (writers and
+ * readers get 503) and the journal entry is left to start-up recovery, which runs before this
+ * node serves again.
  */
 async function settleUnanswered(
   d: MoveDeps,
@@ -244,24 +260,33 @@ async function settleUnanswered(
   to: string,
   overwrite: InodeRecord | null | undefined,
   id: string,
+  unavailable: MetadataUnavailableError,
 ): Promise<void> {
-  for (let delay = 100; !d.stopping?.aborted; delay = Math.min(delay * 2, 2_000)) {
-    await waitOrStop(delay, d.stopping);
-    if (d.stopping?.aborted) return;
-    let applied: InodeRecord | null;
-    try {
-      applied = await appliedMove(d, cur, to);
-    } catch {
-      continue; // etcd still cannot be asked
+  const paths = [cur.path, to];
+  d.locks.refuseReaders(paths, unavailable);
+  try {
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+      await waitOrStop(delay, d.stopping);
+      if (d.stopping?.aborted) {
+        d.locks.close(paths, new NodeNotServingError('this node is shutting down'));
+        return;
+      }
+      let applied: InodeRecord | null;
+      try {
+        applied = await appliedMove(d, cur, to, id);
+      } catch {
+        continue; // etcd still cannot be asked
+      }
+      try {
+        if (applied) await finishRename(d, cur, applied, to, overwrite, id);
+      } catch (err) {
+        // The entry stays in the journal for start-up recovery.
+        d.warn?.(`rename of ${cur.path} to ${to}: its step after etcd's answer failed`, err);
+      }
+      return;
     }
-    try {
-      if (applied) await finishRename(d, cur, applied, to, overwrite, id);
-      else await d.metadata.clearJournal(id);
-    } catch (err) {
-      // The entry stays in the journal for start-up recovery.
-      d.warn?.(`rename of ${cur.path} to ${to}: its step after etcd's answer failed`, err);
-    }
-    return;
+  } finally {
+    d.locks.acceptReaders(paths);
   }
 }
 

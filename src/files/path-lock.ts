@@ -6,6 +6,10 @@ export class PathLocks {
   private readonly tails = new Map<string, Promise<void>>();
   /** Paths with a write whose commit outcome is not settled yet, and how to try settling it. */
   private readonly unresolved = new Map<string, () => Promise<void>>();
+  /** Paths whose readers get an error instead of waiting for the holder (refuseReaders). */
+  private readonly refusing = new Map<string, Error>();
+  /** Paths nobody takes any more: shutdown left a step on them to start-up recovery (close). */
+  private readonly closed = new Map<string, Error>();
 
   async run<T>(path: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.tails.get(path) ?? Promise.resolve();
@@ -15,6 +19,8 @@ export class PathLocks {
     this.tails.set(path, tail);
     await prev;
     try {
+      const closed = this.closed.get(path);
+      if (closed) throw closed;
       return await fn();
     } finally {
       release();
@@ -28,7 +34,27 @@ export class PathLocks {
    * Undefined when the path is free, which tells a reader that no commit of it is half done.
    */
   settled(path: string): Promise<void> | undefined {
+    const refused = this.closed.get(path) ?? this.refusing.get(path);
+    if (refused) return Promise.reject(refused);
     return this.tails.get(path) ?? this.unresolved.get(path)?.();
+  }
+
+  /**
+   * While the holder of `paths` waits for something that may take long (etcd to tell a
+   * rename's outcome), their readers get `err` from `settled` instead of waiting; writers
+   * still queue. Until acceptReaders.
+   */
+  refuseReaders(paths: readonly string[], err: Error): void {
+    for (const path of paths) this.refusing.set(path, err);
+  }
+
+  acceptReaders(paths: readonly string[]): void {
+    for (const path of paths) this.refusing.delete(path);
+  }
+
+  /** From now on `run` on `paths` fails with `err`, and so do their readers (shutdown). */
+  close(paths: readonly string[], err: Error): void {
+    for (const path of paths) this.closed.set(path, err);
   }
 
   /** Whether anyone holds or waits for `path`, or a write of it waits for its outcome. */

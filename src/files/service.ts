@@ -93,7 +93,7 @@ export class FilesService implements FilesApi {
   /** Resolves writes whose commit outcome was unknown; the composition root runs it. */
   readonly reconciler: Reconciler;
   readonly instanceId: string;
-  /** Aborted at shutdown (stopDiskSteps). */
+  /** Aborted at shutdown (stopWaitingForEtcd). */
   private readonly stopping = new AbortController();
   /** The options with the locks, built once: reads run it per request. */
   private readonly deps: FilesServiceOptions & {
@@ -301,13 +301,17 @@ export class FilesService implements FilesApi {
     return this.diskSteps.sweep();
   }
 
-  /**
-   * Ends the sweeps (shutdown): none starts again, and the one running ends after its step.
-   * A rename waiting for etcd to tell its outcome stops waiting; start-up recovery finishes it.
-   */
+  /** Ends the sweeps (shutdown): none starts again, and the one running ends after its step. */
   async stopDiskSteps(): Promise<void> {
-    this.stopping.abort();
     return this.diskSteps.stop();
+  }
+
+  /**
+   * The first step of shutdown: a rename waiting for etcd to tell its outcome stops waiting,
+   * its paths answer 503 from then on, and start-up recovery finishes it (move.ts).
+   */
+  stopWaitingForEtcd(): void {
+    this.stopping.abort();
   }
 
   /**

@@ -67,18 +67,45 @@ describe('rename whose switch went unanswered', () => {
     expect((await meta.journal('n1')).entries).to.deep.equal([]);
   });
 
-  it('should stop waiting for etcd at shutdown and leave the journal entry to recovery', async () => {
+  it('should answer 503 on both paths from shutdown on, and leave the journal entry to recovery', async () => {
     const { meta, flaky, files } = setUp();
     await register(meta);
     await writeFile(files, alice, '/a.txt', 'acknowledged bytes');
     flaky.loseNextReply = true;
     await files.move(alice, '/a.txt', moveSpec('/b.txt')).catch(() => undefined);
-    await files.stopDiskSteps();
-    // The paths' locks are free again: a read of the source waits for nothing.
+    files.stopWaitingForEtcd();
+    // etcd is back, but the node is going: nothing may replace the bytes etcd names at /b.txt.
     flaky.down = false;
-    expect(await contentsOf(files)('/a.txt')).to.equal('FILE_NOT_FOUND');
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'answered',
+        (e: unknown) => (e as CallfsError).code,
+      );
+    expect(await code(writeFile(files, alice, '/a.txt', 'a new file'))).to.equal(
+      'NODE_NOT_SERVING',
+    );
+    expect(await contentsOf(files)('/b.txt')).to.equal('NODE_NOT_SERVING');
     expect((await meta.journal('n1')).entries.map((e) => e.value.type)).to.deep.equal([
       'move-file',
+    ]);
+  });
+
+  it('should follow an applied rename of a file without a write id (callfs import)', async () => {
+    const { meta, flaky, files } = setUp();
+    flaky.downOnLoss = false;
+    await register(meta);
+    await writeFile(files, alice, '/a.txt', 'imported bytes');
+    const rec = (await meta.get('/a.txt'))!;
+    const { write: _write, ...imported } = rec.inode;
+    await meta.replace(rec, imported);
+    flaky.loseNextReply = true;
+    const info = await files.move(alice, '/a.txt', moveSpec('/b.txt'));
+    expect(info.path).to.equal('/b.txt');
+    await writeFile(files, alice, '/a.txt', 'a new file');
+    const contents = contentsOf(files);
+    expect([await contents('/b.txt'), await contents('/a.txt')]).to.deep.equal([
+      'imported bytes',
+      'a new file',
     ]);
   });
 
