@@ -90,15 +90,18 @@ export async function moveLocalFile(
   // The caller gets its answer as soon as there is one; a move whose outcome etcd cannot tell
   // yet keeps both paths locked after that, until etcd tells it and its disk step is done.
   return new Promise<FileInfo>((resolve, reject) => {
-    void d.locks.runAll([source, to], async () => {
-      try {
-        resolve(await renameLocked(d, ctx, source, spec, conditions));
-      } catch (err) {
-        if (!(err instanceof UnsettledMove)) return reject(err);
-        reject(err.answer);
-        await err.settle();
-      }
-    });
+    d.locks
+      .runAll([source, to], async () => {
+        try {
+          resolve(await renameLocked(d, ctx, source, spec, conditions));
+        } catch (err) {
+          if (!(err instanceof UnsettledMove)) return reject(err);
+          reject(err.answer);
+          await err.settle();
+        }
+      })
+      // A path closed at shutdown refuses the lock itself.
+      .catch(reject);
   });
 }
 
@@ -280,8 +283,10 @@ async function settleUnanswered(
       try {
         if (applied) await finishRename(d, cur, applied, to, overwrite, id);
       } catch (err) {
-        // The entry stays in the journal for start-up recovery.
+        // The bytes may still sit at the source while etcd names them at `to`: nothing may
+        // take either path before start-up recovery, which finishes the step from the journal.
         d.warn?.(`rename of ${cur.path} to ${to}: its step after etcd's answer failed`, err);
+        d.locks.close(paths, new NodeNotServingError(`${cur.path} waits for a restart`));
       }
       return;
     }
@@ -291,6 +296,7 @@ async function settleUnanswered(
 }
 
 function waitOrStop(ms: number, stopping: AbortSignal | undefined): Promise<void> {
+  if (stopping?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);

@@ -85,6 +85,9 @@ describe('rename whose switch went unanswered', () => {
       'NODE_NOT_SERVING',
     );
     expect(await contentsOf(files)('/b.txt')).to.equal('NODE_NOT_SERVING');
+    expect(await code(files.move(alice, '/b.txt', moveSpec('/c.txt')))).to.equal(
+      'NODE_NOT_SERVING',
+    );
     expect((await meta.journal('n1')).entries.map((e) => e.value.type)).to.deep.equal([
       'move-file',
     ]);
