@@ -24,12 +24,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The fields of /proc/<pid>/stat after the command name: [0] is the state, [7] minflt. */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Alive and not a zombie (pid 1 of a container may never reap orphans). */
 export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    return statFields(pid)[0] !== 'Z';
   } catch {
     return false;
   }
@@ -37,8 +42,7 @@ export function isAlive(pid: number): boolean {
 
 /** CPU time a process has used, in clock ticks (100 per second): user and system. */
 export function cpuTicksOf(pid: number): { user: number; sys: number; total: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const f = statFields(pid);
   const user = Number(f[11]);
   const sys = Number(f[12]);
   return { user, sys, total: user + sys };
@@ -46,8 +50,7 @@ export function cpuTicksOf(pid: number): { user: number; sys: number; total: num
 
 /** Minor page faults of a process (fresh memory touched for the first time). */
 export function minorFaultsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  return Number(statFields(pid)[7]);
 }
 
 /** The command line of a live process, or null. */

@@ -221,9 +221,9 @@ async function round(
   const pids = Object.fromEntries(c.nodes.map((n) => [n.name, n.pid]));
 
   // Large PUTs on the owner and on the plain server, ordered plain, owner, owner, plain: each
-  // writes a new file, then replaces it. A durable 512 MiB write on this disk swings by 2× with
-  // where its blocks land, whichever program makes it (`dd` alternates), so neither server may
-  // always take the same place. Each figure is both uploads' bytes over both uploads' time, and
+  // writes a new file, then replaces it. A durable 512 MiB write on this VM swings by 2× with
+  // where its page-cache pages come from, whichever program makes it (BENCHMARKS.md), so
+  // neither server may always take the same place. Each figure is both uploads' bytes over both uploads' time, and
   // each server's CPU (user + system, /proc/<pid>/stat) is recorded per upload.
   log(
     `${tag}: large PUT ${LARGE / MiB} MiB (curl -T from tmpfs): plain, owner, owner, plain; ` +
@@ -609,8 +609,8 @@ function report(head: string, seconds: number): string {
         'starts on a settled disk (`sync`, then 1 s), so the release of the blocks of a file ' +
         'replaced just before does not fall into it. The owner and the plain server each make ' +
         'two PUTs per run, ordered plain, owner, owner, plain (a new file, then a replace of ' +
-        'it): a durable write of the same bytes on this disk runs at ~300 or ~700 MB/s with ' +
-        'where its blocks land, whatever program makes it, so neither server always takes the ' +
+        'it): a durable write of the same bytes on this VM runs at ~300 or ~700 MB/s with ' +
+        'where its page-cache pages come from, whatever program makes it, so neither server always takes the ' +
         "same place; their figures are both uploads' bytes over both uploads' time. The CPU " +
         'rows are user + system time of the server process per upload (`/proc/<pid>/stat`).',
       rows: [

@@ -6,8 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   AlreadyExistsError,
-  MetadataUnavailableError,
-  NodeNotServingError,
   NotFoundError,
   PermissionDeniedError,
   StaleRevisionError,
@@ -38,7 +36,7 @@ import {
 } from './backends.js';
 import { parentTemplate } from './write-inodes.js';
 import { decided } from './refusals.js';
-import { fenceCompared } from './held-commits.js';
+import { afterUnansweredMove, UnsettledMove } from './move-unanswered.js';
 
 export interface MoveDeps extends BackendDeps {
   instanceId: string;
@@ -48,7 +46,7 @@ export interface MoveDeps extends BackendDeps {
   unplaced?: readonly UnplacedBytes[];
   /**
    * Aborted at shutdown: a move whose outcome etcd could not tell stops waiting for etcd and
-   * leaves its journal entry to start-up recovery (see settleUnanswered).
+   * leaves its journal entry to start-up recovery (move-unanswered.ts).
    */
   stopping?: AbortSignal;
   warn?: (message: string, err: unknown) => void;
@@ -157,7 +155,11 @@ async function renameLocalFile(
         : undefined,
       journal: { id, value: { type: MOVE_FILE, node: d.instanceId, from: source, to } },
     })
-    .catch((err: unknown) => afterUnansweredMove(d, err, cur, to, overwrite, id));
+    .catch((err: unknown) =>
+      afterUnansweredMove(d, err, { cur, to, id }, (applied) =>
+        finishRename(d, cur, applied, to, overwrite, id),
+      ),
+    );
   return finishRename(d, cur, moved, to, overwrite, id);
 }
 
@@ -187,125 +189,6 @@ async function finishRename(
   }
   await d.metadata.clearJournal(id);
   return toFileInfo(moved);
-}
-
-/**
- * The move's transaction went unanswered: etcd may have applied it (its answer lost) or hold it
- * and apply it later. The source, if still the record the move compares, is written over first,
- * so a held move fails its compare whenever it comes; then etcd tells whether it applied. It
- * did: its record, and the disk step follows now (left to start-up recovery, the bytes would
- * stay at the source, where a new file's would replace them). It did not: `err`. When etcd
- * cannot be asked, an UnsettledMove: the caller gets `err`, and the move asks again, still
- * holding both paths' locks (settleUnanswered).
- */
-async function afterUnansweredMove(
-  d: MoveDeps,
-  err: unknown,
-  cur: InodeRecord,
-  to: string,
-  overwrite: InodeRecord | null | undefined,
-  id: string,
-): Promise<InodeRecord> {
-  if (!(err instanceof MetadataUnavailableError)) throw err;
-  let applied: InodeRecord | null;
-  try {
-    applied = await appliedMove(d, cur, to, id);
-  } catch {
-    throw new UnsettledMove(err, () => settleUnanswered(d, cur, to, overwrite, id, err));
-  }
-  if (applied) return applied;
-  throw err;
-}
-
-/**
- * After the fence: etcd's record of `to` if the move applied, else null; etcd's failures. The
- * move's transaction put its journal entry, which nothing else clears while this node holds
- * both paths, so the entry tells (a file `callfs import` registered has no write id to look
- * for in the record).
- */
-async function appliedMove(
-  d: MoveDeps,
-  cur: InodeRecord,
-  to: string,
-  id: string,
-): Promise<InodeRecord | null> {
-  await fenceCompared(d.metadata, cur);
-  if (!(await d.metadata.journalEntry(id))) return null;
-  const now = await d.metadata.get(to, { fresh: true });
-  if (now) return now;
-  // Named and deleted since (a shared store's file, by another node): no bytes to carry on.
-  await d.metadata.clearJournal(id);
-  return null;
-}
-
-/** A move whose outcome etcd could not tell; its caller gets `answer` (503). */
-class UnsettledMove extends Error {
-  constructor(
-    readonly answer: unknown,
-    readonly settle: () => Promise<void>,
-  ) {
-    super('the outcome of a move is not known yet');
-  }
-}
-
-/**
- * Asks etcd again until it tells the move's outcome, under both paths' locks: applied, the
- * bytes follow to `to`. Released before, the source's lock let a new file written there replace
- * on the disk the bytes that etcd names at `to` (a restart's recovery then finds the source
- * named again and leaves them). Meanwhile writers of either path wait, and readers get
- * `unavailable` rather than wait for etcd. At shutdown both paths are closed (writers and
- * readers get 503) and the journal entry is left to start-up recovery, which runs before this
- * node serves again.
- */
-async function settleUnanswered(
-  d: MoveDeps,
-  cur: InodeRecord,
-  to: string,
-  overwrite: InodeRecord | null | undefined,
-  id: string,
-  unavailable: MetadataUnavailableError,
-): Promise<void> {
-  const paths = [cur.path, to];
-  d.locks.refuseReaders(paths, unavailable);
-  try {
-    for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
-      await waitOrStop(delay, d.stopping);
-      if (d.stopping?.aborted) {
-        d.locks.close(paths, new NodeNotServingError('this node is shutting down'));
-        return;
-      }
-      let applied: InodeRecord | null;
-      try {
-        applied = await appliedMove(d, cur, to, id);
-      } catch {
-        continue; // etcd still cannot be asked
-      }
-      try {
-        if (applied) await finishRename(d, cur, applied, to, overwrite, id);
-      } catch (err) {
-        // The bytes may still sit at the source while etcd names them at `to`: nothing may
-        // take either path before start-up recovery, which finishes the step from the journal.
-        d.warn?.(`rename of ${cur.path} to ${to}: its step after etcd's answer failed`, err);
-        d.locks.close(paths, new NodeNotServingError(`${cur.path} waits for a restart`));
-      }
-      return;
-    }
-  } finally {
-    d.locks.acceptReaders(paths);
-  }
-}
-
-function waitOrStop(ms: number, stopping: AbortSignal | undefined): Promise<void> {
-  if (stopping?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      stopping?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    stopping?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**

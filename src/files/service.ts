@@ -308,7 +308,7 @@ export class FilesService implements FilesApi {
 
   /**
    * The first step of shutdown: a rename waiting for etcd to tell its outcome stops waiting,
-   * its paths answer 503 from then on, and start-up recovery finishes it (move.ts).
+   * its paths answer 503 from then on, and start-up recovery finishes it (move-unanswered.ts).
    */
   stopWaitingForEtcd(): void {
     this.stopping.abort();

@@ -4,8 +4,12 @@
 // as etcd may apply a proposed request late). `commits` names the port's calls that count as
 // commits for the file under test (a write's create and replace, a move's switch).
 import { MetadataUnavailableError } from '../../src/files/errors.js';
-import type { Metadata } from '../../src/files/ports.js';
-import type { MemoryMetadata } from '../../src/metadata/memory-metadata.js';
+import { InProcessOwnerClient } from '../../src/files/in-process-owner-client.js';
+import type { Metadata, NodeRecord } from '../../src/files/ports.js';
+import { FilesService, type FilesServiceOptions } from '../../src/files/service.js';
+import { MemoryMetadata, MemoryStore } from '../../src/metadata/memory-metadata.js';
+import { createMemoryStorage } from '../../src/storage/memory.js';
+import { FAKE_CURSOR_KEY } from './fakes.js';
 
 export class FlakyMetadata {
   down = false;
@@ -81,4 +85,37 @@ export class FlakyMetadata {
     }
     return result;
   }
+}
+
+/**
+ * One registered node, n1, whose etcd is a MemoryMetadata behind a FlakyMetadata link that
+ * counts `commits` as the commits under test. `options` are more FilesService options (its
+ * storage, a shared store); `member` more of n1's membership record (its backends, stores).
+ */
+export async function flakyNode(
+  commits: readonly string[] = ['create', 'replace'],
+  options: Partial<FilesServiceOptions> = {},
+  member: Partial<NodeRecord> = {},
+): Promise<{ meta: MemoryMetadata; flaky: FlakyMetadata; files: FilesService }> {
+  const meta = new MemoryMetadata({ instanceId: 'n1', store: new MemoryStore() });
+  const flaky = new FlakyMetadata(meta, commits);
+  const files = new FilesService({
+    cursorKey: FAKE_CURSOR_KEY,
+    instanceId: 'n1',
+    metadata: flaky.wrap(),
+    membership: meta,
+    storage: createMemoryStorage({ backendType: 'localfs' }),
+    owners: new InProcessOwnerClient(() => undefined),
+    maxBodyBytes: 1 << 20,
+    ...options,
+  });
+  await meta.register({
+    instance_id: 'n1',
+    http_url: 'http://n1',
+    grpc_addr: 'n1:1',
+    backends: ['localfs'],
+    started: Date.now(),
+    ...member,
+  });
+  return { meta, flaky, files };
 }

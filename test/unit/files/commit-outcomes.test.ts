@@ -8,10 +8,7 @@ import {
   type CallfsError,
   NodeNotServingError,
 } from '../../../src/files/errors.js';
-import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
 import type { PathStorage, TempFile } from '../../../src/files/ports.js';
-import { FilesService } from '../../../src/files/service.js';
-import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
 import { createMemoryStorage, type MemoryStorage } from '../../../src/storage/memory.js';
 import {
   bodyOf,
@@ -22,8 +19,7 @@ import {
   rejection,
   writeFile,
 } from '../../support/fakes.js';
-import { FAKE_CURSOR_KEY } from '../../support/fakes.js';
-import { FlakyMetadata } from '../../support/flaky-metadata.js';
+import { flakyNode } from '../../support/flaky-metadata.js';
 
 const alice = caller('alice');
 const POST = 'WRITE_MODE_CREATE_ONLY';
@@ -56,27 +52,12 @@ function failingRenames(storage: MemoryStorage): { storage: PathStorage; failRen
 }
 
 async function oneNode() {
-  const meta = new MemoryMetadata({ instanceId: 'n1', store: new MemoryStore() });
-  const flaky = new FlakyMetadata(meta);
   const mem = createMemoryStorage();
   const disk = failingRenames(mem);
-  const files = new FilesService({
-    cursorKey: FAKE_CURSOR_KEY,
-    instanceId: 'n1',
-    metadata: flaky.wrap(),
-    membership: meta,
+  const { meta, flaky, files } = await flakyNode(undefined, {
     storage: disk.storage,
-    owners: new InProcessOwnerClient(() => undefined),
-    maxBodyBytes: 1 << 20,
     // A POST of up to 64 KiB is a small create: one transaction, no claim.
     smallBodyBytes: 64 * 1024,
-  });
-  await meta.register({
-    instance_id: 'n1',
-    http_url: 'http://n1',
-    grpc_addr: 'n1:1',
-    backends: ['localfs'],
-    started: Date.now(),
   });
   return { meta, flaky, mem, disk, files };
 }

@@ -4,46 +4,21 @@
 // gone; with etcd away, the copy waits for the reconciler.
 import { expect } from 'chai';
 import type { CallfsError } from '../../../src/files/errors.js';
-import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
-import { FilesService } from '../../../src/files/service.js';
-import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
 import { createMemoryStorage } from '../../../src/storage/memory.js';
-import {
-  caller,
-  FAKE_CURSOR_KEY,
-  moveSpec,
-  readFile,
-  rejection,
-  writeFile,
-} from '../../support/fakes.js';
-import { FlakyMetadata } from '../../support/flaky-metadata.js';
+import { caller, moveSpec, readFile, rejection, writeFile } from '../../support/fakes.js';
+import { flakyNode } from '../../support/flaky-metadata.js';
 
 const alice = caller('alice');
 const STORE = 's3:000000000000';
 
 async function oneNode() {
-  const meta = new MemoryMetadata({ instanceId: 'n1', store: new MemoryStore() });
-  const flaky = new FlakyMetadata(meta, ['replace', 'move']);
   const bucket = createMemoryStorage({ backendType: 's3' });
   Object.defineProperty(bucket, 'location', { value: STORE });
-  const files = new FilesService({
-    cursorKey: FAKE_CURSOR_KEY,
-    instanceId: 'n1',
-    metadata: flaky.wrap(),
-    membership: meta,
-    storage: createMemoryStorage({ backendType: 'localfs' }),
-    shared: bucket,
-    owners: new InProcessOwnerClient(() => undefined),
-    maxBodyBytes: 1 << 20,
-  });
-  await meta.register({
-    instance_id: 'n1',
-    http_url: 'http://n1',
-    grpc_addr: 'n1:1',
-    backends: ['localfs', 's3'],
-    stores: [STORE],
-    started: Date.now(),
-  });
+  const { meta, flaky, files } = await flakyNode(
+    ['replace', 'move'],
+    { shared: bucket },
+    { backends: ['localfs', 's3'], stores: [STORE] },
+  );
   await writeFile(files, alice, '/m.txt', 'acknowledged bytes');
   const contents = () =>
     readFile(files, alice, '/m.txt').then(

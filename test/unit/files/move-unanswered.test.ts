@@ -5,38 +5,11 @@
 // read either right after the lost answer: the move keeps both paths locked until it can.
 import { expect } from 'chai';
 import type { CallfsError } from '../../../src/files/errors.js';
-import { InProcessOwnerClient } from '../../../src/files/in-process-owner-client.js';
-import { FilesService } from '../../../src/files/service.js';
-import { MemoryMetadata, MemoryStore } from '../../../src/metadata/memory-metadata.js';
-import { createMemoryStorage } from '../../../src/storage/memory.js';
-import { caller, FAKE_CURSOR_KEY, moveSpec, readFile, writeFile } from '../../support/fakes.js';
-import { FlakyMetadata } from '../../support/flaky-metadata.js';
+import type { FilesService } from '../../../src/files/service.js';
+import { caller, moveSpec, readFile, writeFile } from '../../support/fakes.js';
+import { flakyNode } from '../../support/flaky-metadata.js';
 
 const alice = caller('alice');
-
-function setUp(): { meta: MemoryMetadata; flaky: FlakyMetadata; files: FilesService } {
-  const meta = new MemoryMetadata({ instanceId: 'n1', store: new MemoryStore() });
-  const flaky = new FlakyMetadata(meta, ['move']);
-  const files = new FilesService({
-    cursorKey: FAKE_CURSOR_KEY,
-    instanceId: 'n1',
-    metadata: flaky.wrap(),
-    membership: meta,
-    storage: createMemoryStorage({ backendType: 'localfs' }),
-    owners: new InProcessOwnerClient(() => undefined),
-    maxBodyBytes: 1 << 20,
-  });
-  return { meta, flaky, files };
-}
-
-const register = (meta: MemoryMetadata) =>
-  meta.register({
-    instance_id: 'n1',
-    http_url: 'http://n1',
-    grpc_addr: 'n1:1',
-    backends: ['localfs'],
-    started: Date.now(),
-  });
 
 const contentsOf = (files: FilesService) => (path: string) =>
   readFile(files, alice, path).then(
@@ -46,8 +19,7 @@ const contentsOf = (files: FilesService) => (path: string) =>
 
 describe('rename whose switch went unanswered', () => {
   it('should keep the renamed file when etcd comes back after a new file was sent to the source', async () => {
-    const { meta, flaky, files } = setUp();
-    await register(meta);
+    const { meta, flaky, files } = await flakyNode(['move']);
     await writeFile(files, alice, '/a.txt', 'acknowledged bytes');
     flaky.loseNextReply = true; // and etcd goes away with the answer
     const moved = await files.move(alice, '/a.txt', moveSpec('/b.txt')).then(
@@ -68,8 +40,7 @@ describe('rename whose switch went unanswered', () => {
   });
 
   it('should answer 503 on both paths from shutdown on, and leave the journal entry to recovery', async () => {
-    const { meta, flaky, files } = setUp();
-    await register(meta);
+    const { meta, flaky, files } = await flakyNode(['move']);
     await writeFile(files, alice, '/a.txt', 'acknowledged bytes');
     flaky.loseNextReply = true;
     await files.move(alice, '/a.txt', moveSpec('/b.txt')).catch(() => undefined);
@@ -94,9 +65,8 @@ describe('rename whose switch went unanswered', () => {
   });
 
   it('should follow an applied rename of a file without a write id (callfs import)', async () => {
-    const { meta, flaky, files } = setUp();
+    const { meta, flaky, files } = await flakyNode(['move']);
     flaky.downOnLoss = false;
-    await register(meta);
     await writeFile(files, alice, '/a.txt', 'imported bytes');
     const rec = (await meta.get('/a.txt'))!;
     const { write: _write, ...imported } = rec.inode;
@@ -113,10 +83,9 @@ describe('rename whose switch went unanswered', () => {
   });
 
   it('should serve the renamed file, and keep it when a new file is written at the source', async () => {
-    const { meta, flaky, files } = setUp();
+    const { meta, flaky, files } = await flakyNode(['move']);
     // etcd answers the re-read after the lost answer.
     flaky.downOnLoss = false;
-    await register(meta);
     await writeFile(files, alice, '/a.txt', 'acknowledged bytes');
     flaky.loseNextReply = true;
     // etcd answers the re-read: the move applied, and its disk step follows.
@@ -134,8 +103,7 @@ describe('rename whose switch went unanswered', () => {
   });
 
   it('should keep the file at its source when the held switch is fenced out', async () => {
-    const { meta, flaky, files } = setUp();
-    await register(meta);
+    const { meta, flaky, files } = await flakyNode(['move']);
     await writeFile(files, alice, '/a.txt', 'acknowledged bytes');
     flaky.holdNextCommit = true; // etcd holds the switch; it answers the re-read
     const moved = await files.move(alice, '/a.txt', moveSpec('/b.txt')).then(
