@@ -89,6 +89,15 @@ export function metadataMoveContract(name: string, make: () => Promise<MetadataS
       expect(before).to.deep.equal([{ id: 'j1', value }]);
       expect((await m.journal(id)).entries).to.deep.equal([]);
     });
+    it('should record no journal entry when the move fails its compare', async () => {
+      // An unanswered rename tells whether it applied by its journal entry (move-unanswered.ts).
+      const src = await m.create('/hj/f.txt', fileInode(id), parentsOf(id));
+      await m.replace(src, fileInode(id, { size: 9 }));
+      const value = { type: 'move-file', node: id, from: '/hj/f.txt', to: '/hj/g.txt' };
+      const moved = m.move(src, '/hj/g.txt', fileInode(id), { journal: { id: 'j3', value } });
+      expect(await failure(moved)).to.be.instanceOf(StaleRevisionError);
+      expect(await m.journalEntry('j3')).to.equal(null);
+    });
     it('should list only the journal entries of the given node', async () => {
       const src = await m.create('/i/f.txt', fileInode(id), parentsOf(id));
       const value = { type: 'move-file', node: 'someone-else', from: '/i/f.txt', to: '/i/g' };
